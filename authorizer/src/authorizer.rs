@@ -1,0 +1,207 @@
+//! The pipeline, composed: extract → size limit → split → strict decode →
+//! header checks → key selection → signature → claims → decision.
+//! `decide` is synchronous, takes the clock as an argument and never logs.
+
+use crate::cache::DecisionCache;
+use crate::claims::{ClaimsPolicy, Grant, UnixTime};
+use crate::config::{Config, ResponseFormat};
+use crate::keys::{KeySet, StaticKey};
+use crate::{extract, token, RejectReason};
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+/// What the authorizer was asked: the `Authorization` value as received.
+#[derive(Clone, Copy)]
+pub struct AuthRequest<'a> {
+    /// The raw header value (or `identitySource[0]`, or a TOKEN event's
+    /// `authorizationToken`); `None` if absent.
+    pub authorization: Option<&'a str>,
+}
+
+// Hand-written so a token never reaches a log through `{:?}`.
+impl std::fmt::Debug for AuthRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthRequest")
+            .field("authorization_len", &self.authorization.map(str::len))
+            .finish()
+    }
+}
+
+/// The verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Allowed, with what the token grants.
+    Allow(Arc<Grant>),
+    /// Denied, with the first rule the request broke.
+    Deny(RejectReason),
+}
+
+impl Decision {
+    /// `true` for [`Decision::Allow`].
+    pub fn is_allow(&self) -> bool {
+        matches!(self, Decision::Allow(_))
+    }
+
+    /// The reason, for a deny.
+    pub fn reason(&self) -> Option<RejectReason> {
+        match self {
+            Decision::Allow(_) => None,
+            Decision::Deny(r) => Some(*r),
+        }
+    }
+}
+
+/// A decision plus what the decision log line needs.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The verdict.
+    pub decision: Decision,
+    /// Answered from the decision cache.
+    pub cache_hit: bool,
+    /// The label of the key that verified the token (not the token's `kid`).
+    pub key: Option<String>,
+}
+
+enum KeyState {
+    Ready(Arc<KeySet>),
+    /// Waiting for KMS; everything is denied with `key_unavailable`.
+    Pending,
+}
+
+/// The authorizer: validated configuration, keys, and the decision cache.
+pub struct Authorizer {
+    policy: ClaimsPolicy,
+    max_token_bytes: usize,
+    require_bearer: bool,
+    response_format: ResponseFormat,
+    static_keys: Vec<StaticKey>,
+    keys: RwLock<KeyState>,
+    cache: Mutex<DecisionCache>,
+}
+
+impl std::fmt::Debug for Authorizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorizer")
+            .field("keys_ready", &self.keys_ready())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authorizer {
+    /// Builds the authorizer. With KMS key ids configured, it denies with
+    /// `key_unavailable` until [`Authorizer::install_kms_keys`] is called.
+    pub fn new(config: &Config) -> Self {
+        let state = if config.kms_key_ids.is_empty() {
+            KeyState::Ready(Arc::new(KeySet::new(config.static_keys.clone())))
+        } else {
+            KeyState::Pending
+        };
+        Self {
+            policy: ClaimsPolicy::from_config(config),
+            max_token_bytes: config.max_token_bytes,
+            require_bearer: config.require_bearer,
+            response_format: config.response_format,
+            static_keys: config.static_keys.clone(),
+            keys: RwLock::new(state),
+            cache: Mutex::new(DecisionCache::new(config.cache_max_entries)),
+        }
+    }
+
+    /// Adds the keys fetched from KMS to the static ones and starts serving.
+    pub fn install_kms_keys(&self, kms: Vec<StaticKey>) {
+        let mut all = self.static_keys.clone();
+        all.extend(kms);
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) =
+            KeyState::Ready(Arc::new(KeySet::new(all)));
+    }
+
+    /// Whether every key source has loaded.
+    pub fn keys_ready(&self) -> bool {
+        matches!(
+            *self.keys.read().unwrap_or_else(PoisonError::into_inner),
+            KeyState::Ready(_)
+        )
+    }
+
+    /// The payload 2.0 response format in force.
+    pub fn response_format(&self) -> ResponseFormat {
+        self.response_format
+    }
+
+    /// Decides a request at time `now`.
+    pub fn decide(&self, request: &AuthRequest<'_>, now: UnixTime) -> Decision {
+        self.decide_detailed(request, now).decision
+    }
+
+    /// Decides a request at time `now`, with cache and key details.
+    pub fn decide_detailed(&self, request: &AuthRequest<'_>, now: UnixTime) -> Outcome {
+        let mut outcome = Outcome {
+            decision: Decision::Deny(RejectReason::MissingToken),
+            cache_hit: false,
+            key: None,
+        };
+        outcome.decision = match self.run(request, now, &mut outcome) {
+            Ok(grant) => Decision::Allow(grant),
+            Err(reason) => Decision::Deny(reason),
+        };
+        outcome
+    }
+
+    fn run(
+        &self,
+        request: &AuthRequest<'_>,
+        now: UnixTime,
+        outcome: &mut Outcome,
+    ) -> Result<Arc<Grant>, RejectReason> {
+        // A cheap cap first, so a megabyte header is not even trimmed twice.
+        if request
+            .authorization
+            .is_some_and(|v| v.len() > self.max_token_bytes + 256)
+        {
+            return Err(RejectReason::TooLarge);
+        }
+        let token = extract::bearer_token(request.authorization, self.require_bearer)?;
+        if token.len() > self.max_token_bytes {
+            return Err(RejectReason::TooLarge);
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let key: Option<[u8; 32]> = cache
+            .enabled()
+            .then(|| Sha256::digest(token.as_bytes()).into());
+        if let Some(k) = &key {
+            if let Some(grant) = cache.get(k, now) {
+                outcome.cache_hit = true;
+                return Ok(grant);
+            }
+        }
+        drop(cache);
+
+        let parsed = token::parse(token)?;
+        let keys = match &*self.keys.read().unwrap_or_else(PoisonError::into_inner) {
+            KeyState::Ready(keys) => Arc::clone(keys),
+            KeyState::Pending => return Err(RejectReason::KeyUnavailable),
+        };
+        let key_entry = keys.select(parsed.kid.as_deref())?;
+        outcome.key = Some(key_entry.label.clone());
+        key_entry
+            .key
+            .verify(parsed.signing_input.as_bytes(), &parsed.signature)?;
+        let grant = Arc::new(self.policy.check(&parsed.payload, now)?);
+
+        if let Some(k) = key {
+            self.cache
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(k, Arc::clone(&grant));
+        }
+        Ok(grant)
+    }
+
+    /// Entries in the decision cache (for tests and stats).
+    pub fn cache_len(&self) -> usize {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}

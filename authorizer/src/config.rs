@@ -1,0 +1,451 @@
+//! Configuration: raw environment strings → a validated, typed [`Config`],
+//! once, at cold start. A bad value fails init with one message naming the
+//! variable. There is no switch that disables signature or claims checks;
+//! the only opt-outs are the explicit, logged `!unchecked` values for `iss`
+//! and `aud` that legacy issuers need.
+
+use crate::keys::{self, StaticKey};
+use crate::Backend;
+
+/// The environment variables, in one table (mirrored by `terraform/variables.tf`).
+pub mod env {
+    /// One or more PEM SubjectPublicKeyInfo P-521 keys.
+    pub const PUBLIC_KEY_PEM: &str = "JWT_PUBLIC_KEY_PEM";
+    /// A JWKS document with EC P-521 keys, each with a `kid`.
+    pub const JWKS: &str = "JWT_JWKS";
+    /// Comma-separated KMS key ids, ARNs or aliases.
+    pub const KMS_KEY_IDS: &str = "JWT_KMS_KEY_IDS";
+    /// The Go authorizer's name for a single KMS key (drop-in compatibility).
+    pub const KMS_KEY_ID_LEGACY: &str = "KMS_JWT_KEY_ID";
+    /// The required `iss`, or `!unchecked`.
+    pub const ISSUER: &str = "JWT_ISSUER";
+    /// Accepted `aud` values, comma-separated, or `!unchecked`.
+    pub const AUDIENCE: &str = "JWT_AUDIENCE";
+    /// Clock-skew allowance in seconds, 0–300 (default 0).
+    pub const LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
+    /// Size cap on the token before decoding (default 8192).
+    pub const MAX_TOKEN_BYTES: &str = "JWT_MAX_TOKEN_BYTES";
+    /// Cap on `exp - iat` in seconds (default unset).
+    pub const MAX_LIFETIME_SECONDS: &str = "JWT_MAX_LIFETIME_SECONDS";
+    /// `true` refuses bare tokens without `Bearer` (default false).
+    pub const REQUIRE_BEARER: &str = "JWT_REQUIRE_BEARER";
+    /// `simple` or `policy` for payload 2.0 (default simple).
+    pub const RESPONSE_FORMAT: &str = "JWT_RESPONSE_FORMAT";
+    /// Extra claims copied into the context, comma-separated.
+    pub const CONTEXT_CLAIMS: &str = "JWT_CONTEXT_CLAIMS";
+    /// Decision cache size (default 10000; 0 = off).
+    pub const CACHE_MAX_ENTRIES: &str = "JWT_CACHE_MAX_ENTRIES";
+}
+
+/// The value of `JWT_ISSUER` / `JWT_AUDIENCE` that opts out of that check.
+pub const UNCHECKED: &str = "!unchecked";
+/// Largest accepted `JWT_LEEWAY_SECONDS`.
+pub const MAX_LEEWAY_SECONDS: u32 = 300;
+/// Default `JWT_MAX_TOKEN_BYTES`.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
+/// Default `JWT_CACHE_MAX_ENTRIES`.
+pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
+
+/// A fatal configuration error; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is unset or empty.
+    #[error("{0} is required{1}")]
+    Missing(&'static str, &'static str),
+    /// A variable has a value that cannot be used.
+    #[error("{var} is invalid: {why}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// Why, without echoing secrets.
+        why: String,
+    },
+    /// No key source is configured.
+    #[error("no key source: set JWT_PUBLIC_KEY_PEM, JWT_JWKS or JWT_KMS_KEY_IDS")]
+    NoKeySource,
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(var: &'static str, why: impl Into<String>) -> Self {
+        Self::Invalid {
+            var,
+            why: why.into(),
+        }
+    }
+}
+
+/// What `iss` must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuerCheck {
+    /// `iss` required and exactly equal to this.
+    Exactly(String),
+    /// Explicit opt-out (`JWT_ISSUER=!unchecked`): `iss` not required.
+    Unchecked,
+}
+
+/// What `aud` must contain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudienceCheck {
+    /// `aud` required and containing at least one of these.
+    AnyOf(Vec<String>),
+    /// Explicit opt-out (`JWT_AUDIENCE=!unchecked`): `aud` not required.
+    Unchecked,
+}
+
+/// The payload 2.0 response format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseFormat {
+    /// `{"isAuthorized": bool, "context": {...}}`.
+    Simple,
+    /// An IAM policy document.
+    Policy,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Keys known at cold start without a network call (PEM and JWKS).
+    pub static_keys: Vec<StaticKey>,
+    /// KMS key ids, ARNs or aliases to fetch at cold start.
+    pub kms_key_ids: Vec<String>,
+    /// The `iss` rule (no default: required).
+    pub issuer: IssuerCheck,
+    /// The `aud` rule (no default: required).
+    pub audience: AudienceCheck,
+    /// Leeway for `exp`, `nbf` and `iat`, seconds (default 0, ≤ 300).
+    pub leeway_seconds: u32,
+    /// Largest accepted token (default 8192).
+    pub max_token_bytes: usize,
+    /// Largest accepted `exp - iat` (default unset).
+    pub max_lifetime_seconds: Option<u64>,
+    /// Refuse bare tokens (default false).
+    pub require_bearer: bool,
+    /// Payload 2.0 response format (default simple).
+    pub response_format: ResponseFormat,
+    /// Extra claims copied into the context (default none).
+    pub context_claims: Vec<String>,
+    /// Decision cache size (default 10000; 0 = off).
+    pub cache_max_entries: usize,
+    /// The verification backend.
+    pub backend: Backend,
+}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first bad variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any name → value lookup.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first bad variable.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let backend = Backend::default_backend();
+
+        let mut static_keys = Vec::new();
+        if let Some(pem) = get(env::PUBLIC_KEY_PEM) {
+            static_keys.extend(keys::parse_pem(&pem, backend)?);
+        }
+        if let Some(jwks) = get(env::JWKS) {
+            static_keys.extend(keys::parse_jwks(&jwks, backend)?);
+        }
+        let kms_raw = match (get(env::KMS_KEY_IDS), get(env::KMS_KEY_ID_LEGACY)) {
+            (Some(v), _) => Some((env::KMS_KEY_IDS, v)),
+            (None, Some(v)) => Some((env::KMS_KEY_ID_LEGACY, v)),
+            (None, None) => None,
+        };
+        let kms_key_ids = match kms_raw {
+            Some((var, v)) => list(var, &v)?,
+            None => Vec::new(),
+        };
+        if static_keys.is_empty() && kms_key_ids.is_empty() {
+            return Err(ConfigError::NoKeySource);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for kid in static_keys.iter().flat_map(|k| k.kids.iter()) {
+            if !seen.insert(kid.as_str()) {
+                return Err(ConfigError::invalid(
+                    env::JWKS,
+                    format!("kid {kid:?} appears twice"),
+                ));
+            }
+        }
+
+        let issuer = match get(env::ISSUER) {
+            None => {
+                return Err(ConfigError::Missing(
+                    env::ISSUER,
+                    " (the exact `iss`; `!unchecked` opts out explicitly)",
+                ))
+            }
+            Some(v) if v.trim() == UNCHECKED => IssuerCheck::Unchecked,
+            Some(v) => IssuerCheck::Exactly(v),
+        };
+        let audience =
+            match get(env::AUDIENCE) {
+                None => return Err(ConfigError::Missing(
+                    env::AUDIENCE,
+                    " (accepted `aud` values, comma-separated; `!unchecked` opts out explicitly)",
+                )),
+                Some(v) if v.trim() == UNCHECKED => AudienceCheck::Unchecked,
+                Some(v) => AudienceCheck::AnyOf(list(env::AUDIENCE, &v)?),
+            };
+
+        let leeway_seconds = match get(env::LEEWAY_SECONDS) {
+            None => 0,
+            Some(v) => number::<u32>(env::LEEWAY_SECONDS, &v, 0, MAX_LEEWAY_SECONDS)?,
+        };
+        let max_token_bytes = match get(env::MAX_TOKEN_BYTES) {
+            None => DEFAULT_MAX_TOKEN_BYTES,
+            Some(v) => number::<usize>(env::MAX_TOKEN_BYTES, &v, 256, 1 << 20)?,
+        };
+        let max_lifetime_seconds = match get(env::MAX_LIFETIME_SECONDS) {
+            None => None,
+            Some(v) => Some(number::<u64>(
+                env::MAX_LIFETIME_SECONDS,
+                &v,
+                1,
+                10 * 365 * 86_400,
+            )?),
+        };
+        let require_bearer = match get(env::REQUIRE_BEARER) {
+            None => false,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(ConfigError::invalid(
+                        env::REQUIRE_BEARER,
+                        "expected true or false",
+                    ))
+                }
+            },
+        };
+        let response_format = match get(env::RESPONSE_FORMAT) {
+            None => ResponseFormat::Simple,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "simple" => ResponseFormat::Simple,
+                "policy" => ResponseFormat::Policy,
+                _ => {
+                    return Err(ConfigError::invalid(
+                        env::RESPONSE_FORMAT,
+                        "expected simple or policy",
+                    ))
+                }
+            },
+        };
+        let context_claims = match get(env::CONTEXT_CLAIMS) {
+            None => Vec::new(),
+            Some(v) => list(env::CONTEXT_CLAIMS, &v)?,
+        };
+        let cache_max_entries = match get(env::CACHE_MAX_ENTRIES) {
+            None => DEFAULT_CACHE_MAX_ENTRIES,
+            Some(v) => number::<usize>(env::CACHE_MAX_ENTRIES, &v, 0, 1_000_000)?,
+        };
+        Ok(Self {
+            static_keys,
+            kms_key_ids,
+            issuer,
+            audience,
+            leeway_seconds,
+            max_token_bytes,
+            max_lifetime_seconds,
+            require_bearer,
+            response_format,
+            context_claims,
+            cache_max_entries,
+            backend,
+        })
+    }
+
+    /// Warnings to log at cold start (explicit opt-outs).
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let mut w = Vec::new();
+        if self.issuer == IssuerCheck::Unchecked {
+            w.push("JWT_ISSUER=!unchecked: tokens are accepted without an `iss` check");
+        }
+        if self.audience == AudienceCheck::Unchecked {
+            w.push("JWT_AUDIENCE=!unchecked: tokens are accepted without an `aud` check");
+        }
+        w
+    }
+}
+
+fn list(var: &'static str, v: &str) -> Result<Vec<String>, ConfigError> {
+    let items: Vec<String> = v.split(',').map(|s| s.trim().to_owned()).collect();
+    if items.iter().any(String::is_empty) {
+        return Err(ConfigError::invalid(
+            var,
+            "empty entry in comma-separated list",
+        ));
+    }
+    Ok(items)
+}
+
+fn number<T>(var: &'static str, v: &str, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match v.trim().parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(ConfigError::invalid(
+            var,
+            format!("expected an integer from {min} to {max}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::TestKey;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    fn base(pem: &str) -> Vec<(&'static str, String)> {
+        vec![
+            (env::PUBLIC_KEY_PEM, pem.to_owned()),
+            (env::ISSUER, "https://issuer.example".to_owned()),
+            (env::AUDIENCE, "api".to_owned()),
+        ]
+    }
+
+    fn with(pem: &str, extra: &[(&'static str, &str)]) -> Result<Config, ConfigError> {
+        let mut v = base(pem);
+        for (k, val) in extra {
+            v.retain(|(kk, _)| kk != k);
+            v.push((k, (*val).to_owned()));
+        }
+        let refs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        cfg(&refs)
+    }
+
+    #[test]
+    fn defaults() {
+        let k = TestKey::new(1);
+        let c = with(&k.pem(), &[]).expect("valid");
+        assert_eq!(c.leeway_seconds, 0);
+        assert_eq!(c.max_token_bytes, 8192);
+        assert_eq!(c.max_lifetime_seconds, None);
+        assert!(!c.require_bearer);
+        assert_eq!(c.response_format, ResponseFormat::Simple);
+        assert_eq!(c.cache_max_entries, 10_000);
+        assert_eq!(
+            c.issuer,
+            IssuerCheck::Exactly("https://issuer.example".into())
+        );
+        assert_eq!(c.audience, AudienceCheck::AnyOf(vec!["api".into()]));
+        assert!(c.warnings().is_empty());
+    }
+
+    #[test]
+    fn issuer_and_audience_are_required_unless_explicitly_unchecked() {
+        let k = TestKey::new(1);
+        let pem = k.pem();
+        let e = cfg(&[(env::PUBLIC_KEY_PEM, &pem), (env::AUDIENCE, "api")]).unwrap_err();
+        assert!(e.to_string().contains("JWT_ISSUER"), "{e}");
+        let e = cfg(&[(env::PUBLIC_KEY_PEM, &pem), (env::ISSUER, "i")]).unwrap_err();
+        assert!(e.to_string().contains("JWT_AUDIENCE"), "{e}");
+        let e = cfg(&[
+            (env::PUBLIC_KEY_PEM, &pem),
+            (env::ISSUER, " "),
+            (env::AUDIENCE, "a"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("JWT_ISSUER"),
+            "empty is not an opt-out: {e}"
+        );
+        let c = with(
+            &pem,
+            &[(env::ISSUER, UNCHECKED), (env::AUDIENCE, UNCHECKED)],
+        )
+        .expect("ok");
+        assert_eq!(c.issuer, IssuerCheck::Unchecked);
+        assert_eq!(c.audience, AudienceCheck::Unchecked);
+        assert_eq!(c.warnings().len(), 2);
+    }
+
+    #[test]
+    fn audience_is_a_trimmed_list() {
+        let k = TestKey::new(1);
+        let c = with(&k.pem(), &[(env::AUDIENCE, "a, b ,c")]).expect("ok");
+        assert_eq!(
+            c.audience,
+            AudienceCheck::AnyOf(vec!["a".into(), "b".into(), "c".into()])
+        );
+        let e = with(&k.pem(), &[(env::AUDIENCE, "a,,b")]).unwrap_err();
+        assert!(e.to_string().contains("JWT_AUDIENCE"));
+    }
+
+    #[test]
+    fn a_key_source_is_required() {
+        let e = cfg(&[(env::ISSUER, "i"), (env::AUDIENCE, "a")]).unwrap_err();
+        assert_eq!(e, ConfigError::NoKeySource);
+        let c = cfg(&[
+            (env::KMS_KEY_ID_LEGACY, "alias/jwt"),
+            (env::ISSUER, "i"),
+            (env::AUDIENCE, "a"),
+        ])
+        .expect("legacy name accepted");
+        assert_eq!(c.kms_key_ids, vec!["alias/jwt".to_owned()]);
+    }
+
+    #[test]
+    fn numeric_limits_are_enforced() {
+        let k = TestKey::new(1);
+        let pem = k.pem();
+        assert_eq!(
+            with(&pem, &[(env::LEEWAY_SECONDS, "300")])
+                .expect("ok")
+                .leeway_seconds,
+            300
+        );
+        for (var, bad) in [
+            (env::LEEWAY_SECONDS, "301"),
+            (env::LEEWAY_SECONDS, "-1"),
+            (env::LEEWAY_SECONDS, "1.5"),
+            (env::MAX_TOKEN_BYTES, "10"),
+            (env::MAX_TOKEN_BYTES, "x"),
+            (env::MAX_LIFETIME_SECONDS, "0"),
+            (env::CACHE_MAX_ENTRIES, "-5"),
+            (env::REQUIRE_BEARER, "maybe"),
+            (env::RESPONSE_FORMAT, "iam"),
+        ] {
+            let e = with(&pem, &[(var, bad)]).unwrap_err();
+            assert!(e.to_string().starts_with(var), "{var}={bad}: {e}");
+        }
+        let c = with(
+            &pem,
+            &[
+                (env::REQUIRE_BEARER, "TRUE"),
+                (env::RESPONSE_FORMAT, "policy"),
+            ],
+        )
+        .expect("ok");
+        assert!(c.require_bearer);
+        assert_eq!(c.response_format, ResponseFormat::Policy);
+    }
+
+    #[test]
+    fn bad_pem_names_the_variable() {
+        let e = with(
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with(env::PUBLIC_KEY_PEM), "{e}");
+    }
+}

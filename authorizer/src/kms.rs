@@ -1,0 +1,233 @@
+//! KMS key source: `GetPublicKey` for each configured key, concurrently, at
+//! cold start. Each key must be `ECC_NIST_P521`, `SIGN_VERIFY`, with
+//! `ECDSA_SHA_512`, and answers to the configured name, its KeyId and ARN.
+//! If KMS cannot be reached the function still starts, denies with
+//! `key_unavailable`, and retries with exponential back-off on later
+//! invocations. `kms:Verify` is never called: it would spend money and quota
+//! on unauthenticated input.
+
+use crate::keys::{KeySource, StaticKey};
+use crate::{Authorizer, Backend, PublicKey};
+#[allow(deprecated)]
+use aws_sdk_kms::types::CustomerMasterKeySpec;
+use aws_sdk_kms::types::{KeySpec, KeyUsageType, SigningAlgorithmSpec};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Why KMS keys could not be loaded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KmsError {
+    /// The call failed (network, credentials, throttling, not found): retried.
+    #[error("GetPublicKey for {key} failed: {detail}")]
+    Unreachable {
+        /// The configured key name.
+        key: String,
+        /// The SDK's error, without request data.
+        detail: String,
+    },
+    /// The key exists but cannot verify ES512: a configuration error.
+    #[error("KMS key {key} cannot verify ES512: {why}")]
+    WrongKey {
+        /// The configured key name.
+        key: String,
+        /// What is wrong with it.
+        why: String,
+    },
+}
+
+/// Builds a KMS client from the usual SDK environment (`AWS_REGION`,
+/// `AWS_ENDPOINT_URL_KMS`, credentials), with short timeouts so a cold start
+/// never waits out Lambda's 10 s init limit.
+pub async fn client() -> aws_sdk_kms::Client {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(4))
+        .build();
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await;
+    aws_sdk_kms::Client::new(&conf)
+}
+
+/// Fetches every key concurrently.
+///
+/// # Errors
+/// The first [`KmsError`]; `WrongKey` takes precedence over `Unreachable`.
+pub async fn fetch_keys(
+    client: &aws_sdk_kms::Client,
+    ids: &[String],
+    backend: Backend,
+) -> Result<Vec<StaticKey>, KmsError> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (client, id) = (client.clone(), id.clone());
+        set.spawn(async move { (i, fetch_one(&client, &id, backend).await) });
+    }
+    let mut results: Vec<Option<Result<StaticKey, KmsError>>> = vec![None; ids.len()];
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((i, r)) => results[i] = Some(r),
+            Err(e) => {
+                return Err(KmsError::Unreachable {
+                    key: "?".into(),
+                    detail: format!("task failed: {e}"),
+                });
+            }
+        }
+    }
+    let results: Vec<Result<StaticKey, KmsError>> = results.into_iter().flatten().collect();
+    if let Some(Err(e)) = results
+        .iter()
+        .find(|r| matches!(r, Err(KmsError::WrongKey { .. })))
+    {
+        return Err(e.clone());
+    }
+    results.into_iter().collect()
+}
+
+// moto's GetPublicKey omits KeySpec; its deprecated twin is the fallback.
+#[allow(deprecated)]
+async fn fetch_one(
+    client: &aws_sdk_kms::Client,
+    id: &str,
+    backend: Backend,
+) -> Result<StaticKey, KmsError> {
+    let out = client
+        .get_public_key()
+        .key_id(id)
+        .send()
+        .await
+        .map_err(|e| KmsError::Unreachable {
+            key: id.to_owned(),
+            detail: aws_sdk_kms::error::DisplayErrorContext(e).to_string(),
+        })?;
+    let wrong = |why: String| KmsError::WrongKey {
+        key: id.to_owned(),
+        why,
+    };
+    // moto omits KeySpec; CustomerMasterKeySpec is its deprecated twin.
+    let p521 = match (out.key_spec(), out.customer_master_key_spec()) {
+        (Some(spec), _) => *spec == KeySpec::EccNistP521,
+        (None, Some(spec)) => *spec == CustomerMasterKeySpec::EccNistP521,
+        (None, None) => false,
+    };
+    if !p521 {
+        return Err(wrong(format!(
+            "key spec is {:?}, expected ECC_NIST_P521",
+            out.key_spec().map(KeySpec::as_str).or(out
+                .customer_master_key_spec()
+                .map(CustomerMasterKeySpec::as_str))
+        )));
+    }
+    if out.key_usage() != Some(&KeyUsageType::SignVerify) {
+        return Err(wrong("key usage is not SIGN_VERIFY".into()));
+    }
+    if !out
+        .signing_algorithms()
+        .contains(&SigningAlgorithmSpec::EcdsaSha512)
+    {
+        return Err(wrong(
+            "signing algorithms do not include ECDSA_SHA_512".into(),
+        ));
+    }
+    let der = out
+        .public_key()
+        .ok_or_else(|| wrong("no public key returned".into()))?;
+    let key = PublicKey::from_spki_der(backend, der.as_ref()).map_err(|e| wrong(e.to_string()))?;
+    let mut kids = vec![id.to_owned()];
+    if let Some(arn) = out.key_id() {
+        kids.push(arn.to_owned());
+        if let Some((_, uuid)) = arn.rsplit_once(":key/") {
+            kids.push(uuid.to_owned());
+        }
+    }
+    kids.dedup();
+    let label = out.key_id().unwrap_or(id).to_owned();
+    Ok(StaticKey {
+        key,
+        kids,
+        source: KeySource::Kms,
+        label,
+    })
+}
+
+/// Loads KMS keys into an [`Authorizer`], at cold start and, after a
+/// failure, again on later invocations with exponential back-off
+/// (1 s doubling to 60 s).
+#[derive(Debug)]
+pub struct KmsLoader {
+    client: aws_sdk_kms::Client,
+    ids: Vec<String>,
+    backend: Backend,
+    retry: Mutex<Retry>,
+}
+
+#[derive(Debug)]
+struct Retry {
+    next: Instant,
+    delay: Duration,
+}
+
+const FIRST_DELAY: Duration = Duration::from_secs(1);
+const MAX_DELAY: Duration = Duration::from_secs(60);
+
+impl KmsLoader {
+    /// A loader for `ids`.
+    pub fn new(client: aws_sdk_kms::Client, ids: Vec<String>, backend: Backend) -> Self {
+        Self {
+            client,
+            ids,
+            backend,
+            retry: Mutex::new(Retry {
+                next: Instant::now(),
+                delay: FIRST_DELAY,
+            }),
+        }
+    }
+
+    /// Fetches the keys now and installs them on success.
+    ///
+    /// # Errors
+    /// [`KmsError`]; on `Unreachable` the next retry is scheduled.
+    pub async fn load(&self, auth: &Authorizer) -> Result<usize, KmsError> {
+        let result = fetch_keys(&self.client, &self.ids, self.backend).await;
+        let mut retry = self
+            .retry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match result {
+            Ok(keys) => {
+                let n = keys.len();
+                auth.install_kms_keys(keys);
+                retry.delay = FIRST_DELAY;
+                Ok(n)
+            }
+            Err(e) => {
+                retry.next = Instant::now() + retry.delay;
+                retry.delay = (retry.delay * 2).min(MAX_DELAY);
+                Err(e)
+            }
+        }
+    }
+
+    /// Retries if the keys are missing and the back-off has elapsed.
+    /// `None` when nothing was attempted.
+    pub async fn retry_if_due(&self, auth: &Authorizer) -> Option<Result<usize, KmsError>> {
+        if auth.keys_ready() {
+            return None;
+        }
+        let due = Instant::now()
+            >= self
+                .retry
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next;
+        if !due {
+            return None;
+        }
+        Some(self.load(auth).await)
+    }
+}

@@ -1,0 +1,247 @@
+//! The compact JWS: split, strict base64url (RFC 7515 §2: no padding, no
+//! whitespace, URL-safe alphabet, canonical trailing bits), and the JOSE
+//! header checks (RFC 7515 §4). Nothing here trusts the signature yet.
+
+use crate::crypto::SIGNATURE_LEN;
+use crate::json;
+use crate::RejectReason;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::Value;
+
+/// Longest accepted `kid`, in bytes.
+pub(crate) const MAX_KID_LEN: usize = 256;
+
+/// Header parameters that are refused outright: they select keys from the
+/// token itself (`jwk`, `jku`, `x5u`, `x5c`, `x5t`, `x5t#S256`), change how
+/// the token is processed (`crit`, `b64`, `zip`, `cty` nested JWTs) or belong
+/// to JWE (`enc`).
+pub const FORBIDDEN_HEADERS: [&str; 11] = [
+    "crit", "b64", "jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256", "cty", "zip", "enc",
+];
+
+/// A token whose shape and header passed every check; signature unchecked.
+#[derive(Debug)]
+pub(crate) struct Parsed<'a> {
+    /// `base64url(header) "." base64url(payload)`, exactly as received.
+    pub(crate) signing_input: &'a str,
+    /// The decoded payload bytes (claims JSON, not yet parsed).
+    pub(crate) payload: Vec<u8>,
+    /// The decoded 132-byte signature.
+    pub(crate) signature: [u8; SIGNATURE_LEN],
+    /// `kid`, if present (already checked: printable ASCII, ≤ 256 bytes).
+    pub(crate) kid: Option<String>,
+}
+
+/// Splits and decodes `token` and checks its header.
+///
+/// # Errors
+/// `Malformed`, `BadHeader`, `AlgNotAllowed` or `ForbiddenHeader`.
+pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, RejectReason> {
+    let mut parts = token.splitn(3, '.');
+    let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(RejectReason::Malformed);
+    };
+    // Exactly three segments, none empty; a 132-byte signature is exactly
+    // 176 base64url characters.
+    if h.is_empty() || p.is_empty() || s.len() != 176 || s.contains('.') {
+        return Err(RejectReason::Malformed);
+    }
+    let header = decode(h)?;
+    let payload = decode(p)?;
+    let mut signature = [0u8; SIGNATURE_LEN];
+    match URL_SAFE_NO_PAD.decode_slice(s, &mut signature) {
+        Ok(SIGNATURE_LEN) => {}
+        _ => return Err(RejectReason::Malformed),
+    }
+    let kid = check_header(&header)?;
+    Ok(Parsed {
+        signing_input: &token[..h.len() + 1 + p.len()],
+        payload,
+        signature,
+        kid,
+    })
+}
+
+fn decode(segment: &str) -> Result<Vec<u8>, RejectReason> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| RejectReason::Malformed)
+}
+
+/// RFC 7515 §4.1 header checks; returns `kid`.
+fn check_header(bytes: &[u8]) -> Result<Option<String>, RejectReason> {
+    let header = json::parse_object(bytes).ok_or(RejectReason::BadHeader)?;
+    // RFC 7515 §4.1.1 and RFC 8725 §3.1: an allow-list of exactly one,
+    // compared after JSON unescaping, case-sensitively.
+    match header.get("alg") {
+        Some(Value::String(alg)) if alg == "ES512" => {}
+        _ => return Err(RejectReason::AlgNotAllowed),
+    }
+    if FORBIDDEN_HEADERS
+        .iter()
+        .any(|name| header.contains_key(*name))
+    {
+        return Err(RejectReason::ForbiddenHeader);
+    }
+    // RFC 7519 §5.1: `typ` is a media type, compared case-insensitively.
+    match header.get("typ") {
+        None => {}
+        Some(Value::String(t))
+            if t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt") => {}
+        Some(_) => return Err(RejectReason::BadHeader),
+    }
+    match header.get("kid") {
+        None => Ok(None),
+        Some(Value::String(kid))
+            if !kid.is_empty()
+                && kid.len() <= MAX_KID_LEN
+                && kid.bytes().all(|b| (0x20..=0x7e).contains(&b)) =>
+        {
+            Ok(Some(kid.clone()))
+        }
+        Some(_) => Err(RejectReason::BadHeader),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RejectReason::*;
+
+    fn b64(s: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(s)
+    }
+    fn sig() -> String {
+        b64(&[7u8; SIGNATURE_LEN])
+    }
+    fn tok(header: &str) -> String {
+        format!("{}.{}.{}", b64(header.as_bytes()), b64(b"{}"), sig())
+    }
+
+    #[test]
+    fn accepts_minimal_header() {
+        let t = tok(r#"{"alg":"ES512"}"#);
+        let p = parse(&t).expect("parses");
+        assert_eq!(p.kid, None);
+        assert_eq!(p.signing_input, &t[..t.rfind('.').expect("dot")]);
+        assert_eq!(p.signature, [7u8; SIGNATURE_LEN]);
+    }
+
+    #[test]
+    fn alg_must_be_exactly_es512() {
+        assert!(
+            parse(&tok(r#"{"alg":"ES\u0035\u00312"}"#)).is_ok(),
+            "escapes decoded first"
+        );
+        for h in [
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"es512"}"#,
+            r#"{"alg":"ES512 "}"#,
+            r#"{"alg":"ES256"}"#,
+            r#"{"alg":"HS512"}"#,
+            r#"{"alg":null}"#,
+            r#"{"alg":["ES512"]}"#,
+            r#"{"typ":"JWT"}"#,
+        ] {
+            assert_eq!(parse(&tok(h)).err(), Some(AlgNotAllowed), "{h}");
+        }
+        assert_eq!(
+            parse(&tok(r#"{"alg":"none","alg":"ES512"}"#)).err(),
+            Some(BadHeader)
+        );
+    }
+
+    #[test]
+    fn typ_must_be_jwt() {
+        for ok in ["JWT", "jwt", "application/jwt", "Application/JWT"] {
+            assert!(
+                parse(&tok(&format!(r#"{{"alg":"ES512","typ":"{ok}"}}"#))).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [r#""JWE""#, r#""at+jwt""#, "123", "null"] {
+            let t = tok(&format!(r#"{{"alg":"ES512","typ":{bad}}}"#));
+            assert_eq!(parse(&t).err(), Some(BadHeader), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forbidden_headers_are_denied() {
+        for name in FORBIDDEN_HEADERS {
+            let t = tok(&format!(r#"{{"alg":"ES512","{name}":"x"}}"#));
+            assert_eq!(parse(&t).err(), Some(ForbiddenHeader), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_header_members_are_fine() {
+        assert!(parse(&tok(r#"{"alg":"ES512","x-custom":1}"#)).is_ok());
+    }
+
+    #[test]
+    fn kid_rules() {
+        let ok = tok(r#"{"alg":"ES512","kid":"arn:aws:kms:eu-west-1:1:key/abc"}"#);
+        assert_eq!(
+            parse(&ok).expect("ok").kid.as_deref(),
+            Some("arn:aws:kms:eu-west-1:1:key/abc")
+        );
+        let long = format!(r#"{{"alg":"ES512","kid":"{}"}}"#, "a".repeat(MAX_KID_LEN));
+        assert!(parse(&tok(&long)).is_ok());
+        let too_long = format!(
+            r#"{{"alg":"ES512","kid":"{}"}}"#,
+            "a".repeat(MAX_KID_LEN + 1)
+        );
+        assert_eq!(parse(&tok(&too_long)).err(), Some(BadHeader));
+        for bad in [r#""""#, "1", "[]", r#""a\nb""#, r#""\u001b[31m""#, r#""é""#] {
+            let t = tok(&format!(r#"{{"alg":"ES512","kid":{bad}}}"#));
+            assert_eq!(parse(&t).err(), Some(BadHeader), "{bad}");
+        }
+    }
+
+    #[test]
+    fn header_must_be_a_strict_object() {
+        for h in ["[]", "null", r#""ES512""#, "{", r#"{"alg":"ES512"} x"#] {
+            assert_eq!(parse(&tok(h)).err(), Some(BadHeader), "{h}");
+        }
+    }
+
+    #[test]
+    fn shape_and_encoding_are_strict() {
+        let good = tok(r#"{"alg":"ES512"}"#);
+        let (h, rest) = good.split_once('.').expect("dot");
+        let (p, s) = rest.split_once('.').expect("dot");
+        let cases = [
+            format!("{h}.{p}"),
+            format!("{h}.{p}.{s}.x"),
+            format!("{h}.{p}.{s}.x.y"),
+            format!(".{p}.{s}"),
+            format!("{h}..{s}"),
+            format!("{h}.{p}."),
+            format!("{h}.{p}.{s}="),
+            format!("{h}=.{p}.{s}"),
+            format!("{h}.{p}.{}", &s[..175]),
+            format!("{h}.{p}.{s}A"),
+            format!("{h}.{p}.{}", s.replace('B', "+")),
+            format!("{h} .{p}.{s}"),
+            format!("{h}.{p}\n.{s}"),
+            format!("{h}.e31.{s}"),   // "{}" with non-canonical trailing bits
+            format!("{h}.e30AA.{s}"), // length ≡ 1 mod 4
+            format!("{h}．{p}.{s}"),
+            ".".repeat(10_000),
+            String::new(),
+        ];
+        for c in &cases {
+            assert_eq!(parse(c).err(), Some(Malformed), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn signature_length_is_exactly_132() {
+        let h = b64(br#"{"alg":"ES512"}"#);
+        for n in [0usize, 64, 96, 131, 133, 134, 139] {
+            let t = format!("{h}.{}.{}", b64(b"{}"), b64(&vec![1u8; n]));
+            assert_eq!(parse(&t).err(), Some(Malformed), "{n}");
+        }
+    }
+}

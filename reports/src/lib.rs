@@ -1,0 +1,1 @@
+//! Result model and renderers (filled in by the reports issue).

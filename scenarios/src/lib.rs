@@ -1,0 +1,1 @@
+//! Load scenarios (filled in by the scenarios issue).
