@@ -137,13 +137,17 @@ async fn fetch_one(
         .public_key()
         .ok_or_else(|| wrong("no public key returned".into()))?;
     let key = PublicKey::from_spki_der(backend, der.as_ref()).map_err(|e| wrong(e.to_string()))?;
+    // The configured name, the returned KeyId (an ARN on AWS), and the bare
+    // key id inside any key ARN.
     let mut kids = vec![id.to_owned()];
-    if let Some(arn) = out.key_id() {
-        kids.push(arn.to_owned());
-        if let Some((_, uuid)) = arn.rsplit_once(":key/") {
-            kids.push(uuid.to_owned());
-        }
-    }
+    kids.extend(out.key_id().map(str::to_owned));
+    let bare: Vec<String> = kids
+        .iter()
+        .filter_map(|k| k.rsplit_once(":key/"))
+        .map(|(_, id)| id.to_owned())
+        .collect();
+    kids.extend(bare);
+    kids.sort();
     kids.dedup();
     let label = out.key_id().unwrap_or(id).to_owned();
     Ok(StaticKey {

@@ -1,1 +1,8 @@
-//! harness
+//! The harness: mints tokens (local P-521 key or KMS), runs them against an
+//! authorizer, and hosts the local API Gateway + Lambda emulator.
+
+pub mod binary;
+pub mod kms;
+pub mod lambda;
+pub mod mint;
+pub mod moto;

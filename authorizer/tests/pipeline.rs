@@ -1,0 +1,463 @@
+//! The whole pipeline with genuinely signed tokens: every stage's accept and
+//! reject side, the decision cache, and the event adapters.
+
+use authorizer::event::{handle, EventKind, Unauthorized};
+use authorizer::test_util::TestKey;
+use authorizer::{group_order, AuthRequest, Authorizer, Config, Decision, RejectReason, UnixTime};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+use RejectReason::*;
+
+const NOW: i64 = 1_700_000_000;
+const ISS: &str = "https://issuer.example";
+
+fn now() -> UnixTime {
+    UnixTime::from_secs(NOW)
+}
+
+fn config(vars: &[(&str, String)]) -> Config {
+    Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("config")
+}
+
+fn pem_auth(key: &TestKey, extra: &[(&str, &str)]) -> Authorizer {
+    let mut vars = vec![
+        ("JWT_PUBLIC_KEY_PEM", key.pem()),
+        ("JWT_ISSUER", ISS.to_owned()),
+        ("JWT_AUDIENCE", "api".to_owned()),
+        ("JWT_CONTEXT_CLAIMS", "tenant".to_owned()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    Authorizer::new(&config(&vars))
+}
+
+fn claims(exp_offset: i64) -> String {
+    json!({"iss": ISS, "aud": "api", "sub": "alice", "exp": NOW + exp_offset, "tenant": "t1"})
+        .to_string()
+}
+
+fn genuine(key: &TestKey) -> String {
+    key.token(r#"{"alg":"ES512","typ":"JWT"}"#, &claims(300))
+}
+
+fn decide(auth: &Authorizer, value: &str) -> Decision {
+    auth.decide(
+        &AuthRequest {
+            authorization: Some(value),
+        },
+        now(),
+    )
+}
+
+fn deny(auth: &Authorizer, value: &str) -> Option<RejectReason> {
+    decide(auth, value).reason()
+}
+
+fn with_sig(token: &str, sig: &[u8]) -> String {
+    let input = &token[..token.rfind('.').expect("dot")];
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+fn sig_of(token: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD
+        .decode(&token[token.rfind('.').expect("dot") + 1..])
+        .expect("sig")
+}
+
+/// Big-endian a ± b on 66-byte scalars (b ≤ a for subtraction).
+fn add(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; a.len()];
+    let mut carry = 0u16;
+    for i in (0..a.len()).rev() {
+        let s = u16::from(a[i]) + u16::from(b[i]) + carry;
+        out[i] = (s & 0xff) as u8;
+        carry = s >> 8;
+    }
+    out
+}
+fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; a.len()];
+    let mut borrow = 0i16;
+    for i in (0..a.len()).rev() {
+        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
+        borrow = i16::from(d < 0);
+        if d < 0 {
+            d += 256;
+        }
+        out[i] = d as u8;
+    }
+    out
+}
+
+#[test]
+fn allows_a_genuine_token_with_context() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    let Decision::Allow(grant) = decide(&auth, &format!("Bearer {}", genuine(&key))) else {
+        panic!("denied")
+    };
+    assert_eq!(grant.sub.as_deref(), Some("alice"));
+    assert_eq!(grant.context["tenant"], "t1");
+    assert_eq!(grant.context["iss"], ISS);
+    // The Go authorizer's clients send bare tokens.
+    assert!(decide(&auth, &genuine(&key)).is_allow());
+}
+
+#[test]
+fn require_bearer_refuses_bare_tokens() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[("JWT_REQUIRE_BEARER", "true")]);
+    assert_eq!(deny(&auth, &genuine(&key)), Some(BadScheme));
+    assert!(decide(&auth, &format!("bearer {}", genuine(&key))).is_allow());
+}
+
+#[test]
+fn no_claim_is_trusted_before_the_signature() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    let expired = key.token(r#"{"alg":"ES512"}"#, &claims(-10));
+    assert_eq!(deny(&auth, &expired), Some(Expired));
+    let mut forged_sig = sig_of(&expired);
+    forged_sig[10] ^= 1;
+    assert_eq!(
+        deny(&auth, &with_sig(&expired, &forged_sig)),
+        Some(BadSignature)
+    );
+}
+
+#[test]
+fn signature_edge_cases() {
+    let key = TestKey::new(2);
+    let auth = pem_auth(&key, &[]);
+    let token = genuine(&key);
+    let sig = sig_of(&token);
+    let (r, s) = sig.split_at(66);
+    let n = group_order();
+    let zero = [0u8; 66];
+    let cat = |a: &[u8], b: &[u8]| [a, b].concat();
+    // The high-S twin (r, n - s) is a valid ECDSA signature: allowed.
+    assert!(
+        decide(&auth, &with_sig(&token, &cat(r, &sub(&n, s)))).is_allow(),
+        "high-S twin"
+    );
+    for (name, bad) in [
+        ("psychic r=s=0", cat(&zero, &zero)),
+        ("r=0", cat(&zero, s)),
+        ("s=0", cat(r, &zero)),
+        ("r=n", cat(&n, s)),
+        ("s=n", cat(r, &n)),
+        ("r+n", cat(&add(r, &n), s)),
+        ("s+n", cat(r, &add(s, &n))),
+        ("n-r", cat(&sub(&n, r), s)),
+        ("swapped", cat(s, r)),
+    ] {
+        assert_eq!(
+            deny(&auth, &with_sig(&token, &bad)),
+            Some(BadSignature),
+            "{name}"
+        );
+    }
+    let foreign = TestKey::new(3);
+    assert_eq!(
+        deny(&auth, &genuine(&foreign)),
+        Some(BadSignature),
+        "foreign key"
+    );
+    // A signature transplanted onto other claims.
+    let other = key.token(r#"{"alg":"ES512","typ":"JWT"}"#, &claims(600));
+    assert_eq!(
+        deny(&auth, &with_sig(&other, &sig)),
+        Some(BadSignature),
+        "transplant"
+    );
+    for len in [64usize, 96, 131, 133, 134, 139] {
+        assert_eq!(
+            deny(&auth, &with_sig(&token, &vec![1u8; len])),
+            Some(Malformed),
+            "length {len}"
+        );
+    }
+}
+
+#[test]
+fn size_limit_is_checked_before_decoding() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[("JWT_MAX_TOKEN_BYTES", "512")]);
+    let big = key.token(
+        r#"{"alg":"ES512"}"#,
+        &json!({"iss":ISS,"aud":"api","exp":NOW+60,"pad":"x".repeat(400)}).to_string(),
+    );
+    assert!(big.len() > 512);
+    assert_eq!(deny(&auth, &big), Some(TooLarge));
+    assert_eq!(deny(&auth, &"A".repeat(5 << 20)), Some(TooLarge));
+    assert_eq!(
+        deny(&auth, &format!("Bearer {}", ".".repeat(10_000))),
+        Some(TooLarge)
+    );
+}
+
+#[test]
+fn header_checks_on_genuine_tokens() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    let c = claims(300);
+    assert_eq!(
+        deny(&auth, &key.token(r#"{"alg":"ES512","crit":["exp"]}"#, &c)),
+        Some(ForbiddenHeader)
+    );
+    assert_eq!(
+        deny(
+            &auth,
+            &key.token(r#"{"alg":"ES512","b64":false,"crit":["b64"]}"#, &c)
+        ),
+        Some(ForbiddenHeader)
+    );
+    assert_eq!(
+        deny(&auth, &key.token(r#"{"alg":"ES512","jwk":{}}"#, &c)),
+        Some(ForbiddenHeader)
+    );
+    assert_eq!(
+        deny(&auth, &key.token(r#"{"alg":"es512"}"#, &c)),
+        Some(AlgNotAllowed)
+    );
+    assert_eq!(
+        deny(&auth, &key.token(r#"{"alg":"none","alg":"ES512"}"#, &c)),
+        Some(BadHeader)
+    );
+    assert_eq!(
+        deny(&auth, &key.token(r#"{"alg":"ES512","typ":"at+jwt"}"#, &c)),
+        Some(BadHeader)
+    );
+    assert!(decide(
+        &auth,
+        &key.token(r#"{"alg":"ES512","typ":"application/JWT","x":1}"#, &c)
+    )
+    .is_allow());
+}
+
+#[test]
+fn kid_binding_with_jwks() {
+    let (a, b) = (TestKey::new(4), TestKey::new(5));
+    let ja: Value = serde_json::from_str(&a.jwks("key-a")).expect("json");
+    let jb: Value = serde_json::from_str(&b.jwks("key-b")).expect("json");
+    let jwks = json!({"keys": [ja["keys"][0], jb["keys"][0]]}).to_string();
+    let auth = Authorizer::new(&config(&[
+        ("JWT_JWKS", jwks),
+        ("JWT_ISSUER", ISS.into()),
+        ("JWT_AUDIENCE", "api".into()),
+    ]));
+    let c = claims(300);
+    assert!(decide(&auth, &a.token(r#"{"alg":"ES512","kid":"key-a"}"#, &c)).is_allow());
+    assert!(decide(&auth, &b.token(r#"{"alg":"ES512","kid":"key-b"}"#, &c)).is_allow());
+    assert_eq!(
+        deny(&auth, &a.token(r#"{"alg":"ES512","kid":"key-b"}"#, &c)),
+        Some(BadSignature)
+    );
+    assert_eq!(
+        deny(&auth, &a.token(r#"{"alg":"ES512","kid":"key-c"}"#, &c)),
+        Some(UnknownKid)
+    );
+    assert_eq!(
+        deny(
+            &auth,
+            &a.token(r#"{"alg":"ES512","kid":"../../../dev/null"}"#, &c)
+        ),
+        Some(UnknownKid)
+    );
+    assert_eq!(
+        deny(&auth, &a.token(r#"{"alg":"ES512"}"#, &c)),
+        Some(UnknownKid),
+        "kid required with several keys"
+    );
+    // One JWKS key binds its kid too.
+    let single = Authorizer::new(&config(&[
+        ("JWT_JWKS", a.jwks("only")),
+        ("JWT_ISSUER", ISS.into()),
+        ("JWT_AUDIENCE", "api".into()),
+    ]));
+    assert!(
+        decide(&single, &a.token(r#"{"alg":"ES512"}"#, &c)).is_allow(),
+        "no kid, one key"
+    );
+    assert_eq!(
+        deny(&single, &a.token(r#"{"alg":"ES512","kid":"other"}"#, &c)),
+        Some(UnknownKid)
+    );
+}
+
+#[test]
+fn kms_keys_pending_deny_with_key_unavailable() {
+    let key = TestKey::new(1);
+    let auth = Authorizer::new(&config(&[
+        ("JWT_KMS_KEY_IDS", "alias/jwt".into()),
+        ("JWT_ISSUER", ISS.into()),
+        ("JWT_AUDIENCE", "api".into()),
+    ]));
+    assert!(!auth.keys_ready());
+    assert_eq!(deny(&auth, &genuine(&key)), Some(KeyUnavailable));
+    // Malformed input is still classified before the key is needed.
+    assert_eq!(deny(&auth, "Basic x"), Some(BadScheme));
+}
+
+#[test]
+fn cache_serves_allows_but_never_past_exp() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    let token = key.token(r#"{"alg":"ES512"}"#, &claims(10));
+    let req = AuthRequest {
+        authorization: Some(&token),
+    };
+    let first = auth.decide_detailed(&req, now());
+    assert!(first.decision.is_allow() && !first.cache_hit);
+    let second = auth.decide_detailed(&req, now());
+    assert!(second.decision.is_allow() && second.cache_hit);
+    assert_eq!(auth.cache_len(), 1);
+    let later = auth.decide_detailed(&req, UnixTime::from_secs(NOW + 10));
+    assert_eq!(later.decision, Decision::Deny(Expired));
+    assert!(!later.cache_hit);
+    // Denies are not cached.
+    let bad = with_sig(&token, &[1u8; 132]);
+    let _ = decide(&auth, &bad);
+    let again = auth.decide_detailed(
+        &AuthRequest {
+            authorization: Some(&bad),
+        },
+        now(),
+    );
+    assert!(!again.cache_hit);
+    // JWT_CACHE_MAX_ENTRIES=0 turns it off.
+    let off = pem_auth(&key, &[("JWT_CACHE_MAX_ENTRIES", "0")]);
+    let _ = off.decide_detailed(&req, now());
+    assert!(!off.decide_detailed(&req, now()).cache_hit);
+}
+
+fn v2_event(authorization: Option<&str>) -> Value {
+    let mut headers = json!({"accept": "*/*"});
+    if let Some(a) = authorization {
+        headers["Authorization"] = a.into();
+    }
+    json!({
+        "version": "2.0", "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/GET/hello",
+        "identitySource": authorization.map(|a| vec![a]).unwrap_or_default(),
+        "routeKey": "GET /hello", "rawPath": "/hello", "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {"http": {"method": "GET", "path": "/hello"}, "timeEpoch": 1_700_000_000_000_i64}
+    })
+}
+
+#[test]
+fn http_v2_simple_responses() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    let bearer = format!("Bearer {}", genuine(&key));
+    let ok = handle(&auth, &v2_event(Some(&bearer)), now());
+    assert_eq!(ok.kind, EventKind::HttpV2);
+    let body = ok.response.expect("response");
+    assert_eq!(body["isAuthorized"], true);
+    assert_eq!(body["context"]["sub"], "alice");
+    assert_eq!(body["context"]["exp"], NOW + 300);
+    let missing = handle(&auth, &v2_event(None), now())
+        .response
+        .expect("response");
+    assert_eq!(
+        missing,
+        json!({"isAuthorized": false, "context": {"reason": "missing_token"}})
+    );
+    let text = missing.to_string();
+    assert!(!text.contains(&bearer[7..20]));
+}
+
+#[test]
+fn http_v2_policy_responses() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[("JWT_RESPONSE_FORMAT", "policy")]);
+    let ok = handle(
+        &auth,
+        &v2_event(Some(&format!("Bearer {}", genuine(&key)))),
+        now(),
+    )
+    .response
+    .expect("ok");
+    assert_eq!(ok["principalId"], "alice");
+    let stmt = &ok["policyDocument"]["Statement"][0];
+    assert_eq!(stmt["Effect"], "Allow");
+    assert_eq!(
+        stmt["Resource"],
+        "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/*/*"
+    );
+    let no = handle(&auth, &v2_event(Some("Bearer x.y.z")), now())
+        .response
+        .expect("deny policy");
+    assert_eq!(no["policyDocument"]["Statement"][0]["Effect"], "Deny");
+    let mut no_arn = v2_event(Some(&format!("Bearer {}", genuine(&key))));
+    no_arn.as_object_mut().expect("obj").remove("routeArn");
+    let h = handle(&auth, &no_arn, now());
+    assert_eq!(
+        h.outcome.decision,
+        Decision::Deny(BadEvent),
+        "no resource to allow"
+    );
+}
+
+#[test]
+fn rest_token_and_request_authorizers() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    let arn = "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/pets/1";
+    let token_event = |t: &str| json!({"type": "TOKEN", "authorizationToken": t, "methodArn": arn});
+    let ok = handle(
+        &auth,
+        &token_event(&format!("Bearer {}", genuine(&key))),
+        now(),
+    );
+    assert_eq!(ok.kind, EventKind::RestToken);
+    let body = ok.response.expect("allow");
+    assert_eq!(body["principalId"], "alice");
+    assert_eq!(
+        body["policyDocument"]["Statement"][0]["Resource"],
+        "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/*/*"
+    );
+    assert_eq!(
+        handle(&auth, &token_event("Bearer nope"), now()).response,
+        Err(Unauthorized)
+    );
+    let req = json!({"type": "REQUEST", "methodArn": arn, "headers": {"authorization": format!("Bearer {}", genuine(&key))}});
+    let h = handle(&auth, &req, now());
+    assert_eq!(h.kind, EventKind::RestRequest);
+    assert!(h.response.is_ok());
+    let req_missing = json!({"type": "REQUEST", "methodArn": arn, "headers": {}});
+    assert_eq!(
+        handle(&auth, &req_missing, now()).response,
+        Err(Unauthorized)
+    );
+    // HTTP API payload 1.0 denies with a policy, not an error.
+    let v1 = json!({"version": "1.0", "type": "REQUEST", "methodArn": arn, "headers": {}});
+    let h = handle(&auth, &v1, now());
+    assert_eq!(
+        h.response.expect("policy")["policyDocument"]["Statement"][0]["Effect"],
+        "Deny"
+    );
+}
+
+#[test]
+fn unreadable_events_are_denied() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    for ev in [
+        json!(null),
+        json!({}),
+        json!({"version": "2.0"}),
+        json!([1, 2]),
+        json!("Bearer x"),
+    ] {
+        let h = handle(&auth, &ev, now());
+        assert_eq!(h.outcome.decision, Decision::Deny(BadEvent), "{ev}");
+        assert_eq!(h.response.expect("deny response")["isAuthorized"], false);
+    }
+}

@@ -1,0 +1,215 @@
+//! KMS as a signer: create an `ECC_NIST_P521` `SIGN_VERIFY` key (and alias),
+//! and sign JWS input with `ECDSA_SHA_512` — `MessageType=RAW` up to KMS's
+//! 4096-byte limit, `DIGEST` (SHA-512 of the input) beyond it — converting
+//! KMS's DER signature to the 132-byte JOSE `R || S`.
+
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
+use sha2::{Digest, Sha512};
+
+/// KMS's largest `RAW` message.
+pub const MAX_RAW_MESSAGE: usize = 4096;
+
+/// A KMS client for the SDK environment, or for an explicit endpoint.
+pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_kms::Client {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    aws_sdk_kms::Client::new(&loader.load().await)
+}
+
+/// A created key.
+#[derive(Debug, Clone)]
+pub struct KmsKey {
+    /// The key id (UUID).
+    pub key_id: String,
+    /// The key ARN.
+    pub arn: String,
+    /// The alias, if one was created.
+    pub alias: Option<String>,
+}
+
+/// Errors from KMS calls or signature conversion.
+#[derive(Debug, thiserror::Error)]
+pub enum KmsSignError {
+    /// The KMS call failed.
+    #[error("KMS {op} failed: {detail}")]
+    Call {
+        /// The operation.
+        op: &'static str,
+        /// The SDK error.
+        detail: String,
+    },
+    /// The DER signature could not be converted.
+    #[error("KMS returned a signature that is not a DER ECDSA P-521 signature")]
+    BadDer,
+}
+
+fn call_err<E: std::error::Error + 'static>(op: &'static str) -> impl FnOnce(E) -> KmsSignError {
+    move |e| KmsSignError::Call {
+        op,
+        detail: aws_sdk_kms::error::DisplayErrorContext(e).to_string(),
+    }
+}
+
+/// Creates an ECC_NIST_P521 SIGN_VERIFY key, and `alias` for it if given.
+///
+/// # Errors
+/// [`KmsSignError::Call`].
+pub async fn create_key(
+    client: &aws_sdk_kms::Client,
+    alias: Option<&str>,
+) -> Result<KmsKey, KmsSignError> {
+    let out = client
+        .create_key()
+        .key_spec(KeySpec::EccNistP521)
+        .key_usage(KeyUsageType::SignVerify)
+        .description("ES512 JWT signing key (harness)")
+        .send()
+        .await
+        .map_err(call_err("CreateKey"))?;
+    let meta = out.key_metadata().ok_or(KmsSignError::Call {
+        op: "CreateKey",
+        detail: "no metadata".into(),
+    })?;
+    let key = KmsKey {
+        key_id: meta.key_id().to_owned(),
+        arn: meta.arn().unwrap_or_default().to_owned(),
+        alias: alias.map(str::to_owned),
+    };
+    if let Some(alias) = alias {
+        client
+            .create_alias()
+            .alias_name(alias)
+            .target_key_id(&key.key_id)
+            .send()
+            .await
+            .map_err(call_err("CreateAlias"))?;
+    }
+    Ok(key)
+}
+
+/// Signs `input` with `ECDSA_SHA_512`, returning the JOSE `R || S`.
+///
+/// # Errors
+/// [`KmsSignError`].
+pub async fn sign(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    input: &[u8],
+) -> Result<[u8; 132], KmsSignError> {
+    let (message, kind) = if input.len() <= MAX_RAW_MESSAGE {
+        (input.to_vec(), MessageType::Raw)
+    } else {
+        (Sha512::digest(input).to_vec(), MessageType::Digest)
+    };
+    let out = client
+        .sign()
+        .key_id(key_id)
+        .message(Blob::new(message))
+        .message_type(kind)
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha512)
+        .send()
+        .await
+        .map_err(call_err("Sign"))?;
+    let der = out.signature().ok_or(KmsSignError::BadDer)?;
+    der_to_jose(der.as_ref()).ok_or(KmsSignError::BadDer)
+}
+
+/// Converts a DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`
+/// (RFC 3279 §2.2.3) to the fixed 132-byte JOSE form (RFC 7518 §3.4),
+/// left-padding r and s to 66 bytes. Strict DER: minimal lengths, minimal
+/// positive integers, no trailing data; `None` otherwise.
+pub fn der_to_jose(der: &[u8]) -> Option<[u8; 132]> {
+    let (body, rest) = der_tlv(der, 0x30)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    let (r, body) = der_tlv(body, 0x02)?;
+    let (s, body) = der_tlv(body, 0x02)?;
+    if !body.is_empty() {
+        return None;
+    }
+    let mut out = [0u8; 132];
+    put_scalar(r, &mut out[..66])?;
+    put_scalar(s, &mut out[66..])?;
+    Some(out)
+}
+
+/// One DER TLV with the given tag: (contents, remainder).
+fn der_tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&t, rest) = input.split_first()?;
+    if t != tag {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = match first {
+        0..=0x7f => (usize::from(first), rest),
+        0x81 => {
+            let (&l, rest) = rest.split_first()?;
+            if l < 0x80 {
+                return None; // not minimal
+            }
+            (usize::from(l), rest)
+        }
+        0x82 => {
+            let (l, rest) = rest.split_at_checked(2)?;
+            let len = usize::from(l[0]) << 8 | usize::from(l[1]);
+            if len < 0x100 {
+                return None;
+            }
+            (len, rest)
+        }
+        _ => return None,
+    };
+    rest.split_at_checked(len)
+}
+
+/// A positive, minimally encoded INTEGER into a 66-byte big-endian slot.
+fn put_scalar(int: &[u8], slot: &mut [u8]) -> Option<()> {
+    let (&first, _) = int.split_first()?;
+    if first & 0x80 != 0 {
+        return None; // negative
+    }
+    if first == 0 && int.len() > 1 && int[1] & 0x80 == 0 {
+        return None; // non-minimal leading zero
+    }
+    let digits = if first == 0 { &int[1..] } else { int };
+    if digits.len() > slot.len() || digits.is_empty() {
+        return None;
+    }
+    let start = slot.len() - digits.len();
+    slot[start..].copy_from_slice(digits);
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_short_and_padded_scalars() {
+        // r = 1 (one byte), s = 0x80 (needs a leading zero in DER).
+        let der = [0x30, 0x07, 0x02, 0x01, 0x01, 0x02, 0x02, 0x00, 0x80];
+        let jose = der_to_jose(&der).expect("valid");
+        assert_eq!(jose[65], 1);
+        assert!(jose[..65].iter().all(|&b| b == 0));
+        assert_eq!(jose[131], 0x80);
+    }
+
+    #[test]
+    fn refuses_malformed_der() {
+        for bad in [
+            &[][..],
+            &[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01][..], // short
+            &[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x00][..], // trailing
+            &[0x30, 0x06, 0x02, 0x01, 0x81, 0x02, 0x01, 0x01][..], // negative
+            &[0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01][..], // non-minimal
+            &[0x31, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01][..], // wrong tag
+            &[0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01][..], // long form < 128
+        ] {
+            assert!(der_to_jose(bad).is_none(), "{bad:02x?}");
+        }
+    }
+}
