@@ -11,6 +11,9 @@ use crate::Backend;
 pub mod env {
     /// One or more PEM SubjectPublicKeyInfo P-521 keys.
     pub const PUBLIC_KEY_PEM: &str = "JWT_PUBLIC_KEY_PEM";
+    /// Kids bound to the single PEM key (comma-separated; e.g. the KMS key
+    /// ARN, id and alias). Unset: a single PEM key accepts any `kid`.
+    pub const PUBLIC_KEY_KIDS: &str = "JWT_PUBLIC_KEY_KIDS";
     /// A JWKS document with EC P-521 keys, each with a `kid`.
     pub const JWKS: &str = "JWT_JWKS";
     /// Comma-separated KMS key ids, ARNs or aliases.
@@ -149,7 +152,23 @@ impl Config {
 
         let mut static_keys = Vec::new();
         if let Some(pem) = get(env::PUBLIC_KEY_PEM) {
-            static_keys.extend(keys::parse_pem(&pem, backend)?);
+            let mut pem_keys = keys::parse_pem(&pem, backend)?;
+            if let Some(kids) = get(env::PUBLIC_KEY_KIDS) {
+                let [only] = pem_keys.as_mut_slice() else {
+                    return Err(ConfigError::invalid(
+                        env::PUBLIC_KEY_KIDS,
+                        "applies to a single PEM key; with several, use their RFC 7638 thumbprints or JWT_JWKS",
+                    ));
+                };
+                only.kids.extend(list(env::PUBLIC_KEY_KIDS, &kids)?);
+                only.binds_kid = true;
+            }
+            static_keys.extend(pem_keys);
+        } else if get(env::PUBLIC_KEY_KIDS).is_some() {
+            return Err(ConfigError::invalid(
+                env::PUBLIC_KEY_KIDS,
+                "set without JWT_PUBLIC_KEY_PEM",
+            ));
         }
         if let Some(jwks) = get(env::JWKS) {
             static_keys.extend(keys::parse_jwks(&jwks, backend)?);

@@ -4,8 +4,9 @@
 //!
 //! Selection: a present `kid` must name a key (KMS keys answer to their
 //! configured name, KeyId and ARN; JWKS keys to their `kid`; PEM keys to their
-//! RFC 7638 thumbprint). A single PEM key does not bind kids, so with exactly
-//! one PEM key any well-formed `kid` selects it. A token without `kid` is
+//! RFC 7638 thumbprint and `JWT_PUBLIC_KEY_KIDS`). A single PEM key without
+//! `JWT_PUBLIC_KEY_KIDS` does not bind kids, so any well-formed `kid` selects
+//! it (the Go issuer sent none). A token without `kid` is
 //! accepted only when exactly one key is configured: we never try every key.
 
 use crate::config::{env, ConfigError};
@@ -47,6 +48,9 @@ pub struct StaticKey {
     pub kids: Vec<String>,
     /// Where it came from.
     pub source: KeySource,
+    /// Whether a present `kid` must name this key even when it is the only
+    /// one (KMS and JWKS keys always; PEM keys with `JWT_PUBLIC_KEY_KIDS`).
+    pub binds_kid: bool,
     /// A stable, non-secret name for logs (a kid or thumbprint).
     pub label: String,
 }
@@ -79,7 +83,7 @@ impl KeySet {
             }
         }
         match self.keys.as_slice() {
-            [only] if kid.is_none() || only.source == KeySource::Pem => Ok(only),
+            [only] if kid.is_none() || !only.binds_kid => Ok(only),
             _ => Err(RejectReason::UnknownKid),
         }
     }
@@ -127,6 +131,7 @@ pub(crate) fn parse_pem(text: &str, backend: Backend) -> Result<Vec<StaticKey>, 
             key,
             kids: vec![tp.clone()],
             source: KeySource::Pem,
+            binds_kid: false,
             label: tp,
         });
         rest = body[end + END.len()..].trim_start();
@@ -182,6 +187,7 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
             key,
             kids: vec![kid.to_owned()],
             source: KeySource::Jwks,
+            binds_kid: true,
             label: kid.to_owned(),
         });
     }
@@ -203,6 +209,7 @@ mod tests {
             key: PublicKey::from_point(Backend::default_backend(), &k.point()).expect("point"),
             kids: kids.iter().map(|s| (*s).to_owned()).collect(),
             source,
+            binds_kid: source != KeySource::Pem,
             label: kids.first().copied().unwrap_or("x").to_owned(),
         }
     }

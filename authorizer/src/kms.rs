@@ -154,6 +154,7 @@ async fn fetch_one(
         key,
         kids,
         source: KeySource::Kms,
+        binds_kid: true,
         label,
     })
 }

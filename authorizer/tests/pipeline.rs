@@ -461,3 +461,28 @@ fn unreadable_events_are_denied() {
         assert_eq!(h.response.expect("deny response")["isAuthorized"], false);
     }
 }
+
+#[test]
+fn pem_key_binds_configured_kids() {
+    let key = TestKey::new(6);
+    let c = claims(300);
+    let loose = pem_auth(&key, &[]);
+    assert!(decide(
+        &loose,
+        &key.token(r#"{"alg":"ES512","kid":"whatever"}"#, &c)
+    )
+    .is_allow());
+    let bound = pem_auth(
+        &key,
+        &[("JWT_PUBLIC_KEY_KIDS", "arn:aws:kms:us-east-1:1:key/k1,k1")],
+    );
+    assert!(decide(&bound, &key.token(r#"{"alg":"ES512","kid":"k1"}"#, &c)).is_allow());
+    assert!(decide(&bound, &key.token(r#"{"alg":"ES512"}"#, &c)).is_allow());
+    assert_eq!(
+        deny(
+            &bound,
+            &key.token(r#"{"alg":"ES512","kid":"whatever"}"#, &c)
+        ),
+        Some(UnknownKid)
+    );
+}

@@ -2,6 +2,7 @@
 //! authorizer, and hosts the local API Gateway + Lambda emulator.
 
 pub mod binary;
+pub mod demo;
 pub mod kms;
 pub mod lambda;
 pub mod mint;
