@@ -6,6 +6,7 @@ use crate::cache::DecisionCache;
 use crate::claims::{ClaimsPolicy, Grant, UnixTime};
 use crate::config::{Config, ResponseFormat};
 use crate::keys::{KeySet, StaticKey};
+use crate::token::Faults;
 use crate::{extract, token, RejectReason};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -77,6 +78,18 @@ pub struct Authorizer {
     static_keys: Vec<StaticKey>,
     keys: RwLock<KeyState>,
     cache: Mutex<DecisionCache>,
+    faults: Faults,
+}
+
+/// Deliberate weaknesses for proving that `harness check` catches
+/// regressions. Only constructible with the `dangerous-test-faults` feature.
+#[cfg(feature = "dangerous-test-faults")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DangerousFault {
+    /// Ignore a `crit` header.
+    AcceptCrit,
+    /// Compare `alg` case-insensitively.
+    AlgCaseInsensitive,
 }
 
 impl std::fmt::Debug for Authorizer {
@@ -104,7 +117,19 @@ impl Authorizer {
             static_keys: config.static_keys.clone(),
             keys: RwLock::new(state),
             cache: Mutex::new(DecisionCache::new(config.cache_max_entries)),
+            faults: Faults::default(),
         }
+    }
+
+    /// A deliberately broken authorizer, for testing the harness.
+    #[cfg(feature = "dangerous-test-faults")]
+    pub fn dangerous_with_fault(config: &Config, fault: DangerousFault) -> Self {
+        let mut a = Self::new(config);
+        match fault {
+            DangerousFault::AcceptCrit => a.faults.accept_crit = true,
+            DangerousFault::AlgCaseInsensitive => a.faults.alg_case_insensitive = true,
+        }
+        a
     }
 
     /// Adds the keys fetched from KMS to the static ones and starts serving.
@@ -176,7 +201,7 @@ impl Authorizer {
         }
         drop(cache);
 
-        let parsed = token::parse(token)?;
+        let parsed = token::parse(token, self.faults)?;
         let keys = match &*self.keys.read().unwrap_or_else(PoisonError::into_inner) {
             KeyState::Ready(keys) => Arc::clone(keys),
             KeyState::Pending => return Err(RejectReason::KeyUnavailable),

@@ -31,12 +31,15 @@ pub mod event;
 mod extract;
 mod json;
 pub mod keys;
+#[cfg(feature = "kms")]
 pub mod kms;
 mod reason;
 #[cfg(any(test, feature = "test-util"))]
 pub mod test_util;
 mod token;
 
+#[cfg(feature = "dangerous-test-faults")]
+pub use crate::authorizer::DangerousFault;
 pub use crate::authorizer::{AuthRequest, Authorizer, Decision, Outcome};
 pub use crate::claims::{Grant, UnixTime, MAX_NUMERIC_DATE};
 pub use crate::config::{AudienceCheck, Config, ConfigError, IssuerCheck, ResponseFormat};

@@ -20,6 +20,15 @@ pub const FORBIDDEN_HEADERS: [&str; 11] = [
     "crit", "b64", "jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256", "cty", "zip", "enc",
 ];
 
+/// Deliberate weaknesses, settable only through the `dangerous-test-faults`
+/// feature's constructor, so the harness can prove it catches regressions.
+/// All `false` in every production path.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Faults {
+    pub(crate) accept_crit: bool,
+    pub(crate) alg_case_insensitive: bool,
+}
+
 /// A token whose shape and header passed every check; signature unchecked.
 #[derive(Debug)]
 pub(crate) struct Parsed<'a> {
@@ -37,7 +46,7 @@ pub(crate) struct Parsed<'a> {
 ///
 /// # Errors
 /// `Malformed`, `BadHeader`, `AlgNotAllowed` or `ForbiddenHeader`.
-pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, RejectReason> {
+pub(crate) fn parse(token: &str, faults: Faults) -> Result<Parsed<'_>, RejectReason> {
     let mut parts = token.splitn(3, '.');
     let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(RejectReason::Malformed);
@@ -54,7 +63,7 @@ pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, RejectReason> {
         Ok(SIGNATURE_LEN) => {}
         _ => return Err(RejectReason::Malformed),
     }
-    let kid = check_header(&header)?;
+    let kid = check_header(&header, faults)?;
     Ok(Parsed {
         signing_input: &token[..h.len() + 1 + p.len()],
         payload,
@@ -70,17 +79,19 @@ fn decode(segment: &str) -> Result<Vec<u8>, RejectReason> {
 }
 
 /// RFC 7515 §4.1 header checks; returns `kid`.
-fn check_header(bytes: &[u8]) -> Result<Option<String>, RejectReason> {
+fn check_header(bytes: &[u8], faults: Faults) -> Result<Option<String>, RejectReason> {
     let header = json::parse_object(bytes).ok_or(RejectReason::BadHeader)?;
     // RFC 7515 §4.1.1 and RFC 8725 §3.1: an allow-list of exactly one,
     // compared after JSON unescaping, case-sensitively.
     match header.get("alg") {
         Some(Value::String(alg)) if alg == "ES512" => {}
+        Some(Value::String(alg))
+            if faults.alg_case_insensitive && alg.eq_ignore_ascii_case("ES512") => {}
         _ => return Err(RejectReason::AlgNotAllowed),
     }
     if FORBIDDEN_HEADERS
         .iter()
-        .any(|name| header.contains_key(*name))
+        .any(|name| header.contains_key(*name) && !(faults.accept_crit && *name == "crit"))
     {
         return Err(RejectReason::ForbiddenHeader);
     }
@@ -115,6 +126,10 @@ mod tests {
     fn sig() -> String {
         b64(&[7u8; SIGNATURE_LEN])
     }
+    fn parse_ok(t: &str) -> Result<Parsed<'_>, RejectReason> {
+        parse(t, Faults::default())
+    }
+
     fn tok(header: &str) -> String {
         format!("{}.{}.{}", b64(header.as_bytes()), b64(b"{}"), sig())
     }
@@ -122,7 +137,7 @@ mod tests {
     #[test]
     fn accepts_minimal_header() {
         let t = tok(r#"{"alg":"ES512"}"#);
-        let p = parse(&t).expect("parses");
+        let p = parse_ok(&t).expect("parses");
         assert_eq!(p.kid, None);
         assert_eq!(p.signing_input, &t[..t.rfind('.').expect("dot")]);
         assert_eq!(p.signature, [7u8; SIGNATURE_LEN]);
@@ -131,7 +146,7 @@ mod tests {
     #[test]
     fn alg_must_be_exactly_es512() {
         assert!(
-            parse(&tok(r#"{"alg":"ES\u0035\u00312"}"#)).is_ok(),
+            parse_ok(&tok(r#"{"alg":"ES\u0035\u00312"}"#)).is_ok(),
             "escapes decoded first"
         );
         for h in [
@@ -144,10 +159,10 @@ mod tests {
             r#"{"alg":["ES512"]}"#,
             r#"{"typ":"JWT"}"#,
         ] {
-            assert_eq!(parse(&tok(h)).err(), Some(AlgNotAllowed), "{h}");
+            assert_eq!(parse_ok(&tok(h)).err(), Some(AlgNotAllowed), "{h}");
         }
         assert_eq!(
-            parse(&tok(r#"{"alg":"none","alg":"ES512"}"#)).err(),
+            parse_ok(&tok(r#"{"alg":"none","alg":"ES512"}"#)).err(),
             Some(BadHeader)
         );
     }
@@ -156,13 +171,13 @@ mod tests {
     fn typ_must_be_jwt() {
         for ok in ["JWT", "jwt", "application/jwt", "Application/JWT"] {
             assert!(
-                parse(&tok(&format!(r#"{{"alg":"ES512","typ":"{ok}"}}"#))).is_ok(),
+                parse_ok(&tok(&format!(r#"{{"alg":"ES512","typ":"{ok}"}}"#))).is_ok(),
                 "{ok}"
             );
         }
         for bad in [r#""JWE""#, r#""at+jwt""#, "123", "null"] {
             let t = tok(&format!(r#"{{"alg":"ES512","typ":{bad}}}"#));
-            assert_eq!(parse(&t).err(), Some(BadHeader), "{bad}");
+            assert_eq!(parse_ok(&t).err(), Some(BadHeader), "{bad}");
         }
     }
 
@@ -170,39 +185,39 @@ mod tests {
     fn forbidden_headers_are_denied() {
         for name in FORBIDDEN_HEADERS {
             let t = tok(&format!(r#"{{"alg":"ES512","{name}":"x"}}"#));
-            assert_eq!(parse(&t).err(), Some(ForbiddenHeader), "{name}");
+            assert_eq!(parse_ok(&t).err(), Some(ForbiddenHeader), "{name}");
         }
     }
 
     #[test]
     fn unknown_header_members_are_fine() {
-        assert!(parse(&tok(r#"{"alg":"ES512","x-custom":1}"#)).is_ok());
+        assert!(parse_ok(&tok(r#"{"alg":"ES512","x-custom":1}"#)).is_ok());
     }
 
     #[test]
     fn kid_rules() {
         let ok = tok(r#"{"alg":"ES512","kid":"arn:aws:kms:eu-west-1:1:key/abc"}"#);
         assert_eq!(
-            parse(&ok).expect("ok").kid.as_deref(),
+            parse_ok(&ok).expect("ok").kid.as_deref(),
             Some("arn:aws:kms:eu-west-1:1:key/abc")
         );
         let long = format!(r#"{{"alg":"ES512","kid":"{}"}}"#, "a".repeat(MAX_KID_LEN));
-        assert!(parse(&tok(&long)).is_ok());
+        assert!(parse_ok(&tok(&long)).is_ok());
         let too_long = format!(
             r#"{{"alg":"ES512","kid":"{}"}}"#,
             "a".repeat(MAX_KID_LEN + 1)
         );
-        assert_eq!(parse(&tok(&too_long)).err(), Some(BadHeader));
+        assert_eq!(parse_ok(&tok(&too_long)).err(), Some(BadHeader));
         for bad in [r#""""#, "1", "[]", r#""a\nb""#, r#""\u001b[31m""#, r#""é""#] {
             let t = tok(&format!(r#"{{"alg":"ES512","kid":{bad}}}"#));
-            assert_eq!(parse(&t).err(), Some(BadHeader), "{bad}");
+            assert_eq!(parse_ok(&t).err(), Some(BadHeader), "{bad}");
         }
     }
 
     #[test]
     fn header_must_be_a_strict_object() {
         for h in ["[]", "null", r#""ES512""#, "{", r#"{"alg":"ES512"} x"#] {
-            assert_eq!(parse(&tok(h)).err(), Some(BadHeader), "{h}");
+            assert_eq!(parse_ok(&tok(h)).err(), Some(BadHeader), "{h}");
         }
     }
 
@@ -232,7 +247,7 @@ mod tests {
             String::new(),
         ];
         for c in &cases {
-            assert_eq!(parse(c).err(), Some(Malformed), "{c:?}");
+            assert_eq!(parse_ok(c).err(), Some(Malformed), "{c:?}");
         }
     }
 
@@ -241,7 +256,7 @@ mod tests {
         let h = b64(br#"{"alg":"ES512"}"#);
         for n in [0usize, 64, 96, 131, 133, 134, 139] {
             let t = format!("{h}.{}.{}", b64(b"{}"), b64(&vec![1u8; n]));
-            assert_eq!(parse(&t).err(), Some(Malformed), "{n}");
+            assert_eq!(parse_ok(&t).err(), Some(Malformed), "{n}");
         }
     }
 }

@@ -117,6 +117,28 @@ pub async fn sign(
     der_to_jose(der.as_ref()).ok_or(KmsSignError::BadDer)
 }
 
+/// Signs a caller-supplied 64-byte digest (`MessageType=DIGEST`).
+///
+/// # Errors
+/// [`KmsSignError`].
+pub async fn sign_digest(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    digest: &[u8; 64],
+) -> Result<[u8; 132], KmsSignError> {
+    let out = client
+        .sign()
+        .key_id(key_id)
+        .message(Blob::new(digest.to_vec()))
+        .message_type(MessageType::Digest)
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha512)
+        .send()
+        .await
+        .map_err(call_err("Sign"))?;
+    let der = out.signature().ok_or(KmsSignError::BadDer)?;
+    der_to_jose(der.as_ref()).ok_or(KmsSignError::BadDer)
+}
+
 /// Converts a DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`
 /// (RFC 3279 §2.2.3) to the fixed 132-byte JOSE form (RFC 7518 §3.4),
 /// left-padding r and s to 66 bytes. Strict DER: minimal lengths, minimal

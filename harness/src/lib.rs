@@ -2,8 +2,12 @@
 //! authorizer, and hosts the local API Gateway + Lambda emulator.
 
 pub mod binary;
+pub mod catalog;
+pub mod check;
 pub mod demo;
 pub mod kms;
 pub mod lambda;
 pub mod mint;
+pub mod model;
 pub mod moto;
+pub mod signer;

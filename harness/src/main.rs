@@ -1,6 +1,11 @@
 //! The `harness` CLI.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use harness::catalog::Profile;
+use harness::check::Target;
+use harness::mint::LocalSigner;
+use harness::signer::Signer;
+use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,6 +31,97 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         invocations: usize,
     },
+    /// Create signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Mint one signed token (or a pool of distinct tokens with --count).
+    Mint(MintArgs),
+    /// Print the case catalog as JSON lines.
+    Cases(SignerArgs),
+    /// Run the catalog against a target and compare decisions.
+    Check(CheckArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCommand {
+    /// A new P-521 key: PKCS#8 private key and SPKI public PEM, or a KMS key.
+    New {
+        /// Directory for private.pem and public.pem (local keys).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Create an ECC_NIST_P521 SIGN_VERIFY key in KMS (or moto) instead.
+        #[arg(long)]
+        kms: bool,
+        /// Alias for the KMS key, e.g. alias/jwt-signing.
+        #[arg(long)]
+        alias: Option<String>,
+        /// KMS endpoint (moto); default: the SDK environment.
+        #[arg(long)]
+        endpoint_url: Option<String>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct SignerArgs {
+    /// PKCS#8 PEM private key (from `harness keys new`); default: a fresh key.
+    #[arg(long, conflicts_with = "kms_key_id")]
+    key: Option<PathBuf>,
+    /// Sign with this KMS key (id, ARN or alias) instead.
+    #[arg(long)]
+    kms_key_id: Option<String>,
+    /// KMS endpoint (moto); default: the SDK environment.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// The issuer the authorizer expects.
+    #[arg(long, default_value = "https://issuer.harness.test")]
+    issuer: String,
+    /// An audience the authorizer accepts.
+    #[arg(long, default_value = "harness-api")]
+    audience: String,
+    /// A kid bound to the signing key on the target.
+    #[arg(long, default_value = "harness-key")]
+    kid: String,
+}
+
+#[derive(Args, Debug)]
+struct MintArgs {
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Expiry: +SECONDS, -SECONDS or an absolute epoch.
+    #[arg(long, default_value = "+300")]
+    exp: String,
+    /// Subject.
+    #[arg(long, default_value = "harness-user")]
+    sub: String,
+    /// Put the kid in the header.
+    #[arg(long)]
+    with_kid: bool,
+    /// Extra claims, key=value (value parsed as JSON when it can be).
+    #[arg(long = "claim")]
+    claims: Vec<String>,
+    /// Claims as a JSON object, merged last.
+    #[arg(long)]
+    claims_json: Option<String>,
+    /// Mint this many distinct tokens (local key only), one per line.
+    #[arg(long)]
+    count: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// lib, lambda:PATH, or an API Gateway URL (http/https).
+    #[arg(long)]
+    target: String,
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write the results as JUnit XML.
+    #[arg(long)]
+    junit: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -37,29 +133,218 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(2, &format!("cannot start the async runtime: {e}")),
     };
-    match cli.command {
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err((code, message)) => fail(code, &message),
+    }
+}
+
+type Outcome = Result<ExitCode, (u8, String)>;
+
+async fn dispatch(command: Command) -> Outcome {
+    match command {
         Command::Demo {
             authorizer,
             invocations,
         } => {
-            let binary =
-                match authorizer.map_or_else(|| harness::binary::authorizer_binary(true), Ok) {
-                    Ok(b) => b,
-                    Err(e) => return fail(2, &e),
-                };
-            let opts = harness::demo::DemoOptions {
+            let binary = authorizer
+                .map_or_else(|| harness::binary::authorizer_binary(true), Ok)
+                .map_err(|e| (2, e))?;
+            let report = harness::demo::run(&harness::demo::DemoOptions {
                 binary,
                 invocations,
-            };
-            match runtime.block_on(harness::demo::run(&opts)) {
-                Ok(report) => {
-                    print!("{}", harness::demo::render(&report));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(2, &e),
-            }
+            })
+            .await
+            .map_err(|e| (2, e))?;
+            print!("{}", harness::demo::render(&report));
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Keys {
+            command:
+                KeysCommand::New {
+                    out,
+                    kms,
+                    alias,
+                    endpoint_url,
+                },
+        } => keys_new(out, kms, alias, endpoint_url).await,
+        Command::Mint(args) => mint(args).await,
+        Command::Cases(args) => {
+            let signer = signer(&args).await?;
+            let cases = harness::catalog::build(&signer, &profile(&args))
+                .await
+                .map_err(|e| (2, e))?;
+            for c in cases {
+                println!("{}", c.to_json());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => check(args).await,
     }
+}
+
+fn now() -> i64 {
+    authorizer::UnixTime::now().0 as i64
+}
+
+fn profile(args: &SignerArgs) -> Profile {
+    let mut p = Profile::local(now());
+    p.issuer.clone_from(&args.issuer);
+    p.audience.clone_from(&args.audience);
+    p.kid.clone_from(&args.kid);
+    p
+}
+
+async fn signer(args: &SignerArgs) -> Result<Signer, (u8, String)> {
+    if let Some(id) = &args.kms_key_id {
+        let client = harness::kms::client(args.endpoint_url.as_deref()).await;
+        return Signer::kms(client, id).await.map_err(|e| (2, e));
+    }
+    match &args.key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+            LocalSigner::from_pkcs8_pem(&pem)
+                .map(Signer::Local)
+                .map_err(|e| (2, format!("{}: {e}", path.display())))
+        }
+        None => Ok(Signer::Local(LocalSigner::generate())),
+    }
+}
+
+async fn keys_new(
+    out: PathBuf,
+    kms: bool,
+    alias: Option<String>,
+    endpoint_url: Option<String>,
+) -> Outcome {
+    if kms {
+        let client = harness::kms::client(endpoint_url.as_deref()).await;
+        let key = harness::kms::create_key(&client, alias.as_deref())
+            .await
+            .map_err(|e| (2, e.to_string()))?;
+        let pem = Signer::kms(client, &key.key_id)
+            .await
+            .map_err(|e| (2, e))?
+            .public_pem();
+        println!(
+            "{}",
+            json!({"key_id": key.key_id, "arn": key.arn, "alias": key.alias, "public_key_pem": pem})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = LocalSigner::generate();
+    let private = s.private_pem().map_err(|e| (2, e.to_string()))?;
+    std::fs::create_dir_all(&out).map_err(|e| (2, format!("{}: {e}", out.display())))?;
+    let (priv_path, pub_path) = (out.join("private.pem"), out.join("public.pem"));
+    reports::write_atomic(&priv_path, private.as_bytes())
+        .map_err(|e| (2, format!("{}: {e}", priv_path.display())))?;
+    reports::write_atomic(&pub_path, s.public_pem().as_bytes())
+        .map_err(|e| (2, format!("{}: {e}", pub_path.display())))?;
+    println!("wrote {} and {}", priv_path.display(), pub_path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn mint(args: MintArgs) -> Outcome {
+    let now = now();
+    let signer = signer(&args.signer).await?;
+    if let Some(count) = args.count {
+        let Signer::Local(local) = &signer else {
+            return Err((
+                2,
+                "--count works with local keys only (KMS Sign is one call per token)".into(),
+            ));
+        };
+        let lifetime = harness::mint::parse_time(&args.exp, now).map_err(|e| (2, e))? - now;
+        for t in harness::mint::pool(
+            local,
+            count,
+            &args.signer.issuer,
+            &args.signer.audience,
+            now,
+            lifetime,
+        ) {
+            println!("{t}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut claims = Map::new();
+    claims.insert("iss".into(), args.signer.issuer.clone().into());
+    claims.insert("aud".into(), args.signer.audience.clone().into());
+    claims.insert("sub".into(), args.sub.clone().into());
+    claims.insert("iat".into(), now.into());
+    claims.insert(
+        "exp".into(),
+        harness::mint::parse_time(&args.exp, now)
+            .map_err(|e| (2, e))?
+            .into(),
+    );
+    for kv in &args.claims {
+        let (k, v) = harness::mint::parse_claim(kv).map_err(|e| (2, e))?;
+        claims.insert(k, v);
+    }
+    if let Some(j) = &args.claims_json {
+        let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(j) else {
+            return Err((2, "--claims-json must be a JSON object".into()));
+        };
+        claims.extend(extra);
+    }
+    let header = if args.with_kid {
+        json!({"alg": "ES512", "typ": "JWT", "kid": args.signer.kid})
+    } else {
+        json!({"alg": "ES512", "typ": "JWT"})
+    };
+    let input =
+        harness::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
+    let sig = signer.sign(input.as_bytes()).await.map_err(|e| (2, e))?;
+    use base64::Engine;
+    println!(
+        "{input}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn check(args: CheckArgs) -> Outcome {
+    let target: Target = args.target.parse().map_err(|e| (2, e))?;
+    let signer = signer(&args.signer).await?;
+    let profile = profile(&args.signer);
+    let cases = harness::catalog::build(&signer, &profile)
+        .await
+        .map_err(|e| (2, e))?;
+    let env = profile.authorizer_env(&signer.public_pem());
+    let fresh = harness::check::Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    let report = harness::check::run(&target, &cases, &env, &fresh)
+        .await
+        .map_err(|e| (2, e.to_string()))?;
+    print!("{}", harness::check::render(&report));
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| (2, e.to_string()))?;
+        reports::write_atomic(path, text.as_bytes())
+            .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+    }
+    if let Some(path) = &args.junit {
+        reports::write_atomic(path, report.to_junit().as_bytes())
+            .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+    }
+    if report.totals.failed > 0 {
+        let first = report
+            .cases
+            .iter()
+            .find(|c| !c.pass && c.actual != "skipped")
+            .map_or("", |c| c.id.as_str());
+        return Err((
+            1,
+            format!(
+                "{} case(s) did not match (first: {first})",
+                report.totals.failed
+            ),
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {

@@ -47,6 +47,37 @@ impl LocalSigner {
         Ok(sk.to_pkcs8_pem(LineEnding::LF)?.to_string())
     }
 
+    /// The public key as SubjectPublicKeyInfo DER.
+    pub fn spki_der(&self) -> Vec<u8> {
+        let point = VerifyingKey::from(&self.key).to_encoded_point(false);
+        authorizer::spki_der(point.as_bytes().try_into().unwrap_or(&[0u8; 133]))
+    }
+
+    /// The uncompressed public point.
+    pub fn point(&self) -> Vec<u8> {
+        VerifyingKey::from(&self.key)
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec()
+    }
+
+    /// The underlying key.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// Loads a PKCS#8 PEM private key (as written by `harness keys new`).
+    ///
+    /// # Errors
+    /// When the PEM is not a P-521 PKCS#8 key.
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, String> {
+        use p521::pkcs8::DecodePrivateKey;
+        let sk = p521::SecretKey::from_pkcs8_pem(pem)
+            .map_err(|e| format!("not a P-521 PKCS#8 private key: {e}"))?;
+        let key = SigningKey::from_bytes(&sk.to_bytes()).map_err(|e| e.to_string())?;
+        Ok(Self { key })
+    }
+
     /// The 132-byte `R || S` over `input`.
     pub fn sign(&self, input: &[u8]) -> [u8; 132] {
         let sig: Signature = self.key.sign(input);
@@ -70,4 +101,57 @@ pub fn signing_input(header: &str, claims: &str) -> String {
         URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(claims)
     )
+}
+
+/// Mints `count` distinct valid tokens in parallel (all cores): each gets
+/// its own `jti` and `sub`, with `exp = now + lifetime`.
+pub fn pool(
+    signer: &LocalSigner,
+    count: usize,
+    issuer: &str,
+    audience: &str,
+    now: i64,
+    lifetime: i64,
+) -> Vec<String> {
+    use rayon::prelude::*;
+    let header = r#"{"alg":"ES512","typ":"JWT"}"#;
+    (0..count)
+        .into_par_iter()
+        .map(|i| {
+            let claims = serde_json::json!({
+                "iss": issuer, "aud": audience, "sub": format!("user-{i}"), "jti": format!("{now:x}-{i:x}"),
+                "iat": now, "exp": now + lifetime,
+            });
+            signer.token(header, &claims.to_string())
+        })
+        .collect()
+}
+
+/// Parses `--exp`: `+N` seconds from now, `-N` seconds ago, or an absolute
+/// NumericDate.
+///
+/// # Errors
+/// When it is not a number.
+pub fn parse_time(spec: &str, now: i64) -> Result<i64, String> {
+    let bad = || format!("not a time: {spec:?} (use +SECONDS, -SECONDS or an absolute epoch)");
+    if let Some(rel) = spec.strip_prefix('+') {
+        rel.parse::<i64>().map(|d| now + d).map_err(|_| bad())
+    } else if let Some(rel) = spec.strip_prefix('-') {
+        rel.parse::<i64>().map(|d| now - d).map_err(|_| bad())
+    } else {
+        spec.parse::<i64>().map_err(|_| bad())
+    }
+}
+
+/// Parses `--claim k=v`: the value as JSON when it parses (numbers, true,
+/// arrays), else as a string.
+///
+/// # Errors
+/// When there is no `=`.
+pub fn parse_claim(kv: &str) -> Result<(String, serde_json::Value), String> {
+    let (k, v) = kv
+        .split_once('=')
+        .ok_or_else(|| format!("--claim needs key=value, got {kv:?}"))?;
+    let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_owned()));
+    Ok((k.to_owned(), value))
 }

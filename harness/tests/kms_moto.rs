@@ -111,6 +111,40 @@ async fn kms_keys_load_bind_kids_and_verify_kms_signatures() {
         Some(RejectReason::BadSignature)
     );
 
+    // KMS DER signatures whose r or s is shorter than 66 bytes must be
+    // left-padded; sign until such a signature is seen, and check it.
+    let mut short_seen = 0;
+    for i in 0..64u32 {
+        let msg = format!("message {i}");
+        let out = client
+            .sign()
+            .key_id(&key.key_id)
+            .message(aws_sdk_kms::primitives::Blob::new(msg.as_bytes()))
+            .message_type(aws_sdk_kms::types::MessageType::Raw)
+            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha512)
+            .send()
+            .await
+            .expect("Sign");
+        let der = out.signature().expect("signature").as_ref().to_vec();
+        // SEQUENCE (len) INTEGER r: the r length byte follows the sequence header.
+        let r_at = if der[1] == 0x81 { 3 } else { 2 };
+        let r_len = usize::from(der[r_at + 1]);
+        let s_len = usize::from(der[r_at + 2 + r_len + 1]);
+        let jose = harness::kms::der_to_jose(&der).expect("converts");
+        if r_len < 66 || s_len < 66 {
+            short_seen += 1;
+            let pk = keys[0].key.clone();
+            assert!(
+                pk.verify(msg.as_bytes(), &jose).is_ok(),
+                "padded short scalar verifies"
+            );
+        }
+    }
+    assert!(
+        short_seen > 0,
+        "no short r or s in 64 signatures (expected about half)"
+    );
+
     // Two keys: kid required and binding.
     let both = format!("{},{}", key.arn, other.key_id);
     let auth2 = Authorizer::new(&config(&both));

@@ -1,0 +1,364 @@
+//! `harness check`: run the catalog against a target and compare decisions
+//! (and reasons, where the target exposes them).
+
+use crate::catalog::{Case, Expected, Profile};
+use crate::lambda::{Environment, FunctionConfig, InvokeResult};
+use crate::signer::Signer;
+use authorizer::{AuthRequest, Authorizer, Config, Decision, UnixTime};
+use bytes::Bytes;
+use reports::security::{CaseResult, SecurityReport};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// What to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The authorizer library, in process.
+    Lib,
+    /// The binary over the Lambda Runtime API.
+    Lambda(PathBuf),
+    /// An API Gateway endpoint (local emulator or deployed): 200 = allow,
+    /// 401/403 = deny.
+    Url(String),
+}
+
+impl FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "lib" {
+            Ok(Target::Lib)
+        } else if let Some(p) = s.strip_prefix("lambda:") {
+            Ok(Target::Lambda(PathBuf::from(p)))
+        } else if s.starts_with("http://") || s.starts_with("https://") {
+            Ok(Target::Url(s.to_owned()))
+        } else {
+            Err(format!(
+                "unknown target {s:?}: use lib, lambda:PATH or an http(s) URL"
+            ))
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Lib => f.write_str("lib"),
+            Target::Lambda(p) => write!(f, "lambda:{}", p.display()),
+            Target::Url(u) => f.write_str(u),
+        }
+    }
+}
+
+/// Why the check could not run at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreachable(pub String);
+
+/// What re-mints boundary cases just before they are sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Fresh<'a> {
+    /// The genuine signer.
+    pub signer: &'a Signer,
+    /// The catalog profile.
+    pub profile: &'a Profile,
+}
+
+impl Fresh<'_> {
+    async fn authorization(&self, case: &Case) -> Result<Option<String>, Unreachable> {
+        let now = UnixTime::now().0 as i64;
+        match crate::catalog::refresh(case, self.signer, self.profile, now)
+            .await
+            .map_err(Unreachable)?
+        {
+            Some(fresh) => Ok(Some(fresh)),
+            None => Ok(case.authorization.clone()),
+        }
+    }
+}
+
+/// Runs `cases` against an in-process authorizer (used by `--target lib`
+/// and by tests that check a deliberately broken authorizer).
+///
+/// # Errors
+/// Signing failures while re-minting boundary cases.
+pub async fn check_authorizer(
+    auth: &Authorizer,
+    cases: &[Case],
+    fresh: &Fresh<'_>,
+) -> Result<SecurityReport, Unreachable> {
+    let actuals = run_authorizer(auth, cases, fresh).await?;
+    let rows = cases
+        .iter()
+        .zip(actuals)
+        .map(|(c, a)| compare(c, a, true))
+        .collect();
+    Ok(SecurityReport::new("lib".into(), true, rows))
+}
+
+/// What a target answered for one case.
+#[derive(Debug, Clone)]
+enum Actual {
+    Allow,
+    Deny(Option<String>),
+    Error(String),
+    Skipped(String),
+}
+
+/// Runs `cases` against `target`. `authorizer_env` configures local targets.
+///
+/// # Errors
+/// [`Unreachable`] when the target cannot be started or reached.
+pub async fn run(
+    target: &Target,
+    cases: &[Case],
+    authorizer_env: &[(String, String)],
+    fresh: &Fresh<'_>,
+) -> Result<SecurityReport, Unreachable> {
+    let actuals = match target {
+        Target::Lib => {
+            let config = Config::from_lookup(|n| {
+                authorizer_env
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .map(|(_, v)| v.clone())
+            })
+            .map_err(|e| Unreachable(format!("authorizer configuration: {e}")))?;
+            run_authorizer(&Authorizer::new(&config), cases, fresh).await?
+        }
+        Target::Lambda(path) => run_lambda(path, cases, authorizer_env, fresh).await?,
+        Target::Url(url) => run_url(url, cases, fresh).await?,
+    };
+    let reasons = !matches!(target, Target::Url(_));
+    let rows = cases
+        .iter()
+        .zip(actuals)
+        .map(|(c, a)| compare(c, a, reasons))
+        .collect();
+    Ok(SecurityReport::new(target.to_string(), reasons, rows))
+}
+
+fn compare(case: &Case, actual: Actual, reasons: bool) -> CaseResult {
+    let (expected, expected_reason) = match case.expected {
+        Expected::Allow => ("allow", None),
+        Expected::Deny(r) => ("deny", Some(r.as_str().to_owned())),
+    };
+    let (actual_s, actual_reason, note) = match &actual {
+        Actual::Allow => ("allow", None, None),
+        Actual::Deny(r) => ("deny", r.clone(), None),
+        Actual::Error(e) => ("error", None, Some(e.clone())),
+        Actual::Skipped(why) => ("skipped", None, Some(why.clone())),
+    };
+    let pass = match (&actual, case.expected) {
+        (Actual::Allow, Expected::Allow) => true,
+        (Actual::Deny(got), Expected::Deny(want)) => {
+            !reasons || got.as_deref() == Some(want.as_str())
+        }
+        _ => false,
+    };
+    CaseResult {
+        id: case.id.clone(),
+        family: case.family.as_str().to_owned(),
+        description: case.description.clone(),
+        reference: case.reference.clone(),
+        expected: expected.to_owned(),
+        actual: actual_s.to_owned(),
+        expected_reason,
+        actual_reason,
+        pass,
+        note,
+    }
+}
+
+async fn run_authorizer(
+    auth: &Authorizer,
+    cases: &[Case],
+    fresh: &Fresh<'_>,
+) -> Result<Vec<Actual>, Unreachable> {
+    let mut out = Vec::with_capacity(cases.len());
+    for c in cases {
+        let authorization = fresh.authorization(c).await?;
+        out.push(
+            match auth.decide(
+                &AuthRequest {
+                    authorization: authorization.as_deref(),
+                },
+                UnixTime::now(),
+            ) {
+                Decision::Allow(_) => Actual::Allow,
+                Decision::Deny(r) => Actual::Deny(Some(r.as_str().to_owned())),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// A payload 2.0 REQUEST event carrying `authorization` as API Gateway would.
+pub fn v2_event(authorization: Option<&str>, now_ms: i64) -> Value {
+    let mut headers = json!({"host": "harness.local", "user-agent": "harness"});
+    if let Some(a) = authorization {
+        headers["authorization"] = a.into();
+    }
+    json!({
+        "version": "2.0", "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:harness/$default/GET/check",
+        "identitySource": authorization.map(|a| vec![a]),
+        "routeKey": "GET /check", "rawPath": "/check", "rawQueryString": "", "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "harness", "domainName": "harness.local",
+            "http": {"method": "GET", "path": "/check", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "harness"},
+            "requestId": "check", "routeKey": "GET /check", "stage": "$default", "timeEpoch": now_ms
+        }
+    })
+}
+
+async fn run_lambda(
+    path: &PathBuf,
+    cases: &[Case],
+    env: &[(String, String)],
+    fresh: &Fresh<'_>,
+) -> Result<Vec<Actual>, Unreachable> {
+    let mut f = FunctionConfig::new(path);
+    f.env = env.to_vec();
+    let start = |f: FunctionConfig| async move { Environment::start(&f).await };
+    let mut envr = start(f.clone())
+        .await
+        .map_err(|e| Unreachable(format!("{}: {e}", path.display())))?;
+    let mut out = Vec::with_capacity(cases.len());
+    for c in cases {
+        let now_ms = i64::try_from(UnixTime::now().0 as u64 * 1000).unwrap_or(0);
+        let authorization = fresh.authorization(c).await?;
+        let payload = Bytes::from(v2_event(authorization.as_deref(), now_ms).to_string());
+        let actual = match envr.invoke(payload).await {
+            Ok(inv) => match inv.result {
+                InvokeResult::Response(body) => match serde_json::from_slice::<Value>(&body) {
+                    Ok(v) if v["isAuthorized"] == true => Actual::Allow,
+                    Ok(v) if v["isAuthorized"] == false => {
+                        Actual::Deny(v["context"]["reason"].as_str().map(str::to_owned))
+                    }
+                    _ => Actual::Error("malformed authorizer response".into()),
+                },
+                InvokeResult::FunctionError {
+                    error_type,
+                    message,
+                } => Actual::Error(format!("function error {error_type}: {message}")),
+            },
+            Err(e) => {
+                // A crashed or timed-out environment is replaced, as Lambda does.
+                envr.stop().await;
+                envr = start(f.clone())
+                    .await
+                    .map_err(|e| Unreachable(e.to_string()))?;
+                Actual::Error(e.to_string())
+            }
+        };
+        out.push(actual);
+    }
+    envr.stop().await;
+    Ok(out)
+}
+
+async fn run_url(url: &str, cases: &[Case], fresh: &Fresh<'_>) -> Result<Vec<Actual>, Unreachable> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| Unreachable(e.to_string()))?;
+    let mut out = Vec::with_capacity(cases.len());
+    let mut reached = false;
+    for c in cases {
+        if !c.http_safe() {
+            out.push(Actual::Skipped(
+                "the header value cannot travel over HTTP unchanged".into(),
+            ));
+            continue;
+        }
+        let mut req = client.get(url);
+        if let Some(a) = &fresh.authorization(c).await? {
+            req = req.header("authorization", a);
+        }
+        let actual = match req.send().await {
+            Ok(resp) => {
+                reached = true;
+                match resp.status().as_u16() {
+                    200..=299 => Actual::Allow,
+                    401 | 403 => Actual::Deny(None),
+                    s => Actual::Error(format!("HTTP {s}")),
+                }
+            }
+            Err(e) if !reached => return Err(Unreachable(format!("{url}: {}", error_chain(&e)))),
+            Err(e) => Actual::Error(error_chain(&e)),
+        };
+        out.push(actual);
+    }
+    Ok(out)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// The console table: every failure, then totals by family.
+pub fn render(report: &SecurityReport) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{:<36} {:<10} {:<24} {:<24} result\n",
+        "case", "family", "expected", "actual"
+    ));
+    for c in &report.cases {
+        let exp = format!(
+            "{}{}",
+            c.expected,
+            c.expected_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        );
+        let act = format!(
+            "{}{}",
+            c.actual,
+            c.actual_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        );
+        let mark = if c.actual == "skipped" {
+            "SKIP"
+        } else if c.pass {
+            "ok"
+        } else {
+            "MISMATCH"
+        };
+        s.push_str(&format!(
+            "{:<36} {:<10} {:<24} {:<24} {mark}\n",
+            c.id, c.family, exp, act
+        ));
+    }
+    s.push('\n');
+    for (family, t) in &report.by_family {
+        s.push_str(&format!(
+            "{family:<10} {} passed, {} failed, {} skipped\n",
+            t.passed, t.failed, t.skipped
+        ));
+    }
+    s.push_str(&format!(
+        "target {}: {} passed, {} failed, {} skipped{}\n",
+        report.target,
+        report.totals.passed,
+        report.totals.failed,
+        report.totals.skipped,
+        if report.reasons_compared {
+            " (decisions and reasons compared)"
+        } else {
+            " (decisions compared)"
+        }
+    ));
+    s
+}

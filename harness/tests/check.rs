@@ -1,0 +1,163 @@
+//! The catalog and the check: both local targets pass every case, and a
+//! deliberately broken authorizer is caught with the right case named.
+
+use authorizer::{Authorizer, Config, DangerousFault};
+use harness::catalog::{self, Expected, Family, Profile};
+use harness::check::{self, Fresh, Target};
+use harness::mint::LocalSigner;
+use harness::signer::Signer;
+use std::collections::HashSet;
+
+fn now() -> i64 {
+    authorizer::UnixTime::now().0 as i64
+}
+
+async fn setup() -> (Signer, Profile, Vec<catalog::Case>) {
+    let signer = Signer::Local(LocalSigner::generate());
+    let profile = Profile::local(now());
+    let cases = catalog::build(&signer, &profile).await.expect("catalog");
+    (signer, profile, cases)
+}
+
+#[tokio::test]
+async fn catalog_is_large_unique_and_covers_every_family() {
+    let (_, _, cases) = setup().await;
+    assert!(cases.len() >= 80, "{} cases", cases.len());
+    let ids: HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), cases.len(), "ids are unique");
+    for f in [
+        Family::Valid,
+        Family::Expired,
+        Family::Forged,
+        Family::Malformed,
+    ] {
+        assert!(cases.iter().filter(|c| c.family == f).count() >= 5, "{f:?}");
+    }
+    assert!(cases
+        .iter()
+        .all(|c| (c.family == Family::Valid) == (c.expected == Expected::Allow)));
+    for must in [
+        "sig-psychic-zero",
+        "valid-high-s-twin",
+        "alg-none-unsigned",
+        "alg-hs256-pubkey-pem",
+        "hdr-jwk-embedded",
+        "crit-unknown",
+        "segs-many-dots",
+        "exp-equals-now",
+        "transport-missing",
+    ] {
+        assert!(ids.contains(must), "missing {must}");
+    }
+    let line = cases[0].to_json();
+    for k in [
+        "id",
+        "family",
+        "description",
+        "reference",
+        "authorization",
+        "expected",
+        "expected_reason",
+    ] {
+        assert!(line.get(k).is_some(), "{k}");
+    }
+}
+
+#[tokio::test]
+async fn lib_and_lambda_targets_pass_the_whole_catalog() {
+    let (signer, profile, cases) = setup().await;
+    let env = profile.authorizer_env(&signer.public_pem());
+    let fresh = Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    let lib = check::run(&Target::Lib, &cases, &env, &fresh)
+        .await
+        .expect("lib");
+    let failures: Vec<_> = lib
+        .cases
+        .iter()
+        .filter(|c| !c.pass)
+        .map(|c| &c.id)
+        .collect();
+    assert!(failures.is_empty(), "lib mismatches: {failures:?}");
+    assert_eq!(lib.totals.passed, cases.len());
+
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let lambda = check::run(&Target::Lambda(bin), &cases, &env, &fresh)
+        .await
+        .expect("lambda");
+    let failures: Vec<_> = lambda
+        .cases
+        .iter()
+        .filter(|c| !c.pass)
+        .map(|c| (&c.id, &c.actual, &c.actual_reason))
+        .collect();
+    assert!(failures.is_empty(), "lambda mismatches: {failures:?}");
+}
+
+#[tokio::test]
+async fn a_broken_authorizer_is_caught_with_the_case_named() {
+    let (signer, profile, cases) = setup().await;
+    let env = profile.authorizer_env(&signer.public_pem());
+    let config = Config::from_lookup(|n| env.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()))
+        .expect("config");
+    let fresh = Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    for (fault, case) in [
+        (DangerousFault::AcceptCrit, "crit-unknown"),
+        (DangerousFault::AlgCaseInsensitive, "alg-lowercase"),
+    ] {
+        let broken = Authorizer::dangerous_with_fault(&config, fault);
+        let report = check::check_authorizer(&broken, &cases, &fresh)
+            .await
+            .expect("ran");
+        let failed: Vec<&str> = report
+            .cases
+            .iter()
+            .filter(|c| !c.pass)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(
+            failed.contains(&case),
+            "{fault:?} not caught by {case}: {failed:?}"
+        );
+        let row = report.cases.iter().find(|c| c.id == case).expect("row");
+        assert_eq!(
+            (row.expected.as_str(), row.actual.as_str()),
+            ("deny", "allow")
+        );
+        assert!(report
+            .to_junit()
+            .contains(&format!("name=\"{case}\"><failure")));
+    }
+    // The same catalog passes the intact authorizer (the faults are the cause).
+    let report = check::check_authorizer(&Authorizer::new(&config), &cases, &fresh)
+        .await
+        .expect("ran");
+    assert_eq!(report.totals.failed, 0);
+}
+
+#[tokio::test]
+async fn url_target_that_cannot_be_reached_is_an_error_not_a_pass() {
+    let (signer, profile, cases) = setup().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let fresh = Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    let r = check::run(
+        &Target::Url(format!("http://127.0.0.1:{port}/hello")),
+        &cases,
+        &[],
+        &fresh,
+    )
+    .await;
+    assert!(r.is_err(), "a dead endpoint must not produce a report");
+}

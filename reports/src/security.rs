@@ -1,0 +1,203 @@
+//! The security matrix: every catalog case run against a target.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One case's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// Stable case id.
+    pub id: String,
+    /// `valid`, `expired`, `forged` or `malformed`.
+    pub family: String,
+    /// What the case does.
+    pub description: String,
+    /// RFC section, CVE or advisory.
+    pub reference: String,
+    /// `allow` or `deny`.
+    pub expected: String,
+    /// `allow`, `deny`, `error` or `skipped`.
+    pub actual: String,
+    /// The expected `RejectReason` label, for denies.
+    pub expected_reason: Option<String>,
+    /// The reason the target gave, when it exposes one.
+    pub actual_reason: Option<String>,
+    /// Decision (and reason, where exposed) matched.
+    pub pass: bool,
+    /// Extra detail (HTTP status, error text, why skipped).
+    pub note: Option<String>,
+}
+
+/// Pass / fail / skip counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Cases that matched.
+    pub passed: usize,
+    /// Cases that did not.
+    pub failed: usize,
+    /// Cases that could not be sent to this target.
+    pub skipped: usize,
+}
+
+/// The whole check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityReport {
+    /// `lib`, `lambda:PATH` or the URL.
+    pub target: String,
+    /// Whether reasons were compared (the target exposes them).
+    pub reasons_compared: bool,
+    /// One row per case.
+    pub cases: Vec<CaseResult>,
+    /// Totals over all cases.
+    pub totals: Totals,
+    /// Totals by family.
+    pub by_family: BTreeMap<String, Totals>,
+}
+
+impl SecurityReport {
+    /// Builds the report and its totals from rows.
+    pub fn new(target: String, reasons_compared: bool, cases: Vec<CaseResult>) -> Self {
+        let mut totals = Totals::default();
+        let mut by_family: BTreeMap<String, Totals> = BTreeMap::new();
+        for c in &cases {
+            let fam = by_family.entry(c.family.clone()).or_default();
+            for t in [&mut totals, fam] {
+                if c.actual == "skipped" {
+                    t.skipped += 1;
+                } else if c.pass {
+                    t.passed += 1;
+                } else {
+                    t.failed += 1;
+                }
+            }
+        }
+        Self {
+            target,
+            reasons_compared,
+            cases,
+            totals,
+            by_family,
+        }
+    }
+
+    /// JUnit XML: one `testsuite` per family, one `testcase` per case.
+    pub fn to_junit(&self) -> String {
+        let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        x.push_str(&format!(
+            "<testsuites name=\"harness check {}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+            esc(&self.target),
+            self.cases.len(),
+            self.totals.failed,
+            self.totals.skipped
+        ));
+        for (family, t) in &self.by_family {
+            x.push_str(&format!(
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+                esc(family),
+                t.passed + t.failed + t.skipped,
+                t.failed,
+                t.skipped
+            ));
+            for c in self.cases.iter().filter(|c| &c.family == family) {
+                x.push_str(&format!(
+                    "    <testcase classname=\"security.{}\" name=\"{}\">",
+                    esc(family),
+                    esc(&c.id)
+                ));
+                if c.actual == "skipped" {
+                    x.push_str(&format!(
+                        "<skipped message=\"{}\"/>",
+                        esc(c.note.as_deref().unwrap_or(""))
+                    ));
+                } else if !c.pass {
+                    x.push_str(&format!(
+                        "<failure message=\"expected {}{} got {}{}\">{}</failure>",
+                        esc(&c.expected),
+                        reason(c.expected_reason.as_deref()),
+                        esc(&c.actual),
+                        reason(c.actual_reason.as_deref()),
+                        esc(&format!(
+                            "{} ({}) {}",
+                            c.description,
+                            c.reference,
+                            c.note.as_deref().unwrap_or("")
+                        ))
+                    ));
+                }
+                x.push_str("</testcase>\n");
+            }
+            x.push_str("  </testsuite>\n");
+        }
+        x.push_str("</testsuites>\n");
+        x
+    }
+}
+
+fn reason(r: Option<&str>) -> String {
+    r.map(|r| format!(" ({})", esc(r))).unwrap_or_default()
+}
+
+/// XML text escaping, dropping characters XML 1.0 cannot carry.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, family: &str, pass: bool, actual: &str) -> CaseResult {
+        CaseResult {
+            id: id.into(),
+            family: family.into(),
+            description: "d <&>".into(),
+            reference: "RFC".into(),
+            expected: "deny".into(),
+            actual: actual.into(),
+            expected_reason: Some("expired".into()),
+            actual_reason: None,
+            pass,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn totals_and_junit() {
+        let r = SecurityReport::new(
+            "lib".into(),
+            true,
+            vec![
+                row("a", "expired", true, "deny"),
+                row("b\u{1}", "expired", false, "allow"),
+                row("c", "valid", false, "skipped"),
+            ],
+        );
+        assert_eq!(
+            r.totals,
+            Totals {
+                passed: 1,
+                failed: 1,
+                skipped: 1
+            }
+        );
+        assert_eq!(r.by_family["expired"].failed, 1);
+        let x = r.to_junit();
+        assert!(x.contains("<failure message=\"expected deny (expired) got allow\">"));
+        assert!(x.contains("<skipped"));
+        assert!(x.contains("d &lt;&amp;&gt;"));
+        assert!(!x.contains('\u{1}'));
+    }
+}
