@@ -5,6 +5,7 @@ pub mod binary;
 pub mod catalog;
 pub mod check;
 pub mod demo;
+pub mod gateway;
 pub mod kms;
 pub mod lambda;
 pub mod mint;

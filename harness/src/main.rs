@@ -42,6 +42,81 @@ enum Command {
     Cases(SignerArgs),
     /// Run the catalog against a target and compare decisions.
     Check(CheckArgs),
+    /// Serve a local API Gateway HTTP API + Lambda authorizer emulator.
+    Gateway(Box<GatewayArgs>),
+}
+
+#[derive(Args, Debug)]
+struct GatewayArgs {
+    /// The authorizer binary (default: target/release/authorizer, else debug).
+    #[arg(long)]
+    authorizer: Option<PathBuf>,
+    /// A TOML file with any of the settings below (flags win).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// KEY=VALUE lines for the function's environment.
+    #[arg(long)]
+    env_file: Option<PathBuf>,
+    /// One function environment variable, KEY=VALUE (repeatable).
+    #[arg(long = "env")]
+    env: Vec<String>,
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Stage name ($default serves at /, others at /STAGE/).
+    #[arg(long)]
+    stage: Option<String>,
+    /// Routes, replacing the defaults (`GET /hello`, `ANY /{proxy+}`, `$default`); repeatable.
+    #[arg(long = "route")]
+    routes: Vec<String>,
+    /// Routes served without the authorizer; repeatable.
+    #[arg(long = "public-route")]
+    public_routes: Vec<String>,
+    /// Identity sources (default $request.header.Authorization); repeatable.
+    #[arg(long = "identity-source")]
+    identity_sources: Vec<String>,
+    /// Authorizer result cache TTL, 0-3600 s (0 disables).
+    #[arg(long)]
+    cache_ttl: Option<u64>,
+    /// Stage default throttle rate (requests/s).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Stage default throttle burst.
+    #[arg(long)]
+    burst: Option<f64>,
+    /// Per-route throttle, "ROUTE KEY=RATE:BURST" (repeatable).
+    #[arg(long = "route-throttle")]
+    route_throttles: Vec<String>,
+    /// Turn the account-level bucket (10000 rps / 5000 burst) off.
+    #[arg(long)]
+    no_account_throttle: bool,
+    /// Reserved concurrency of the authorizer function.
+    #[arg(long)]
+    reserved_concurrency: Option<usize>,
+    /// Reclaim environments idle this many seconds.
+    #[arg(long)]
+    idle_timeout: Option<f64>,
+    /// Authorizer payload: 2.0 (HTTP API REQUEST) or 1.0 (REST-style TOKEN).
+    #[arg(long)]
+    payload: Option<String>,
+    /// Expect IAM-policy responses instead of simple ones (payload 2.0).
+    #[arg(long)]
+    policy_responses: bool,
+    /// Authorizer timeout in ms (HTTP APIs: 10000).
+    #[arg(long)]
+    timeout_ms: Option<u64>,
+    /// Status for an `Unauthorized` function error on payload 2.0 (UNCONFIRMED on AWS).
+    #[arg(long)]
+    unauthorized_status: Option<u16>,
+    /// Forward allowed requests to this URL instead of the built-in echo.
+    #[arg(long)]
+    upstream: Option<String>,
+    /// Do not print REPORT lines.
+    #[arg(long)]
+    quiet: bool,
+    /// Copy the function's own log lines to stderr.
+    #[arg(long)]
+    function_logs: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -180,6 +255,7 @@ async fn dispatch(command: Command) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => check(args).await,
+        Command::Gateway(args) => gateway(*args).await,
     }
 }
 
@@ -344,6 +420,125 @@ async fn check(args: CheckArgs) -> Outcome {
             ),
         ));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn gateway_config(a: GatewayArgs) -> Result<harness::gateway::config::GatewayConfig, String> {
+    use harness::gateway::config::{parse_env_file, GatewayConfig, PayloadVersion, RouteConfig};
+    let mut c = match &a.config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            toml::from_str::<GatewayConfig>(&text)
+                .map_err(|e| format!("{}: {}", path.display(), e.message()))?
+        }
+        None => GatewayConfig::default(),
+    };
+    c.authorizer = match a.authorizer {
+        Some(p) => p,
+        None if a.config.is_some() && c.authorizer.is_file() => c.authorizer.clone(),
+        None => harness::binary::authorizer_binary(true)?,
+    };
+    if let Some(path) = &a.env_file {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        c.env
+            .extend(parse_env_file(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    for kv in &a.env {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("--env needs KEY=VALUE, got {kv:?}"))?;
+        c.env.push((k.to_owned(), v.to_owned()));
+    }
+    c.listen = a.listen;
+    if let Some(s) = a.stage {
+        c.stage = s;
+    }
+    if !a.routes.is_empty() || !a.public_routes.is_empty() {
+        c.routes = a
+            .routes
+            .iter()
+            .map(|k| RouteConfig {
+                key: k.clone(),
+                authorized: true,
+                rate: None,
+                burst: None,
+            })
+            .collect();
+        c.routes.extend(a.public_routes.iter().map(|k| RouteConfig {
+            key: k.clone(),
+            authorized: false,
+            rate: None,
+            burst: None,
+        }));
+    }
+    for spec in &a.route_throttles {
+        let (key, limit) = spec
+            .rsplit_once('=')
+            .ok_or_else(|| format!("--route-throttle needs \"ROUTE=RATE:BURST\", got {spec:?}"))?;
+        let (rate, burst) = limit
+            .split_once(':')
+            .ok_or_else(|| format!("--route-throttle needs RATE:BURST, got {limit:?}"))?;
+        let rate: f64 = rate.parse().map_err(|_| format!("bad rate in {spec:?}"))?;
+        let burst: f64 = burst
+            .parse()
+            .map_err(|_| format!("bad burst in {spec:?}"))?;
+        let route = c
+            .routes
+            .iter_mut()
+            .find(|r| r.key == key)
+            .ok_or_else(|| format!("--route-throttle: no route {key:?}"))?;
+        route.rate = Some(rate);
+        route.burst = Some(burst);
+    }
+    if !a.identity_sources.is_empty() {
+        c.identity_sources = a.identity_sources;
+    }
+    if let Some(t) = a.cache_ttl {
+        c.cache_ttl_seconds = t;
+    }
+    c.rate = a.rate.or(c.rate);
+    c.burst = a.burst.or(c.burst);
+    if a.no_account_throttle {
+        c.account_throttle = false;
+    }
+    c.reserved_concurrency = a.reserved_concurrency.or(c.reserved_concurrency);
+    if let Some(t) = a.idle_timeout {
+        c.idle_timeout_seconds = t;
+    }
+    match a.payload.as_deref() {
+        None => {}
+        Some("2.0") => c.payload = PayloadVersion::V2,
+        Some("1.0") => c.payload = PayloadVersion::V1Token,
+        Some(other) => return Err(format!("--payload must be 2.0 or 1.0, got {other:?}")),
+    }
+    if a.policy_responses {
+        c.simple_responses = false;
+    }
+    if let Some(t) = a.timeout_ms {
+        c.authorizer_timeout_ms = t;
+    }
+    if let Some(s) = a.unauthorized_status {
+        c.unauthorized_error_status = s;
+    }
+    c.upstream = a.upstream.or(c.upstream);
+    c.log_reports = !a.quiet;
+    c.echo_function_logs = a.function_logs;
+    Ok(c)
+}
+
+async fn gateway(args: GatewayArgs) -> Outcome {
+    let cfg = gateway_config(args).map_err(|e| (2, e))?;
+    let gw = harness::gateway::Gateway::start(cfg)
+        .await
+        .map_err(|e| (2, e))?;
+    eprintln!("{}", gw.banner());
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!(
+        "stopping: {}",
+        serde_json::to_string(&gw.stats()).unwrap_or_default()
+    );
+    gw.stop().await;
     Ok(ExitCode::SUCCESS)
 }
 

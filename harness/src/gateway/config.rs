@@ -1,0 +1,287 @@
+//! Emulator settings: flags and a TOML file map onto [`GatewayConfig`].
+//! Defaults follow `apigw-lambda-spec.md`; behaviours it marks UNCONFIRMED
+//! are settings with the documented default.
+
+use super::throttle::{Limit, ACCOUNT_DEFAULT};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Authorizer payload format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PayloadVersion {
+    /// HTTP API REQUEST authorizer, payload 2.0.
+    #[serde(rename = "2.0")]
+    V2,
+    /// REST-style TOKEN authorizer (payload 1.0).
+    #[serde(rename = "1.0")]
+    V1Token,
+}
+
+/// One route: `METHOD /path` (`ANY` for every method, `{name}` and
+/// `{proxy+}` path variables) or `$default`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteConfig {
+    /// The route key, e.g. `GET /hello`, `ANY /{proxy+}`, `$default`.
+    pub key: String,
+    /// Whether the authorizer protects it.
+    #[serde(default = "yes")]
+    pub authorized: bool,
+    /// Per-route throttle, overriding the stage default.
+    #[serde(default)]
+    pub rate: Option<f64>,
+    /// Per-route burst, overriding the stage default.
+    #[serde(default)]
+    pub burst: Option<f64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Everything the emulator needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GatewayConfig {
+    /// Listen address (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// The authorizer binary.
+    pub authorizer: PathBuf,
+    /// The function's environment variables.
+    pub env: Vec<(String, String)>,
+    /// Stage name; `$default` serves at `/`, others at `/{stage}/`.
+    pub stage: String,
+    /// API id used in ARNs and the domain name.
+    pub api_id: String,
+    /// AWS region in ARNs and the function environment.
+    pub region: String,
+    /// Account id in ARNs.
+    pub account_id: String,
+    /// Routes (default: `GET /hello`, `ANY /{proxy+}`, `$default`, all authorized).
+    pub routes: Vec<RouteConfig>,
+    /// Identity sources (default `$request.header.Authorization`).
+    pub identity_sources: Vec<String>,
+    /// Payload format.
+    pub payload: PayloadVersion,
+    /// Simple responses for payload 2.0 (default true).
+    pub simple_responses: bool,
+    /// With simple responses on, also accept IAM-policy responses
+    /// (UNCONFIRMED on AWS; default true).
+    pub accept_policy_with_simple: bool,
+    /// Result cache TTL in seconds, 0–3600 (default 300; 0 disables).
+    pub cache_ttl_seconds: u64,
+    /// Authorizer timeout (HTTP APIs: 10 s).
+    pub authorizer_timeout_ms: u64,
+    /// HTTP status for an authorizer that fails with `Unauthorized`
+    /// (UNCONFIRMED for HTTP APIs; default 500; REST-style runs use 401).
+    pub unauthorized_error_status: u16,
+    /// Stage default throttle rate (None: only the account limit applies).
+    pub rate: Option<f64>,
+    /// Stage default burst.
+    pub burst: Option<f64>,
+    /// Apply the account-level bucket.
+    pub account_throttle: bool,
+    /// Account-level rate.
+    pub account_rate: f64,
+    /// Account-level burst.
+    pub account_burst: f64,
+    /// Reserved concurrency (None: unlimited).
+    pub reserved_concurrency: Option<usize>,
+    /// Idle environments are reclaimed after this many seconds.
+    pub idle_timeout_seconds: f64,
+    /// Function memory size, MB.
+    pub memory_mb: u32,
+    /// Forward allowed requests here instead of the built-in echo.
+    pub upstream: Option<String>,
+    /// Print a Lambda-style REPORT line per invocation on stderr.
+    pub log_reports: bool,
+    /// Copy the function's own log lines to stderr.
+    pub echo_function_logs: bool,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:0".into(),
+            authorizer: PathBuf::from("target/release/authorizer"),
+            env: Vec::new(),
+            stage: "$default".into(),
+            api_id: "local0api1".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            routes: vec![
+                RouteConfig {
+                    key: "GET /hello".into(),
+                    authorized: true,
+                    rate: None,
+                    burst: None,
+                },
+                RouteConfig {
+                    key: "ANY /{proxy+}".into(),
+                    authorized: true,
+                    rate: None,
+                    burst: None,
+                },
+                RouteConfig {
+                    key: "$default".into(),
+                    authorized: true,
+                    rate: None,
+                    burst: None,
+                },
+            ],
+            identity_sources: vec!["$request.header.Authorization".into()],
+            payload: PayloadVersion::V2,
+            simple_responses: true,
+            accept_policy_with_simple: true,
+            cache_ttl_seconds: 300,
+            authorizer_timeout_ms: 10_000,
+            unauthorized_error_status: 500,
+            rate: None,
+            burst: None,
+            account_throttle: true,
+            account_rate: ACCOUNT_DEFAULT.rate,
+            account_burst: ACCOUNT_DEFAULT.burst,
+            reserved_concurrency: None,
+            idle_timeout_seconds: 600.0,
+            memory_mb: 128,
+            upstream: None,
+            log_reports: false,
+            echo_function_logs: false,
+        }
+    }
+}
+
+impl GatewayConfig {
+    /// Checks ranges the real services enforce.
+    ///
+    /// # Errors
+    /// A one-line message naming the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cache_ttl_seconds > 3600 {
+            return Err(format!(
+                "cache TTL {} s is out of range 0-3600",
+                self.cache_ttl_seconds
+            ));
+        }
+        if self.cache_ttl_seconds > 0 && self.identity_sources.is_empty() {
+            return Err("Identity source must be set if authorizer caching is enabled (TTL is greater than 0)".into());
+        }
+        if self.routes.is_empty() {
+            return Err("at least one route is required".into());
+        }
+        for r in &self.routes {
+            if r.key != "$default"
+                && r.key
+                    .split_once(' ')
+                    .is_none_or(|(_, p)| !p.starts_with('/'))
+            {
+                return Err(format!(
+                    "route {:?}: expected `METHOD /path` or `$default`",
+                    r.key
+                ));
+            }
+        }
+        for src in &self.identity_sources {
+            if !(src.starts_with("$request.header.")
+                || src.starts_with("$request.querystring.")
+                || src.starts_with("$context.")
+                || src.starts_with("$stageVariables."))
+            {
+                return Err(format!("identity source {src:?}: expected $request.header.NAME, $request.querystring.NAME, $context.VAR or $stageVariables.NAME"));
+            }
+        }
+        if self.authorizer_timeout_ms == 0 {
+            return Err("authorizer timeout must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// The stage default limit, if configured (both must be given together
+    /// or default to the account values).
+    pub fn stage_limit(&self) -> Option<Limit> {
+        match (self.rate, self.burst) {
+            (None, None) => None,
+            (rate, burst) => Some(Limit {
+                rate: rate.unwrap_or(self.account_rate),
+                burst: burst.unwrap_or(self.account_burst),
+            }),
+        }
+    }
+
+    /// The authorizer timeout.
+    pub fn authorizer_timeout(&self) -> Duration {
+        Duration::from_millis(self.authorizer_timeout_ms)
+    }
+}
+
+/// Parses a dotenv-style file: `KEY=VALUE` lines, `#` comments, optional
+/// single or double quotes; `\n` inside double quotes becomes a newline.
+///
+/// # Errors
+/// The first line that is not `KEY=VALUE`.
+pub fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {}: expected KEY=VALUE", n + 1))?;
+        let v = v.trim();
+        let v = if let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            inner.replace("\\n", "\n").replace("\\\"", "\"")
+        } else if let Some(inner) = v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+            inner.to_owned()
+        } else {
+            v.to_owned()
+        };
+        out.push((k.trim().to_owned(), v));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_file() {
+        let vars = parse_env_file("# c\nA=1\nexport B = \"x\\ny\"\nC='q'\n\n").unwrap();
+        assert_eq!(
+            vars,
+            vec![
+                ("A".into(), "1".into()),
+                ("B".into(), "x\ny".into()),
+                ("C".into(), "q".into())
+            ]
+        );
+        assert!(parse_env_file("nonsense").is_err());
+    }
+
+    #[test]
+    fn validation() {
+        assert!(GatewayConfig::default().validate().is_ok());
+        let c = GatewayConfig {
+            cache_ttl_seconds: 3601,
+            ..GatewayConfig::default()
+        };
+        assert!(c.validate().is_err());
+        let c = GatewayConfig {
+            identity_sources: vec![],
+            ..GatewayConfig::default()
+        };
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .contains("Identity source must be set"));
+        let c = GatewayConfig {
+            identity_sources: vec![],
+            cache_ttl_seconds: 0,
+            ..GatewayConfig::default()
+        };
+        assert!(c.validate().is_ok());
+    }
+}

@@ -1,0 +1,924 @@
+//! `harness gateway`: a local API Gateway HTTP API with a Lambda REQUEST
+//! authorizer, run as real processes of the authorizer binary. Per request
+//! (`apigw-lambda-spec.md` §8): match the route → throttle (route/stage
+//! bucket inside the account bucket; 429) → resolve identity sources
+//! (missing → 401, no invocation) → result cache → invoke (no environment
+//! within reserved concurrency → 500) → interpret the answer (error,
+//! timeout or malformed → 500, not cached; deny → 403, cached; allow → the
+//! integration).
+
+pub mod config;
+pub mod policy;
+pub mod pool;
+pub mod routes;
+pub mod stats;
+pub mod throttle;
+
+use crate::lambda::{FunctionConfig, InvokeResult};
+use bytes::Bytes;
+use config::{GatewayConfig, PayloadVersion};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use pool::{InvokeFailure, Pool};
+use serde_json::{json, Map, Value};
+use stats::Stats;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use throttle::{Bucket, Limit};
+use tokio::net::TcpListener;
+
+/// Largest request payload API Gateway accepts (10 MB).
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// What the cache holds: the authorizer's verdict and context.
+#[derive(Debug, Clone)]
+enum Verdict {
+    Simple { allow: bool, context: Value },
+    Policy { document: Value, context: Value },
+}
+
+struct State {
+    cfg: GatewayConfig,
+    routes: Vec<routes::Route>,
+    route_buckets: Vec<Option<Bucket>>,
+    account: Option<Bucket>,
+    pool: Pool,
+    cache: Mutex<HashMap<String, (Instant, Verdict)>>,
+    stats: Stats,
+    seq: AtomicU64,
+    upstream: Option<reqwest::Client>,
+}
+
+/// A running emulator.
+pub struct Gateway {
+    addr: SocketAddr,
+    state: Arc<State>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Validates the configuration, binds the listener and starts serving.
+    /// No environment is started until the first request needs one.
+    ///
+    /// # Errors
+    /// A one-line message: bad configuration or address in use.
+    pub async fn start(cfg: GatewayConfig) -> Result<Self, String> {
+        cfg.validate()?;
+        if !cfg.authorizer.is_file() {
+            return Err(format!(
+                "authorizer binary {} not found (cargo build --release -p authorizer)",
+                cfg.authorizer.display()
+            ));
+        }
+        let listener = TcpListener::bind(&cfg.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let routes: Vec<routes::Route> = cfg
+            .routes
+            .iter()
+            .map(|r| routes::Route::parse(&r.key))
+            .collect();
+        let stage = cfg.stage_limit();
+        let route_buckets = cfg
+            .routes
+            .iter()
+            .map(|r| match (r.rate, r.burst, stage) {
+                (None, None, None) => None,
+                (rate, burst, stage) => {
+                    let base = stage.unwrap_or(Limit {
+                        rate: cfg.account_rate,
+                        burst: cfg.account_burst,
+                    });
+                    Some(Bucket::new(Limit {
+                        rate: rate.unwrap_or(base.rate),
+                        burst: burst.unwrap_or(base.burst),
+                    }))
+                }
+            })
+            .collect();
+        let account = cfg.account_throttle.then(|| {
+            Bucket::new(Limit {
+                rate: cfg.account_rate,
+                burst: cfg.account_burst,
+            })
+        });
+        let mut function = FunctionConfig::new(&cfg.authorizer);
+        function.env.clone_from(&cfg.env);
+        function.memory_mb = cfg.memory_mb;
+        function.timeout = cfg.authorizer_timeout();
+        function.region.clone_from(&cfg.region);
+        function.echo_logs = cfg.echo_function_logs;
+        let pool = Pool::new(
+            function,
+            cfg.reserved_concurrency,
+            Duration::from_secs_f64(cfg.idle_timeout_seconds),
+        );
+        let upstream = match &cfg.upstream {
+            Some(_) => Some(
+                reqwest::Client::builder()
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
+        let state = Arc::new(State {
+            routes,
+            route_buckets,
+            account,
+            pool,
+            cache: Mutex::new(HashMap::new()),
+            stats: Stats::default(),
+            seq: AtomicU64::new(1),
+            upstream,
+            cfg,
+        });
+        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&state)));
+        let reaper_state = Arc::clone(&state);
+        let reaper = tokio::spawn(async move {
+            let every = Duration::from_secs_f64(
+                (reaper_state.cfg.idle_timeout_seconds / 4.0).clamp(0.05, 30.0),
+            );
+            loop {
+                tokio::time::sleep(every).await;
+                reaper_state.pool.reclaim_idle().await;
+            }
+        });
+        Ok(Self {
+            addr,
+            state,
+            tasks: vec![accept, reaper],
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR` (plus `/{stage}` for a named stage).
+    pub fn base_url(&self) -> String {
+        if self.state.cfg.stage == "$default" {
+            format!("http://{}", self.addr)
+        } else {
+            format!("http://{}/{}", self.addr, self.state.cfg.stage)
+        }
+    }
+
+    /// The current counters.
+    pub fn stats(&self) -> stats::Snapshot {
+        self.state.stats.snapshot(self.state.pool.live())
+    }
+
+    /// Drops the cache and every environment (the next request is cold).
+    pub async fn reset(&self) {
+        reset(&self.state, false).await;
+    }
+
+    /// The effective settings, for the startup banner.
+    pub fn banner(&self) -> String {
+        let c = &self.state.cfg;
+        let throttle = |l: Option<Limit>| {
+            l.map_or("none".to_owned(), |l| {
+                format!("{} rps / burst {}", l.rate, l.burst)
+            })
+        };
+        format!(
+            "API Gateway + Lambda emulator listening on {}\n  stage {} · routes {} · identity sources {}\n  authorizer {} · payload {} · {} responses · cache TTL {} s · timeout {} ms\n  throttle: stage {} · account {} · reserved concurrency {} · idle reclaim {} s\n  control: GET {}/__emulator/stats · POST {}/__emulator/reset",
+            self.base_url(),
+            c.stage,
+            c.routes.iter().map(|r| format!("{}{}", r.key, if r.authorized { "" } else { " (public)" })).collect::<Vec<_>>().join(", "),
+            c.identity_sources.join(", "),
+            c.authorizer.display(),
+            match c.payload { PayloadVersion::V2 => "2.0", PayloadVersion::V1Token => "1.0 TOKEN" },
+            if c.simple_responses { "simple" } else { "IAM policy" },
+            c.cache_ttl_seconds,
+            c.authorizer_timeout_ms,
+            throttle(c.stage_limit()),
+            if c.account_throttle { format!("{} rps / burst {}", c.account_rate, c.account_burst) } else { "off".into() },
+            c.reserved_concurrency.map_or("unlimited".into(), |n| n.to_string()),
+            c.idle_timeout_seconds,
+            format_args!("http://{}", self.addr),
+            format_args!("http://{}", self.addr),
+        )
+    }
+
+    /// Stops serving and stops every environment by PID.
+    pub async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.state.pool.reset().await;
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, std::convert::Infallible>(handle(req, &state, peer).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+fn message(status: StatusCode, text: &str, request_id: &str) -> Response<Full<Bytes>> {
+    json_response(status, &json!({ "message": text }), request_id)
+}
+
+fn json_response(status: StatusCode, body: &Value, request_id: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = hyper::header::HeaderValue::from_str(request_id) {
+        h.insert("apigw-requestid", v);
+    }
+    r
+}
+
+fn request_id(state: &State) -> String {
+    use base64::Engine;
+    let n = state.seq.fetch_add(1, Ordering::Relaxed);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64;
+    let mut raw = [0u8; 10];
+    raw[..8].copy_from_slice(&(t ^ n.rotate_left(40)).to_be_bytes());
+    raw[8..].copy_from_slice(&(n as u16).to_be_bytes());
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+async fn reset(state: &State, clear_stats: bool) {
+    if let Ok(mut c) = state.cache.lock() {
+        c.clear();
+    }
+    state.pool.reset().await;
+    for b in state
+        .route_buckets
+        .iter()
+        .flatten()
+        .chain(state.account.iter())
+    {
+        b.refill();
+    }
+    if clear_stats {
+        state.stats.clear();
+    }
+}
+
+/// The request as the pipeline sees it.
+struct Incoming2 {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    peer: SocketAddr,
+}
+
+async fn handle(req: Request<Incoming>, state: &State, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let rid = request_id(state);
+    let path = req.uri().path().to_owned();
+    if let Some(ctl) = path.strip_prefix("/__emulator/") {
+        return control(
+            ctl,
+            req.uri().query().unwrap_or(""),
+            req.method(),
+            state,
+            &rid,
+        )
+        .await;
+    }
+    let method = req.method().as_str().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            state.stats.response(413);
+            return message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request Entity Too Large",
+                &rid,
+            );
+        }
+    };
+    let incoming = Incoming2 {
+        method,
+        path,
+        query,
+        headers,
+        body,
+        peer,
+    };
+    let response = pipeline(&incoming, state, &rid).await;
+    state.stats.response(response.status().as_u16());
+    response
+}
+
+async fn control(
+    ctl: &str,
+    query: &str,
+    method: &hyper::Method,
+    state: &State,
+    rid: &str,
+) -> Response<Full<Bytes>> {
+    match (method.as_str(), ctl) {
+        ("GET", "stats") => {
+            let snap = state.stats.snapshot(state.pool.live());
+            json_response(
+                StatusCode::OK,
+                &serde_json::to_value(snap).unwrap_or_default(),
+                rid,
+            )
+        }
+        ("POST", "reset") => {
+            let clear = query
+                .split('&')
+                .any(|kv| kv == "stats=1" || kv == "stats=true");
+            reset(state, clear).await;
+            json_response(
+                StatusCode::OK,
+                &json!({"reset": true, "stats_cleared": clear}),
+                rid,
+            )
+        }
+        _ => message(StatusCode::NOT_FOUND, "Not Found", rid),
+    }
+}
+
+async fn pipeline(req: &Incoming2, state: &State, rid: &str) -> Response<Full<Bytes>> {
+    let cfg = &state.cfg;
+    // Named stages are served under /{stage}/; rawPath keeps the prefix.
+    let route_path = if cfg.stage == "$default" {
+        req.path.as_str()
+    } else {
+        match req.path.strip_prefix(&format!("/{}", cfg.stage)) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+            _ => return message(StatusCode::NOT_FOUND, "Not Found", rid),
+        }
+    };
+    let Some(matched) = routes::best(&state.routes, &req.method, route_path) else {
+        return message(StatusCode::NOT_FOUND, "Not Found", rid);
+    };
+    let route_cfg = &cfg.routes[matched.index];
+
+    // Throttling: the route (or stage default) bucket inside the account bucket.
+    let route_bucket = state.route_buckets[matched.index].as_ref();
+    if let Some(b) = route_bucket {
+        if !b.try_take() {
+            return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests", rid);
+        }
+    }
+    if let Some(acct) = &state.account {
+        if !acct.try_take() {
+            if let Some(b) = route_bucket {
+                b.give_back();
+            }
+            return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests", rid);
+        }
+    }
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let now_ms = now.as_millis() as i64;
+    let route_arn = format!(
+        "arn:aws:execute-api:{}:{}:{}/{}/{}/{}",
+        cfg.region,
+        cfg.account_id,
+        cfg.api_id,
+        cfg.stage,
+        req.method,
+        route_path.trim_start_matches('/')
+    );
+    let mut context = Value::Null;
+    if route_cfg.authorized {
+        // Identity sources: any missing or empty → 401 without invoking.
+        let mut identity = Vec::with_capacity(cfg.identity_sources.len());
+        for src in &cfg.identity_sources {
+            match resolve_identity(src, req, &route_cfg.key, cfg) {
+                Some(v) if !v.is_empty() => identity.push(v),
+                _ => return message(StatusCode::UNAUTHORIZED, "Unauthorized", rid),
+            }
+        }
+        let verdict = match authorize(
+            req,
+            state,
+            rid,
+            &identity,
+            &route_cfg.key,
+            &route_arn,
+            &matched.params,
+            now_ms,
+        )
+        .await
+        {
+            Ok(v) => v,
+            Err(status) => return message(status, status_text(status), rid),
+        };
+        let (allowed, ctx) = match &verdict {
+            Verdict::Simple { allow, context } => (*allow, context.clone()),
+            Verdict::Policy { document, context } => match policy::allows(document, &route_arn) {
+                Some(a) => (a, context.clone()),
+                None => {
+                    return message(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal Server Error",
+                        rid,
+                    )
+                }
+            },
+        };
+        if !allowed {
+            return message(StatusCode::FORBIDDEN, "Forbidden", rid);
+        }
+        context = ctx;
+    }
+    integrate(req, state, rid, &route_cfg.key, &matched.params, context).await
+}
+
+fn status_text(s: StatusCode) -> &'static str {
+    match s.as_u16() {
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        429 => "Too Many Requests",
+        _ => "Internal Server Error",
+    }
+}
+
+fn header_value(req: &Incoming2, name: &str) -> Option<String> {
+    let name = name.to_ascii_lowercase();
+    let values: Vec<&str> = req
+        .headers
+        .iter()
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+fn query_params(query: &str) -> Map<String, Value> {
+    let mut out: Map<String, Value> = Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k), percent_decode(v));
+        match out.get_mut(&k) {
+            Some(Value::String(existing)) => {
+                existing.push(',');
+                existing.push_str(&v);
+            }
+            _ => {
+                out.insert(k, Value::String(v));
+            }
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn resolve_identity(
+    src: &str,
+    req: &Incoming2,
+    route_key: &str,
+    cfg: &GatewayConfig,
+) -> Option<String> {
+    if let Some(h) = src.strip_prefix("$request.header.") {
+        return header_value(req, h);
+    }
+    if let Some(q) = src.strip_prefix("$request.querystring.") {
+        return query_params(&req.query)
+            .get(q)
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+    }
+    match src.strip_prefix("$context.") {
+        Some("routeKey") => Some(route_key.to_owned()),
+        Some("stage") => Some(cfg.stage.clone()),
+        Some("httpMethod") => Some(req.method.clone()),
+        Some("path") => Some(req.path.clone()),
+        Some("identity.sourceIp") => Some(req.peer.ip().to_string()),
+        _ => None, // unknown context variables and stage variables: absent
+    }
+}
+
+/// API Gateway's `requestContext.time` format: `03/Sep/2025:06:04:18 +0000`.
+pub fn clf_time(epoch_secs: i64) -> String {
+    let days = epoch_secs.div_euclid(86_400);
+    let secs = epoch_secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_event(
+    req: &Incoming2,
+    state: &State,
+    rid: &str,
+    identity: &[String],
+    route_key: &str,
+    route_arn: &str,
+    params: &std::collections::BTreeMap<String, String>,
+    now_ms: i64,
+) -> Value {
+    let cfg = &state.cfg;
+    if cfg.payload == PayloadVersion::V1Token {
+        return json!({ "type": "TOKEN", "authorizationToken": identity.first(), "methodArn": route_arn });
+    }
+    let mut headers = Map::new();
+    let mut cookies: Vec<String> = Vec::new();
+    for (k, v) in &req.headers {
+        if k == "cookie" {
+            cookies.extend(
+                v.split(';')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty()),
+            );
+            continue;
+        }
+        match headers.get_mut(k) {
+            Some(Value::String(existing)) => {
+                existing.push(',');
+                existing.push_str(v);
+            }
+            _ => {
+                headers.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    let host = header_value(req, "host")
+        .unwrap_or_else(|| format!("{}.execute-api.{}.amazonaws.com", cfg.api_id, cfg.region));
+    headers
+        .entry("x-forwarded-for")
+        .or_insert_with(|| Value::String(req.peer.ip().to_string()));
+    headers
+        .entry("x-forwarded-port")
+        .or_insert_with(|| Value::String(req.peer.port().to_string()));
+    headers
+        .entry("x-forwarded-proto")
+        .or_insert_with(|| Value::String("http".into()));
+    headers.entry("x-amzn-trace-id").or_insert_with(|| {
+        Value::String(format!(
+            "Root=1-{:08x}-{:024x}",
+            now_ms / 1000,
+            state.seq.load(Ordering::Relaxed)
+        ))
+    });
+    let user_agent = header_value(req, "user-agent").unwrap_or_default();
+    let mut ev = json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": route_arn,
+        "identitySource": identity,
+        "routeKey": route_key,
+        "rawPath": req.path,
+        "rawQueryString": req.query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": cfg.account_id,
+            "apiId": cfg.api_id,
+            "domainName": host,
+            "domainPrefix": host.split('.').next().unwrap_or(""),
+            "http": { "method": req.method, "path": req.path, "protocol": "HTTP/1.1", "sourceIp": req.peer.ip().to_string(), "userAgent": user_agent },
+            "requestId": rid,
+            "routeKey": route_key,
+            "stage": cfg.stage,
+            "time": clf_time(now_ms / 1000),
+            "timeEpoch": now_ms,
+        },
+    });
+    if !cookies.is_empty() {
+        ev["cookies"] = json!(cookies);
+    }
+    let q = query_params(&req.query);
+    if !q.is_empty() {
+        ev["queryStringParameters"] = Value::Object(q);
+    }
+    if !params.is_empty() {
+        ev["pathParameters"] = json!(params);
+    }
+    ev
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn authorize(
+    req: &Incoming2,
+    state: &State,
+    rid: &str,
+    identity: &[String],
+    route_key: &str,
+    route_arn: &str,
+    params: &std::collections::BTreeMap<String, String>,
+    now_ms: i64,
+) -> Result<Verdict, StatusCode> {
+    let cfg = &state.cfg;
+    let key = identity.join("\u{0}");
+    if cfg.cache_ttl_seconds > 0 {
+        let hit = state.cache.lock().ok().and_then(|c| {
+            c.get(&key)
+                .filter(|(exp, _)| Instant::now() < *exp)
+                .map(|(_, v)| v.clone())
+        });
+        state.stats.cache(hit.is_some());
+        if let Some(v) = hit {
+            return Ok(v);
+        }
+    }
+    let event = build_event(
+        req, state, rid, identity, route_key, route_arn, params, now_ms,
+    );
+    let answered = match state.pool.invoke(Bytes::from(event.to_string())).await {
+        Ok(a) => a,
+        Err(InvokeFailure::Throttled) => {
+            state.stats.lambda_throttle();
+            return Err(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        Err(InvokeFailure::Init(e)) => {
+            state.stats.failed_init();
+            eprintln!("INIT_FAILURE {e}");
+            return Err(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        Err(InvokeFailure::Failed(e, cold_init)) => {
+            if let Some(init) = cold_init {
+                state.stats.cold_start(init);
+            }
+            state.stats.function_error();
+            eprintln!("INVOKE_FAILURE RequestId: {rid} {e}");
+            return Err(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let inv = &answered.invocation;
+    if let Some(init) = answered.cold_init {
+        state.stats.cold_start(init);
+    }
+    state.stats.invocation(inv.duration, answered.max_rss_kib);
+    if cfg.log_reports {
+        let ms = inv.duration.as_secs_f64() * 1000.0;
+        let init = answered
+            .cold_init
+            .map(|d| format!("\tInit Duration: {:.2} ms", d.as_secs_f64() * 1000.0))
+            .unwrap_or_default();
+        eprintln!(
+            "REPORT RequestId: {}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB{init}",
+            inv.request_id,
+            ms.ceil() as u64,
+            cfg.memory_mb,
+            answered.max_rss_kib.map_or(0, |k| k.div_ceil(1024)),
+        );
+    }
+    let verdict = match &inv.result {
+        InvokeResult::FunctionError { message, .. } => {
+            state.stats.function_error();
+            let status = if message == "Unauthorized" {
+                if cfg.payload == PayloadVersion::V1Token {
+                    401
+                } else {
+                    cfg.unauthorized_error_status
+                }
+            } else {
+                500
+            };
+            return Err(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+        InvokeResult::Response(body) => interpret(body, cfg).ok_or_else(|| {
+            state.stats.function_error();
+            StatusCode::INTERNAL_SERVER_ERROR
+        })?,
+    };
+    if cfg.cache_ttl_seconds > 0 {
+        if let Ok(mut c) = state.cache.lock() {
+            if c.len() >= 100_000 {
+                c.clear();
+            }
+            c.insert(
+                key,
+                (
+                    Instant::now() + Duration::from_secs(cfg.cache_ttl_seconds),
+                    verdict.clone(),
+                ),
+            );
+        }
+    }
+    Ok(verdict)
+}
+
+/// Reads the authorizer's answer; `None` for anything malformed.
+fn interpret(body: &[u8], cfg: &GatewayConfig) -> Option<Verdict> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let context = match v.get("context") {
+        None | Some(Value::Null) => json!({}),
+        Some(c @ Value::Object(_)) => c.clone(),
+        Some(_) => return None,
+    };
+    let simple_ok = cfg.payload == PayloadVersion::V2 && cfg.simple_responses;
+    if simple_ok {
+        if let Some(a) = v.get("isAuthorized") {
+            // A non-boolean isAuthorized is malformed (→ 500).
+            return a.as_bool().map(|allow| Verdict::Simple { allow, context });
+        }
+        if !cfg.accept_policy_with_simple {
+            return None;
+        }
+    }
+    let document = v.get("policyDocument")?;
+    if !document.is_object() {
+        return None;
+    }
+    Some(Verdict::Policy {
+        document: document.clone(),
+        context,
+    })
+}
+
+async fn integrate(
+    req: &Incoming2,
+    state: &State,
+    rid: &str,
+    route_key: &str,
+    params: &std::collections::BTreeMap<String, String>,
+    context: Value,
+) -> Response<Full<Bytes>> {
+    if let (Some(client), Some(base)) = (&state.upstream, &state.cfg.upstream) {
+        let url = format!(
+            "{}{}{}{}",
+            base.trim_end_matches('/'),
+            req.path,
+            if req.query.is_empty() { "" } else { "?" },
+            req.query
+        );
+        let method =
+            reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut r = client.request(method, url).body(req.body.clone());
+        for (k, v) in &req.headers {
+            if !matches!(
+                k.as_str(),
+                "host" | "connection" | "content-length" | "transfer-encoding"
+            ) {
+                r = r.header(k, v);
+            }
+        }
+        r = r.header("x-apigw-authorizer-context", context.to_string());
+        return match r.send().await {
+            Ok(resp) => {
+                let status =
+                    StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+                let body = resp.bytes().await.unwrap_or_default();
+                let mut out = Response::new(Full::new(body));
+                *out.status_mut() = status;
+                if let Ok(v) = hyper::header::HeaderValue::from_str(rid) {
+                    out.headers_mut().insert("apigw-requestid", v);
+                }
+                out
+            }
+            Err(e) if e.is_timeout() => {
+                message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", rid)
+            }
+            Err(_) => message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                rid,
+            ),
+        };
+    }
+    let echo = json!({
+        "message": "Hello from the local integration",
+        "routeKey": route_key,
+        "rawPath": req.path,
+        "rawQueryString": req.query,
+        "pathParameters": params,
+        "requestContext": { "requestId": rid, "authorizer": { "lambda": context } },
+    });
+    json_response(StatusCode::OK, &echo, rid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clf_time_formats_like_api_gateway() {
+        assert_eq!(clf_time(1_756_879_458), "03/Sep/2025:06:04:18 +0000");
+        assert_eq!(clf_time(0), "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(clf_time(951_782_400), "29/Feb/2000:00:00:00 +0000");
+    }
+
+    #[test]
+    fn query_parsing_joins_duplicates_and_decodes() {
+        let q = query_params("a=1&b=x%20y&a=2&c=&d");
+        assert_eq!(q["a"], "1,2");
+        assert_eq!(q["b"], "x y");
+        assert_eq!(q["c"], "");
+        assert_eq!(q["d"], "");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn interpret_answers() {
+        let cfg = GatewayConfig::default();
+        assert!(matches!(
+            interpret(br#"{"isAuthorized":true,"context":{"a":1}}"#, &cfg),
+            Some(Verdict::Simple { allow: true, .. })
+        ));
+        assert!(
+            interpret(br#"{"isAuthorized":"true"}"#, &cfg).is_none(),
+            "non-boolean is malformed"
+        );
+        assert!(interpret(b"not json", &cfg).is_none());
+        assert!(interpret(br#"{"isAuthorized":true,"context":[1]}"#, &cfg).is_none());
+        assert!(matches!(
+            interpret(
+                br#"{"principalId":"x","policyDocument":{"Statement":[]}}"#,
+                &cfg
+            ),
+            Some(Verdict::Policy { .. })
+        ));
+        let strict = GatewayConfig {
+            accept_policy_with_simple: false,
+            ..GatewayConfig::default()
+        };
+        assert!(interpret(
+            br#"{"principalId":"x","policyDocument":{"Statement":[]}}"#,
+            &strict
+        )
+        .is_none());
+    }
+}

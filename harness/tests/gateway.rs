@@ -1,0 +1,418 @@
+//! End to end: the emulator with the real authorizer binary (and stand-in
+//! fixtures for the failure rows), on OS-chosen ports.
+
+use harness::gateway::config::{GatewayConfig, PayloadVersion, RouteConfig};
+use harness::gateway::Gateway;
+use harness::mint::LocalSigner;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const ISS: &str = "https://issuer.gw.test";
+
+fn now() -> i64 {
+    authorizer::UnixTime::now().0 as i64
+}
+
+fn real(signer: &LocalSigner) -> GatewayConfig {
+    GatewayConfig {
+        authorizer: harness::binary::authorizer_binary(false).expect("authorizer binary"),
+        env: vec![
+            ("JWT_PUBLIC_KEY_PEM".into(), signer.public_pem()),
+            ("JWT_ISSUER".into(), ISS.into()),
+            ("JWT_AUDIENCE".into(), "gw".into()),
+        ],
+        ..GatewayConfig::default()
+    }
+}
+
+fn fixture(mode: &str) -> GatewayConfig {
+    GatewayConfig {
+        authorizer: PathBuf::from(env!("CARGO_BIN_EXE_fixture-authorizer")),
+        env: vec![("FIXTURE_MODE".into(), mode.into())],
+        authorizer_timeout_ms: 700,
+        ..GatewayConfig::default()
+    }
+}
+
+fn token(signer: &LocalSigner, sub: &str) -> String {
+    signer.token(
+        r#"{"alg":"ES512","typ":"JWT"}"#,
+        &json!({"iss": ISS, "aud": "gw", "sub": sub, "exp": now() + 300}).to_string(),
+    )
+}
+
+async fn get(
+    gw: &Gateway,
+    path: &str,
+    auth: Option<&str>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut r = reqwest::Client::new().get(format!("{}{path}", gw.base_url()));
+    if let Some(a) = auth {
+        r = r.header("authorization", a);
+    }
+    let resp = r.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.json().await.unwrap_or(Value::Null);
+    (status, body, headers)
+}
+
+#[tokio::test]
+async fn behaviour_table_with_the_real_authorizer() {
+    let signer = LocalSigner::generate();
+    let gw = Gateway::start(real(&signer)).await.expect("start");
+    // 401 without invoking.
+    let (s, body, headers) = get(&gw, "/hello", None).await;
+    assert_eq!((s, body), (401, json!({"message": "Unauthorized"})));
+    assert!(headers.contains_key("apigw-requestid"));
+    let (s, _, _) = get(&gw, "/hello", Some("")).await;
+    assert_eq!(s, 401, "empty identity source");
+    assert_eq!(gw.stats().authorizer_invocations, 0);
+    assert_eq!(gw.stats().cold_starts, 0);
+    // 200 with the context as the integration sees it.
+    let t = token(&signer, "alice");
+    let (s, body, _) = get(&gw, "/hello?x=1", Some(&format!("Bearer {t}"))).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        body["requestContext"]["authorizer"]["lambda"]["sub"],
+        "alice"
+    );
+    assert_eq!(body["routeKey"], "GET /hello");
+    // Greedy route with path parameters.
+    let (s, body, _) = get(&gw, "/a/b", Some(&format!("Bearer {t}"))).await;
+    assert_eq!(
+        (
+            s,
+            body["routeKey"].as_str(),
+            body["pathParameters"]["proxy"].as_str()
+        ),
+        (200, Some("ANY /{proxy+}"), Some("a/b"))
+    );
+    // 403 for a forged token.
+    let forged = token(&LocalSigner::generate(), "mallory");
+    let (s, body, _) = get(&gw, "/hello", Some(&format!("Bearer {forged}"))).await;
+    assert_eq!((s, body), (403, json!({"message": "Forbidden"})));
+    let st = gw.stats();
+    assert_eq!(st.cold_starts, 1, "one environment served all");
+    assert_eq!(
+        st.authorizer_invocations, 2,
+        "second allow came from the cache"
+    );
+    assert_eq!(st.cache_hits, 1);
+    assert_eq!(st.by_status["401"], 2);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn cache_ttl_hits_then_reinvokes_and_caches_denies() {
+    let signer = LocalSigner::generate();
+    let gw = Gateway::start(GatewayConfig {
+        cache_ttl_seconds: 1,
+        ..real(&signer)
+    })
+    .await
+    .expect("start");
+    let t = format!("Bearer {}", token(&signer, "bob"));
+    for _ in 0..3 {
+        assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    }
+    assert_eq!(gw.stats().authorizer_invocations, 1);
+    // The cache is shared by all routes of the API.
+    assert_eq!(get(&gw, "/other/route", Some(&t)).await.0, 200);
+    assert_eq!(gw.stats().authorizer_invocations, 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(
+        gw.stats().authorizer_invocations,
+        2,
+        "re-invoked after the TTL"
+    );
+    let bad = "Bearer not.a.token";
+    assert_eq!(get(&gw, "/hello", Some(bad)).await.0, 403);
+    assert_eq!(get(&gw, "/hello", Some(bad)).await.0, 403);
+    assert_eq!(
+        gw.stats().authorizer_invocations,
+        3,
+        "denies are cached too"
+    );
+    gw.stop().await;
+
+    let gw = Gateway::start(GatewayConfig {
+        cache_ttl_seconds: 0,
+        ..real(&signer)
+    })
+    .await
+    .expect("start");
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(
+        gw.stats().authorizer_invocations,
+        2,
+        "TTL 0 disables the cache"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn cold_starts_reset_and_idle_reclaim() {
+    let signer = LocalSigner::generate();
+    let gw = Gateway::start(GatewayConfig {
+        idle_timeout_seconds: 0.4,
+        ..real(&signer)
+    })
+    .await
+    .expect("start");
+    let t = format!("Bearer {}", token(&signer, "carol"));
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(gw.stats().cold_starts, 1);
+    assert!(gw.stats().init_durations_ms[0] > 0.0);
+    gw.reset().await;
+    assert_eq!(gw.stats().live_environments, 0);
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(
+        gw.stats().cold_starts,
+        2,
+        "cold again after reset (cache dropped too)"
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        gw.stats().live_environments,
+        0,
+        "idle environment reclaimed"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn concurrency_scales_out_and_reserved_concurrency_throttles() {
+    let signer = LocalSigner::generate();
+    let tokens: Vec<String> = (0..4)
+        .map(|i| format!("Bearer {}", token(&signer, &format!("u{i}"))))
+        .collect();
+    // The fixture answers slowly enough (slow init) that requests overlap.
+    let mut cfg = real(&signer);
+    cfg.cache_ttl_seconds = 0;
+    let gw = Gateway::start(cfg).await.expect("start");
+    let results = futures_join(&gw, &tokens).await;
+    assert!(results.iter().all(|s| *s == 200), "{results:?}");
+    let st = gw.stats();
+    assert!(
+        st.cold_starts >= 2,
+        "simultaneous requests on a cold emulator start several environments: {st:?}"
+    );
+    assert_eq!(st.cold_starts as usize, st.live_environments);
+    gw.stop().await;
+
+    let mut cfg = fixture("slow_init");
+    cfg.reserved_concurrency = Some(1);
+    cfg.cache_ttl_seconds = 0;
+    let gw = Gateway::start(cfg).await.expect("start");
+    let results = futures_join(&gw, &tokens).await;
+    assert!(results.contains(&200), "{results:?}");
+    assert!(
+        results.contains(&500),
+        "over reserved concurrency the client gets 500: {results:?}"
+    );
+    let st = gw.stats();
+    assert!(st.lambda_throttled >= 1);
+    assert_eq!(st.cold_starts, 1);
+    gw.stop().await;
+}
+
+async fn futures_join(gw: &Gateway, tokens: &[String]) -> Vec<u16> {
+    let mut set = tokio::task::JoinSet::new();
+    for t in tokens {
+        let (url, t) = (format!("{}/hello", gw.base_url()), t.clone());
+        set.spawn(async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("authorization", t)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap_or(0));
+    }
+    out
+}
+
+#[tokio::test]
+async fn throttling_429_and_the_zero_gotcha() {
+    let signer = LocalSigner::generate();
+    let t = format!("Bearer {}", token(&signer, "dave"));
+    let gw = Gateway::start(GatewayConfig {
+        rate: Some(1.0),
+        burst: Some(2.0),
+        ..real(&signer)
+    })
+    .await
+    .expect("start");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(get(&gw, "/hello", Some(&t)).await.0);
+    }
+    assert_eq!(&statuses[..2], &[200, 200]);
+    assert!(statuses[2..].iter().all(|s| *s == 429), "{statuses:?}");
+    let (_, body, _) = get(&gw, "/hello", Some(&t)).await;
+    assert_eq!(body, json!({"message": "Too Many Requests"}));
+    assert!(
+        gw.stats().authorizer_invocations <= 1,
+        "throttled requests never reach the authorizer"
+    );
+    gw.stop().await;
+
+    for (rate, burst) in [(100.0, 0.0), (0.0, 100.0)] {
+        let gw = Gateway::start(GatewayConfig {
+            rate: Some(rate),
+            burst: Some(burst),
+            ..real(&signer)
+        })
+        .await
+        .expect("start");
+        assert_eq!(
+            get(&gw, "/hello", Some(&t)).await.0,
+            429,
+            "rate {rate} burst {burst} throttles everything"
+        );
+        gw.stop().await;
+    }
+
+    // A route override inside the stage.
+    let mut cfg = real(&signer);
+    cfg.routes = vec![
+        RouteConfig {
+            key: "GET /hello".into(),
+            authorized: true,
+            rate: Some(1.0),
+            burst: Some(1.0),
+        },
+        RouteConfig {
+            key: "GET /free".into(),
+            authorized: false,
+            rate: None,
+            burst: None,
+        },
+    ];
+    let gw = Gateway::start(cfg).await.expect("start");
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 429);
+    assert_eq!(
+        get(&gw, "/free", None).await.0,
+        200,
+        "a public route, other bucket"
+    );
+    assert_eq!(get(&gw, "/nope", None).await.0, 404);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn failing_authorizers_give_500_and_are_not_cached() {
+    for mode in ["crash", "hang", "garbage", "non_bool", "unauthorized"] {
+        let gw = Gateway::start(fixture(mode)).await.expect("start");
+        for _ in 0..2 {
+            let (s, body, _) = get(&gw, "/hello", Some("Bearer x")).await;
+            assert_eq!(
+                (s, body),
+                (500, json!({"message": "Internal Server Error"})),
+                "{mode}"
+            );
+        }
+        let st = gw.stats();
+        assert_eq!(st.function_errors, 2, "{mode}: errors are not cached");
+        if mode == "crash" || mode == "hang" {
+            assert_eq!(
+                st.cold_starts, 2,
+                "{mode}: a crashed or timed-out environment is discarded"
+            );
+        }
+        gw.stop().await;
+    }
+    for mode in ["init_error", "exit_in_init"] {
+        let gw = Gateway::start(fixture(mode)).await.expect("start");
+        assert_eq!(get(&gw, "/hello", Some("Bearer x")).await.0, 500, "{mode}");
+        assert_eq!(gw.stats().live_environments, 0);
+        gw.stop().await;
+    }
+    let gw = Gateway::start(fixture("deny")).await.expect("start");
+    assert_eq!(get(&gw, "/hello", Some("Bearer x")).await.0, 403);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn policy_responses_and_rest_token_payload() {
+    let signer = LocalSigner::generate();
+    let t = format!("Bearer {}", token(&signer, "erin"));
+    let mut cfg = real(&signer);
+    cfg.env
+        .push(("JWT_RESPONSE_FORMAT".into(), "policy".into()));
+    cfg.simple_responses = false;
+    let gw = Gateway::start(cfg).await.expect("start");
+    let (s, body, _) = get(&gw, "/hello", Some(&t)).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        body["requestContext"]["authorizer"]["lambda"]["sub"],
+        "erin"
+    );
+    assert_eq!(get(&gw, "/hello", Some("Bearer bad")).await.0, 403);
+    gw.stop().await;
+
+    let mut cfg = real(&signer);
+    cfg.payload = PayloadVersion::V1Token;
+    cfg.stage = "prod".into();
+    let gw = Gateway::start(cfg).await.expect("start");
+    assert!(gw.base_url().ends_with("/prod"));
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(
+        get(&gw, "/hello", Some("Bearer bad")).await.0,
+        401,
+        "REST TOKEN deny is Unauthorized → 401"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn the_security_check_passes_through_the_emulator() {
+    use harness::catalog::{self, Profile};
+    use harness::check::{self, Fresh, Target};
+    use harness::signer::Signer;
+    let signer = Signer::Local(LocalSigner::generate());
+    let profile = Profile::local(now());
+    let cases = catalog::build(&signer, &profile).await.expect("catalog");
+    let cfg = GatewayConfig {
+        authorizer: harness::binary::authorizer_binary(false).expect("binary"),
+        env: profile.authorizer_env(&signer.public_pem()),
+        ..GatewayConfig::default()
+    };
+    let gw = Gateway::start(cfg).await.expect("start");
+    let fresh = Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    let report = check::run(
+        &Target::Url(format!("{}/hello", gw.base_url())),
+        &cases,
+        &[],
+        &fresh,
+    )
+    .await
+    .expect("reachable");
+    gw.stop().await;
+    let failures: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| !c.pass && c.actual != "skipped")
+        .map(|c| (&c.id, &c.actual, &c.note))
+        .collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(report.totals.passed >= 140, "{:?}", report.totals);
+    assert!(
+        report.totals.skipped > 0 && report.totals.skipped < 15,
+        "only unsendable headers are skipped: {:?}",
+        report.totals
+    );
+}
