@@ -11,4 +11,5 @@ pub mod lambda;
 pub mod mint;
 pub mod model;
 pub mod moto;
+pub mod package;
 pub mod signer;

@@ -44,6 +44,15 @@ enum Command {
     Check(CheckArgs),
     /// Serve a local API Gateway HTTP API + Lambda authorizer emulator.
     Gateway(Box<GatewayArgs>),
+    /// Build the Lambda deployment zip (`bootstrap` at the root) from the release binary.
+    Package {
+        /// The authorizer binary (default: target/release/authorizer).
+        #[arg(long)]
+        binary: Option<PathBuf>,
+        /// Where to write the zip.
+        #[arg(long, default_value = "target/lambda/authorizer.zip")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -197,6 +206,11 @@ struct CheckArgs {
     /// Write the results as JUnit XML.
     #[arg(long)]
     junit: Option<PathBuf>,
+    /// Configure local targets (lib, lambda:) from this KEY=VALUE file, e.g.
+    /// a deployment's `authorizer_environment` output, instead of from the
+    /// signer's public key.
+    #[arg(long)]
+    authorizer_env_file: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -256,6 +270,22 @@ async fn dispatch(command: Command) -> Outcome {
         }
         Command::Check(args) => check(args).await,
         Command::Gateway(args) => gateway(*args).await,
+        Command::Package { binary, out } => {
+            let binary = binary
+                .map_or_else(|| harness::binary::authorizer_binary(true), Ok)
+                .map_err(|e| (2, e))?;
+            let p = harness::package::package(&binary, &out).map_err(|e| (2, e))?;
+            let glibc = p
+                .max_glibc
+                .map_or("none".to_owned(), |(a, b)| format!("GLIBC_{a}.{b}"));
+            println!(
+                "wrote {} ({} bytes; binary {} bytes; highest glibc symbol {glibc}, Amazon Linux 2023 has 2.34)",
+                out.display(),
+                p.zip_bytes,
+                p.binary_bytes
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -388,7 +418,15 @@ async fn check(args: CheckArgs) -> Outcome {
     let cases = harness::catalog::build(&signer, &profile)
         .await
         .map_err(|e| (2, e))?;
-    let env = profile.authorizer_env(&signer.public_pem());
+    let env = match &args.authorizer_env_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+            harness::gateway::config::parse_env_file(&text)
+                .map_err(|e| (2, format!("{}: {e}", path.display())))?
+        }
+        None => profile.authorizer_env(&signer.public_pem()),
+    };
     let fresh = harness::check::Fresh {
         signer: &signer,
         profile: &profile,

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Integration: `terraform apply` of terraform/examples/complete against a
+# moto_server started here, then the whole security catalog, signed with the
+# deployed KMS key through moto, against the authorizer binary configured
+# from the deployment's outputs; then `terraform destroy`. moto stores the
+# function but cannot invoke it (no Docker), so the authorizer runs locally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target="${CARGO_TARGET_DIR:-$root/target}"
+harness="$target/release/harness"
+[ -x "$harness" ] && [ -x "$target/release/authorizer" ] || { echo "build first: cargo build --release -p authorizer -p harness" >&2; exit 2; }
+export TF_CLI_CONFIG_FILE="$root/terraform/offline.tfrc"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+moto_pid=$!
+cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+endpoint="http://127.0.0.1:$port"
+for _ in $(seq 100); do
+  python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+  sleep 0.2
+done
+
+"$harness" package --binary "$target/release/authorizer" --out "$work/authorizer.zip"
+mkdir -p "$work/tf"
+tar -C "$root/terraform" --exclude=.terraform -cf - . | tar -C "$work/tf" -xf -
+cd "$work/tf/examples/complete"
+terraform init -input=false -no-color >/dev/null
+vars=(-var "endpoint_url=$endpoint" -var "lambda_zip_path=$work/authorizer.zip")
+terraform apply -auto-approve -input=false -no-color "${vars[@]}" | tail -n 3
+terraform output -json >"$work/outputs.json"
+python3 - "$work/outputs.json" "$work" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1])); work = sys.argv[2]
+env = out["authorizer_environment"]["value"]
+with open(f"{work}/authorizer.env", "w") as f:
+    for k, v in env.items():
+        f.write(f'{k}="{v.replace(chr(10), chr(92) + "n")}"\n')
+for k in ("kms_key_id", "issuer"):
+    open(f"{work}/{k}", "w").write(out[k]["value"])
+open(f"{work}/audience", "w").write(out["audience"]["value"][0])
+print("deployed:", out["api_endpoint"]["value"], "key", out["kms_key_arn"]["value"], "alias", out["kms_alias"]["value"])
+PY
+key=$(cat "$work/kms_key_id")
+# One token minted through moto's KMS, then the whole catalog.
+"$harness" mint --kms-key-id "$key" --endpoint-url "$endpoint" --issuer "$(cat "$work/issuer")" --audience "$(cat "$work/audience")" >/dev/null
+status=0
+"$harness" check --target "lambda:$target/release/authorizer" --authorizer-env-file "$work/authorizer.env" \
+  --kms-key-id "$key" --endpoint-url "$endpoint" --kid "$key" \
+  --issuer "$(cat "$work/issuer")" --audience "$(cat "$work/audience")" \
+  --junit "${JUNIT_OUT:-$work/check.xml}" | tail -n 5 || status=$?
+terraform destroy -auto-approve -input=false -no-color "${vars[@]}" | tail -n 1
+exit "$status"

@@ -1,0 +1,54 @@
+output "api_endpoint" {
+  description = "The stage URL to call (and to give `harness check --target`)."
+  value       = aws_apigatewayv2_stage.stage.invoke_url
+}
+
+output "api_id" {
+  description = "HTTP API id."
+  value       = aws_apigatewayv2_api.http.id
+}
+
+output "kms_key_id" {
+  description = "The signing key id."
+  value       = aws_kms_key.jwt.key_id
+}
+
+output "kms_key_arn" {
+  description = "The signing key ARN."
+  value       = aws_kms_key.jwt.arn
+}
+
+output "kms_alias" {
+  description = "The signing key alias."
+  value       = aws_kms_alias.jwt.name
+}
+
+output "issuer" {
+  description = "The iss the authorizer requires."
+  value       = var.issuer
+}
+
+output "audience" {
+  description = "The aud values the authorizer accepts."
+  value       = var.audience
+}
+
+output "function_name" {
+  description = "The authorizer function."
+  value       = aws_lambda_function.authorizer.function_name
+}
+
+output "authorizer_id" {
+  description = "The API Gateway authorizer id."
+  value       = aws_apigatewayv2_authorizer.jwt.id
+}
+
+output "public_key_pem" {
+  description = "The key's public half (SPKI PEM)."
+  value       = data.aws_kms_public_key.jwt.public_key_pem
+}
+
+output "authorizer_environment" {
+  description = "The function's environment, to run the same configuration locally (harness gateway --env-file)."
+  value       = local.authorizer_environment
+}

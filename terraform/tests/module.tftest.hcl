@@ -1,0 +1,266 @@
+# Plan-time assertions against a mocked AWS provider (no network).
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012", arn = "arn:aws:iam::123456789012:user/ci", user_id = "AIDATEST" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_kms_public_key" {
+    defaults = { public_key_pem = "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+  mock_resource "aws_kms_alias" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:alias/jwt-authorizer" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/jwt-authorizer-function", id = "jwt-authorizer-function" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/jwt-authorizer" }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn        = "arn:aws:lambda:us-east-1:123456789012:function:jwt-authorizer"
+      invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:jwt-authorizer/invocations"
+    }
+  }
+  mock_resource "aws_apigatewayv2_api" {
+    defaults = {
+      id            = "abc123defg"
+      execution_arn = "arn:aws:execute-api:us-east-1:123456789012:abc123defg"
+      api_endpoint  = "https://abc123defg.execute-api.us-east-1.amazonaws.com"
+    }
+  }
+  mock_resource "aws_apigatewayv2_authorizer" {
+    defaults = { id = "auth123" }
+  }
+  mock_resource "aws_apigatewayv2_integration" {
+    defaults = { id = "integ12" }
+  }
+  mock_resource "aws_apigatewayv2_stage" {
+    defaults = { invoke_url = "https://abc123defg.execute-api.us-east-1.amazonaws.com/" }
+  }
+}
+
+variables {
+  lambda_zip_path = "tests/fixtures/bootstrap.zip"
+  issuer          = "https://issuer.example.com"
+  audience        = ["api", "api2"]
+  routes = {
+    "GET /hello" = { integration_uri = "https://backend.example.com/hello" }
+  }
+}
+
+run "signing_key_is_p521_sign_verify" {
+  command = plan
+  assert {
+    condition     = aws_kms_key.jwt.customer_master_key_spec == "ECC_NIST_P521" && aws_kms_key.jwt.key_usage == "SIGN_VERIFY"
+    error_message = "the key must be ECC_NIST_P521 / SIGN_VERIFY"
+  }
+  assert {
+    condition     = aws_kms_key.jwt.deletion_window_in_days == 30 && aws_kms_alias.jwt.name == "alias/jwt-authorizer"
+    error_message = "deletion window and alias"
+  }
+  assert {
+    condition     = jsondecode(aws_kms_key.jwt.policy).Statement[0].Principal.AWS == "arn:aws:iam::123456789012:root"
+    error_message = "the key policy is explicit and administered by the account"
+  }
+}
+
+run "pem_source_needs_no_kms_permission_and_no_network" {
+  command = plan
+  assert {
+    condition     = length(aws_iam_role_policy.kms) == 0
+    error_message = "with the PEM source the function needs no KMS permission at all"
+  }
+  assert {
+    # The value is read from aws_kms_public_key during apply (it depends on
+    # the new key), so the plan checks the wiring by key.
+    condition     = contains(keys(aws_lambda_function.authorizer.environment[0].variables), "JWT_PUBLIC_KEY_PEM") && data.aws_kms_public_key.jwt.key_id == aws_kms_key.jwt.arn
+    error_message = "the public key from aws_kms_public_key reaches JWT_PUBLIC_KEY_PEM"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_KIDS"] == "11111111-2222-3333-4444-555555555555,arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555,alias/jwt-authorizer"
+    error_message = "kids bound to the key id, ARN and alias"
+  }
+  assert {
+    condition     = !contains(keys(aws_lambda_function.authorizer.environment[0].variables), "JWT_KMS_KEY_IDS")
+    error_message = "no KMS call at cold start with the PEM source"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_AUDIENCE"] == "api,api2" && aws_lambda_function.authorizer.environment[0].variables["JWT_ISSUER"] == "https://issuer.example.com"
+    error_message = "issuer and audience wiring"
+  }
+}
+
+run "kms_source_grants_only_get_public_key_on_that_key" {
+  command = plan
+  variables {
+    key_source = "kms"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.kms[0].policy).Statement[0].Action == ["kms:GetPublicKey"]
+    error_message = "the only KMS action is kms:GetPublicKey"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.kms[0].policy).Statement[0].Resource == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "on that key only"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_KMS_KEY_IDS"] == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "JWT_KMS_KEY_IDS names the key"
+  }
+}
+
+run "logs_only_on_its_own_log_group" {
+  command = plan
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.logs.policy).Statement[0].Resource == "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/jwt-authorizer:*"
+    error_message = "log permissions are scoped to the function's log group"
+  }
+  assert {
+    condition     = length(jsondecode(aws_iam_role_policy.logs.policy).Statement) == 1 && !contains(jsondecode(aws_iam_role_policy.logs.policy).Statement[0].Action, "logs:CreateLogGroup")
+    error_message = "the log group is Terraform's; the function cannot create others"
+  }
+}
+
+run "function_runtime_and_logging" {
+  command = plan
+  assert {
+    condition     = aws_lambda_function.authorizer.runtime == "provided.al2023" && aws_lambda_function.authorizer.handler == "bootstrap"
+    error_message = "provided.al2023 with handler bootstrap"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.architectures[0] == "x86_64" && aws_lambda_function.authorizer.reserved_concurrent_executions == -1
+    error_message = "default architecture and unreserved concurrency"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.logging_config[0].log_format == "JSON"
+    error_message = "JSON logs"
+  }
+}
+
+run "authorizer_wiring" {
+  command = plan
+  assert {
+    condition     = aws_apigatewayv2_authorizer.jwt.authorizer_type == "REQUEST" && aws_apigatewayv2_authorizer.jwt.authorizer_payload_format_version == "2.0"
+    error_message = "REQUEST authorizer, payload 2.0"
+  }
+  assert {
+    condition     = aws_apigatewayv2_authorizer.jwt.enable_simple_responses == true
+    error_message = "simple responses"
+  }
+  assert {
+    condition     = aws_apigatewayv2_authorizer.jwt.identity_sources == toset(["$request.header.Authorization"])
+    error_message = "identity source is the Authorization header"
+  }
+  assert {
+    condition     = aws_apigatewayv2_authorizer.jwt.authorizer_result_ttl_in_seconds == 300
+    error_message = "default TTL 300"
+  }
+  assert {
+    condition     = aws_lambda_permission.api_gateway.source_arn == "arn:aws:execute-api:us-east-1:123456789012:abc123defg/authorizers/auth123"
+    error_message = "the invoke permission is scoped to this authorizer"
+  }
+  assert {
+    condition     = aws_apigatewayv2_route.route["GET /hello"].authorization_type == "CUSTOM" && aws_apigatewayv2_route.route["GET /hello"].authorizer_id == "auth123"
+    error_message = "every route is protected by the authorizer"
+  }
+}
+
+run "ttl_and_throttling_are_wired" {
+  command = plan
+  variables {
+    cache_ttl_seconds      = 0
+    throttling_rate_limit  = 250
+    throttling_burst_limit = 125
+  }
+  assert {
+    condition     = aws_apigatewayv2_authorizer.jwt.authorizer_result_ttl_in_seconds == 0
+    error_message = "TTL variable reaches the authorizer"
+  }
+  assert {
+    condition     = aws_apigatewayv2_stage.stage.default_route_settings[0].throttling_rate_limit == 250 && aws_apigatewayv2_stage.stage.default_route_settings[0].throttling_burst_limit == 125
+    error_message = "throttling variables reach the stage"
+  }
+  assert {
+    condition     = strcontains(aws_apigatewayv2_stage.stage.access_log_settings[0].format, "$context.authorizer.error")
+    error_message = "access logs include the authorizer error"
+  }
+}
+
+run "rejects_ttl_above_3600" {
+  command = plan
+  variables {
+    cache_ttl_seconds = 3601
+  }
+  expect_failures = [var.cache_ttl_seconds]
+}
+
+run "rejects_zero_throttling" {
+  command = plan
+  variables {
+    throttling_rate_limit = 0
+  }
+  expect_failures = [var.throttling_rate_limit]
+}
+
+run "rejects_zero_burst" {
+  command = plan
+  variables {
+    throttling_burst_limit = 0
+  }
+  expect_failures = [var.throttling_burst_limit]
+}
+
+run "rejects_unknown_architecture" {
+  command = plan
+  variables {
+    architecture = "riscv64"
+  }
+  expect_failures = [var.architecture]
+}
+
+run "rejects_leeway_above_300" {
+  command = plan
+  variables {
+    leeway_seconds = 301
+  }
+  expect_failures = [var.leeway_seconds]
+}
+
+run "rejects_empty_audience" {
+  command = plan
+  variables {
+    audience = []
+  }
+  expect_failures = [var.audience]
+}
+
+run "rejects_bad_route_keys" {
+  command = plan
+  variables {
+    routes = { "hello" = { integration_uri = "https://x.example" } }
+  }
+  expect_failures = [var.routes]
+}
+
+run "rejects_zero_reserved_concurrency" {
+  command = plan
+  variables {
+    reserved_concurrency = 0
+  }
+  expect_failures = [var.reserved_concurrency]
+}

@@ -1,0 +1,248 @@
+# Inputs mirror the authorizer's configuration table (README "Configuration").
+
+variable "name" {
+  description = "Name prefix for the function, key alias, API and log groups."
+  type        = string
+  default     = "jwt-authorizer"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-_]{1,48}$", var.name))
+    error_message = "name must be 1-48 characters of letters, digits, - and _."
+  }
+}
+
+variable "lambda_zip_path" {
+  description = "Path to the deployment zip with `bootstrap` at its root (harness package)."
+  type        = string
+}
+
+variable "architecture" {
+  description = "Lambda architecture. arm64 is recommended in production (cheaper, ~15% faster init); x86_64 is the default because CI builds x86_64."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "memory_size" {
+  description = "Function memory in MB."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout. API Gateway waits at most 10 s for an authorizer."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 10
+    error_message = "timeout_seconds must be between 1 and 10 (the HTTP API authorizer limit)."
+  }
+}
+
+variable "json_logging" {
+  description = "Set the function's logging_config to JSON. Turn off for emulators that lack it."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function and access log groups."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key (ARN) to encrypt the function and access log groups (null: CloudWatch's default encryption)."
+  type        = string
+  default     = null
+}
+
+variable "code_signing_config_arn" {
+  description = "Lambda code signing configuration to enforce (null: none)."
+  type        = string
+  default     = null
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency for the authorizer function (null: unreserved)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 1, false)
+    error_message = "reserved_concurrency must be null or at least 1 (0 would throttle every request)."
+  }
+}
+
+variable "xray_tracing" {
+  description = "Active X-Ray tracing for the function."
+  type        = bool
+  default     = false
+}
+
+variable "kms_deletion_window_days" {
+  description = "Waiting period before the signing key is deleted."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
+    error_message = "kms_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "key_source" {
+  description = "How the function gets the public key: pem (from the aws_kms_public_key data source, no network call at cold start) or kms (GetPublicKey at cold start)."
+  type        = string
+  default     = "pem"
+
+  validation {
+    condition     = contains(["pem", "kms"], var.key_source)
+    error_message = "key_source must be pem or kms."
+  }
+}
+
+variable "signer_principal_arns" {
+  description = "IAM principals allowed to kms:Sign with the key (the token issuer)."
+  type        = list(string)
+  default     = []
+}
+
+variable "issuer" {
+  description = "JWT_ISSUER: the exact iss claim required (\"!unchecked\" opts out explicitly)."
+  type        = string
+
+  validation {
+    condition     = length(trimspace(var.issuer)) > 0
+    error_message = "issuer must not be empty."
+  }
+}
+
+variable "audience" {
+  description = "JWT_AUDIENCE: accepted aud values (\"!unchecked\" alone opts out explicitly)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.audience) > 0 && alltrue([for a in var.audience : length(trimspace(a)) > 0 && !strcontains(a, ",")])
+    error_message = "audience needs at least one non-empty value without commas."
+  }
+}
+
+variable "leeway_seconds" {
+  description = "JWT_LEEWAY_SECONDS: clock skew allowance."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.leeway_seconds >= 0 && var.leeway_seconds <= 300 && floor(var.leeway_seconds) == var.leeway_seconds
+    error_message = "leeway_seconds must be a whole number from 0 to 300."
+  }
+}
+
+variable "max_token_bytes" {
+  description = "JWT_MAX_TOKEN_BYTES: size cap before decoding."
+  type        = number
+  default     = 8192
+
+  validation {
+    condition     = var.max_token_bytes >= 256 && var.max_token_bytes <= 1048576
+    error_message = "max_token_bytes must be between 256 and 1048576."
+  }
+}
+
+variable "max_lifetime_seconds" {
+  description = "JWT_MAX_LIFETIME_SECONDS: cap on exp - iat (null: no cap)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_lifetime_seconds == null || try(var.max_lifetime_seconds >= 1, false)
+    error_message = "max_lifetime_seconds must be null or positive."
+  }
+}
+
+variable "require_bearer" {
+  description = "JWT_REQUIRE_BEARER: refuse bare tokens without the Bearer scheme."
+  type        = bool
+  default     = false
+}
+
+variable "context_claims" {
+  description = "JWT_CONTEXT_CLAIMS: extra flat claims copied into the authorizer context."
+  type        = list(string)
+  default     = []
+}
+
+variable "cache_ttl_seconds" {
+  description = "Authorizer result cache TTL (0 disables). Keep it below your shortest token lifetime: a cached allow outlives exp."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.cache_ttl_seconds >= 0 && var.cache_ttl_seconds <= 3600
+    error_message = "cache_ttl_seconds must be between 0 and 3600."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Stage default route throttling rate (requests/s)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttling_rate_limit > 0
+    error_message = "throttling_rate_limit must be positive: 0 throttles every request (429)."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Stage default route throttling burst."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.throttling_burst_limit >= 1 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "throttling_burst_limit must be a whole number of at least 1: 0 throttles every request (429)."
+  }
+}
+
+variable "stage_name" {
+  description = "Stage name; $default serves at the API root."
+  type        = string
+  default     = "$default"
+}
+
+variable "routes" {
+  description = "Routes by route key (\"GET /hello\"), each protected by the authorizer, with its integration."
+  type = map(object({
+    integration_uri    = string
+    integration_type   = optional(string, "HTTP_PROXY")
+    integration_method = optional(string, "ANY")
+  }))
+
+  validation {
+    condition     = length(var.routes) > 0 && alltrue([for k, r in var.routes : (k == "$default" || can(regex("^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /", k))) && contains(["HTTP_PROXY", "AWS_PROXY"], r.integration_type)])
+    error_message = "routes need at least one entry keyed \"METHOD /path\" or \"$default\", with integration_type HTTP_PROXY or AWS_PROXY."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
