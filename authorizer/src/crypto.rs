@@ -78,7 +78,7 @@ pub struct PublicKey {
 enum Inner {
     #[cfg(feature = "aws-lc")]
     AwsLc(aws_lc_rs::signature::ParsedPublicKey),
-    P521(p521::ecdsa::VerifyingKey),
+    P521(p521_verify::ecdsa::VerifyingKey),
 }
 
 impl std::fmt::Debug for PublicKey {
@@ -120,7 +120,7 @@ impl PublicKey {
                 .map_err(|_| KeyError::InvalidPoint)?,
             ),
             Backend::P521 => Inner::P521(
-                p521::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                p521_verify::ecdsa::VerifyingKey::from_sec1_bytes(&point)
                     .map_err(|_| KeyError::InvalidPoint)?,
             ),
         };
@@ -171,8 +171,8 @@ impl PublicKey {
             #[cfg(feature = "aws-lc")]
             Inner::AwsLc(key) => key.verify_sig(message, sig).is_ok(),
             Inner::P521(key) => {
-                use p521::ecdsa::signature::Verifier;
-                match p521::ecdsa::Signature::from_slice(sig) {
+                use p521_verify::ecdsa::signature::Verifier;
+                match p521_verify::ecdsa::Signature::from_slice(sig) {
                     Ok(sig) => key.verify(message, &sig).is_ok(),
                     Err(_) => false,
                 }

@@ -5,8 +5,8 @@
 use crate::crypto::POINT_LEN;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use p521::ecdsa::signature::Signer;
-use p521::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p521_verify::ecdsa::signature::Signer;
+use p521_verify::ecdsa::{Signature, SigningKey, VerifyingKey};
 
 /// A deterministic P-521 key pair for tests.
 pub struct TestKey {
@@ -36,7 +36,7 @@ impl TestKey {
     /// The uncompressed public point.
     pub fn point(&self) -> [u8; POINT_LEN] {
         let vk = VerifyingKey::from(&self.signing);
-        let enc = vk.to_encoded_point(false);
+        let enc = vk.to_sec1_point(false);
         let mut out = [0u8; POINT_LEN];
         out.copy_from_slice(enc.as_bytes());
         out
