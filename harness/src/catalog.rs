@@ -1069,85 +1069,96 @@ pub async fn build(signer: &Signer, profile: &Profile) -> Result<Vec<Case>, Stri
     }
 
     // ---- forged: tokens for someone else -----------------------------------
-    let iss_cases: [(&str, Option<Value>, &str); 5] = [
-        ("iss-missing", None, "no iss"),
+    // Each row: id, claim, replacement (None removes it), expected reason.
+    const ISS_REF: &str = "RFC 7519 §4.1.1; RFC 8725 §3.8; CVE-2024-53861";
+    const AUD_REF: &str = "RFC 7519 §4.1.3; RFC 8725 §3.9; CVE-2020-26160";
+    type ClaimCase<'a> = (
+        &'a str,
+        &'a str,
+        Option<Value>,
+        RejectReason,
+        &'a str,
+        &'a str,
+    );
+    let audience_cases: [ClaimCase<'_>; 10] = [
+        ("iss-missing", "iss", None, WrongIssuer, ISS_REF, "no iss"),
         (
             "iss-wrong",
+            "iss",
             Some(json!("https://evil.example")),
+            WrongIssuer,
+            ISS_REF,
             "another issuer",
         ),
         (
             "iss-trailing-slash",
+            "iss",
             Some(json!(format!("{}/", profile.issuer))),
+            WrongIssuer,
+            ISS_REF,
             "issuer with a trailing /",
         ),
         (
             "iss-case",
+            "iss",
             Some(json!(profile.issuer.to_uppercase())),
+            WrongIssuer,
+            ISS_REF,
             "issuer in other case",
         ),
         (
             "iss-not-string",
+            "iss",
             Some(json!([profile.issuer])),
+            WrongIssuer,
+            ISS_REF,
             "issuer as an array",
         ),
-    ];
-    for (id, iss, desc) in iss_cases {
-        let t = b
-            .sign(
-                H,
-                &b.with(|m| match iss {
-                    Some(v) => {
-                        m.insert("iss".into(), v);
-                    }
-                    None => {
-                        m.remove("iss");
-                    }
-                }),
-            )
-            .await?;
-        b.bearer(
-            id,
-            Forged,
-            Deny(WrongIssuer),
-            "RFC 7519 §4.1.1; RFC 8725 §3.8; CVE-2024-53861",
-            desc,
-            &t,
-        );
-    }
-    let aud_cases: [(&str, Option<Value>, &str); 5] = [
-        ("aud-missing", None, "no aud"),
-        ("aud-wrong", Some(json!("other-api")), "another audience"),
-        ("aud-empty-array", Some(json!([])), "aud = []"),
+        ("aud-missing", "aud", None, WrongAudience, AUD_REF, "no aud"),
+        (
+            "aud-wrong",
+            "aud",
+            Some(json!("other-api")),
+            WrongAudience,
+            AUD_REF,
+            "another audience",
+        ),
+        (
+            "aud-empty-array",
+            "aud",
+            Some(json!([])),
+            WrongAudience,
+            AUD_REF,
+            "aud = []",
+        ),
         (
             "aud-non-string-member",
+            "aud",
             Some(json!([profile.audience, 1])),
+            WrongAudience,
+            AUD_REF,
             "aud array with a number",
         ),
-        ("aud-number", Some(json!(5)), "aud = 5"),
+        (
+            "aud-number",
+            "aud",
+            Some(json!(5)),
+            WrongAudience,
+            AUD_REF,
+            "aud = 5",
+        ),
     ];
-    for (id, aud, desc) in aud_cases {
-        let t = b
-            .sign(
-                H,
-                &b.with(|m| match aud {
-                    Some(v) => {
-                        m.insert("aud".into(), v);
-                    }
-                    None => {
-                        m.remove("aud");
-                    }
-                }),
-            )
-            .await?;
-        b.bearer(
-            id,
-            Forged,
-            Deny(WrongAudience),
-            "RFC 7519 §4.1.3; RFC 8725 §3.9; CVE-2020-26160",
-            desc,
-            &t,
-        );
+    for (id, claim, value, reason, reference, desc) in audience_cases {
+        let body = b.with(|m| match value {
+            Some(v) => {
+                m.insert(claim.into(), v);
+            }
+            None => {
+                m.remove(claim);
+            }
+        });
+        let t = b.sign(H, &body).await?;
+        b.bearer(id, Forged, Deny(reason), reference, desc, &t);
     }
 
     // ---- malformed: encoding and shape -------------------------------------

@@ -46,20 +46,7 @@ fn now() -> i64 {
 }
 
 fn event(authorization: Option<&str>) -> Bytes {
-    let mut headers = json!({"host": "demo.local"});
-    if let Some(a) = authorization {
-        headers["authorization"] = a.into();
-    }
-    Bytes::from(
-        json!({
-            "version": "2.0", "type": "REQUEST",
-            "routeArn": "arn:aws:execute-api:us-east-1:123456789012:demo/$default/GET/hello",
-            "identitySource": authorization.map(|a| vec![a]),
-            "routeKey": "GET /hello", "rawPath": "/hello", "rawQueryString": "", "headers": headers,
-            "requestContext": {"http": {"method": "GET", "path": "/hello"}, "timeEpoch": now() * 1000}
-        })
-        .to_string(),
-    )
+    Bytes::from(crate::check::v2_event(authorization, now() * 1000).to_string())
 }
 
 /// Runs the demo.

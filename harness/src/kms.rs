@@ -99,11 +99,25 @@ pub async fn sign(
     key_id: &str,
     input: &[u8],
 ) -> Result<[u8; 132], KmsSignError> {
-    let (message, kind) = if input.len() <= MAX_RAW_MESSAGE {
-        (input.to_vec(), MessageType::Raw)
+    if input.len() <= MAX_RAW_MESSAGE {
+        sign_message(client, key_id, input.to_vec(), MessageType::Raw).await
     } else {
-        (Sha512::digest(input).to_vec(), MessageType::Digest)
-    };
+        sign_message(
+            client,
+            key_id,
+            Sha512::digest(input).to_vec(),
+            MessageType::Digest,
+        )
+        .await
+    }
+}
+
+async fn sign_message(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    message: Vec<u8>,
+    kind: MessageType,
+) -> Result<[u8; 132], KmsSignError> {
     let out = client
         .sign()
         .key_id(key_id)
@@ -126,17 +140,7 @@ pub async fn sign_digest(
     key_id: &str,
     digest: &[u8; 64],
 ) -> Result<[u8; 132], KmsSignError> {
-    let out = client
-        .sign()
-        .key_id(key_id)
-        .message(Blob::new(digest.to_vec()))
-        .message_type(MessageType::Digest)
-        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha512)
-        .send()
-        .await
-        .map_err(call_err("Sign"))?;
-    let der = out.signature().ok_or(KmsSignError::BadDer)?;
-    der_to_jose(der.as_ref()).ok_or(KmsSignError::BadDer)
+    sign_message(client, key_id, digest.to_vec(), MessageType::Digest).await
 }
 
 /// Converts a DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`

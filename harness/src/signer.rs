@@ -55,17 +55,14 @@ impl Signer {
         }
     }
 
-    /// The public key as PEM.
+    /// The public key as PEM (empty if KMS returned something unparseable,
+    /// which the authorizer configuration then rejects by name).
     pub fn public_pem(&self) -> String {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(self.spki_der());
-        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
-        for line in b64.as_bytes().chunks(64) {
-            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-            pem.push('\n');
-        }
-        pem.push_str("-----END PUBLIC KEY-----\n");
-        pem
+        use p521::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
+        p521::PublicKey::from_public_key_der(&self.spki_der())
+            .ok()
+            .and_then(|k| k.to_public_key_pem(LineEnding::LF).ok())
+            .unwrap_or_default()
     }
 
     /// ES512 `R || S` over `input`.

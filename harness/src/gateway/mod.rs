@@ -440,18 +440,16 @@ async fn pipeline(req: &Incoming2, state: &State, rid: &str) -> Response<Full<By
                 _ => return message(StatusCode::UNAUTHORIZED, "Unauthorized", rid),
             }
         }
-        let verdict = match authorize(
+        let call = Call {
             req,
-            state,
             rid,
-            &identity,
-            &route_cfg.key,
-            &route_arn,
-            &matched.params,
+            identity: &identity,
+            route_key: &route_cfg.key,
+            route_arn: &route_arn,
+            params: &matched.params,
             now_ms,
-        )
-        .await
-        {
+        };
+        let verdict = match authorize(call, state).await {
             Ok(v) => v,
             Err(status) => return message(status, status_text(status), rid),
         };
@@ -589,17 +587,28 @@ pub fn clf_time(epoch_secs: i64) -> String {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build_event(
-    req: &Incoming2,
-    state: &State,
-    rid: &str,
-    identity: &[String],
-    route_key: &str,
-    route_arn: &str,
-    params: &std::collections::BTreeMap<String, String>,
+/// One request on its way to the authorizer.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    req: &'a Incoming2,
+    rid: &'a str,
+    identity: &'a [String],
+    route_key: &'a str,
+    route_arn: &'a str,
+    params: &'a std::collections::BTreeMap<String, String>,
     now_ms: i64,
-) -> Value {
+}
+
+fn build_event(call: Call<'_>, state: &State) -> Value {
+    let Call {
+        req,
+        rid,
+        identity,
+        route_key,
+        route_arn,
+        params,
+        now_ms,
+    } = call;
     let cfg = &state.cfg;
     if cfg.payload == PayloadVersion::V1Token {
         return json!({ "type": "TOKEN", "authorizationToken": identity.first(), "methodArn": route_arn });
@@ -679,17 +688,8 @@ fn build_event(
     ev
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn authorize(
-    req: &Incoming2,
-    state: &State,
-    rid: &str,
-    identity: &[String],
-    route_key: &str,
-    route_arn: &str,
-    params: &std::collections::BTreeMap<String, String>,
-    now_ms: i64,
-) -> Result<Verdict, StatusCode> {
+async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode> {
+    let Call { rid, identity, .. } = call;
     let cfg = &state.cfg;
     let key = identity.join("\u{0}");
     if cfg.cache_ttl_seconds > 0 {
@@ -703,9 +703,7 @@ async fn authorize(
             return Ok(v);
         }
     }
-    let event = build_event(
-        req, state, rid, identity, route_key, route_arn, params, now_ms,
-    );
+    let event = build_event(call, state);
     let answered = match state.pool.invoke(Bytes::from(event.to_string())).await {
         Ok(a) => a,
         Err(InvokeFailure::Throttled) => {
