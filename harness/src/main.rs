@@ -158,11 +158,15 @@ struct SignerArgs {
     /// KMS endpoint (moto); default: the SDK environment.
     #[arg(long)]
     endpoint_url: Option<String>,
-    /// The issuer the authorizer expects.
-    #[arg(long, default_value = "https://issuer.harness.test")]
+    /// The issuer the authorizer expects (`iss`).
+    #[arg(
+        long,
+        visible_alias = "iss",
+        default_value = "https://issuer.harness.test"
+    )]
     issuer: String,
-    /// An audience the authorizer accepts.
-    #[arg(long, default_value = "harness-api")]
+    /// An audience the authorizer accepts (`aud`).
+    #[arg(long, visible_alias = "aud", default_value = "harness-api")]
     audience: String,
     /// A kid bound to the signing key on the target.
     #[arg(long, default_value = "harness-key")]

@@ -262,6 +262,54 @@ mod tests {
     }
 
     #[test]
+    fn toml_file_maps_onto_the_settings() {
+        let c: GatewayConfig = toml::from_str(
+            r#"
+            listen = "127.0.0.1:9000"
+            stage = "dev"
+            cache_ttl_seconds = 60
+            rate = 10.0
+            burst = 5.0
+            reserved_concurrency = 2
+            payload = "1.0"
+            env = [["JWT_ISSUER", "https://i"]]
+            [[routes]]
+            key = "GET /pets/{id}"
+            rate = 1.0
+            burst = 1.0
+            [[routes]]
+            key = "GET /health"
+            authorized = false
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9000");
+        assert_eq!(
+            (c.cache_ttl_seconds, c.reserved_concurrency, c.payload),
+            (60, Some(2), PayloadVersion::V1Token)
+        );
+        assert_eq!(
+            c.stage_limit(),
+            Some(Limit {
+                rate: 10.0,
+                burst: 5.0
+            })
+        );
+        assert_eq!(c.routes.len(), 2);
+        assert!(!c.routes[1].authorized && c.routes[0].authorized);
+        assert_eq!(
+            c.env,
+            vec![("JWT_ISSUER".to_owned(), "https://i".to_owned())]
+        );
+        assert_eq!(
+            c.identity_sources,
+            GatewayConfig::default().identity_sources,
+            "unset keys keep defaults"
+        );
+        assert!(toml::from_str::<GatewayConfig>("cache_ttl_seconds = \"x\"").is_err());
+    }
+
+    #[test]
     fn validation() {
         assert!(GatewayConfig::default().validate().is_ok());
         let c = GatewayConfig {
