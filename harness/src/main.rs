@@ -44,6 +44,23 @@ enum Command {
     Check(CheckArgs),
     /// Serve a local API Gateway HTTP API + Lambda authorizer emulator.
     Gateway(Box<GatewayArgs>),
+    /// Render report.md and report.html from a summary.json (and compare with a baseline).
+    Report {
+        /// The summary.json to render.
+        summary: PathBuf,
+        /// An earlier summary.json to compare with.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Relative change that counts as a regression (0.2 = 20 %).
+        #[arg(long, default_value_t = 0.2)]
+        threshold: f64,
+        /// Exit 1 when anything regressed.
+        #[arg(long)]
+        fail_on_regression: bool,
+        /// Output folder (default: beside the summary).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Build the Lambda deployment zip (`bootstrap` at the root) from the release binary.
     Package {
         /// The authorizer binary (default: target/release/authorizer).
@@ -274,6 +291,50 @@ async fn dispatch(command: Command) -> Outcome {
         }
         Command::Check(args) => check(args).await,
         Command::Gateway(args) => gateway(*args).await,
+        Command::Report {
+            summary,
+            baseline,
+            threshold,
+            fail_on_regression,
+            out,
+        } => {
+            let read = |p: &PathBuf| -> Result<reports::model::Summary, (u8, String)> {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| (2, format!("{}: {e}", p.display())))?;
+                serde_json::from_str(&text)
+                    .map_err(|e| (2, format!("{}: not a summary.json ({e})", p.display())))
+            };
+            let current = read(&summary)?;
+            let base = baseline.as_ref().map(read).transpose()?;
+            let dir =
+                out.unwrap_or_else(|| summary.parent().map(PathBuf::from).unwrap_or_default());
+            let regressions = reports::write_report(&dir, &current, base.as_ref(), threshold)
+                .map_err(|e| (2, e))?;
+            println!("{}", dir.join("report.html").display());
+            for r in &regressions {
+                println!(
+                    "regression: {} {} {:.3} -> {:.3} ({:+.1}%)",
+                    r.scenario,
+                    r.figure,
+                    r.before,
+                    r.after,
+                    r.change * 100.0
+                );
+            }
+            if fail_on_regression && !regressions.is_empty() {
+                return Err((
+                    1,
+                    format!(
+                        "{} regression(s) against {}",
+                        regressions.len(),
+                        baseline
+                            .map(|b| b.display().to_string())
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Package { binary, out } => {
             let binary = binary
                 .map_or_else(|| harness::binary::authorizer_binary(true), Ok)

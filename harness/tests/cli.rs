@@ -149,3 +149,91 @@ fn cases_prints_json_lines_and_every_subcommand_has_help() {
         assert!(out.status.success() && !out.stdout.is_empty(), "{sub:?}");
     }
 }
+
+#[test]
+fn report_renders_and_fails_on_regression_when_asked() {
+    use reports::model::*;
+    use std::collections::BTreeMap;
+    let scenario = |p50: f64| Scenario {
+        inputs: BTreeMap::new(),
+        figures: BTreeMap::from([(
+            "p50_ms".to_owned(),
+            Figure {
+                value: p50,
+                unit: "ms".into(),
+                better: Better::Lower,
+            },
+        )]),
+        decides: "p50_ms".into(),
+        band: Band {
+            min: 0.0,
+            max: 10.0,
+        },
+        pass: true,
+        series: vec![],
+    };
+    let summary = |p50: f64| Summary {
+        schema_version: SCHEMA_VERSION,
+        run: RunInfo {
+            id: "r".into(),
+            started: "2026-11-28T00:00:00Z".into(),
+            duration_s: 1.0,
+            git_revision: None,
+            machine: Machine {
+                cpus: 2,
+                load_before: [0.0; 3],
+                load_after: [0.0; 3],
+                os: "Linux".into(),
+            },
+        },
+        target: TargetInfo {
+            kind: "emulator".into(),
+            endpoint: "x".into(),
+            settings: BTreeMap::new(),
+        },
+        security: None,
+        scenarios: BTreeMap::from([("caching".to_owned(), scenario(p50))]),
+        bench: BTreeMap::new(),
+        verdicts: vec![],
+    };
+    let dir = std::env::temp_dir().join(format!("harness-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (now, base) = (dir.join("summary.json"), dir.join("base.json"));
+    std::fs::write(&now, serde_json::to_string(&summary(2.0)).expect("json")).expect("write");
+    std::fs::write(&base, serde_json::to_string(&summary(1.0)).expect("json")).expect("write");
+    let out = harness().arg("report").arg(&now).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("report.html").is_file() && dir.join("report.md").is_file());
+    let out = harness()
+        .arg("report")
+        .arg(&now)
+        .arg("--baseline")
+        .arg(&base)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "regressions are reported, not fatal, unless asked"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("regression: caching p50_ms"));
+    let out = harness()
+        .arg("report")
+        .arg(&now)
+        .arg("--baseline")
+        .arg(&base)
+        .arg("--fail-on-regression")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let out = harness()
+        .arg("report")
+        .arg(dir.join("missing.json"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,164 @@
+//! `summary.json`: the single source every rendering is made from.
+//! Versioned; scenario blocks share one shape so renderers and the baseline
+//! comparison treat them uniformly.
+
+use crate::security::SecurityReport;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped on any incompatible change to the model.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One run of the suite (or of any part of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// [`SCHEMA_VERSION`] when written.
+    pub schema_version: u32,
+    /// When, where and on what.
+    pub run: RunInfo,
+    /// What was measured.
+    pub target: TargetInfo,
+    /// The security matrix, if the check ran.
+    pub security: Option<SecurityReport>,
+    /// Scenario results by name (`cold_start`, `caching`, `throttling`, `mixed`).
+    pub scenarios: BTreeMap<String, Scenario>,
+    /// Criterion figures (benchmark id → median µs), when present.
+    pub bench: BTreeMap<String, f64>,
+    /// One line per check.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Run metadata; CPU count and load average make noisy runs visible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Unique id (the output folder name).
+    pub id: String,
+    /// Start, RFC 3339 UTC.
+    pub started: String,
+    /// Wall time, seconds.
+    pub duration_s: f64,
+    /// `git rev-parse HEAD`, when available.
+    pub git_revision: Option<String>,
+    /// The machine.
+    pub machine: Machine,
+}
+
+/// The machine a run used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Logical CPUs.
+    pub cpus: usize,
+    /// 1/5/15-minute load averages before the run.
+    pub load_before: [f64; 3],
+    /// 1/5/15-minute load averages after the run.
+    pub load_after: [f64; 3],
+    /// `uname -sr`-like description.
+    pub os: String,
+}
+
+/// The system under test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetInfo {
+    /// `emulator` or `url`.
+    pub kind: String,
+    /// URL or emulator address.
+    pub endpoint: String,
+    /// Effective settings (emulator flags, TTL, throttle…).
+    pub settings: BTreeMap<String, String>,
+}
+
+/// Which direction is better for a figure (baseline comparison).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// Latencies, error fractions.
+    Lower,
+    /// Throughput, hit ratios.
+    Higher,
+    /// Ratios that must stay in a band (no direction).
+    InBand,
+}
+
+/// A measured figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    /// Value.
+    pub value: f64,
+    /// Unit (`ms`, `req/s`, `ratio`, …).
+    pub unit: String,
+    /// Direction for regressions.
+    pub better: Better,
+}
+
+/// The band the deciding figure must fall in (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    /// Lower bound.
+    pub min: f64,
+    /// Upper bound.
+    pub max: f64,
+}
+
+impl Band {
+    /// Whether `v` is inside.
+    pub fn contains(&self, v: f64) -> bool {
+        v >= self.min && v <= self.max
+    }
+}
+
+/// A chartable series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Chart title.
+    pub title: String,
+    /// X axis label.
+    pub x_label: String,
+    /// Y axis label.
+    pub y_label: String,
+    /// `line`, `bars` or `histogram`.
+    pub kind: String,
+    /// Named lines (or bar groups): name → points.
+    pub lines: BTreeMap<String, Vec<(f64, f64)>>,
+}
+
+/// One scenario's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// The inputs (offered rate, trials, TTL…).
+    pub inputs: BTreeMap<String, String>,
+    /// Measured figures.
+    pub figures: BTreeMap<String, Figure>,
+    /// The figure that decides pass/fail.
+    pub decides: String,
+    /// Its band.
+    pub band: Band,
+    /// Whether the deciding figure is in its band.
+    pub pass: bool,
+    /// Charts.
+    pub series: Vec<Series>,
+}
+
+impl Scenario {
+    /// The deciding figure's value, if recorded.
+    pub fn deciding_value(&self) -> Option<f64> {
+        self.figures.get(&self.decides).map(|f| f.value)
+    }
+}
+
+/// One verdict line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Check name.
+    pub check: String,
+    /// Passed.
+    pub pass: bool,
+    /// One-line detail.
+    pub detail: String,
+}
+
+impl Summary {
+    /// Whether every verdict passed.
+    pub fn all_passed(&self) -> bool {
+        self.verdicts.iter().all(|v| v.pass)
+    }
+}

@@ -1,0 +1,157 @@
+//! Renderings are made from the model alone: every chart becomes inline
+//! SVG, nothing is fetched, and the baseline comparison finds regressions.
+
+use reports::baseline::compare;
+use reports::model::*;
+use reports::security::{CaseResult, SecurityReport};
+use std::collections::BTreeMap;
+
+fn figure(value: f64, unit: &str, better: Better) -> Figure {
+    Figure {
+        value,
+        unit: unit.into(),
+        better,
+    }
+}
+
+fn sample() -> Summary {
+    let mut throttling = Scenario {
+        inputs: BTreeMap::from([("configured_rate".into(), "50".into())]),
+        figures: BTreeMap::from([
+            (
+                "admitted_ratio".into(),
+                figure(0.98, "ratio", Better::InBand),
+            ),
+            ("p50_ms".into(), figure(1.5, "ms", Better::Lower)),
+            ("throughput".into(), figure(1000.0, "req/s", Better::Higher)),
+        ]),
+        decides: "admitted_ratio".into(),
+        band: Band { min: 0.9, max: 1.1 },
+        pass: true,
+        series: vec![Series {
+            title: "Offered vs admitted".into(),
+            x_label: "offered req/s".into(),
+            y_label: "admitted req/s".into(),
+            kind: "line".into(),
+            lines: BTreeMap::from([(
+                "admitted".into(),
+                vec![(25.0, 25.0), (50.0, 49.0), (100.0, 51.0)],
+            )]),
+        }],
+    };
+    throttling.series.push(Series {
+        kind: "bars".into(),
+        title: "Init durations".into(),
+        ..throttling.series[0].clone()
+    });
+    let case = CaseResult {
+        id: "sig-psychic-zero".into(),
+        family: "forged".into(),
+        description: "r = s = 0".into(),
+        reference: "CVE-2022-21449".into(),
+        expected: "deny".into(),
+        actual: "deny".into(),
+        expected_reason: Some("bad_signature".into()),
+        actual_reason: Some("bad_signature".into()),
+        pass: true,
+        note: None,
+    };
+    Summary {
+        schema_version: SCHEMA_VERSION,
+        run: RunInfo {
+            id: "20261128T150000Z".into(),
+            started: "2026-11-28T15:00:00Z".into(),
+            duration_s: 42.0,
+            git_revision: Some("abc123".into()),
+            machine: Machine {
+                cpus: 2,
+                load_before: [0.1, 0.2, 0.3],
+                load_after: [1.0, 0.5, 0.4],
+                os: "Linux".into(),
+            },
+        },
+        target: TargetInfo {
+            kind: "emulator".into(),
+            endpoint: "http://127.0.0.1:1".into(),
+            settings: BTreeMap::new(),
+        },
+        security: Some(SecurityReport::new("lib".into(), true, vec![case])),
+        scenarios: BTreeMap::from([("throttling".into(), throttling)]),
+        bench: BTreeMap::from([("allow_uncached".into(), 361.0)]),
+        verdicts: vec![Verdict {
+            check: "throttling".into(),
+            pass: true,
+            detail: "admitted 0.98 of configured <ok>".into(),
+        }],
+    }
+}
+
+#[test]
+fn html_is_self_contained_with_every_chart_inline() {
+    let s = sample();
+    let html = reports::render::html(&s, &[]);
+    assert_eq!(
+        html.matches("<figure class=\"chart\"><svg").count(),
+        2,
+        "one inline SVG per series"
+    );
+    assert!(!html.contains("<script"), "no scripts");
+    for attr in ["src=", "href=", "@import", "url("] {
+        assert!(
+            !html.contains(attr),
+            "nothing loaded from elsewhere ({attr})"
+        );
+    }
+    assert!(html.contains("sig-psychic-zero") && html.contains("Offered vs admitted"));
+    assert!(html.contains("&lt;ok&gt;"), "text is escaped");
+}
+
+#[test]
+fn markdown_has_verdicts_matrix_and_figures() {
+    let md = reports::render::markdown(&sample(), &[]);
+    for needle in [
+        "## Verdicts",
+        "| throttling | PASS |",
+        "## Security matrix",
+        "| forged | 1 | 0 | 0 |",
+        "admitted_ratio",
+        "| allow_uncached | 361 µs |",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+}
+
+#[test]
+fn summary_round_trips_and_reports_are_written_atomically() {
+    let s = sample();
+    let json = serde_json::to_string(&s).unwrap();
+    assert_eq!(serde_json::from_str::<Summary>(&json).unwrap(), s);
+    let dir = std::env::temp_dir().join(format!("reports-run-{}", std::process::id()));
+    let regressions = reports::write_report(&dir, &s, Some(&s), 0.2).unwrap();
+    assert!(regressions.is_empty(), "a run is no regression of itself");
+    for f in ["summary.json", "report.md", "report.html"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn baseline_finds_regressions_in_the_right_direction() {
+    let base = sample();
+    let mut now = sample();
+    let sc = now.scenarios.get_mut("throttling").unwrap();
+    sc.figures.get_mut("p50_ms").unwrap().value = 3.0; // 100 % slower
+    sc.figures.get_mut("throughput").unwrap().value = 1100.0; // better
+    let r = compare(&now, &base, 0.2);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(
+        (r[0].figure.as_str(), r[0].before, r[0].after),
+        ("p50_ms", 1.5, 3.0)
+    );
+    let sc = now.scenarios.get_mut("throttling").unwrap();
+    sc.figures.get_mut("throughput").unwrap().value = 500.0;
+    sc.pass = false;
+    let r = compare(&now, &base, 0.2);
+    assert!(r.iter().any(|x| x.figure == "throughput"));
+    assert!(r.iter().any(|x| x.figure.contains("left its band")));
+}
