@@ -574,7 +574,7 @@ pub async fn build(signer: &Signer, profile: &Profile) -> Result<Vec<Case>, Stri
         .sign(
             H,
             &b.with(|m| {
-                m.insert("nbf".into(), json!(now + 60));
+                m.insert("nbf".into(), json!(now + 3600));
             }),
         )
         .await?;
@@ -583,7 +583,7 @@ pub async fn build(signer: &Signer, profile: &Profile) -> Result<Vec<Case>, Stri
         Exp,
         Deny(NotYetValid),
         "RFC 7519 §4.1.5",
-        "nbf a minute ahead",
+        "nbf an hour ahead (the case stays valid through long runs)",
         &t,
     );
     let t = b

@@ -13,3 +13,4 @@ pub mod model;
 pub mod moto;
 pub mod package;
 pub mod signer;
+pub mod suite;

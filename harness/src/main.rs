@@ -44,6 +44,8 @@ enum Command {
     Check(CheckArgs),
     /// Serve a local API Gateway HTTP API + Lambda authorizer emulator.
     Gateway(Box<GatewayArgs>),
+    /// The main job: security check, cold start, caching, throttling and mixed traffic, with a report.
+    Suite(SuiteArgs),
     /// Render report.md and report.html from a summary.json (and compare with a baseline).
     Report {
         /// The summary.json to render.
@@ -70,6 +72,46 @@ enum Command {
         #[arg(long, default_value = "target/lambda/authorizer.zip")]
         out: PathBuf,
     },
+}
+
+#[derive(Args, Debug)]
+struct SuiteArgs {
+    /// Shorter runs (about a minute) for CI.
+    #[arg(long)]
+    quick: bool,
+    /// Measure a deployed API (the protected route's URL) instead of the local emulator.
+    #[arg(long)]
+    target: Option<String>,
+    /// KMS endpoint (default: start moto_server; with --target, the SDK environment).
+    #[arg(long, visible_alias = "endpoint-url")]
+    kms_endpoint: Option<String>,
+    /// Sign with this KMS key (default: create one).
+    #[arg(long)]
+    kms_key_id: Option<String>,
+    /// `iss` of minted tokens (and of the local authorizer).
+    #[arg(long, default_value = "https://issuer.harness.test")]
+    issuer: String,
+    /// `aud` of minted tokens (and of the local authorizer).
+    #[arg(long, default_value = "harness-api")]
+    audience: String,
+    /// With --target: the stage's throttling rate, for the throttling scenario.
+    #[arg(long, requires = "burst")]
+    rate: Option<f64>,
+    /// With --target: the stage's throttling burst.
+    #[arg(long, requires = "rate")]
+    burst: Option<f64>,
+    /// The authorizer binary (default: target/release/authorizer).
+    #[arg(long)]
+    authorizer: Option<PathBuf>,
+    /// Compare with an earlier summary.json.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Relative change that counts as a regression (0.2 = 20 %).
+    #[arg(long, default_value_t = 0.2)]
+    threshold: f64,
+    /// Exit 1 on a regression against the baseline.
+    #[arg(long)]
+    fail_on_regression: bool,
 }
 
 #[derive(Args, Debug)]
@@ -291,6 +333,7 @@ async fn dispatch(command: Command) -> Outcome {
         }
         Command::Check(args) => check(args).await,
         Command::Gateway(args) => gateway(*args).await,
+        Command::Suite(args) => suite(args).await,
         Command::Report {
             summary,
             baseline,
@@ -642,6 +685,79 @@ async fn gateway(args: GatewayArgs) -> Outcome {
         serde_json::to_string(&gw.stats()).unwrap_or_default()
     );
     gw.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn suite(a: SuiteArgs) -> Outcome {
+    use harness::suite::{SuiteOptions, INTERRUPTED};
+    use std::sync::atomic::Ordering;
+    let _ = ctrlc::set_handler(|| {
+        eprintln!("stopping (Ctrl-C): finishing the current step and stopping every child process");
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        scenarios::request_stop();
+    });
+    let authorizer = match (&a.authorizer, &a.target) {
+        (Some(p), _) => p.clone(),
+        (None, Some(_)) => PathBuf::new(),
+        (None, None) => harness::binary::authorizer_binary(true).map_err(|e| (2, e))?,
+    };
+    let baseline = match &a.baseline {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| (2, format!("{}: {e}", p.display())))?;
+            Some(
+                serde_json::from_str::<reports::model::Summary>(&text)
+                    .map_err(|e| (2, format!("{}: {e}", p.display())))?,
+            )
+        }
+        None => None,
+    };
+    let opts = SuiteOptions {
+        quick: a.quick,
+        target: a.target,
+        kms_endpoint: a.kms_endpoint,
+        kms_key_id: a.kms_key_id,
+        issuer: a.issuer,
+        audience: a.audience,
+        target_throttle: a.rate.zip(a.burst),
+        authorizer,
+        root: harness::binary::workspace_root(),
+    };
+    let result = harness::suite::run(&opts).await;
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err((130, "interrupted; every child process was stopped".into()));
+    }
+    let r = result.map_err(|e| (2, e))?;
+    let regressions = reports::write_report(&r.dir, &r.summary, baseline.as_ref(), a.threshold)
+        .map_err(|e| (2, e))?;
+    print!("{}", harness::suite::render_verdicts(&r.summary));
+    for x in &regressions {
+        println!(
+            "regression: {} {} {:.3} -> {:.3} ({:+.1}%)",
+            x.scenario,
+            x.figure,
+            x.before,
+            x.after,
+            x.change * 100.0
+        );
+    }
+    println!("report: {}", r.dir.join("report.html").display());
+    if !r.summary.all_passed() {
+        let failed: Vec<&str> = r
+            .summary
+            .verdicts
+            .iter()
+            .filter(|v| !v.pass)
+            .map(|v| v.check.as_str())
+            .collect();
+        return Err((1, format!("failed: {}", failed.join(", "))));
+    }
+    if a.fail_on_regression && !regressions.is_empty() {
+        return Err((
+            1,
+            format!("{} regression(s) against the baseline", regressions.len()),
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -177,6 +177,7 @@ pub fn chart_svg(series: &Series) -> Result<String, String> {
             .y_desc(&series.y_label)
             .draw()
             .map_err(|e| e.to_string())?;
+        let n_lines = series.lines.len() as f64;
         for (i, (name, points)) in series.lines.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             if series.kind == "line" {
@@ -192,8 +193,10 @@ pub fn chart_svg(series: &Series) -> Result<String, String> {
                     .draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))
                     .map_err(|e| e.to_string())?;
             } else {
-                let width = ((x1 - x0) / (points.len().max(1) as f64 * 2.5)).max(0.2);
-                let offset = i as f64 * width * 0.5;
+                // Side by side: one slot per line around each x.
+                let width =
+                    ((x1 - x0) / (points.len().max(1) as f64 * (n_lines + 1.0) * 1.5)).max(0.2);
+                let offset = (i as f64 - (n_lines - 1.0) / 2.0) * width;
                 chart
                     .draw_series(points.iter().map(|(x, y)| {
                         Rectangle::new(
@@ -256,30 +259,6 @@ pub fn html(s: &Summary, regressions: &[Regression]) -> String {
         );
     }
     h.push_str("</table>");
-    if let Some(sec) = &s.security {
-        h.push_str("<h2>Security matrix</h2><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th></tr>");
-        for c in &sec.cases {
-            let (class, word) = if c.actual == "skipped" {
-                ("", "skipped")
-            } else if c.pass {
-                ("pass", "ok")
-            } else {
-                ("fail", "MISMATCH")
-            };
-            let _ = write!(
-                h,
-                "<tr><td title=\"{}\">{}</td><td>{}</td><td>{} {}</td><td>{} {}</td><td class=\"{class}\">{word}</td></tr>",
-                esc(&format!("{} — {}", c.description, c.reference)),
-                esc(&c.id),
-                esc(&c.family),
-                esc(&c.expected),
-                esc(c.expected_reason.as_deref().unwrap_or("")),
-                esc(&c.actual),
-                esc(c.actual_reason.as_deref().unwrap_or("")),
-            );
-        }
-        h.push_str("</table>");
-    }
     for (name, sc) in &s.scenarios {
         let _ = write!(h, "<h2>{}</h2>", esc(&title(name)));
         h.push_str("<table><tr><th>figure</th><th>value</th></tr>");
@@ -315,6 +294,30 @@ pub fn html(s: &Summary, regressions: &[Regression]) -> String {
                 }
             }
         }
+    }
+    if let Some(sec) = &s.security {
+        h.push_str("<h2>Security matrix</h2><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th></tr>");
+        for c in &sec.cases {
+            let (class, word) = if c.actual == "skipped" {
+                ("", "skipped")
+            } else if c.pass {
+                ("pass", "ok")
+            } else {
+                ("fail", "MISMATCH")
+            };
+            let _ = write!(
+                h,
+                "<tr><td title=\"{}\">{}</td><td>{}</td><td>{} {}</td><td>{} {}</td><td class=\"{class}\">{word}</td></tr>",
+                esc(&format!("{} — {}", c.description, c.reference)),
+                esc(&c.id),
+                esc(&c.family),
+                esc(&c.expected),
+                esc(c.expected_reason.as_deref().unwrap_or("")),
+                esc(&c.actual),
+                esc(c.actual_reason.as_deref().unwrap_or("")),
+            );
+        }
+        h.push_str("</table>");
     }
     if !regressions.is_empty() {
         h.push_str("<h2>Regressions against the baseline</h2><table><tr><th>scenario</th><th>figure</th><th>baseline</th><th>now</th><th>change</th></tr>");

@@ -1,0 +1,499 @@
+//! `harness suite`: the main job. Starts moto (unless a KMS endpoint is
+//! given) and creates a P-521 key, mints tokens through KMS, starts local
+//! emulators running the real authorizer binary, runs the security check,
+//! then the cold start, caching, throttling and mixed scenarios, writes
+//! `summary.json`, `report.md` and `report.html` under
+//! `reports/out/<timestamp>/`, stops everything it started and returns the
+//! verdicts. With `--target URL` it measures a deployed API instead (cold
+//! start and cache counters need the emulator and are reported as skipped).
+
+use crate::catalog::{self, Expected, Profile};
+use crate::check::{self, Fresh, Target};
+use crate::gateway::config::GatewayConfig;
+use crate::gateway::Gateway;
+use crate::moto::Moto;
+use crate::signer::Signer;
+use reports::model::{Machine, RunInfo, Scenario, Summary, TargetInfo, Verdict, SCHEMA_VERSION};
+use scenarios::{Endpoint, MixedCase};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Set by the Ctrl-C handler; checked between stages.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Suite settings.
+#[derive(Debug, Clone)]
+pub struct SuiteOptions {
+    /// Shorter runs for CI (≤ 60 s).
+    pub quick: bool,
+    /// A deployed API's protected URL instead of the local emulator.
+    pub target: Option<String>,
+    /// An existing KMS endpoint (default: start moto).
+    pub kms_endpoint: Option<String>,
+    /// An existing KMS key (default: create one).
+    pub kms_key_id: Option<String>,
+    /// `iss` for minted tokens (and the local authorizer).
+    pub issuer: String,
+    /// `aud` for minted tokens (and the local authorizer).
+    pub audience: String,
+    /// The deployed stage's throttle (for `--target`), rate and burst.
+    pub target_throttle: Option<(f64, f64)>,
+    /// The authorizer binary (local runs).
+    pub authorizer: PathBuf,
+    /// Where `reports/out/` goes.
+    pub root: PathBuf,
+}
+
+/// What a suite run produced.
+#[derive(Debug)]
+pub struct SuiteResult {
+    /// The model.
+    pub summary: Summary,
+    /// The report folder.
+    pub dir: PathBuf,
+}
+
+struct Progress(Instant);
+
+impl Progress {
+    fn stage(&self, what: &str) -> Result<(), String> {
+        if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
+            return Err("interrupted".into());
+        }
+        eprintln!("[{:>6.1}s] {what}", self.0.elapsed().as_secs_f64());
+        Ok(())
+    }
+}
+
+fn load_average() -> [f64; 3] {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut it = text.split_whitespace().map(|v| v.parse().unwrap_or(0.0));
+    [
+        it.next().unwrap_or(0.0),
+        it.next().unwrap_or(0.0),
+        it.next().unwrap_or(0.0),
+    ]
+}
+
+fn git_revision(root: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn utc_stamp(secs: i64) -> (String, String) {
+    let clf = crate::gateway::clf_time(secs); // dd/Mon/yyyy:HH:MM:SS +0000
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (d, rest) = clf.split_at(2);
+    let mon = &rest[1..4];
+    let m = months.iter().position(|x| *x == mon).unwrap_or(0) + 1;
+    let y = &rest[5..9];
+    let (hh, mm, ss) = (&rest[10..12], &rest[13..15], &rest[16..18]);
+    (
+        format!("{y}{m:02}{d}T{hh}{mm}{ss}Z"),
+        format!("{y}-{m:02}-{d}T{hh}:{mm}:{ss}Z"),
+    )
+}
+
+async fn mint_many(
+    signer: &Signer,
+    profile: &Profile,
+    n: usize,
+    tag: &str,
+) -> Result<Vec<String>, String> {
+    use base64::Engine;
+    let mut out = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(16) {
+        let futs = chunk.iter().map(|i| async move {
+            let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{i}"), "iat": profile.now, "exp": profile.now + 3600});
+            let input = crate::mint::signing_input(r#"{"alg":"ES512","typ":"JWT"}"#, &claims.to_string());
+            let sig = signer.sign(input.as_bytes()).await?;
+            Ok::<String, String>(format!("{input}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)))
+        });
+        for t in futures_join(futs).await {
+            out.push(t?);
+        }
+    }
+    Ok(out)
+}
+
+async fn futures_join<F: std::future::Future>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut out = Vec::new();
+    for f in futs {
+        out.push(f.await);
+    }
+    out
+}
+
+fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
+    match s {
+        Some(s) => Verdict {
+            check: name.into(),
+            pass: s.pass,
+            detail: format!(
+                "{} = {} (band {}..{})",
+                s.decides,
+                s.deciding_value()
+                    .map_or("missing".into(), |v| format!("{v:.3}")),
+                s.band.min,
+                s.band.max
+            ),
+        },
+        None => Verdict {
+            check: name.into(),
+            pass: false,
+            detail: format!("skipped: {skipped_why}"),
+        },
+    }
+}
+
+/// Runs the suite.
+///
+/// # Errors
+/// A one-line cause; everything started is stopped first.
+#[allow(clippy::too_many_lines)]
+pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
+    let started = Instant::now();
+    let p = Progress(started);
+    let load_before = load_average();
+    let now = authorizer::UnixTime::now().0 as i64;
+    let (run_id, started_at) = utc_stamp(now);
+
+    // KMS: moto unless an endpoint is given.
+    let moto = match (&opts.kms_endpoint, &opts.target) {
+        (None, None) => {
+            p.stage("starting moto_server (KMS)")?;
+            Some(Moto::start().map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
+    let endpoint = opts
+        .kms_endpoint
+        .clone()
+        .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
+    if let Some(m) = &moto {
+        for (k, v) in m.sdk_env() {
+            if k != "AWS_ENDPOINT_URL_KMS" && std::env::var_os(&k).is_none() {
+                std::env::set_var(k, v);
+            }
+        }
+    }
+    let client = crate::kms::client(endpoint.as_deref()).await;
+    let key_id = match &opts.kms_key_id {
+        Some(k) => k.clone(),
+        None => {
+            p.stage("creating an ECC_NIST_P521 signing key")?;
+            crate::kms::create_key(&client, Some(&format!("alias/harness-suite-{run_id}")))
+                .await
+                .map_err(|e| e.to_string())?
+                .key_id
+        }
+    };
+    let signer = Signer::kms(client, &key_id).await?;
+    let profile = Profile {
+        issuer: opts.issuer.clone(),
+        audience: opts.audience.clone(),
+        kid: key_id.clone(),
+        max_token_bytes: 8192,
+        now,
+    };
+    let env = profile.authorizer_env(&signer.public_pem());
+
+    let q = opts.quick;
+    let (cold_trials, burst_k) = if q { (3, 3) } else { (10, 5) };
+    let (cache_rate, cache_secs, rounds, unique_n) = if q {
+        (40.0, 3, 1, 60)
+    } else {
+        (100.0, 8, 3, 400)
+    };
+    let (thr_rate, thr_burst, thr_secs) = match (opts.target_throttle, q) {
+        (Some(t), _) => (t.0, t.1, if q { 3 } else { 5 }),
+        (None, true) => (20.0, 10.0, 3),
+        (None, false) => (50.0, 25.0, 5),
+    };
+    let multipliers: &[f64] = if q {
+        &[0.5, 1.0, 2.0, 4.0]
+    } else {
+        &[0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
+    };
+    let (mixed_rate, mixed_secs) = if q { (60.0, 3) } else { (150.0, 10) };
+
+    p.stage("minting tokens through KMS (catalog and pools)")?;
+    let cases = catalog::build(&signer, &profile).await?;
+    let pool = mint_many(
+        &signer,
+        &profile,
+        cold_trials * 6 + burst_k + unique_n + 2,
+        "load",
+    )
+    .await?;
+    let (cold_tokens, rest) = pool.split_at(cold_trials * 6 + burst_k);
+    let (unique, shared) = rest.split_at(unique_n);
+    let shared_token = shared[0].clone();
+
+    let mut gateways: Vec<Gateway> = Vec::new();
+    let result = async {
+        let mut scen: BTreeMap<String, Scenario> = BTreeMap::new();
+        let mut skipped: BTreeMap<&str, String> = BTreeMap::new();
+        let (main, off, short, thr, target_info) = match &opts.target {
+            Some(url) => {
+                let ep = Endpoint {
+                    url: url.clone(),
+                    control: None,
+                };
+                let info = TargetInfo {
+                    kind: "url".into(),
+                    endpoint: url.clone(),
+                    settings: BTreeMap::new(),
+                };
+                (
+                    ep.clone(),
+                    None,
+                    None,
+                    opts.target_throttle.map(|_| ep),
+                    info,
+                )
+            }
+            None => {
+                p.stage("starting the API Gateway + Lambda emulators (real authorizer binary)")?;
+                let base = GatewayConfig {
+                    authorizer: opts.authorizer.clone(),
+                    env: env.clone(),
+                    ..GatewayConfig::default()
+                };
+                for cfg in [
+                    GatewayConfig {
+                        cache_ttl_seconds: 300,
+                        ..base.clone()
+                    },
+                    GatewayConfig {
+                        cache_ttl_seconds: 0,
+                        ..base.clone()
+                    },
+                    GatewayConfig {
+                        cache_ttl_seconds: 1,
+                        ..base.clone()
+                    },
+                    GatewayConfig {
+                        cache_ttl_seconds: 300,
+                        rate: Some(thr_rate),
+                        burst: Some(thr_burst),
+                        ..base.clone()
+                    },
+                ] {
+                    gateways.push(Gateway::start(cfg).await?);
+                }
+                let ep = |g: &Gateway| Endpoint {
+                    url: format!("{}/hello", g.base_url()),
+                    control: Some(format!("http://{}", g.addr())),
+                };
+                let info = TargetInfo {
+                    kind: "emulator".into(),
+                    endpoint: gateways[0].base_url(),
+                    settings: BTreeMap::from([
+                        ("authorizer".into(), opts.authorizer.display().to_string()),
+                        (
+                            "cache_ttl_seconds".into(),
+                            "300 (main), 0 (twin), 1 (expiry)".into(),
+                        ),
+                        (
+                            "throttle".into(),
+                            format!("{thr_rate} rps / burst {thr_burst} (throttling emulator)"),
+                        ),
+                        (
+                            "key".into(),
+                            "KMS ECC_NIST_P521 via moto; PEM + JWT_PUBLIC_KEY_KIDS".into(),
+                        ),
+                    ]),
+                };
+                (
+                    ep(&gateways[0]),
+                    Some(ep(&gateways[1])),
+                    Some(ep(&gateways[2])),
+                    Some(ep(&gateways[3])),
+                    info,
+                )
+            }
+        };
+
+        p.stage("security check (catalog through the gateway)")?;
+        let sec_url = off.as_ref().unwrap_or(&main).url.clone();
+        let fresh = Fresh {
+            signer: &signer,
+            profile: &profile,
+        };
+        let security = check::run(&Target::Url(sec_url), &cases, &[], &fresh)
+            .await
+            .map_err(|e| e.to_string())?;
+
+        if main.control.is_some() {
+            p.stage("cold start")?;
+            scen.insert(
+                "cold_start".into(),
+                scenarios::cold_start(&main, cold_tokens, cold_trials, burst_k).await?,
+            );
+            p.stage("caching (shared vs unique tokens, TTL on vs off, TTL expiry)")?;
+            let short_ttl = short.as_ref().map(|s| (s, 1.0));
+            scen.insert(
+                "caching".into(),
+                scenarios::caching(
+                    &main,
+                    off.as_ref(),
+                    short_ttl,
+                    &shared_token,
+                    unique,
+                    cache_rate,
+                    cache_secs,
+                    rounds,
+                )
+                .await?,
+            );
+        } else {
+            skipped.insert(
+                "cold_start",
+                "needs the emulator's reset (or a configuration change on AWS)".into(),
+            );
+            skipped.insert("caching", "needs the emulator's cache counters".into());
+        }
+        match &thr {
+            Some(t) => {
+                p.stage("throttling (rate sweep and burst)")?;
+                scen.insert(
+                    "throttling".into(),
+                    scenarios::throttling(
+                        t,
+                        &shared_token,
+                        thr_rate,
+                        thr_burst,
+                        multipliers,
+                        thr_secs,
+                    )
+                    .await?,
+                );
+            }
+            None => {
+                skipped.insert(
+                    "throttling",
+                    "give the deployed stage's --rate and --burst".into(),
+                );
+            }
+        }
+        p.stage("mixed traffic")?;
+        let mixed_cases: Vec<MixedCase> = cases
+            .iter()
+            .filter(|c| c.http_safe() && c.refresh_exp.is_none())
+            .map(|c| MixedCase {
+                family: c.family.as_str().into(),
+                authorization: c.authorization.clone(),
+                allow: c.expected == Expected::Allow,
+            })
+            .collect();
+        let mixed_ep = off.as_ref().unwrap_or(&main);
+        let weights = [
+            ("valid", 6),
+            ("expired", 1),
+            ("forged", 2),
+            ("malformed", 1),
+        ];
+        scen.insert(
+            "mixed".into(),
+            scenarios::mixed(mixed_ep, &mixed_cases, &weights, mixed_rate, mixed_secs).await?,
+        );
+        p.stage("writing the report")?;
+        Ok::<_, String>((scen, skipped, security, target_info))
+    }
+    .await;
+    for g in gateways {
+        g.stop().await;
+    }
+    drop(moto);
+    let (scen, skipped, security, target) = result?;
+
+    let mut verdicts = vec![Verdict {
+        check: "security".into(),
+        pass: security.totals.failed == 0,
+        detail: format!(
+            "{} passed, {} failed, {} skipped of {}",
+            security.totals.passed,
+            security.totals.failed,
+            security.totals.skipped,
+            security.cases.len()
+        ),
+    }];
+    for name in ["cold_start", "caching", "throttling", "mixed"] {
+        verdicts.push(verdict(
+            name,
+            scen.get(name),
+            skipped.get(name).map_or("", String::as_str),
+        ));
+    }
+    let bench = read_bench(&opts.root);
+    let summary = Summary {
+        schema_version: SCHEMA_VERSION,
+        run: RunInfo {
+            id: run_id.clone(),
+            started: started_at,
+            duration_s: started.elapsed().as_secs_f64(),
+            git_revision: git_revision(&opts.root),
+            machine: Machine {
+                cpus: std::thread::available_parallelism().map_or(1, usize::from),
+                load_before,
+                load_after: load_average(),
+                os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            },
+        },
+        target,
+        security: Some(security),
+        scenarios: scen,
+        bench,
+        verdicts,
+    };
+    Ok(SuiteResult {
+        dir: reports::run_dir(&opts.root, &run_id),
+        summary,
+    })
+}
+
+/// Criterion medians (µs) for the verify benchmark ids, when present.
+fn read_bench(root: &std::path::Path) -> BTreeMap<String, f64> {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), PathBuf::from)
+        .join("criterion");
+    let mut out = BTreeMap::new();
+    for id in ["allow_uncached", "forged", "malformed", "cache_hit"] {
+        let p = dir.join(id).join("new/estimates.json");
+        if let Some(v) = std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        {
+            if let Some(ns) = v["median"]["point_estimate"].as_f64() {
+                out.insert(id.to_owned(), ns / 1000.0);
+            }
+        }
+    }
+    out
+}
+
+/// The verdict table for the console.
+pub fn render_verdicts(s: &Summary) -> String {
+    let mut out = format!("{:<12} {:<6} detail\n", "check", "result");
+    for v in &s.verdicts {
+        out.push_str(&format!(
+            "{:<12} {:<6} {}\n",
+            v.check,
+            if v.pass { "PASS" } else { "FAIL" },
+            v.detail
+        ));
+    }
+    out
+}
