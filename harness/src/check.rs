@@ -67,7 +67,15 @@ pub struct Fresh<'a> {
 
 impl Fresh<'_> {
     async fn authorization(&self, case: &Case) -> Result<Option<String>, Unreachable> {
-        let now = UnixTime::now().0 as i64;
+        if case.refresh_exp.is_none() {
+            return Ok(case.authorization.clone());
+        }
+        // Start on a fresh second, so `exp = now + 1` leaves almost a whole
+        // second for signing and delivery rather than whatever was left of
+        // the current one.
+        let t = UnixTime::now().0;
+        tokio::time::sleep(std::time::Duration::from_secs_f64(t.ceil() - t + 0.005)).await;
+        let now = t.ceil() as i64;
         match crate::catalog::refresh(case, self.signer, self.profile, now)
             .await
             .map_err(Unreachable)?
