@@ -50,15 +50,8 @@ enum Command {
     Report {
         /// The summary.json to render.
         summary: PathBuf,
-        /// An earlier summary.json to compare with.
-        #[arg(long)]
-        baseline: Option<PathBuf>,
-        /// Relative change that counts as a regression (0.2 = 20 %).
-        #[arg(long, default_value_t = 0.2)]
-        threshold: f64,
-        /// Exit 1 when anything regressed.
-        #[arg(long)]
-        fail_on_regression: bool,
+        #[command(flatten)]
+        compare: BaselineArgs,
         /// Output folder (default: beside the summary).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -103,6 +96,12 @@ struct SuiteArgs {
     /// The authorizer binary (default: target/release/authorizer).
     #[arg(long)]
     authorizer: Option<PathBuf>,
+    #[command(flatten)]
+    compare: BaselineArgs,
+}
+
+#[derive(Args, Debug)]
+struct BaselineArgs {
     /// Compare with an earlier summary.json.
     #[arg(long)]
     baseline: Option<PathBuf>,
@@ -112,6 +111,43 @@ struct SuiteArgs {
     /// Exit 1 on a regression against the baseline.
     #[arg(long)]
     fail_on_regression: bool,
+}
+
+impl BaselineArgs {
+    fn load(&self) -> Result<Option<reports::model::Summary>, (u8, String)> {
+        self.baseline.as_ref().map(|p| read_summary(p)).transpose()
+    }
+
+    /// Prints each regression; an error when asked to fail on them.
+    fn judge(&self, regressions: &[reports::baseline::Regression]) -> Result<(), (u8, String)> {
+        for r in regressions {
+            println!(
+                "regression: {} {} {:.3} -> {:.3} ({:+.1}%)",
+                r.scenario,
+                r.figure,
+                r.before,
+                r.after,
+                r.change * 100.0
+            );
+        }
+        match &self.baseline {
+            Some(b) if self.fail_on_regression && !regressions.is_empty() => Err((
+                1,
+                format!(
+                    "{} regression(s) against {}",
+                    regressions.len(),
+                    b.display()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn read_summary(p: &std::path::Path) -> Result<reports::model::Summary, (u8, String)> {
+    let text = std::fs::read_to_string(p).map_err(|e| (2, format!("{}: {e}", p.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| (2, format!("{}: not a summary.json ({e})", p.display())))
 }
 
 #[derive(Args, Debug)]
@@ -336,46 +372,18 @@ async fn dispatch(command: Command) -> Outcome {
         Command::Suite(args) => suite(args).await,
         Command::Report {
             summary,
-            baseline,
-            threshold,
-            fail_on_regression,
+            compare,
             out,
         } => {
-            let read = |p: &PathBuf| -> Result<reports::model::Summary, (u8, String)> {
-                let text =
-                    std::fs::read_to_string(p).map_err(|e| (2, format!("{}: {e}", p.display())))?;
-                serde_json::from_str(&text)
-                    .map_err(|e| (2, format!("{}: not a summary.json ({e})", p.display())))
-            };
-            let current = read(&summary)?;
-            let base = baseline.as_ref().map(read).transpose()?;
+            let current = read_summary(&summary)?;
+            let base = compare.load()?;
             let dir =
                 out.unwrap_or_else(|| summary.parent().map(PathBuf::from).unwrap_or_default());
-            let regressions = reports::write_report(&dir, &current, base.as_ref(), threshold)
-                .map_err(|e| (2, e))?;
+            let regressions =
+                reports::write_report(&dir, &current, base.as_ref(), compare.threshold)
+                    .map_err(|e| (2, e))?;
             println!("{}", dir.join("report.html").display());
-            for r in &regressions {
-                println!(
-                    "regression: {} {} {:.3} -> {:.3} ({:+.1}%)",
-                    r.scenario,
-                    r.figure,
-                    r.before,
-                    r.after,
-                    r.change * 100.0
-                );
-            }
-            if fail_on_regression && !regressions.is_empty() {
-                return Err((
-                    1,
-                    format!(
-                        "{} regression(s) against {}",
-                        regressions.len(),
-                        baseline
-                            .map(|b| b.display().to_string())
-                            .unwrap_or_default()
-                    ),
-                ));
-            }
+            compare.judge(&regressions)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Package { binary, out } => {
@@ -701,17 +709,7 @@ async fn suite(a: SuiteArgs) -> Outcome {
         (None, Some(_)) => PathBuf::new(),
         (None, None) => harness::binary::authorizer_binary(true).map_err(|e| (2, e))?,
     };
-    let baseline = match &a.baseline {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| (2, format!("{}: {e}", p.display())))?;
-            Some(
-                serde_json::from_str::<reports::model::Summary>(&text)
-                    .map_err(|e| (2, format!("{}: {e}", p.display())))?,
-            )
-        }
-        None => None,
-    };
+    let baseline = a.compare.load()?;
     let opts = SuiteOptions {
         quick: a.quick,
         target: a.target,
@@ -728,19 +726,11 @@ async fn suite(a: SuiteArgs) -> Outcome {
         return Err((130, "interrupted; every child process was stopped".into()));
     }
     let r = result.map_err(|e| (2, e))?;
-    let regressions = reports::write_report(&r.dir, &r.summary, baseline.as_ref(), a.threshold)
-        .map_err(|e| (2, e))?;
+    let regressions =
+        reports::write_report(&r.dir, &r.summary, baseline.as_ref(), a.compare.threshold)
+            .map_err(|e| (2, e))?;
     print!("{}", harness::suite::render_verdicts(&r.summary));
-    for x in &regressions {
-        println!(
-            "regression: {} {} {:.3} -> {:.3} ({:+.1}%)",
-            x.scenario,
-            x.figure,
-            x.before,
-            x.after,
-            x.change * 100.0
-        );
-    }
+    let judged = a.compare.judge(&regressions);
     println!("report: {}", r.dir.join("report.html").display());
     if !r.summary.all_passed() {
         let failed: Vec<&str> = r
@@ -752,12 +742,7 @@ async fn suite(a: SuiteArgs) -> Outcome {
             .collect();
         return Err((1, format!("failed: {}", failed.join(", "))));
     }
-    if a.fail_on_regression && !regressions.is_empty() {
-        return Err((
-            1,
-            format!("{} regression(s) against the baseline", regressions.len()),
-        ));
-    }
+    judged?;
     Ok(ExitCode::SUCCESS)
 }
 
