@@ -1,24 +1,65 @@
 //! `cargo bench -p authorizer --bench verify` (add `--features p521` for the
 //! pure-Rust backend). Benchmark ids are stable — pipelines read
 //! `target/criterion/<id>/new/estimates.json` by them:
-//! `allow_uncached`, `forged`, `malformed`, `cache_hit`.
+//! `allow_uncached`, `forged`, `malformed`, `cache_hit`, `cache_churn`.
+//!
+//! `cache_churn` replays one token that is past `exp` but inside a 60 s
+//! leeway (allowed by the policy, so it must be a cache hit). Before the
+//! criterion run it replays the token 50 000 times on a fresh authorizer and
+//! prints the medians of the first and last 1 000 requests
+//! (`cache_churn_first_1k_ns`, `cache_churn_last_1k_ns`): the per-request
+//! cost must stay flat.
 
 use authorizer::test_util::TestKey;
 use authorizer::{AuthRequest, Authorizer, Config, UnixTime};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
+use std::time::Instant;
 
 fn authorizer(key: &TestKey, cache: &str) -> Authorizer {
+    authorizer_with_leeway(key, cache, "0")
+}
+
+fn authorizer_with_leeway(key: &TestKey, cache: &str, leeway: &str) -> Authorizer {
     let pem = key.pem();
     let config = Config::from_lookup(|n| match n {
         "JWT_PUBLIC_KEY_PEM" => Some(pem.clone()),
         "JWT_ISSUER" => Some("https://issuer.example".into()),
         "JWT_AUDIENCE" => Some("api".into()),
         "JWT_CACHE_MAX_ENTRIES" => Some(cache.into()),
+        "JWT_LEEWAY_SECONDS" => Some(leeway.into()),
         _ => None,
     })
     .expect("config");
     Authorizer::new(&config)
+}
+
+fn median_ns(samples: &mut [u128]) -> u128 {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+/// Replays `token` 50 000 times on a fresh authorizer; prints the medians of
+/// the first and last 1 000 per-request times.
+fn churn_profile(key: &TestKey, token: &str, now: UnixTime) {
+    let auth = authorizer_with_leeway(key, "10000", "60");
+    let req = AuthRequest {
+        authorization: Some(token),
+    };
+    let mut times = Vec::with_capacity(50_000);
+    for _ in 0..50_000 {
+        let t = Instant::now();
+        assert!(black_box(auth.decide(black_box(&req), now)).is_allow());
+        times.push(t.elapsed().as_nanos());
+    }
+    let first = median_ns(&mut times[..1_000].to_vec());
+    let last = median_ns(&mut times[49_000..].to_vec());
+    #[allow(clippy::cast_precision_loss)]
+    let ratio = last as f64 / first.max(1) as f64;
+    println!(
+        "cache_churn_first_1k_ns {first} cache_churn_last_1k_ns {last} ratio {ratio:.3} (cache entries {})",
+        auth.cache_len()
+    );
 }
 
 fn benches(c: &mut Criterion) {
@@ -102,6 +143,29 @@ fn benches(c: &mut Criterion) {
             cached.decide(
                 black_box(&AuthRequest {
                     authorization: Some(&token),
+                }),
+                now,
+            )
+        });
+    });
+
+    // Past exp by 10 s, inside the 60 s leeway.
+    let churn_claims = format!(
+        r#"{{"iss":"https://issuer.example","aud":"api","sub":"user-1234","exp":{},"iat":{}}}"#,
+        exp - 3610,
+        exp - 3700
+    );
+    let churn_token = format!(
+        "Bearer {}",
+        key.token(r#"{"alg":"ES512","typ":"JWT"}"#, &churn_claims)
+    );
+    churn_profile(&key, &churn_token, now);
+    let churn = authorizer_with_leeway(&key, "10000", "60");
+    c.bench_function("cache_churn", |b| {
+        b.iter(|| {
+            churn.decide(
+                black_box(&AuthRequest {
+                    authorization: Some(&churn_token),
                 }),
                 now,
             )

@@ -59,7 +59,8 @@ pub struct Outcome {
     pub decision: Decision,
     /// Answered from the decision cache.
     pub cache_hit: bool,
-    /// The label of the key that verified the token (not the token's `kid`).
+    /// The label of the key that verified the token: `None` unless the
+    /// signature verified (never the token's unverified `kid`).
     pub key: Option<String>,
 }
 
@@ -116,7 +117,10 @@ impl Authorizer {
             response_format: config.response_format,
             static_keys: config.static_keys.clone(),
             keys: RwLock::new(state),
-            cache: Mutex::new(DecisionCache::new(config.cache_max_entries)),
+            cache: Mutex::new(DecisionCache::new(
+                config.cache_max_entries,
+                config.cache_max_bytes,
+            )),
             faults: Faults::default(),
         }
     }
@@ -207,17 +211,19 @@ impl Authorizer {
             KeyState::Pending => return Err(RejectReason::KeyUnavailable),
         };
         let key_entry = keys.select(parsed.kid.as_deref())?;
-        outcome.key = Some(key_entry.label.clone());
         key_entry
             .key
             .verify(parsed.signing_input.as_bytes(), &parsed.signature)?;
+        // Only a verified token is attributed to a key: an unverified `kid`
+        // is the sender's claim, and logs must not present it as ours.
+        outcome.key = Some(key_entry.label.clone());
         let grant = Arc::new(self.policy.check(&parsed.payload, now)?);
 
         if let Some(k) = key {
             self.cache
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .insert(k, Arc::clone(&grant));
+                .insert(k, Arc::clone(&grant), self.policy.valid_until(&grant));
         }
         Ok(grant)
     }

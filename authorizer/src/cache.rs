@@ -1,72 +1,160 @@
 //! The in-function decision cache: SHA-256 of the token → the grant.
-//! Only allows are cached; an entry never outlives the token's `exp`, so an
-//! expired token is never allowed from cache. Denies are not cached: caching
-//! them would let a flood of junk tokens evict real users' entries, and most
-//! denies are cheaper than the hash (only forged signatures cost a verify).
-//! Bounded: when full, the oldest entries go first.
+//!
+//! Only allows are cached; denies are not (caching them would let a flood of
+//! junk tokens evict real users' entries, and most denies are cheaper than
+//! the hash — only forged signatures cost a verify).
+//!
+//! An entry is valid exactly as long as the claims policy would accept the
+//! token: until `exp + leeway` (the instant `ClaimsPolicy::check` starts to
+//! answer `expired`), so cache and policy never disagree, and a token inside
+//! the leeway window is a hit rather than a re-verify and re-insert.
+//!
+//! Bounded twice, by entries (`JWT_CACHE_MAX_ENTRIES`) and by bytes
+//! (`JWT_CACHE_MAX_BYTES`): every entry weighs what it holds on the heap
+//! (see [`entry_bytes`]) but never less than `max_bytes / max_entries`, so one
+//! weight budget enforces both limits. Eviction and insertion are O(1)
+//! amortised whatever the request pattern (`quick_cache`'s CLOCK-based
+//! policy; no queue to scan or compact).
 
 use crate::claims::{Grant, UnixTime};
-use std::collections::{HashMap, VecDeque};
+use quick_cache::unsync::Cache;
+use quick_cache::Weighter;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// A cache key: the SHA-256 of the token text.
 pub(crate) type Key = [u8; 32];
 
+#[derive(Debug, Clone)]
+struct Entry {
+    grant: Arc<Grant>,
+    /// Allowed while `now < valid_until` (`exp + leeway`).
+    valid_until: f64,
+    /// The entry's weight, computed once at insert (a weight must not change).
+    weight: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ByWeight;
+
+impl Weighter<Key, Entry> for ByWeight {
+    fn weight(&self, _key: &Key, entry: &Entry) -> u64 {
+        entry.weight
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct DecisionCache {
-    map: HashMap<Key, Arc<Grant>>,
-    order: VecDeque<Key>,
-    max: usize,
+    entries: Option<Cache<Key, Entry, ByWeight>>,
+    /// The smallest weight an entry is given: `max_bytes / max_entries`.
+    min_weight: u64,
 }
 
 impl DecisionCache {
-    pub(crate) fn new(max: usize) -> Self {
+    /// A cache of at most `max_entries` entries holding at most `max_bytes`
+    /// (as [`entry_bytes`] counts them). Either limit 0 turns it off.
+    pub(crate) fn new(max_entries: usize, max_bytes: usize) -> Self {
+        let (entries, bytes) = (max_entries as u64, max_bytes as u64);
+        if entries == 0 || bytes == 0 {
+            return Self {
+                entries: None,
+                min_weight: 0,
+            };
+        }
+        let min_weight = bytes.div_ceil(entries).max(1);
+        // Capacity is a whole number of minimum weights, so at most
+        // `max_entries` fit even when every entry is small.
+        let capacity = (bytes / min_weight).min(entries) * min_weight;
         Self {
-            map: HashMap::with_capacity(max.min(1024)),
-            order: VecDeque::new(),
-            max,
+            entries: Some(Cache::with_weighter(
+                max_entries.min(16_384),
+                capacity,
+                ByWeight,
+            )),
+            min_weight,
         }
     }
 
     pub(crate) fn enabled(&self) -> bool {
-        self.max > 0
+        self.entries.is_some()
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.map.len()
+        self.entries.as_ref().map_or(0, Cache::len)
     }
 
-    /// A live grant for `key`; expired entries are dropped on sight.
+    /// The weight (bytes, as counted) of everything cached.
+    #[cfg(test)]
+    pub(crate) fn weight(&self) -> u64 {
+        self.entries.as_ref().map_or(0, Cache::weight)
+    }
+
+    /// A live grant for `key`; an entry past its validity is dropped.
     pub(crate) fn get(&mut self, key: &Key, now: UnixTime) -> Option<Arc<Grant>> {
-        let grant = self.map.get(key)?;
-        if now.0 < grant.exp {
-            return Some(Arc::clone(grant));
+        let entries = self.entries.as_mut()?;
+        let entry = entries.get(key)?;
+        if now.0 < entry.valid_until {
+            return Some(Arc::clone(&entry.grant));
         }
-        self.map.remove(key);
+        entries.remove(key);
         None
     }
 
-    pub(crate) fn insert(&mut self, key: Key, grant: Arc<Grant>) {
-        if self.max == 0 {
+    /// Caches `grant`, accepted by the policy until `valid_until`.
+    pub(crate) fn insert(&mut self, key: Key, grant: Arc<Grant>, valid_until: f64) {
+        let min_weight = self.min_weight;
+        let Some(entries) = self.entries.as_mut() else {
             return;
-        }
-        while self.map.len() >= self.max {
-            match self.order.pop_front() {
-                Some(old) => {
-                    self.map.remove(&old);
-                }
-                None => break,
-            }
-        }
-        if self.map.insert(key, grant).is_none() {
-            self.order.push_back(key);
-        }
-        // Keys dropped on expiry leave stale entries behind; compact now and
-        // then so `order` stays bounded.
-        if self.order.len() > 2 * self.max.max(16) {
-            let map = &self.map;
-            self.order.retain(|k| map.contains_key(k));
-        }
+        };
+        let weight = entry_bytes(&grant).max(min_weight);
+        entries.insert(
+            key,
+            Entry {
+                grant,
+                valid_until,
+                weight,
+            },
+        );
+    }
+}
+
+/// What one cached entry holds, in bytes: the key, the entry and the shared
+/// grant inline, plus every heap allocation behind the grant (`sub`, and the
+/// context map's keys, values and nodes). An estimate that errs high: map
+/// nodes are counted at a full `(String, Value)` pair plus 16 bytes each, and
+/// the cache's own table slot at twice the inline size.
+pub(crate) fn entry_bytes(grant: &Grant) -> u64 {
+    const SLOT: usize = 2 * (std::mem::size_of::<Key>() + std::mem::size_of::<Entry>());
+    const ARC_GRANT: usize = 16 + std::mem::size_of::<Grant>();
+    const PAIR: usize = std::mem::size_of::<String>() + std::mem::size_of::<Value>() + 16;
+    let sub = grant.sub.as_ref().map_or(0, String::capacity);
+    let context: usize = grant
+        .context
+        .iter()
+        .map(|(k, v)| PAIR + k.capacity() + value_heap_bytes(v))
+        .sum();
+    (SLOT + ARC_GRANT + sub + context) as u64
+}
+
+/// Heap bytes behind a context value (flat strings, numbers and booleans).
+fn value_heap_bytes(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.capacity(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| std::mem::size_of::<Value>() + value_heap_bytes(i))
+            .sum(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                std::mem::size_of::<String>()
+                    + std::mem::size_of::<Value>()
+                    + 16
+                    + k.capacity()
+                    + value_heap_bytes(v)
+            })
+            .sum(),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
     }
 }
 
@@ -83,47 +171,82 @@ mod tests {
         })
     }
 
+    fn big_grant(exp: f64, scope_bytes: usize) -> Arc<Grant> {
+        let mut context = Map::new();
+        context.insert("scope".into(), "s".repeat(scope_bytes).into());
+        Arc::new(Grant {
+            sub: Some("user".into()),
+            exp,
+            context,
+        })
+    }
+
+    fn key(i: u32) -> Key {
+        let mut k = [0u8; 32];
+        k[..4].copy_from_slice(&i.to_le_bytes());
+        k
+    }
+
     #[test]
-    fn entries_expire_with_the_token() {
-        let mut c = DecisionCache::new(10);
-        c.insert([1; 32], grant(100.0));
-        assert!(c.get(&[1; 32], UnixTime(99.9)).is_some());
+    fn entries_live_until_valid_until() {
+        let mut c = DecisionCache::new(10, 1 << 20);
+        c.insert([1; 32], grant(100.0), 130.0);
+        assert!(c.get(&[1; 32], UnixTime(129.9)).is_some(), "inside leeway");
         assert!(
-            c.get(&[1; 32], UnixTime(100.0)).is_none(),
-            "exp == now is expired"
+            c.get(&[1; 32], UnixTime(130.0)).is_none(),
+            "valid_until == now is expired"
         );
-        assert_eq!(c.len(), 0);
+        assert_eq!(c.len(), 0, "dropped on sight");
     }
 
     #[test]
-    fn bounded_with_oldest_evicted_first() {
-        let mut c = DecisionCache::new(3);
-        for i in 0..5u8 {
-            c.insert([i; 32], grant(1e9));
+    fn bounded_by_entries() {
+        let mut c = DecisionCache::new(3, 1 << 20);
+        for i in 0..100 {
+            c.insert(key(i), grant(1e9), 1e9);
         }
-        assert_eq!(c.len(), 3);
-        assert!(c.get(&[0; 32], UnixTime(0.0)).is_none());
-        assert!(c.get(&[1; 32], UnixTime(0.0)).is_none());
-        assert!(c.get(&[4; 32], UnixTime(0.0)).is_some());
+        assert!(c.len() <= 3, "{} entries", c.len());
+        assert!(c.get(&key(99), UnixTime(0.0)).is_some(), "newest kept");
     }
 
     #[test]
-    fn order_stays_bounded_under_churn() {
-        let mut c = DecisionCache::new(4);
+    fn bounded_by_bytes_for_large_grants() {
+        let max_bytes = 64 * 1024;
+        let mut c = DecisionCache::new(10_000, max_bytes);
+        for i in 0..1_000 {
+            c.insert(key(i), big_grant(1e9, 7_000), 1e9);
+        }
+        assert!(c.weight() <= max_bytes as u64, "weight {}", c.weight());
+        assert!(c.len() <= max_bytes / 7_000, "{} entries", c.len());
+        assert!(c.len() >= 1);
+    }
+
+    #[test]
+    fn entry_bytes_counts_the_context() {
+        let small = entry_bytes(&grant(1.0));
+        let big = entry_bytes(&big_grant(1.0, 7_000));
+        assert!(big >= small + 7_000, "{small} vs {big}");
+    }
+
+    #[test]
+    fn replaying_one_key_keeps_one_entry() {
+        let mut c = DecisionCache::new(4, 1 << 20);
         for i in 0..10_000u32 {
-            let mut k = [0u8; 32];
-            k[..4].copy_from_slice(&i.to_le_bytes());
-            c.insert(k, grant(f64::from(i) + 1.0));
-            let _ = c.get(&k, UnixTime(f64::from(i) + 2.0)); // expires it
+            let now = f64::from(i);
+            if c.get(&[7; 32], UnixTime(now)).is_none() {
+                c.insert([7; 32], grant(now + 0.5), now + 0.5);
+            }
         }
-        assert!(c.order.len() <= 2 * 16 + 1);
+        assert_eq!(c.len(), 1);
     }
 
     #[test]
     fn zero_disables() {
-        let mut c = DecisionCache::new(0);
-        assert!(!c.enabled());
-        c.insert([1; 32], grant(1e9));
-        assert_eq!(c.len(), 0);
+        for (entries, bytes) in [(0, 1 << 20), (10, 0)] {
+            let mut c = DecisionCache::new(entries, bytes);
+            assert!(!c.enabled());
+            c.insert([1; 32], grant(1e9), 1e9);
+            assert_eq!(c.len(), 0);
+        }
     }
 }

@@ -66,6 +66,13 @@ impl ClaimsPolicy {
         }
     }
 
+    /// The instant from which [`ClaimsPolicy::check`] answers `expired` for
+    /// a token it granted: `exp + leeway`. The decision cache uses it so cache
+    /// and policy agree on validity.
+    pub(crate) fn valid_until(&self, grant: &Grant) -> f64 {
+        grant.exp + self.leeway
+    }
+
     /// Checks the claims JSON.
     ///
     /// # Errors
@@ -119,6 +126,10 @@ impl ClaimsPolicy {
         }
     }
 
+    /// RFC 7519 §4.1.3: `aud` is a string or an array of strings. A present
+    /// `aud` must have that shape even under `!unchecked`; an empty array is
+    /// well-formed (an array of zero strings), so it passes `!unchecked` and
+    /// fails every `JWT_AUDIENCE` list (it names no audience of ours).
     fn check_audience(&self, aud: Option<&Value>) -> Result<(), RejectReason> {
         let values: Vec<&str> = match aud {
             None => Vec::new(),
@@ -138,7 +149,7 @@ impl ClaimsPolicy {
             {
                 Ok(())
             }
-            AudienceCheck::Unchecked if aud.is_none() || !values.is_empty() => Ok(()),
+            AudienceCheck::Unchecked => Ok(()),
             _ => Err(RejectReason::WrongAudience),
         }
     }
@@ -358,6 +369,16 @@ mod tests {
         assert!(check_with(&p, &missing).is_ok());
         assert!(check_with(&p, &j(r#""anything""#)).is_ok());
         assert_eq!(check_with(&p, &j("5")).err(), Some(WrongAudience));
+        // The opt-out's exact meaning: shape checked, content not.
+        assert!(check_with(&p, &j("[]")).is_ok(), "[] is well-formed");
+        assert!(check_with(&p, &j(r#"["x","y"]"#)).is_ok());
+        for malformed in [r#"["api",1]"#, "{}", "null", "true", "[[]]"] {
+            assert_eq!(
+                check_with(&p, &j(malformed)).err(),
+                Some(WrongAudience),
+                "{malformed}"
+            );
+        }
     }
 
     #[test]

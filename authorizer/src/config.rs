@@ -38,6 +38,8 @@ pub mod env {
     pub const CONTEXT_CLAIMS: &str = "JWT_CONTEXT_CLAIMS";
     /// Decision cache size (default 10000; 0 = off).
     pub const CACHE_MAX_ENTRIES: &str = "JWT_CACHE_MAX_ENTRIES";
+    /// Decision cache memory bound in bytes (default 16 MiB; 0 = off).
+    pub const CACHE_MAX_BYTES: &str = "JWT_CACHE_MAX_BYTES";
 }
 
 /// The value of `JWT_ISSUER` / `JWT_AUDIENCE` that opts out of that check.
@@ -48,6 +50,9 @@ pub const MAX_LEEWAY_SECONDS: u32 = 300;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
 /// Default `JWT_CACHE_MAX_ENTRIES`.
 pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
+/// Default `JWT_CACHE_MAX_BYTES`: 16 MiB, an eighth of the module's default
+/// 128 MB function memory (the binary itself runs in about 10 MB).
+pub const DEFAULT_CACHE_MAX_BYTES: usize = 16 << 20;
 
 /// A fatal configuration error; the message names the variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +134,9 @@ pub struct Config {
     pub context_claims: Vec<String>,
     /// Decision cache size (default 10000; 0 = off).
     pub cache_max_entries: usize,
+    /// Decision cache memory bound, bytes as the cache counts them (default
+    /// 16 MiB; 0 = off).
+    pub cache_max_bytes: usize,
     /// The verification backend.
     pub backend: Backend,
 }
@@ -147,7 +155,15 @@ impl Config {
     /// # Errors
     /// [`ConfigError`] naming the first bad variable.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        // Every value is trimmed of surrounding whitespace before it is
+        // interpreted, the same way for every variable: a trailing newline
+        // from `$(cat file)` or a Terraform heredoc must not turn
+        // `JWT_ISSUER` into a value no real token carries. Blank = unset.
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let backend = Backend::default_backend();
 
         let mut static_keys = Vec::new();
@@ -202,7 +218,7 @@ impl Config {
                     " (the exact `iss`; `!unchecked` opts out explicitly)",
                 ))
             }
-            Some(v) if v.trim() == UNCHECKED => IssuerCheck::Unchecked,
+            Some(v) if v == UNCHECKED => IssuerCheck::Unchecked,
             Some(v) => IssuerCheck::Exactly(v),
         };
         let audience =
@@ -211,7 +227,7 @@ impl Config {
                     env::AUDIENCE,
                     " (accepted `aud` values, comma-separated; `!unchecked` opts out explicitly)",
                 )),
-                Some(v) if v.trim() == UNCHECKED => AudienceCheck::Unchecked,
+                Some(v) if v == UNCHECKED => AudienceCheck::Unchecked,
                 Some(v) => AudienceCheck::AnyOf(list(env::AUDIENCE, &v)?),
             };
 
@@ -266,6 +282,10 @@ impl Config {
             None => DEFAULT_CACHE_MAX_ENTRIES,
             Some(v) => number::<usize>(env::CACHE_MAX_ENTRIES, &v, 0, 1_000_000)?,
         };
+        let cache_max_bytes = match get(env::CACHE_MAX_BYTES) {
+            None => DEFAULT_CACHE_MAX_BYTES,
+            Some(v) => number::<usize>(env::CACHE_MAX_BYTES, &v, 0, 1 << 32)?,
+        };
         Ok(Self {
             static_keys,
             kms_key_ids,
@@ -278,6 +298,7 @@ impl Config {
             response_format,
             context_claims,
             cache_max_entries,
+            cache_max_bytes,
             backend,
         })
     }
@@ -361,6 +382,7 @@ mod tests {
         assert!(!c.require_bearer);
         assert_eq!(c.response_format, ResponseFormat::Simple);
         assert_eq!(c.cache_max_entries, 10_000);
+        assert_eq!(c.cache_max_bytes, 16 << 20);
         assert_eq!(
             c.issuer,
             IssuerCheck::Exactly("https://issuer.example".into())
@@ -407,6 +429,65 @@ mod tests {
         );
         let e = with(&k.pem(), &[(env::AUDIENCE, "a,,b")]).unwrap_err();
         assert!(e.to_string().contains("JWT_AUDIENCE"));
+    }
+
+    #[test]
+    fn every_value_is_trimmed_the_same_way() {
+        let k = TestKey::new(1);
+        let pem = k.pem();
+        let padded = |v: &str| format!(" \t{v}\r\n");
+        let c = cfg(&[
+            (env::PUBLIC_KEY_PEM, &padded(&pem)),
+            (env::PUBLIC_KEY_KIDS, &padded("k1, k2")),
+            (env::ISSUER, &padded("https://issuer.example")),
+            (env::AUDIENCE, &padded("api")),
+            (env::LEEWAY_SECONDS, &padded("30")),
+            (env::MAX_TOKEN_BYTES, &padded("4096")),
+            (env::MAX_LIFETIME_SECONDS, &padded("600")),
+            (env::REQUIRE_BEARER, &padded("true")),
+            (env::RESPONSE_FORMAT, &padded("policy")),
+            (env::CONTEXT_CLAIMS, &padded("tenant")),
+            (env::CACHE_MAX_ENTRIES, &padded("5")),
+            (env::CACHE_MAX_BYTES, &padded("1000")),
+        ])
+        .expect("padded values parse");
+        assert_eq!(
+            c.issuer,
+            IssuerCheck::Exactly("https://issuer.example".into()),
+            "a trailing newline is not part of the issuer"
+        );
+        assert_eq!(c.audience, AudienceCheck::AnyOf(vec!["api".into()]));
+        assert_eq!(
+            c.static_keys[0].kids[1..],
+            ["k1".to_owned(), "k2".to_owned()]
+        );
+        assert_eq!(
+            (c.leeway_seconds, c.max_token_bytes, c.max_lifetime_seconds),
+            (30, 4096, Some(600))
+        );
+        assert!(c.require_bearer);
+        assert_eq!(c.response_format, ResponseFormat::Policy);
+        assert_eq!(c.context_claims, vec!["tenant".to_owned()]);
+        assert_eq!((c.cache_max_entries, c.cache_max_bytes), (5, 1000));
+        let c = with(
+            &pem,
+            &[
+                (env::ISSUER, "!unchecked\n"),
+                (env::AUDIENCE, " !unchecked"),
+            ],
+        )
+        .expect("opt-outs trimmed too");
+        assert_eq!(c.issuer, IssuerCheck::Unchecked);
+        assert_eq!(c.audience, AudienceCheck::Unchecked);
+        let jwks = with(&pem, &[(env::JWKS, &padded(&TestKey::new(2).jwks("j")))]).expect("jwks");
+        assert_eq!(jwks.static_keys.len(), 2);
+        let kms = cfg(&[
+            (env::KMS_KEY_IDS, &padded("alias/jwt")),
+            (env::ISSUER, "i"),
+            (env::AUDIENCE, "a"),
+        ])
+        .expect("kms");
+        assert_eq!(kms.kms_key_ids, vec!["alias/jwt".to_owned()]);
     }
 
     #[test]

@@ -17,6 +17,77 @@ use crate::config::ResponseFormat;
 use crate::RejectReason;
 use serde_json::{json, Map, Value};
 
+/// Largest event the authorizer reads (256 KiB). API Gateway's authorizer
+/// events carry at most the request line, headers (10 KB on HTTP APIs) and
+/// request context, a few KB once JSON-encoded; anything larger is a direct
+/// invocation and is refused before a JSON tree is built.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+/// Why a raw event was refused before parsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over [`MAX_EVENT_BYTES`].
+    TooLarge,
+    /// Not UTF-8.
+    InvalidUtf8,
+    /// Not one JSON value (lone surrogates, out-of-range numbers, nesting of
+    /// 128+ levels, trailing text…).
+    InvalidJson,
+}
+
+/// The member that marks a refused event, replacing the event's content.
+const REFUSED_MARKER: &str = "authorizer:refused_event";
+
+impl Refusal {
+    /// Label for logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Refusal::TooLarge => "too_large",
+            Refusal::InvalidUtf8 => "invalid_utf8",
+            Refusal::InvalidJson => "invalid_json",
+        }
+    }
+
+    /// The small JSON event that stands in for a refused one. It matches no
+    /// API Gateway shape, so [`handle`] denies it with `bad_event`.
+    pub const fn marker_event(self) -> &'static str {
+        match self {
+            Refusal::TooLarge => r#"{"authorizer:refused_event":"too_large"}"#,
+            Refusal::InvalidUtf8 => r#"{"authorizer:refused_event":"invalid_utf8"}"#,
+            Refusal::InvalidJson => r#"{"authorizer:refused_event":"invalid_json"}"#,
+        }
+    }
+
+    /// The refusal a marker event stands for.
+    pub fn of_marker(event: &Value) -> Option<Self> {
+        match s(event, REFUSED_MARKER)? {
+            "too_large" => Some(Refusal::TooLarge),
+            "invalid_utf8" => Some(Refusal::InvalidUtf8),
+            "invalid_json" => Some(Refusal::InvalidJson),
+            _ => None,
+        }
+    }
+}
+
+/// Checks a raw event before it is deserialized: size first (no work on
+/// anything larger), then UTF-8, then that it is exactly one JSON value as
+/// serde_json reads it (the same parse the runtime then does).
+///
+/// # Errors
+/// The [`Refusal`].
+pub fn screen(raw: &[u8]) -> Result<(), Refusal> {
+    if raw.len() > MAX_EVENT_BYTES {
+        return Err(Refusal::TooLarge);
+    }
+    if std::str::from_utf8(raw).is_err() {
+        return Err(Refusal::InvalidUtf8);
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Refusal::InvalidJson),
+    }
+}
+
 /// The event shapes the authorizer understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {

@@ -22,6 +22,17 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Option<Object> {
     }
 }
 
+/// Like [`parse_object`], with the reason on failure (the duplicated member's
+/// name, or serde_json's message with line and column). For configuration
+/// only: a token's content must never reach a message.
+pub(crate) fn parse_object_explained(bytes: &[u8]) -> Result<Object, String> {
+    match serde_json::from_slice::<StrictValue>(bytes) {
+        Ok(StrictValue(Value::Object(map))) => Ok(map),
+        Ok(_) => Err("not a JSON object".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 struct StrictValue(Value);
 
 impl<'de> Deserialize<'de> for StrictValue {
@@ -72,9 +83,10 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             let StrictValue(v) = map.next_value()?;
-            if out.insert(key, v).is_some() {
-                return Err(de::Error::custom("duplicate member name"));
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate member {key:?}")));
             }
+            out.insert(key, v);
         }
         Ok(Value::Object(out))
     }

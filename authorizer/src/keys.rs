@@ -142,11 +142,15 @@ pub(crate) fn parse_pem(text: &str, backend: Backend) -> Result<Vec<StaticKey>, 
     Ok(out)
 }
 
-/// Parses a JWKS: every key must be `kty` EC, `crv` P-521, with a `kid`;
-/// `use` (if present) `sig`, `alg` (if present) `ES512`, and no private `d`.
+/// Parses a JWKS as strictly as a token: strict JSON (no duplicate members
+/// at any depth); every key `kty` EC, `crv` P-521, with a `kid`; `use`, if
+/// present, `sig`; `key_ops`, if present, an array of distinct strings that
+/// includes `verify`; `alg`, if present, `ES512` (the key's one algorithm);
+/// no private member (`d`). Each failure names the key and the member.
 pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>, ConfigError> {
     let bad = |why: String| ConfigError::invalid(env::JWKS, why);
-    let doc: Value = serde_json::from_str(text).map_err(|_| bad("not JSON".into()))?;
+    let doc = crate::json::parse_object_explained(text.as_bytes())
+        .map_err(|e| bad(format!("not a strict JSON object: {e}")))?;
     let keys = doc
         .get("keys")
         .and_then(Value::as_array)
@@ -156,27 +160,43 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
     }
     let mut out = Vec::new();
     for (i, jwk) in keys.iter().enumerate() {
+        let jwk = jwk
+            .as_object()
+            .ok_or_else(|| bad(format!("key {i}: not a JSON object")))?;
         let field = |name: &str| jwk.get(name).and_then(Value::as_str);
         let kid = field("kid")
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| bad(format!("key {i}: kid is required")))?;
-        if field("kty") != Some("EC") || field("crv") != Some("P-521") {
-            return Err(bad(format!("key {kid:?}: expected kty EC and crv P-521")));
+            .ok_or_else(|| bad(format!("key {i}: kid is required (a non-empty string)")))?;
+        let member = |name: &str, why: &str| bad(format!("key {kid:?}: member {name:?} {why}"));
+        if field("kty") != Some("EC") {
+            return Err(member("kty", "must be \"EC\""));
+        }
+        if field("crv") != Some("P-521") {
+            return Err(member("crv", "must be \"P-521\""));
         }
         if jwk.get("use").is_some_and(|u| u != "sig") {
-            return Err(bad(format!("key {kid:?}: use must be sig")));
+            return Err(member("use", "must be \"sig\" when present"));
+        }
+        if let Some(ops) = jwk.get("key_ops") {
+            key_ops_allow_verify(ops).map_err(|why| member("key_ops", why))?;
         }
         if jwk.get("alg").is_some_and(|a| a != "ES512") {
-            return Err(bad(format!("key {kid:?}: alg must be ES512")));
+            return Err(member(
+                "alg",
+                "must be \"ES512\" (the key's algorithm) when present",
+            ));
         }
-        if jwk.get("d").is_some() {
-            return Err(bad(format!("key {kid:?}: contains a private key (d)")));
+        if jwk.contains_key("d") {
+            return Err(member(
+                "d",
+                "is a private key: a JWKS for verification must not carry it",
+            ));
         }
         let coord = |name: &str| {
             field(name)
                 .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
                 .filter(|b| b.len() == 66)
-                .ok_or_else(|| bad(format!("key {kid:?}: {name} is not 66 base64url bytes")))
+                .ok_or_else(|| member(name, "must be 66 bytes of base64url"))
         };
         let mut point = Vec::with_capacity(POINT_LEN);
         point.push(0x04);
@@ -192,6 +212,28 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
         });
     }
     Ok(out)
+}
+
+/// RFC 7517 §4.3: `key_ops` is an array of strings without duplicates; a
+/// verification key must list `verify`.
+fn key_ops_allow_verify(ops: &Value) -> Result<(), &'static str> {
+    let items = ops
+        .as_array()
+        .ok_or("must be an array of strings when present")?;
+    let mut seen = std::collections::HashSet::new();
+    for op in items {
+        let op = op
+            .as_str()
+            .ok_or("must be an array of strings when present")?;
+        if !seen.insert(op) {
+            return Err("must not repeat a value (RFC 7517 §4.3)");
+        }
+    }
+    if seen.contains("verify") {
+        Ok(())
+    } else {
+        Err("must include \"verify\" when present")
+    }
 }
 
 fn key_error(var: &'static str, e: KeyError) -> ConfigError {
@@ -298,6 +340,49 @@ mod tests {
             let e = parse_jwks(&bad, Backend::default_backend()).expect_err(&bad);
             assert!(e.to_string().starts_with("JWT_JWKS"), "{e}");
         }
+    }
+
+    #[test]
+    fn jwks_is_parsed_as_strictly_as_a_token() {
+        let k = TestKey::new(3);
+        let good = k.jwks("k1");
+        let member_ok = |json: &str| parse_jwks(json, Backend::default_backend());
+        // Each mutation of the genuine key, and the member its error must name.
+        let cases: &[(&str, &str)] = &[
+            (r#""alg":"ES256","alg":"ES512""#, "\"alg\""),
+            (r#""alg":"ES512","alg":"ES512""#, "\"alg\""),
+            (r#""use":"enc""#, "\"use\""),
+            (r#""use":5"#, "\"use\""),
+            (r#""key_ops":["sign"]"#, "\"key_ops\""),
+            (r#""key_ops":["verify","verify"]"#, "\"key_ops\""),
+            (r#""key_ops":"verify""#, "\"key_ops\""),
+            (r#""key_ops":[1]"#, "\"key_ops\""),
+            (r#""alg":"ES384""#, "\"alg\""),
+            (r#""alg":null"#, "\"alg\""),
+            (r#""d":"AAAA""#, "\"d\""),
+        ];
+        let base = good
+            .replace(r#""alg":"ES512","#, "")
+            .replace(r#""use":"sig","#, "");
+        assert!(member_ok(&base).is_ok(), "{base}");
+        for (extra, name) in cases {
+            let doc = base.replacen(r#""kty":"EC""#, &format!(r#""kty":"EC",{extra}"#), 1);
+            let e = member_ok(&doc).expect_err(&doc).to_string();
+            assert!(e.starts_with("JWT_JWKS") && e.contains(name), "{doc}: {e}");
+        }
+        for ok in [
+            r#""key_ops":["verify"]"#,
+            r#""key_ops":["verify","sign"]"#,
+            r#""use":"sig""#,
+        ] {
+            let doc = base.replacen(r#""kty":"EC""#, &format!(r#""kty":"EC",{ok}"#), 1);
+            assert!(member_ok(&doc).is_ok(), "{doc}");
+        }
+        let dup_top = format!(r#"{{"keys":[],{}"#, &good[1..]);
+        assert!(member_ok(&dup_top)
+            .expect_err("dup keys")
+            .to_string()
+            .contains("\"keys\""));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! `ECDSA_SHA_512`, and answers to the configured name, its KeyId and ARN.
 //! If KMS cannot be reached the function still starts, denies with
 //! `key_unavailable`, and retries with exponential back-off on later
-//! invocations. `kms:Verify` is never called: it would spend money and quota
+//! invocations — only for a token that got as far as key selection, and
+//! never past that invocation's deadline (less a margin). `kms:Verify` is never called: it would spend money and quota
 //! on unauthenticated input.
 
 use crate::keys::{KeySource, StaticKey};
@@ -176,6 +177,11 @@ struct Retry {
     delay: Duration,
 }
 
+/// Time kept back from a request's deadline for deciding and answering.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
+/// A KMS retry is not started with less time than this left.
+pub const MIN_KMS_BUDGET: Duration = Duration::from_millis(100);
+
 const FIRST_DELAY: Duration = Duration::from_secs(1);
 const MAX_DELAY: Duration = Duration::from_secs(60);
 
@@ -198,7 +204,32 @@ impl KmsLoader {
     /// # Errors
     /// [`KmsError`]; on `Unreachable` the next retry is scheduled.
     pub async fn load(&self, auth: &Authorizer) -> Result<usize, KmsError> {
-        let result = fetch_keys(&self.client, &self.ids, self.backend).await;
+        self.load_within(auth, None).await
+    }
+
+    /// [`KmsLoader::load`], abandoned after `budget` (a request's remaining
+    /// time): KMS that accepts connections and never answers costs a request
+    /// at most its budget, and counts as a failure for the back-off.
+    async fn load_within(
+        &self,
+        auth: &Authorizer,
+        budget: Option<Duration>,
+    ) -> Result<usize, KmsError> {
+        let fetch = fetch_keys(&self.client, &self.ids, self.backend);
+        let result = match budget {
+            None => fetch.await,
+            Some(budget) => tokio::time::timeout(budget, fetch)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(KmsError::Unreachable {
+                        key: self.ids.join(","),
+                        detail: format!(
+                            "no answer within the invocation's remaining time ({} ms)",
+                            budget.as_millis()
+                        ),
+                    })
+                }),
+        };
         let mut retry = self
             .retry
             .lock()
@@ -221,18 +252,37 @@ impl KmsLoader {
     /// Retries if the keys are missing and the back-off has elapsed.
     /// `None` when nothing was attempted.
     pub async fn retry_if_due(&self, auth: &Authorizer) -> Option<Result<usize, KmsError>> {
-        if auth.keys_ready() {
-            return None;
-        }
-        let due = Instant::now()
-            >= self
-                .retry
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .next;
-        if !due {
+        if !self.due(auth) {
             return None;
         }
         Some(self.load(auth).await)
+    }
+
+    /// [`KmsLoader::retry_if_due`] for a request that must answer by
+    /// `deadline`: the attempt gets the time left minus [`DEADLINE_MARGIN`],
+    /// and is not made at all when less than [`MIN_KMS_BUDGET`] would be
+    /// left. `None` when nothing was attempted.
+    pub async fn retry_before(
+        &self,
+        auth: &Authorizer,
+        deadline: Instant,
+    ) -> Option<Result<usize, KmsError>> {
+        let budget = deadline
+            .checked_duration_since(Instant::now())?
+            .checked_sub(DEADLINE_MARGIN)?;
+        if budget < MIN_KMS_BUDGET || !self.due(auth) {
+            return None;
+        }
+        Some(self.load_within(auth, Some(budget)).await)
+    }
+
+    fn due(&self, auth: &Authorizer) -> bool {
+        !auth.keys_ready()
+            && Instant::now()
+                >= self
+                    .retry
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .next
     }
 }

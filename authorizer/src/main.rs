@@ -4,11 +4,14 @@
 
 use authorizer::event::{self, Unauthorized};
 use authorizer::kms::{self, KmsError, KmsLoader};
-use authorizer::{Authorizer, Config, UnixTime};
-use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use authorizer::{Authorizer, Config, Decision, RejectReason, UnixTime};
+use lambda_runtime::tower::{Layer, Service};
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent, LambdaInvocation, Runtime};
 use serde_json::Value;
 use std::io::Write;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::prelude::*;
 
 /// The function error API Gateway REST APIs map to 401.
 #[derive(Debug)]
@@ -23,6 +26,58 @@ impl From<Deny> for Diagnostic {
     }
 }
 
+/// Which events reach the log: `info` and above (lambda_runtime logs the raw
+/// event at `trace`), except the runtime's ERROR line for a handler `Err`.
+/// The handler's only `Err` is the REST deny (`Unauthorized`), already
+/// logged once at `info` by the decision line; a deny is client input, not
+/// an error anyone should be paged for. The runtime's panic line (which has
+/// an `error` field) is kept; release builds abort on panic anyway.
+fn keep(meta: &tracing::Metadata<'_>) -> bool {
+    let handler_err = meta.target().starts_with("lambda_runtime::layers::panic")
+        && *meta.level() == tracing::Level::ERROR
+        && meta.fields().field("error").is_none();
+    *meta.level() <= tracing::Level::INFO && !handler_err
+}
+
+/// Screens the raw payload before lambda_runtime deserializes it: an event
+/// that is too large, not UTF-8 or not JSON (`\ud800`, `1e400`, nesting of
+/// 128+ levels, trailing text) would otherwise be an invocation error. It is
+/// replaced by a small marker event that the handler denies with
+/// `bad_event`, naming only the refusal's category — never any part of the
+/// event itself.
+#[derive(Debug, Clone, Copy)]
+struct ScreenLayer;
+
+impl<S> Layer<S> for ScreenLayer {
+    type Service = Screen<S>;
+    fn layer(&self, inner: S) -> Screen<S> {
+        Screen(inner)
+    }
+}
+
+#[derive(Debug)]
+struct Screen<S>(S);
+
+impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for Screen<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut invocation: LambdaInvocation) -> Self::Future {
+        if let Err(refusal) = event::screen(&invocation.body) {
+            invocation.body = refusal.marker_event().as_bytes().into();
+        }
+        self.0.call(invocation)
+    }
+}
+
 struct State {
     auth: Authorizer,
     kms: Option<KmsLoader>,
@@ -30,14 +85,16 @@ struct State {
 
 fn main() {
     let started = Instant::now();
-    tracing_subscriber::fmt()
+    let json_lines = tracing_subscriber::fmt::layer()
         .json()
         .with_ansi(false)
         .with_current_span(false)
         .with_span_list(false)
         .with_target(false)
         .flatten_event(true)
-        .with_writer(std::io::stdout)
+        .with_writer(std::io::stdout);
+    tracing_subscriber::registry()
+        .with(json_lines.with_filter(filter_fn(keep)))
         .init();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -93,9 +150,12 @@ async fn serve(started: Instant) {
     );
     let state = State { auth, kms };
     let state = &state;
-    let result = lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| async move {
+    let result = Runtime::new(service_fn(move |ev: LambdaEvent<Value>| async move {
         handle(state, ev).await
     }))
+    .layer(lambda_runtime::layers::TracingLayer::new())
+    .layer(ScreenLayer)
+    .run()
     .await;
     if let Err(e) = result {
         tracing::error!(event = "runtime_error", error = %e);
@@ -105,15 +165,25 @@ async fn serve(started: Instant) {
 
 async fn handle(state: &State, ev: LambdaEvent<Value>) -> Result<Value, Deny> {
     let start = Instant::now();
-    if let Some(loader) = &state.kms {
-        if let Some(result) = loader.retry_if_due(&state.auth).await {
+    let mut handled = event::handle(&state.auth, &ev.payload, UnixTime::now());
+    // KMS is retried only for a token that reached key selection (anything
+    // rejected earlier never waits on it), within this invocation's time.
+    if let (Some(loader), Decision::Deny(RejectReason::KeyUnavailable)) =
+        (&state.kms, &handled.outcome.decision)
+    {
+        if let Some(result) = loader
+            .retry_before(&state.auth, deadline(&ev.context))
+            .await
+        {
             match result {
-                Ok(n) => tracing::info!(event = "kms_loaded", keys = n),
+                Ok(n) => {
+                    tracing::info!(event = "kms_loaded", keys = n);
+                    handled = event::handle(&state.auth, &ev.payload, UnixTime::now());
+                }
                 Err(e) => tracing::warn!(event = "kms_unavailable", error = %e),
             }
         }
     }
-    let handled = event::handle(&state.auth, &ev.payload, UnixTime::now());
     let o = &handled.outcome;
     tracing::info!(
         event = "decision",
@@ -123,9 +193,21 @@ async fn handle(state: &State, ev: LambdaEvent<Value>) -> Result<Value, Deny> {
         cache = if o.cache_hit { "hit" } else { "miss" },
         latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
         shape = handled.kind.as_str(),
+        refused = event::Refusal::of_marker(&ev.payload).map(event::Refusal::as_str),
         request_id = %ev.context.request_id,
     );
     handled.response.map_err(Deny)
+}
+
+/// The invocation deadline (`Lambda-Runtime-Deadline-Ms`, epoch ms) as an
+/// `Instant`; an unreadable one counts as "no time left".
+fn deadline(ctx: &lambda_runtime::Context) -> Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(u64::MAX, |d| {
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+        });
+    Instant::now() + Duration::from_millis(ctx.deadline.saturating_sub(now_ms))
 }
 
 /// Reports a fatal init error to the Runtime API (so Lambda records

@@ -486,3 +486,131 @@ fn pem_key_binds_configured_kids() {
         Some(UnknownKid)
     );
 }
+
+#[test]
+fn cache_and_policy_agree_inside_the_leeway_window() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[("JWT_LEEWAY_SECONDS", "60")]);
+    // Past exp, inside the leeway: the policy allows it, so the cache must
+    // serve it rather than verify and re-insert it on every request.
+    let token = key.token(r#"{"alg":"ES512"}"#, &claims(-10));
+    let req = AuthRequest {
+        authorization: Some(&token),
+    };
+    let first = auth.decide_detailed(&req, now());
+    assert!(first.decision.is_allow() && !first.cache_hit, "{first:?}");
+    for _ in 0..1_000 {
+        let again = auth.decide_detailed(&req, now());
+        assert!(again.decision.is_allow() && again.cache_hit, "{again:?}");
+    }
+    assert_eq!(auth.cache_len(), 1);
+    // At exp + leeway the policy says expired, and so does the cache.
+    let at_end = auth.decide_detailed(&req, UnixTime::from_secs(NOW - 10 + 60));
+    assert_eq!(at_end.decision, Decision::Deny(Expired));
+    assert!(!at_end.cache_hit);
+}
+
+#[test]
+fn cache_is_bounded_by_bytes() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[("JWT_CACHE_MAX_BYTES", "100000")]);
+    for i in 0..60 {
+        let c = json!({"iss": ISS, "aud": "api", "sub": format!("u{i}"), "exp": NOW + 300,
+                       "scope": "s".repeat(5_000)})
+        .to_string();
+        assert!(decide(&auth, &key.token(r#"{"alg":"ES512"}"#, &c)).is_allow());
+    }
+    // Each grant holds a 5 KB scope: at most 100000 / 5000 fit.
+    assert!(auth.cache_len() <= 20, "{} entries", auth.cache_len());
+    assert!(auth.cache_len() >= 1);
+}
+
+#[test]
+fn issuer_with_a_trailing_newline_is_the_issuer() {
+    let key = TestKey::new(1);
+    let auth = Authorizer::new(&config(&[
+        ("JWT_PUBLIC_KEY_PEM", key.pem()),
+        ("JWT_ISSUER", format!("{ISS}\n")),
+        ("JWT_AUDIENCE", "api\n".to_owned()),
+    ]));
+    assert!(decide(&auth, &genuine(&key)).is_allow());
+    let carrying_newline = json!({"iss": format!("{ISS}\n"), "aud": "api", "exp": NOW + 300});
+    assert_eq!(
+        deny(
+            &auth,
+            &key.token(r#"{"alg":"ES512"}"#, &carrying_newline.to_string())
+        ),
+        Some(WrongIssuer)
+    );
+}
+
+#[test]
+fn unparseable_raw_events_are_screened_to_a_bad_event() {
+    use authorizer::event::{screen, Refusal, MAX_EVENT_BYTES};
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[]);
+    let token = genuine(&key);
+    let deep = format!(
+        r#"{{"headers":{{"authorization":"Bearer {token}"}},"x":{}{}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let big = format!(
+        r#"{{"headers":{{"authorization":"Bearer {token}"}},"pad":"{}"}}"#,
+        "a".repeat(MAX_EVENT_BYTES)
+    );
+    let mut not_utf8 =
+        format!(r#"{{"headers":{{"authorization":"Bearer {token}"}},"x":""#).into_bytes();
+    not_utf8.extend_from_slice(b"\xff\xfe\"}");
+    let cases: Vec<(Vec<u8>, Refusal)> = vec![
+        (big.into_bytes(), Refusal::TooLarge),
+        (not_utf8, Refusal::InvalidUtf8),
+        (br#"{"x":"\ud800"}"#.to_vec(), Refusal::InvalidJson),
+        (br#"{"x":1e400}"#.to_vec(), Refusal::InvalidJson),
+        (deep.into_bytes(), Refusal::InvalidJson),
+        (
+            br#"{"version":"2.0"} trailing"#.to_vec(),
+            Refusal::InvalidJson,
+        ),
+        (b"".to_vec(), Refusal::InvalidJson),
+    ];
+    for (raw, want) in cases {
+        assert_eq!(
+            screen(&raw),
+            Err(want),
+            "{:?}",
+            String::from_utf8_lossy(&raw[..40.min(raw.len())])
+        );
+        let marker: Value = serde_json::from_str(want.marker_event()).expect("marker JSON");
+        assert_eq!(Refusal::of_marker(&marker), Some(want));
+        let h = handle(&auth, &marker, now());
+        assert_eq!(h.outcome.decision, Decision::Deny(BadEvent));
+        assert_eq!(h.response.expect("deny")["isAuthorized"], false);
+    }
+    let fine = v2_event(Some(&format!("Bearer {token}"))).to_string();
+    assert_eq!(screen(fine.as_bytes()), Ok(()));
+}
+
+#[test]
+fn only_a_verified_token_is_attributed_to_a_key() {
+    let key = TestKey::new(1);
+    let auth = pem_auth(&key, &[("JWT_PUBLIC_KEY_KIDS", "k1")]);
+    let good = key.token(r#"{"alg":"ES512","kid":"k1"}"#, &claims(300));
+    let o = auth.decide_detailed(
+        &AuthRequest {
+            authorization: Some(&good),
+        },
+        now(),
+    );
+    assert!(o.decision.is_allow());
+    assert!(o.key.is_some(), "the verifying key is named");
+    let forged = with_sig(&good, &[7u8; 132]);
+    let o = auth.decide_detailed(
+        &AuthRequest {
+            authorization: Some(&forged),
+        },
+        now(),
+    );
+    assert_eq!(o.decision, Decision::Deny(BadSignature));
+    assert_eq!(o.key, None, "a failed signature names no key");
+}

@@ -156,3 +156,262 @@ async fn bad_configuration_is_an_init_error_naming_the_variable() {
         other => panic!("expected an init error, got {other:?}"),
     }
 }
+
+/// The function's log lines, parsed (every line the binary prints is JSON).
+fn log_lines(env: &Environment) -> Vec<Value> {
+    env.logs()
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|_| json!({"unparsed": l})))
+        .collect()
+}
+
+fn assert_no_token_text(logs: &[String], token: &str) {
+    let all = logs.join("\n");
+    for segment in token.split('.') {
+        assert!(
+            !all.contains(segment),
+            "a token segment reached the logs: {all}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn denies_log_once_at_info_and_never_name_an_unverified_kid() {
+    let signer = LocalSigner::generate();
+    let mut f = function(&signer);
+    f.env
+        .push(("JWT_PUBLIC_KEY_KIDS".into(), "genuine-kid".into()));
+    let mut env = Environment::start(&f).await.expect("init");
+    let claims =
+        json!({"iss": ISS, "aud": "api", "sub": "s", "exp": now() + 300, "iat": now()}).to_string();
+    let good = signer.token(r#"{"alg":"ES512","kid":"genuine-kid"}"#, &claims);
+    // Genuine header and claims, another key's signature: claims the kid.
+    let forged = LocalSigner::generate().token(r#"{"alg":"ES512","kid":"genuine-kid"}"#, &claims);
+    let token_event = |t: &str| {
+        Bytes::from(
+            json!({"type": "TOKEN", "authorizationToken": format!("Bearer {t}"),
+            "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets"})
+            .to_string(),
+        )
+    };
+    for _ in 0..3 {
+        let r = env.invoke(token_event(&forged)).await.expect("invocation");
+        assert!(matches!(r.result, InvokeResult::FunctionError { .. }));
+    }
+    let allowed = response(&mut env, v2(Some(&format!("Bearer {good}")))).await;
+    assert_eq!(allowed["isAuthorized"], true);
+    let denied = response(&mut env, v2(Some(&format!("Bearer {forged}")))).await;
+    assert_eq!(denied["context"]["reason"], "bad_signature");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let lines = log_lines(&env);
+    env.stop().await;
+    let errors: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["level"] == "ERROR" || l.get("unparsed").is_some())
+        .collect();
+    assert!(errors.is_empty(), "a deny is not an ERROR: {errors:#?}");
+    let decisions: Vec<&Value> = lines.iter().filter(|l| l["event"] == "decision").collect();
+    assert_eq!(decisions.len(), 5, "one line per decision: {lines:#?}");
+    for d in &decisions {
+        assert_eq!(d["level"], "INFO", "{d}");
+        if d["outcome"] == "deny" {
+            assert!(
+                d.get("kid").is_none(),
+                "an unverified token is attributed to a key: {d}"
+            );
+        } else {
+            assert!(d["kid"].is_string(), "the verifying key is named: {d}");
+        }
+    }
+    assert_no_token_text(&env_logs_text(&lines), &forged);
+}
+
+fn env_logs_text(lines: &[Value]) -> Vec<String> {
+    lines.iter().map(Value::to_string).collect()
+}
+
+#[tokio::test]
+async fn unparseable_events_are_denied_without_echoing_them() {
+    let signer = LocalSigner::generate();
+    let mut env = Environment::start(&function(&signer)).await.expect("init");
+    let token = token(&signer, "user");
+    let header = format!(
+        r#"{{"version":"2.0","type":"REQUEST","headers":{{"authorization":"Bearer {token}"}}"#
+    );
+    let mut not_utf8 = format!(r#"{header},"x":""#).into_bytes();
+    not_utf8.extend_from_slice(b"\xff\"}");
+    let events: Vec<(&str, Vec<u8>)> = vec![
+        ("invalid UTF-8", not_utf8),
+        (
+            "lone surrogate",
+            format!(r#"{header},"x":"\ud800 {token}"}}"#).into_bytes(),
+        ),
+        ("1e400", format!(r#"{header},"x":1e400}}"#).into_bytes()),
+        (
+            "128+ levels",
+            format!(
+                r#"{header},"x":{}"{token}"{}}}"#,
+                "[".repeat(130),
+                "]".repeat(130)
+            )
+            .into_bytes(),
+        ),
+        (
+            "trailing text",
+            format!(r#"{header}}} {token}"#).into_bytes(),
+        ),
+        (
+            "6 MB",
+            format!(r#"{header},"pad":"{}"}}"#, "A".repeat(6 << 20)).into_bytes(),
+        ),
+    ];
+    for (what, raw) in events {
+        let got = response(&mut env, Bytes::from(raw)).await;
+        assert_eq!(
+            got,
+            json!({"isAuthorized": false, "context": {"reason": "bad_event"}}),
+            "{what}"
+        );
+    }
+    let peak_mib = env.max_rss_kib().expect("VmHWM") / 1024;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let lines = log_lines(&env);
+    env.stop().await;
+    let refused: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["event"] == "decision")
+        .filter_map(|l| l["refused"].as_str())
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "invalid_utf8",
+            "invalid_json",
+            "invalid_json",
+            "invalid_json",
+            "invalid_json",
+            "too_large"
+        ]
+    );
+    assert!(
+        lines.iter().all(|l| l["level"] != "ERROR"),
+        "no invocation error, no ERROR line: {lines:#?}"
+    );
+    assert_no_token_text(&env_logs_text(&lines), &token);
+    // The 6 MB event is refused before a JSON tree is built: the body itself
+    // (6 MB, held by the runtime) is what remains.
+    assert!(peak_mib < 48, "peak RSS {peak_mib} MiB after a 6 MB event");
+}
+
+#[tokio::test]
+async fn cache_memory_stays_bounded_with_maximum_size_tokens() {
+    let signer = LocalSigner::generate();
+    let mut env = Environment::start(&function(&signer)).await.expect("init");
+    let header = r#"{"alg":"ES512","typ":"JWT"}"#;
+    let exp = now() + 600;
+    // ~8 KB tokens (the default JWT_MAX_TOKEN_BYTES is 8192) whose `scope`
+    // the grant keeps: 5000 of them would hold ~29 MB without a byte bound.
+    let tokens: Vec<String> = {
+        use rayon::prelude::*;
+        (0..5000)
+            .into_par_iter()
+            .map(|i| {
+                let claims = json!({"iss": ISS, "aud": "api", "sub": format!("u{i}"),
+                    "exp": exp, "scope": format!("{i:06}{}", "s".repeat(5_800))})
+                .to_string();
+                signer.token(header, &claims)
+            })
+            .collect()
+    };
+    assert!(tokens.iter().all(|t| t.len() > 7_900 && t.len() <= 8192));
+    let before = env.rss_kib().expect("VmRSS");
+    for t in &tokens {
+        let r = response(&mut env, v2(Some(&format!("Bearer {t}")))).await;
+        assert_eq!(r["isAuthorized"], true);
+    }
+    let after = env.rss_kib().expect("VmRSS");
+    env.stop().await;
+    let grown_mib = after.saturating_sub(before) / 1024;
+    // JWT_CACHE_MAX_BYTES defaults to 16 MiB; allocator slack on top.
+    assert!(
+        grown_mib <= 16 + 6,
+        "RSS grew {grown_mib} MiB ({before} -> {after} KiB) filling the cache"
+    );
+}
+
+#[tokio::test]
+async fn a_kms_endpoint_that_never_answers_costs_no_request_its_deadline() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut f = FunctionConfig::new(harness::binary::authorizer_binary(false).expect("binary"));
+    f.env = vec![
+        ("JWT_KMS_KEY_IDS".into(), "alias/jwt".into()),
+        ("JWT_ISSUER".into(), ISS.into()),
+        ("JWT_AUDIENCE".into(), "api".into()),
+        (
+            "AWS_ENDPOINT_URL_KMS".into(),
+            format!("http://127.0.0.1:{port}"),
+        ),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ];
+    f.timeout = std::time::Duration::from_secs(3);
+    let mut env = Environment::start(&f).await.expect("starts without KMS");
+    // Let the cold start's back-off (1 s) elapse, so the next well-formed
+    // token is due a retry.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+
+    // Rejected before key selection: never waits on KMS.
+    let t = std::time::Instant::now();
+    let malformed = response(&mut env, v2(Some("Bearer not.a.token"))).await;
+    let malformed_ms = t.elapsed().as_millis();
+    assert_eq!(malformed["context"]["reason"], "malformed");
+
+    // Well-formed: the retry runs, bounded by the deadline (3 s, less the margin).
+    let signer = LocalSigner::generate();
+    let t = std::time::Instant::now();
+    let r = env
+        .invoke(v2(Some(&format!("Bearer {}", token(&signer, "u")))))
+        .await
+        .expect("answered before the function timeout");
+    let retry_ms = t.elapsed().as_millis();
+    match r.result {
+        InvokeResult::Response(b) => {
+            let v: Value = serde_json::from_slice(&b).expect("json");
+            assert_eq!(v["context"]["reason"], "key_unavailable");
+        }
+        other => panic!("expected a deny, got {other:?}"),
+    }
+    // Back-off: the next one does not wait on KMS again.
+    let t = std::time::Instant::now();
+    let again = response(
+        &mut env,
+        v2(Some(&format!("Bearer {}", token(&signer, "u")))),
+    )
+    .await;
+    let backoff_ms = t.elapsed().as_millis();
+    assert_eq!(again["context"]["reason"], "key_unavailable");
+    env.stop().await;
+    hold.abort();
+    println!("malformed {malformed_ms} ms, retry {retry_ms} ms, during back-off {backoff_ms} ms");
+    assert!(
+        malformed_ms < 1_000,
+        "a malformed token waited {malformed_ms} ms"
+    );
+    assert!(
+        retry_ms < 3_000,
+        "the retry took {retry_ms} ms of a 3 s timeout"
+    );
+    assert!(backoff_ms < 1_000, "back-off ignored: {backoff_ms} ms");
+}
