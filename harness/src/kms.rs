@@ -34,7 +34,7 @@ pub struct KmsKey {
 #[derive(Debug, thiserror::Error)]
 pub enum KmsSignError {
     /// The KMS call failed.
-    #[error("KMS {op} failed: {detail}")]
+    #[error("{detail}")]
     Call {
         /// The operation.
         op: &'static str,
@@ -46,10 +46,16 @@ pub enum KmsSignError {
     BadDer,
 }
 
-fn call_err<E: std::error::Error + 'static>(op: &'static str) -> impl FnOnce(E) -> KmsSignError {
+fn call_err<E, R>(
+    op: &'static str,
+) -> impl FnOnce(aws_sdk_kms::error::SdkError<E, R>) -> KmsSignError
+where
+    E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
     move |e| KmsSignError::Call {
         op,
-        detail: aws_sdk_kms::error::DisplayErrorContext(e).to_string(),
+        detail: crate::aws_error::describe("KMS", op, &e),
     }
 }
 

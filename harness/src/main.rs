@@ -88,10 +88,10 @@ struct SuiteArgs {
     #[arg(long, default_value = "harness-api")]
     audience: String,
     /// With --target: the stage's throttling rate, for the throttling scenario.
-    #[arg(long, requires = "burst")]
+    #[arg(long, requires = "burst", value_parser = non_negative)]
     rate: Option<f64>,
     /// With --target: the stage's throttling burst.
-    #[arg(long, requires = "rate")]
+    #[arg(long, requires = "rate", value_parser = non_negative)]
     burst: Option<f64>,
     /// The authorizer binary (default: target/release/authorizer).
     #[arg(long)]
@@ -106,7 +106,7 @@ struct BaselineArgs {
     #[arg(long)]
     baseline: Option<PathBuf>,
     /// Relative change that counts as a regression (0.2 = 20 %).
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, value_parser = non_negative)]
     threshold: f64,
     /// Exit 1 on a regression against the baseline.
     #[arg(long)]
@@ -180,13 +180,13 @@ struct GatewayArgs {
     #[arg(long = "identity-source")]
     identity_sources: Vec<String>,
     /// Authorizer result cache TTL, 0-3600 s (0 disables).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=3600))]
     cache_ttl: Option<u64>,
-    /// Stage default throttle rate (requests/s).
-    #[arg(long)]
+    /// Stage default throttle rate (requests/s; 0 throttles everything).
+    #[arg(long, value_parser = non_negative)]
     rate: Option<f64>,
-    /// Stage default throttle burst.
-    #[arg(long)]
+    /// Stage default throttle burst (0 throttles everything).
+    #[arg(long, value_parser = non_negative)]
     burst: Option<f64>,
     /// Per-route throttle, "ROUTE KEY=RATE:BURST" (repeatable).
     #[arg(long = "route-throttle")]
@@ -198,7 +198,7 @@ struct GatewayArgs {
     #[arg(long)]
     reserved_concurrency: Option<usize>,
     /// Reclaim environments idle this many seconds.
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     idle_timeout: Option<f64>,
     /// Authorizer payload: 2.0 (HTTP API REQUEST) or 1.0 (REST-style TOKEN).
     #[arg(long)]
@@ -207,10 +207,10 @@ struct GatewayArgs {
     #[arg(long)]
     policy_responses: bool,
     /// Authorizer timeout in ms (HTTP APIs: 10000).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=30_000))]
     timeout_ms: Option<u64>,
     /// Status for an `Unauthorized` function error on payload 2.0 (UNCONFIRMED on AWS).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(100..=599))]
     unauthorized_status: Option<u16>,
     /// Forward allowed requests to this URL instead of the built-in echo.
     #[arg(long)]
@@ -312,8 +312,47 @@ struct CheckArgs {
     authorizer_env_file: Option<PathBuf>,
 }
 
+/// `--flag` values that are a finite number ≥ 0 (rates, bursts, thresholds:
+/// 0 is a valid AWS setting, "throttle everything").
+fn non_negative(v: &str) -> Result<f64, String> {
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("expected a finite number >= 0, got {v:?}")),
+    }
+}
+
+/// `--flag` values that are a finite number > 0 (durations).
+fn positive(v: &str) -> Result<f64, String> {
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("expected a finite number > 0, got {v:?}")),
+    }
+}
+
+/// Parses the command line; a usage error is one line naming the flag, exit 2
+/// (`--help` and `--version` print as usual).
+fn parse_cli() -> Result<Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    Cli::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(if e.use_stderr() { 2 } else { 0 })
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            fail(2, first.trim_start_matches("error: "))
+        }
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -633,10 +672,10 @@ fn gateway_config(a: GatewayArgs) -> Result<harness::gateway::config::GatewayCon
         let (rate, burst) = limit
             .split_once(':')
             .ok_or_else(|| format!("--route-throttle needs RATE:BURST, got {limit:?}"))?;
-        let rate: f64 = rate.parse().map_err(|_| format!("bad rate in {spec:?}"))?;
-        let burst: f64 = burst
-            .parse()
-            .map_err(|_| format!("bad burst in {spec:?}"))?;
+        let rate =
+            non_negative(rate).map_err(|e| format!("--route-throttle {spec:?}: rate {e}"))?;
+        let burst =
+            non_negative(burst).map_err(|e| format!("--route-throttle {spec:?}: burst {e}"))?;
         let route = c
             .routes
             .iter_mut()
@@ -683,6 +722,8 @@ fn gateway_config(a: GatewayArgs) -> Result<harness::gateway::config::GatewayCon
 
 async fn gateway(args: GatewayArgs) -> Outcome {
     let cfg = gateway_config(args).map_err(|e| (2, e))?;
+    cfg.validate().map_err(|e| (2, e))?;
+    preflight(&cfg).await?;
     let gw = harness::gateway::Gateway::start(cfg)
         .await
         .map_err(|e| (2, e))?;
@@ -694,6 +735,31 @@ async fn gateway(args: GatewayArgs) -> Outcome {
     );
     gw.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts one execution environment with the gateway's function settings and
+/// stops it again, so a configuration the authorizer refuses (a missing
+/// `JWT_ISSUER`, a bad key) is an error at start-up rather than a 500 on the
+/// first request. The first request still gets a cold start of its own.
+async fn preflight(cfg: &harness::gateway::config::GatewayConfig) -> Result<(), (u8, String)> {
+    use harness::lambda::{Environment, FunctionConfig};
+    let mut f = FunctionConfig::new(&cfg.authorizer);
+    f.env.clone_from(&cfg.env);
+    f.memory_mb = cfg.memory_mb;
+    f.region.clone_from(&cfg.region);
+    match Environment::start(&f).await {
+        Ok(env) => {
+            env.stop().await;
+            Ok(())
+        }
+        Err(e) => Err((
+            2,
+            format!(
+                "the authorizer {} does not start with this configuration: {e}",
+                cfg.authorizer.display()
+            ),
+        )),
+    }
 }
 
 async fn suite(a: SuiteArgs) -> Outcome {

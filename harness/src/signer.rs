@@ -32,8 +32,8 @@ impl Signer {
             .await
             .map_err(|e| {
                 format!(
-                    "GetPublicKey {key_id}: {}",
-                    aws_sdk_kms::error::DisplayErrorContext(e)
+                    "{} (key {key_id})",
+                    crate::aws_error::describe("KMS", "GetPublicKey", &e)
                 )
             })?;
         let spki_der = out

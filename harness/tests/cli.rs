@@ -237,3 +237,144 @@ fn report_renders_and_fails_on_regression_when_asked() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn one_line_error(args: &[&str]) -> String {
+    let out = harness().args(args).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    assert!(err.starts_with("harness: "), "{err}");
+    err
+}
+
+#[test]
+fn bad_values_are_one_line_errors_naming_the_flag() {
+    for (args, flag) in [
+        (&["gateway", "--rate=-1", "--burst", "5"][..], "--rate"),
+        (&["gateway", "--burst", "NaN"][..], "--burst"),
+        (&["gateway", "--idle-timeout", "0"][..], "--idle-timeout"),
+        (&["gateway", "--cache-ttl", "3601"][..], "--cache-ttl"),
+        (
+            &["gateway", "--unauthorized-status", "42"][..],
+            "--unauthorized-status",
+        ),
+        (&["gateway", "--timeout-ms", "0"][..], "--timeout-ms"),
+        (
+            &["gateway", "--route-throttle", "GET /hello=-1:5"][..],
+            "--route-throttle",
+        ),
+        (&["report", "x.json", "--threshold=-0.1"][..], "--threshold"),
+        (
+            &[
+                "suite",
+                "--target",
+                "http://127.0.0.1:1/",
+                "--rate=-5",
+                "--burst",
+                "1",
+            ][..],
+            "--rate",
+        ),
+        (&["check", "--no-such-flag"][..], "--no-such-flag"),
+    ] {
+        let err = one_line_error(args);
+        assert!(err.contains(flag), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn gateway_refuses_a_configuration_the_authorizer_refuses_at_start_up() {
+    let err = one_line_error(&[
+        "gateway",
+        "--listen",
+        "127.0.0.1:0",
+        "--env",
+        "JWT_AUDIENCE=api",
+        "--env",
+        "JWT_PUBLIC_KEY_PEM=x",
+    ]);
+    assert!(err.contains("does not start"), "{err}");
+}
+
+#[test]
+fn gateway_accepts_zero_rate_and_burst_and_throttles_everything() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = std::env::temp_dir().join(format!("harness-gw-zero-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = harness()
+        .args(["keys", "new", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("keys");
+    assert!(out.status.success());
+    let pem = std::fs::read_to_string(dir.join("public.pem")).expect("pem");
+    let mut child = harness()
+        .args([
+            "gateway",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate",
+            "0",
+            "--burst",
+            "0",
+            "--quiet",
+        ])
+        .args(["--env", "JWT_ISSUER=i", "--env", "JWT_AUDIENCE=a", "--env"])
+        .arg(format!("JWT_PUBLIC_KEY_PEM={}", pem.replace('\n', "\\n")))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut banner = String::new();
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    err.read_line(&mut banner).expect("banner");
+    let addr = banner
+        .split("http://")
+        .nth(1)
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    let status = (|| -> std::io::Result<String> {
+        let mut s = std::net::TcpStream::connect(&addr)?;
+        write!(
+            s,
+            "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut resp = String::new();
+        s.read_to_string(&mut resp)?;
+        Ok(resp.lines().next().unwrap_or_default().to_owned())
+    })();
+    let alive = child.try_wait().expect("try_wait").is_none();
+    child.kill().ok();
+    child.wait().ok();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(alive, "the gateway exited: {banner}");
+    assert!(
+        status.as_deref().unwrap_or_default().contains("429"),
+        "{banner} {status:?}"
+    );
+}
+
+#[test]
+fn kms_errors_are_one_readable_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let out = harness()
+        .args(["mint", "--kms-key-id", "alias/nope", "--endpoint-url"])
+        .arg(format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("KMS GetPublicKey"), "{err}");
+    assert!(
+        !err.contains("DispatchFailure") && !err.contains("{ "),
+        "a Rust debug dump: {err}"
+    );
+}

@@ -193,6 +193,45 @@ impl GatewayConfig {
         if self.authorizer_timeout_ms == 0 {
             return Err("authorizer timeout must be positive".into());
         }
+        let finite = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{name} = {v} must be a finite number >= 0"))
+            }
+        };
+        for (name, v) in [("rate", self.rate), ("burst", self.burst)] {
+            if let Some(v) = v {
+                finite(name, v)?;
+            }
+        }
+        for r in &self.routes {
+            for (name, v) in [("rate", r.rate), ("burst", r.burst)] {
+                if let Some(v) = v {
+                    finite(&format!("route {:?} {name}", r.key), v)?;
+                }
+            }
+        }
+        finite("account_rate", self.account_rate)?;
+        finite("account_burst", self.account_burst)?;
+        if !(self.idle_timeout_seconds.is_finite() && self.idle_timeout_seconds > 0.0) {
+            return Err(format!(
+                "idle_timeout_seconds = {} must be a finite number > 0",
+                self.idle_timeout_seconds
+            ));
+        }
+        if !(100..=599).contains(&self.unauthorized_error_status) {
+            return Err(format!(
+                "unauthorized_error_status = {} is not an HTTP status",
+                self.unauthorized_error_status
+            ));
+        }
+        if !(128..=10_240).contains(&self.memory_mb) {
+            return Err(format!(
+                "memory_mb = {} is out of Lambda's range 128-10240",
+                self.memory_mb
+            ));
+        }
         Ok(())
     }
 
@@ -246,6 +285,63 @@ pub fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeric_settings_are_validated_at_start() {
+        let ok = GatewayConfig {
+            rate: Some(0.0),
+            burst: Some(0.0),
+            ..GatewayConfig::default()
+        };
+        assert!(ok.validate().is_ok(), "0/0 throttles everything: valid");
+        for (c, name) in [
+            (
+                GatewayConfig {
+                    rate: Some(-1.0),
+                    ..GatewayConfig::default()
+                },
+                "rate",
+            ),
+            (
+                GatewayConfig {
+                    burst: Some(f64::NAN),
+                    ..GatewayConfig::default()
+                },
+                "burst",
+            ),
+            (
+                GatewayConfig {
+                    account_rate: f64::INFINITY,
+                    ..GatewayConfig::default()
+                },
+                "account_rate",
+            ),
+            (
+                GatewayConfig {
+                    idle_timeout_seconds: 0.0,
+                    ..GatewayConfig::default()
+                },
+                "idle_timeout_seconds",
+            ),
+            (
+                GatewayConfig {
+                    unauthorized_error_status: 42,
+                    ..GatewayConfig::default()
+                },
+                "unauthorized_error_status",
+            ),
+            (
+                GatewayConfig {
+                    memory_mb: 64,
+                    ..GatewayConfig::default()
+                },
+                "memory_mb",
+            ),
+        ] {
+            let e = c.validate().expect_err(name);
+            assert!(e.contains(name), "{name}: {e}");
+        }
+    }
 
     #[test]
     fn env_file() {
