@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use authorizer::event::handle;
+use authorizer::event::{handle, screen};
 use authorizer::test_util::TestKey;
 use authorizer::{AuthRequest, Authorizer, Config, UnixTime};
 use libfuzzer_sys::fuzz_target;
@@ -28,11 +28,18 @@ fn auth() -> &'static Authorizer {
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let now = UnixTime::from_secs(1_800_000_000);
-    if mode % 2 == 0 {
+    if mode.is_multiple_of(2) {
         let value = String::from_utf8_lossy(rest);
         let d = auth().decide(&AuthRequest { authorization: Some(&value) }, now);
         assert!(!d.is_allow(), "random input allowed");
-    } else if let Ok(event) = serde_json::from_slice::<serde_json::Value>(rest) {
+    } else {
+        // As the binary does: screen the raw bytes, and deny a refused event
+        // through its marker; the screen must agree with the parser.
+        let event = match screen(rest) {
+            Ok(()) => serde_json::from_slice::<serde_json::Value>(rest)
+                .expect("screened events parse"),
+            Err(refusal) => serde_json::from_str(refusal.marker_event()).expect("marker"),
+        };
         let h = handle(auth(), &event, now);
         assert!(!h.outcome.decision.is_allow(), "random event allowed");
     }

@@ -91,6 +91,7 @@ impl Case {
             "authorization": self.authorization,
             "expected": if self.expected == Expected::Allow { "allow" } else { "deny" },
             "expected_reason": match self.expected { Expected::Deny(r) => Some(r.as_str()), Expected::Allow => None },
+            "project_choice": crate::choices::project_choice(&self.id),
         })
     }
 }

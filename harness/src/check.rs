@@ -51,6 +51,49 @@ impl std::fmt::Display for Target {
     }
 }
 
+/// What to compare with the catalog's expectations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Compare {
+    /// Reasons when the target reports any (`context.reason` in a deny),
+    /// decisions only otherwise.
+    #[default]
+    Auto,
+    /// Decisions only.
+    Decisions,
+    /// Decisions and reasons; an error against a target that reports none.
+    Reasons,
+}
+
+/// Which catalog cases to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CatalogProfile {
+    /// Every case.
+    #[default]
+    Full,
+    /// Skip the cases whose expectation is this project's choice rather
+    /// than an RFC requirement (see `choices.rs`).
+    Rfc,
+}
+
+impl CatalogProfile {
+    /// `full` or `rfc`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CatalogProfile::Full => "full",
+            CatalogProfile::Rfc => "rfc",
+        }
+    }
+}
+
+/// How to run and compare.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// What to compare.
+    pub compare: Compare,
+    /// Which cases to run.
+    pub profile: CatalogProfile,
+}
+
 /// Why the check could not run at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -123,7 +166,17 @@ pub async fn run(
     cases: &[Case],
     authorizer_env: &[(String, String)],
     fresh: &Fresh<'_>,
+    options: CheckOptions,
 ) -> Result<SecurityReport, Unreachable> {
+    let choice = |c: &Case| match options.profile {
+        CatalogProfile::Rfc => crate::choices::project_choice(&c.id),
+        CatalogProfile::Full => None,
+    };
+    let sent: Vec<Case> = cases
+        .iter()
+        .filter(|c| choice(c).is_none())
+        .cloned()
+        .collect();
     let actuals = match target {
         Target::Lib => {
             let config = Config::from_lookup(|n| {
@@ -133,18 +186,40 @@ pub async fn run(
                     .map(|(_, v)| v.clone())
             })
             .map_err(|e| Unreachable(format!("authorizer configuration: {e}")))?;
-            run_authorizer(&Authorizer::new(&config), cases, fresh).await?
+            run_authorizer(&Authorizer::new(&config), &sent, fresh).await?
         }
-        Target::Lambda(path) => run_lambda(path, cases, authorizer_env, fresh).await?,
-        Target::Url(url) => run_url(url, cases, fresh).await?,
+        Target::Lambda(path) => run_lambda(path, &sent, authorizer_env, fresh).await?,
+        Target::Url(url) => run_url(url, &sent, fresh).await?,
     };
-    let reasons = !matches!(target, Target::Url(_));
+    let reports_reasons = actuals.iter().any(|a| matches!(a, Actual::Deny(Some(_))));
+    let (reasons, comparison) = match (options.compare, reports_reasons) {
+        (Compare::Reasons, false) => {
+            return Err(Unreachable(format!(
+                "--compare reasons: {target} reports no reasons (no deny carried context.reason); use --compare decisions"
+            )))
+        }
+        (Compare::Decisions, _) => (false, "decisions compared (--compare decisions)"),
+        (_, true) => (true, "decisions and reasons compared"),
+        (Compare::Auto, false) => (false, "decisions compared; the target reports no reasons"),
+    };
+    let mut answered = sent.iter().zip(actuals);
     let rows = cases
         .iter()
-        .zip(actuals)
-        .map(|(c, a)| compare(c, a, reasons))
+        .map(|c| match choice(c) {
+            Some(why) => compare(
+                c,
+                Actual::Skipped(format!("project choice (--profile rfc): {why}")),
+                reasons,
+            ),
+            None => match answered.next() {
+                Some((sent_case, actual)) => compare(sent_case, actual, reasons),
+                None => compare(c, Actual::Error("no answer".into()), reasons),
+            },
+        })
         .collect();
-    Ok(SecurityReport::new(target.to_string(), reasons, rows))
+    Ok(SecurityReport::new(target.to_string(), reasons, rows)
+        .with_comparison(comparison)
+        .with_profile(options.profile.as_str()))
 }
 
 fn compare(case: &Case, actual: Actual, reasons: bool) -> CaseResult {
@@ -241,12 +316,13 @@ async fn run_lambda(
         let actual = match envr.invoke(payload).await {
             Ok(inv) => match inv.result {
                 InvokeResult::Response(body) => match serde_json::from_slice::<Value>(&body) {
-                    Ok(v) if v["isAuthorized"] == true => Actual::Allow,
-                    Ok(v) if v["isAuthorized"] == false => {
-                        Actual::Deny(v["context"]["reason"].as_str().map(str::to_owned))
-                    }
-                    _ => Actual::Error("malformed authorizer response".into()),
+                    Ok(v) => read_response(&v),
+                    Err(_) => Actual::Error("malformed authorizer response".into()),
                 },
+                // The REST convention a foreign authorizer may keep.
+                InvokeResult::FunctionError { message, .. } if message == "Unauthorized" => {
+                    Actual::Deny(None)
+                }
                 InvokeResult::FunctionError {
                     error_type,
                     message,
@@ -265,6 +341,31 @@ async fn run_lambda(
     }
     envr.stop().await;
     Ok(out)
+}
+
+/// A payload 2.0 authorizer's answer: a simple response (`isAuthorized`,
+/// with an optional `context.reason`), or an IAM policy (allow when some
+/// statement allows and none denies), as API Gateway reads them.
+fn read_response(v: &Value) -> Actual {
+    let reason = || v["context"]["reason"].as_str().map(str::to_owned);
+    match (
+        &v["isAuthorized"],
+        v["policyDocument"]["Statement"].as_array(),
+    ) {
+        (Value::Bool(true), _) => Actual::Allow,
+        (Value::Bool(false), _) => Actual::Deny(reason()),
+        (Value::Null, Some(statements)) => {
+            let effect = |e: &str| statements.iter().any(|s| s["Effect"] == e);
+            if effect("Allow") && !effect("Deny") {
+                Actual::Allow
+            } else {
+                Actual::Deny(reason())
+            }
+        }
+        _ => Actual::Error(
+            "malformed authorizer response (neither isAuthorized nor a policy)".into(),
+        ),
+    }
 }
 
 async fn run_url(url: &str, cases: &[Case], fresh: &Fresh<'_>) -> Result<Vec<Actual>, Unreachable> {
@@ -357,16 +458,13 @@ pub fn render(report: &SecurityReport) -> String {
         ));
     }
     s.push_str(&format!(
-        "target {}: {} passed, {} failed, {} skipped{}\n",
+        "target {}: {} passed, {} failed, {} skipped ({}; profile {})\n",
         report.target,
         report.totals.passed,
         report.totals.failed,
         report.totals.skipped,
-        if report.reasons_compared {
-            " (decisions and reasons compared)"
-        } else {
-            " (decisions compared)"
-        }
+        report.comparison,
+        report.profile
     ));
     s
 }

@@ -107,7 +107,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
     let mut warm = Vec::with_capacity(opts.invocations);
     for i in 0..opts.invocations {
         // Alternate a cached allow and an uncached deny.
-        let auth = if i % 2 == 0 {
+        let auth = if i.is_multiple_of(2) {
             format!("Bearer {valid}")
         } else {
             format!("Bearer {forged}")

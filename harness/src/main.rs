@@ -41,6 +41,7 @@ enum Command {
     /// Print the case catalog as JSON lines.
     Cases(SignerArgs),
     /// Run the catalog against a target and compare decisions.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Serve a local API Gateway HTTP API + Lambda authorizer emulator.
     Gateway(Box<GatewayArgs>),
@@ -307,10 +308,29 @@ struct CheckArgs {
     junit: Option<PathBuf>,
     /// Configure local targets (lib, lambda:) from this KEY=VALUE file, e.g.
     /// a deployment's `authorizer_environment` output, instead of from the
-    /// signer's public key.
+    /// signer's public key. Passed to a foreign binary unchanged (its own
+    /// variable names).
     #[arg(long)]
     authorizer_env_file: Option<PathBuf>,
+    /// What to compare: reasons when the target reports any (auto), decisions only, or reasons (an error against a target that reports none).
+    #[arg(long, value_enum, default_value_t = harness::check::Compare::Auto)]
+    compare: harness::check::Compare,
+    /// Which cases: every one (full), or skip those whose expectation is this project's choice rather than an RFC requirement (rfc).
+    #[arg(long, value_enum, default_value_t = harness::check::CatalogProfile::Full)]
+    profile: harness::check::CatalogProfile,
 }
+
+const CHECK_EXAMPLES: &str = "Examples:
+  # An authorizer this project did not write, over the Lambda Runtime API:
+  harness keys new --out keys
+  printf 'ISSUER=https://issuer.harness.test\\nAUDIENCE=harness-api\\nPUBLIC_KEY_PEM=\"%s\"\\n' \\
+    \"$(awk 'BEGIN{ORS=\"\\\\n\"} 1' keys/public.pem)\" > foreign.env
+  harness check --target lambda:./their-authorizer --key keys/private.pem \\
+    --authorizer-env-file foreign.env --profile rfc --junit check.xml
+
+  # A deployed API (decisions only: API Gateway hides reasons):
+  harness check --target https://abc123.execute-api.us-east-1.amazonaws.com/hello \\
+    --kms-key-id alias/jwt-signing --iss https://issuer.example --aud api";
 
 /// `--flag` values that are a finite number ≥ 0 (rates, bursts, thresholds:
 /// 0 is a valid AWS setting, "throttle everything").
@@ -586,7 +606,11 @@ async fn check(args: CheckArgs) -> Outcome {
         signer: &signer,
         profile: &profile,
     };
-    let report = harness::check::run(&target, &cases, &env, &fresh)
+    let options = harness::check::CheckOptions {
+        compare: args.compare,
+        profile: args.profile,
+    };
+    let report = harness::check::run(&target, &cases, &env, &fresh, options)
         .await
         .map_err(|e| (2, e.to_string()))?;
     print!("{}", harness::check::render(&report));

@@ -1,5 +1,6 @@
 //! A `moto_server` child process: a real KMS-compatible endpoint on
-//! 127.0.0.1, on a port the OS picked, stopped by its PID on drop.
+//! 127.0.0.1, on a port the OS picked, stopped by its PID on drop. Found (or
+//! installed into the project's virtual environment) by `tools::moto_server`.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -8,9 +9,9 @@ use std::time::{Duration, Instant};
 /// Why moto could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum MotoError {
-    /// `moto_server` is not on PATH.
-    #[error("moto_server not found on PATH (install it with: pip install 'moto[server]')")]
-    NotInstalled,
+    /// `moto_server` could not be found or installed.
+    #[error("{0}")]
+    NotInstalled(#[from] crate::tools::ToolError),
     /// It started but never accepted connections.
     #[error("moto_server did not start listening on {0} within 30 s")]
     NotListening(String),
@@ -36,19 +37,12 @@ impl Moto {
             let l = TcpListener::bind("127.0.0.1:0")?;
             l.local_addr()?.port()
         };
-        let child = Command::new("moto_server")
+        let child = Command::new(crate::tools::moto_server()?)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    MotoError::NotInstalled
-                } else {
-                    MotoError::Io(e)
-                }
-            })?;
+            .spawn()?;
         let endpoint = format!("http://127.0.0.1:{port}");
         let mut moto = Self { child, endpoint };
         let started = Instant::now();

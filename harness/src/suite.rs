@@ -332,9 +332,15 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
             signer: &signer,
             profile: &profile,
         };
-        let security = check::run(&Target::Url(sec_url), &cases, &[], &fresh)
-            .await
-            .map_err(|e| e.to_string())?;
+        let security = check::run(
+            &Target::Url(sec_url),
+            &cases,
+            &[],
+            &fresh,
+            check::CheckOptions::default(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
 
         if main.control.is_some() {
             p.stage("cold start")?;

@@ -71,9 +71,15 @@ async fn lib_and_lambda_targets_pass_the_whole_catalog() {
         signer: &signer,
         profile: &profile,
     };
-    let lib = check::run(&Target::Lib, &cases, &env, &fresh)
-        .await
-        .expect("lib");
+    let lib = check::run(
+        &Target::Lib,
+        &cases,
+        &env,
+        &fresh,
+        check::CheckOptions::default(),
+    )
+    .await
+    .expect("lib");
     let failures: Vec<_> = lib
         .cases
         .iter()
@@ -84,9 +90,15 @@ async fn lib_and_lambda_targets_pass_the_whole_catalog() {
     assert_eq!(lib.totals.passed, cases.len());
 
     let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
-    let lambda = check::run(&Target::Lambda(bin), &cases, &env, &fresh)
-        .await
-        .expect("lambda");
+    let lambda = check::run(
+        &Target::Lambda(bin),
+        &cases,
+        &env,
+        &fresh,
+        check::CheckOptions::default(),
+    )
+    .await
+    .expect("lambda");
     let failures: Vec<_> = lambda
         .cases
         .iter()
@@ -157,7 +169,36 @@ async fn url_target_that_cannot_be_reached_is_an_error_not_a_pass() {
         &cases,
         &[],
         &fresh,
+        check::CheckOptions::default(),
     )
     .await;
     assert!(r.is_err(), "a dead endpoint must not produce a report");
+}
+
+#[tokio::test]
+async fn every_project_choice_names_a_catalog_case() {
+    let (_, _, cases) = setup().await;
+    let ids: HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    for (id, why) in harness::choices::PROJECT_CHOICES {
+        assert!(ids.contains(id), "{id} is not a catalog case");
+        assert!(why.len() > 20, "{id}: say why it is a choice");
+    }
+    let valid_choices = cases
+        .iter()
+        .filter(|c| c.family == Family::Valid)
+        .filter(|c| harness::choices::project_choice(&c.id).is_some())
+        .count();
+    assert_eq!(
+        valid_choices, 1,
+        "only the bare token is a choice among allows"
+    );
+}
+
+#[test]
+fn the_readme_documents_every_project_choice() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README");
+    for (id, _) in harness::choices::PROJECT_CHOICES {
+        assert!(readme.contains(&format!("| `{id}` |")), "README lacks {id}");
+    }
 }

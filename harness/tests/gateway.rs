@@ -398,6 +398,7 @@ async fn the_security_check_passes_through_the_emulator() {
         &cases,
         &[],
         &fresh,
+        check::CheckOptions::default(),
     )
     .await
     .expect("reachable");

@@ -46,6 +46,13 @@ pub struct SecurityReport {
     pub target: String,
     /// Whether reasons were compared (the target exposes them).
     pub reasons_compared: bool,
+    /// What was compared, in words: "decisions and reasons compared",
+    /// "decisions compared; the target reports no reasons", …
+    #[serde(default)]
+    pub comparison: String,
+    /// The catalog profile: `full`, or `rfc` (project choices skipped).
+    #[serde(default = "full_profile")]
+    pub profile: String,
     /// One row per case.
     pub cases: Vec<CaseResult>,
     /// Totals over all cases.
@@ -54,7 +61,25 @@ pub struct SecurityReport {
     pub by_family: BTreeMap<String, Totals>,
 }
 
+fn full_profile() -> String {
+    "full".into()
+}
+
 impl SecurityReport {
+    /// Sets the comparison's description (shown in the console, JSON, JUnit).
+    #[must_use]
+    pub fn with_comparison(mut self, comparison: impl Into<String>) -> Self {
+        self.comparison = comparison.into();
+        self
+    }
+
+    /// Sets the catalog profile's name.
+    #[must_use]
+    pub fn with_profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = profile.into();
+        self
+    }
+
     /// Builds the report and its totals from rows.
     pub fn new(target: String, reasons_compared: bool, cases: Vec<CaseResult>) -> Self {
         let mut totals = Totals::default();
@@ -71,9 +96,16 @@ impl SecurityReport {
                 }
             }
         }
+        let comparison = if reasons_compared {
+            "decisions and reasons compared"
+        } else {
+            "decisions compared"
+        };
         Self {
             target,
             reasons_compared,
+            comparison: comparison.into(),
+            profile: full_profile(),
             cases,
             totals,
             by_family,
@@ -84,8 +116,10 @@ impl SecurityReport {
     pub fn to_junit(&self) -> String {
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         x.push_str(&format!(
-            "<testsuites name=\"harness check {}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+            "<testsuites name=\"harness check {} ({}; profile {})\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
             esc(&self.target),
+            esc(&self.comparison),
+            esc(&self.profile),
             self.cases.len(),
             self.totals.failed,
             self.totals.skipped
@@ -97,6 +131,11 @@ impl SecurityReport {
                 t.passed + t.failed + t.skipped,
                 t.failed,
                 t.skipped
+            ));
+            x.push_str(&format!(
+                "    <properties><property name=\"comparison\" value=\"{}\"/><property name=\"profile\" value=\"{}\"/></properties>\n",
+                esc(&self.comparison),
+                esc(&self.profile)
             ));
             for c in self.cases.iter().filter(|c| &c.family == family) {
                 x.push_str(&format!(

@@ -300,7 +300,7 @@ pub async fn caching(
     let pick = {
         let (s, u) = (shared_h.clone(), unique_h.clone());
         move |n: u64| -> (String, Option<String>) {
-            if n % 2 == 0 || u.is_empty() {
+            if n.is_multiple_of(2) || u.is_empty() {
                 ("shared".into(), Some(s.clone()))
             } else {
                 ("unique".into(), Some(u[(n / 2) as usize % u.len()].clone()))
