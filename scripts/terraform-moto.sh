@@ -43,7 +43,14 @@ with open(f"{work}/authorizer.env", "w") as f:
 for k in ("kms_key_id", "issuer"):
     open(f"{work}/{k}", "w").write(out[k]["value"])
 open(f"{work}/audience", "w").write(out["audience"]["value"][0])
-print("deployed:", out["api_endpoint"]["value"], "key", out["kms_key_arn"]["value"], "alias", out["kms_alias"]["value"])
+# Everything the harness needs to measure the deployment is an output.
+for k in ("api_endpoint", "api_id", "stage_name", "authorizer_id", "function_name", "function_arn",
+          "log_group_name", "execution_arn", "kms_key_id", "kms_key_arn", "kms_alias", "kids", "issuer", "audience"):
+    assert out.get(k, {}).get("value"), f"output {k} is missing or empty"
+assert out["kms_key_id"]["value"] in out["kids"]["value"], "kids include the key id"
+assert out["log_group_name"]["value"] == "/aws/lambda/" + out["function_name"]["value"]
+print("deployed:", out["api_endpoint"]["value"], "key", out["kms_key_arn"]["value"], "alias", out["kms_alias"]["value"],
+      "function", out["function_name"]["value"], "log group", out["log_group_name"]["value"])
 PY
 key=$(cat "$work/kms_key_id")
 # One token minted through moto's KMS, then the whole catalog.

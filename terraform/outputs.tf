@@ -52,3 +52,28 @@ output "authorizer_environment" {
   description = "The function's environment, to run the same configuration locally (harness gateway --env-file)."
   value       = local.authorizer_environment
 }
+
+output "function_arn" {
+  description = "The authorizer function's ARN."
+  value       = aws_lambda_function.authorizer.arn
+}
+
+output "log_group_name" {
+  description = "The function's log group (decision lines and REPORT records)."
+  value       = aws_cloudwatch_log_group.function.name
+}
+
+output "stage_name" {
+  description = "The API stage."
+  value       = aws_apigatewayv2_stage.stage.name
+}
+
+output "execution_arn" {
+  description = "The API's execution ARN (for invoke permissions of integrations)."
+  value       = aws_apigatewayv2_api.http.execution_arn
+}
+
+output "kids" {
+  description = "The kids bound to the signing key (key id, ARN, alias): put one in a token's header."
+  value       = [aws_kms_key.jwt.key_id, aws_kms_key.jwt.arn, aws_kms_alias.jwt.name]
+}

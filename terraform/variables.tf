@@ -55,6 +55,17 @@ variable "json_logging" {
   default     = true
 }
 
+variable "system_log_level" {
+  description = "Lambda's platform log level with JSON logging. INFO keeps the REPORT / platform.report records (Init Duration) that cold-start measurement reads; WARN or higher drops them."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be DEBUG, INFO or WARN."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the function and access log groups."
   type        = number

@@ -368,13 +368,17 @@ fn read_response(v: &Value) -> Actual {
     }
 }
 
+/// Retries of one case answered 429 (throttled, never a decision), with
+/// back-off from 100 ms doubling: about 6 s in all.
+const THROTTLE_RETRIES: u32 = 6;
+
 async fn run_url(url: &str, cases: &[Case], fresh: &Fresh<'_>) -> Result<Vec<Actual>, Unreachable> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| Unreachable(e.to_string()))?;
+    sanity(&client, url, cases, fresh).await?;
     let mut out = Vec::with_capacity(cases.len());
-    let mut reached = false;
     for c in cases {
         if !c.http_safe() {
             out.push(Actual::Skipped(
@@ -382,25 +386,95 @@ async fn run_url(url: &str, cases: &[Case], fresh: &Fresh<'_>) -> Result<Vec<Act
             ));
             continue;
         }
+        out.push(send_case(&client, url, c, fresh).await?);
+    }
+    Ok(out)
+}
+
+/// One case over HTTP: 2xx allow, 401/403 deny; a 429 is retried with
+/// back-off and, if it persists, the case is skipped — throttling is never
+/// a wrong decision.
+async fn send_case(
+    client: &reqwest::Client,
+    url: &str,
+    c: &Case,
+    fresh: &Fresh<'_>,
+) -> Result<Actual, Unreachable> {
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 0;
+    loop {
         let mut req = client.get(url);
         if let Some(a) = &fresh.authorization(c).await? {
             req = req.header("authorization", a);
         }
-        let actual = match req.send().await {
-            Ok(resp) => {
-                reached = true;
-                match resp.status().as_u16() {
-                    200..=299 => Actual::Allow,
-                    401 | 403 => Actual::Deny(None),
-                    s => Actual::Error(format!("HTTP {s}")),
-                }
-            }
-            Err(e) if !reached => return Err(Unreachable(format!("{url}: {}", error_chain(&e)))),
-            Err(e) => Actual::Error(error_chain(&e)),
+        let status = match req.send().await {
+            Ok(resp) => resp.status().as_u16(),
+            Err(e) => return Ok(Actual::Error(error_chain(&e))),
         };
-        out.push(actual);
+        match status {
+            429 if attempt < THROTTLE_RETRIES => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            200..=299 => return Ok(Actual::Allow),
+            401 | 403 => return Ok(Actual::Deny(None)),
+            429 => {
+                return Ok(Actual::Skipped(format!(
+                    "throttled: HTTP 429 on {} attempts (not a decision)",
+                    THROTTLE_RETRIES + 1
+                )))
+            }
+            s => return Ok(Actual::Error(format!("HTTP {s}"))),
+        }
     }
-    Ok(out)
+}
+
+/// Before the catalog: one request without a token and one with a genuine
+/// token, so a wrong URL or a mismatched deployment is named in plain words
+/// instead of surfacing as "N cases did not match".
+async fn sanity(
+    client: &reqwest::Client,
+    url: &str,
+    cases: &[Case],
+    fresh: &Fresh<'_>,
+) -> Result<(), Unreachable> {
+    let status = |r: Result<reqwest::Response, reqwest::Error>| match r {
+        Ok(resp) => Ok(resp.status().as_u16()),
+        Err(e) => Err(Unreachable(format!("{url}: {}", error_chain(&e)))),
+    };
+    match status(client.get(url).send().await)? {
+        200..=299 => {
+            return Err(Unreachable(format!(
+                "{url} answers without a token: the route is not protected by the authorizer"
+            )))
+        }
+        404 => {
+            return Err(Unreachable(format!(
+                "{url} answers 404: no such route (give the protected route's URL, e.g. the example's api_endpoint output)"
+            )))
+        }
+        _ => {}
+    }
+    let Some(genuine) = cases.iter().find(|c| c.id == "valid-bearer") else {
+        return Ok(());
+    };
+    let Some(auth) = fresh.authorization(genuine).await? else {
+        return Ok(());
+    };
+    for _ in 0..=THROTTLE_RETRIES {
+        match status(client.get(url).header("authorization", &auth).send().await)? {
+            401 | 403 => {
+                return Err(Unreachable(format!(
+                    "{url} denies a genuine token: the deployment's issuer, audience, key or kid differ from \
+                     --iss, --aud, --kms-key-id / --key and --kid"
+                )))
+            }
+            429 => tokio::time::sleep(Duration::from_millis(500)).await,
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -59,6 +59,33 @@ where
     }
 }
 
+/// Deletes `key`'s alias and schedules the key's deletion (7 days, the
+/// shortest window KMS allows).
+///
+/// # Errors
+/// [`KmsSignError::Call`].
+pub async fn schedule_deletion(
+    client: &aws_sdk_kms::Client,
+    key: &KmsKey,
+) -> Result<(), KmsSignError> {
+    if let Some(alias) = &key.alias {
+        client
+            .delete_alias()
+            .alias_name(alias)
+            .send()
+            .await
+            .map_err(call_err("DeleteAlias"))?;
+    }
+    client
+        .schedule_key_deletion()
+        .key_id(&key.key_id)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .map_err(call_err("ScheduleKeyDeletion"))?;
+    Ok(())
+}
+
 /// Creates an ECC_NIST_P521 SIGN_VERIFY key, and `alias` for it if given.
 ///
 /// # Errors

@@ -79,9 +79,17 @@ struct SuiteArgs {
     /// KMS endpoint (default: start moto_server; with --target, the SDK environment).
     #[arg(long, visible_alias = "endpoint-url")]
     kms_endpoint: Option<String>,
-    /// Sign with this KMS key (default: create one).
+    /// Sign with this KMS key (the deployment's). Required with --target or
+    /// --kms-endpoint unless --create-kms-key; the local run uses its own moto.
     #[arg(long)]
     kms_key_id: Option<String>,
+    /// Create a temporary signing key (and alias) where --kms-endpoint / the
+    /// SDK environment points; its deletion is scheduled at the end (Ctrl-C too).
+    #[arg(long, conflicts_with = "kms_key_id")]
+    create_kms_key: bool,
+    /// Write the report here (default: reports/out/<UTC timestamp>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// `iss` of minted tokens (and of the local authorizer).
     #[arg(long, default_value = "https://issuer.harness.test")]
     issuer: String,
@@ -805,6 +813,8 @@ async fn suite(a: SuiteArgs) -> Outcome {
         target: a.target,
         kms_endpoint: a.kms_endpoint,
         kms_key_id: a.kms_key_id,
+        create_kms_key: a.create_kms_key,
+        out: a.out,
         issuer: a.issuer,
         audience: a.audience,
         target_throttle: a.rate.zip(a.burst),

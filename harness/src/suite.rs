@@ -32,8 +32,15 @@ pub struct SuiteOptions {
     pub target: Option<String>,
     /// An existing KMS endpoint (default: start moto).
     pub kms_endpoint: Option<String>,
-    /// An existing KMS key (default: create one).
+    /// An existing KMS key. Default: the local run creates one in its own
+    /// moto; against a target or an endpoint given by the user, a key is
+    /// created only with `create_kms_key`.
     pub kms_key_id: Option<String>,
+    /// Create a temporary signing key (and alias) where the user pointed
+    /// us, deleted (scheduled, 7 days) at the end — Ctrl-C included.
+    pub create_kms_key: bool,
+    /// The report folder (default `reports/out/<UTC timestamp>/`).
+    pub out: Option<PathBuf>,
     /// `iss` for minted tokens (and the local authorizer).
     pub issuer: String,
     /// `aud` for minted tokens (and the local authorizer).
@@ -161,7 +168,6 @@ fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
 ///
 /// # Errors
 /// A one-line cause; everything started is stopped first.
-#[allow(clippy::too_many_lines)]
 pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
     let started = Instant::now();
     let p = Progress(started);
@@ -189,17 +195,75 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
         }
     }
     let client = crate::kms::client(endpoint.as_deref()).await;
+    // Nothing is created in the user's account without an explicit flag:
+    // only the suite's own moto gets a key unasked.
+    let users_kms = moto.is_none();
+    let mut created: Option<crate::kms::KmsKey> = None;
     let key_id = match &opts.kms_key_id {
         Some(k) => k.clone(),
+        None if users_kms && !opts.create_kms_key => {
+            return Err(
+                "no signing key: pass --kms-key-id (the deployment's key, e.g. `terraform output -raw kms_key_id`), \
+                 or --create-kms-key to create a temporary one (scheduled for deletion at the end)"
+                    .into(),
+            )
+        }
         None => {
-            p.stage("creating an ECC_NIST_P521 signing key")?;
-            crate::kms::create_key(&client, Some(&format!("alias/harness-suite-{run_id}")))
+            let alias = format!("alias/harness-suite-{run_id}");
+            p.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
+            let key = crate::kms::create_key(&client, Some(&alias))
                 .await
-                .map_err(|e| e.to_string())?
-                .key_id
+                .map_err(|e| e.to_string())?;
+            let id = key.key_id.clone();
+            created = Some(key);
+            id
         }
     };
-    let signer = Signer::kms(client, &key_id).await?;
+    let run = RunClock {
+        id: run_id,
+        started_at,
+        started,
+        load_before,
+        now,
+    };
+    let outcome = run_with_key(opts, &p, &client, &key_id, moto, &run).await;
+    if let (true, Some(key)) = (users_kms, &created) {
+        match crate::kms::schedule_deletion(&client, key).await {
+            Ok(()) => eprintln!(
+                "scheduled deletion of the suite's KMS key {} ({}) in 7 days",
+                key.key_id,
+                key.alias.as_deref().unwrap_or("no alias")
+            ),
+            Err(e) => eprintln!(
+                "could not schedule deletion of KMS key {}: {e} — delete it by hand",
+                key.key_id
+            ),
+        }
+    }
+    outcome
+}
+
+/// When and where a run started.
+struct RunClock {
+    id: String,
+    started_at: String,
+    started: Instant,
+    load_before: [f64; 3],
+    now: i64,
+}
+
+#[allow(clippy::too_many_lines)]
+async fn run_with_key(
+    opts: &SuiteOptions,
+    p: &Progress,
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    moto: Option<Moto>,
+    run: &RunClock,
+) -> Result<SuiteResult, String> {
+    let (now, started) = (run.now, run.started);
+    let key_id = key_id.to_owned();
+    let signer = Signer::kms(client.clone(), &key_id).await?;
     let profile = Profile {
         issuer: opts.issuer.clone(),
         audience: opts.audience.clone(),
@@ -447,13 +511,13 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
     let summary = Summary {
         schema_version: SCHEMA_VERSION,
         run: RunInfo {
-            id: run_id.clone(),
-            started: started_at,
+            id: run.id.clone(),
+            started: run.started_at.clone(),
             duration_s: started.elapsed().as_secs_f64(),
             git_revision: git_revision(&opts.root),
             machine: Machine {
                 cpus: std::thread::available_parallelism().map_or(1, usize::from),
-                load_before,
+                load_before: run.load_before,
                 load_after: load_average(),
                 os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
             },
@@ -465,7 +529,10 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
         verdicts,
     };
     Ok(SuiteResult {
-        dir: reports::run_dir(&opts.root, &run_id),
+        dir: opts
+            .out
+            .clone()
+            .unwrap_or_else(|| reports::run_dir(&opts.root, &run.id)),
         summary,
     })
 }

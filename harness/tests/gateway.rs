@@ -417,3 +417,124 @@ async fn the_security_check_passes_through_the_emulator() {
         report.totals
     );
 }
+
+#[tokio::test]
+async fn the_security_check_through_a_throttled_stage_counts_no_429_as_a_decision() {
+    use harness::catalog::{self, Profile};
+    use harness::check::{self, Fresh, Target};
+    use harness::signer::Signer;
+    let signer = Signer::Local(LocalSigner::generate());
+    let profile = Profile::local(now());
+    let cases = catalog::build(&signer, &profile).await.expect("catalog");
+    let cfg = GatewayConfig {
+        authorizer: harness::binary::authorizer_binary(false).expect("binary"),
+        env: profile.authorizer_env(&signer.public_pem()),
+        cache_ttl_seconds: 0,
+        rate: Some(60.0),
+        burst: Some(5.0),
+        ..GatewayConfig::default()
+    };
+    let gw = Gateway::start(cfg).await.expect("start");
+    let fresh = Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    let report = check::run(
+        &Target::Url(format!("{}/hello", gw.base_url())),
+        &cases,
+        &[],
+        &fresh,
+        check::CheckOptions::default(),
+    )
+    .await
+    .expect("reachable");
+    let throttled = gw.stats().throttled;
+    gw.stop().await;
+    let failures: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| !c.pass && c.actual != "skipped")
+        .map(|c| (&c.id, &c.actual, &c.note))
+        .collect();
+    assert!(throttled > 0, "the stage did throttle");
+    assert!(failures.is_empty(), "a 429 became a mismatch: {failures:?}");
+    assert!(report.totals.passed >= 140, "{:?}", report.totals);
+}
+
+#[tokio::test]
+async fn the_check_names_a_wrong_url_or_a_mismatched_deployment_in_plain_words() {
+    use harness::catalog::{self, Profile};
+    use harness::check::{self, Fresh, Target};
+    use harness::signer::Signer;
+    let signer = Signer::Local(LocalSigner::generate());
+    let profile = Profile::local(now());
+    let cases = catalog::build(&signer, &profile).await.expect("catalog");
+    let fresh = Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    let mut cfg = GatewayConfig {
+        authorizer: harness::binary::authorizer_binary(false).expect("binary"),
+        env: profile.authorizer_env(&signer.public_pem()),
+        routes: vec![
+            RouteConfig {
+                key: "GET /hello".into(),
+                authorized: true,
+                rate: None,
+                burst: None,
+            },
+            RouteConfig {
+                key: "GET /open".into(),
+                authorized: false,
+                rate: None,
+                burst: None,
+            },
+        ],
+        ..GatewayConfig::default()
+    };
+    let gw = Gateway::start(cfg.clone()).await.expect("start");
+    let run = |path: &'static str| {
+        let url = format!("{}{path}", gw.base_url());
+        let (cases, fresh) = (&cases, &fresh);
+        async move {
+            check::run(
+                &Target::Url(url),
+                cases,
+                &[],
+                fresh,
+                check::CheckOptions::default(),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        }
+    };
+    let open = run("/open").await.expect_err("public route");
+    assert!(open.contains("not protected"), "{open}");
+    let missing = run("/nope").await.expect_err("no route");
+    assert!(missing.contains("no such route"), "{missing}");
+    gw.stop().await;
+    // The deployment expects another issuer: a genuine token is denied.
+    for (k, v) in &mut cfg.env {
+        if k == "JWT_ISSUER" {
+            *v = "https://someone-else.example".into();
+        }
+    }
+    let other = Gateway::start(cfg).await.expect("start");
+    let url = format!("{}/hello", other.base_url());
+    let mismatch = check::run(
+        &Target::Url(url),
+        &cases,
+        &[],
+        &fresh,
+        check::CheckOptions::default(),
+    )
+    .await
+    .map(|_| ())
+    .expect_err("genuine token denied");
+    other.stop().await;
+    assert!(
+        mismatch.to_string().contains("denies a genuine token"),
+        "{mismatch}"
+    );
+}

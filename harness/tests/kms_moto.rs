@@ -276,3 +276,81 @@ async fn the_binary_fetches_kms_keys_at_cold_start() {
         other => panic!("denied: {other:?}"),
     }
 }
+
+async fn key_states(client: &aws_sdk_kms::Client) -> Vec<String> {
+    let mut states = Vec::new();
+    let keys = client.list_keys().send().await.expect("ListKeys");
+    for k in keys.keys() {
+        let id = k.key_id().unwrap_or_default();
+        let meta = client
+            .describe_key()
+            .key_id(id)
+            .send()
+            .await
+            .expect("DescribeKey");
+        states.push(
+            meta.key_metadata()
+                .and_then(|m| m.key_state())
+                .map_or("?".into(), |s| s.as_str().to_owned()),
+        );
+    }
+    states
+}
+
+#[tokio::test]
+async fn the_suite_creates_no_kms_key_in_the_users_account_unless_asked() {
+    let moto = Moto::start().expect("moto_server");
+    let client = kms_client(&moto).await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let suite = |extra: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+        c.args(["suite", "--quick", "--target"])
+            .arg(format!("http://127.0.0.1:{dead}/hello"))
+            .arg("--kms-endpoint")
+            .arg(moto.endpoint())
+            .args(extra)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1");
+        c.output().expect("harness suite")
+    };
+    let before = key_states(&client).await;
+    let out = suite(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--kms-key-id") && err.contains("--create-kms-key"),
+        "{err}"
+    );
+    assert_eq!(key_states(&client).await, before, "no key created unasked");
+
+    // Asked: created, named, and its deletion scheduled even though the run
+    // fails (the target is unreachable).
+    let out = suite(&["--create-kms-key"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("alias/harness-suite-"),
+        "names what it creates: {err}"
+    );
+    assert!(err.contains("scheduled deletion"), "{err}");
+    let after = key_states(&client).await;
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(
+        after.iter().filter(|s| *s == "PendingDeletion").count(),
+        1,
+        "{after:?}"
+    );
+    let aliases = client.list_aliases().send().await.expect("ListAliases");
+    assert!(
+        aliases.aliases().iter().all(|a| !a
+            .alias_name()
+            .unwrap_or_default()
+            .starts_with("alias/harness-suite-")),
+        "alias removed"
+    );
+}

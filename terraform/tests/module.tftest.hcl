@@ -264,3 +264,39 @@ run "rejects_zero_reserved_concurrency" {
   }
   expect_failures = [var.reserved_concurrency]
 }
+
+run "system_log_level_keeps_report_records" {
+  command = plan
+  assert {
+    condition     = aws_lambda_function.authorizer.logging_config[0].system_log_level == "INFO"
+    error_message = "system_log_level defaults to INFO, so platform.report (Init Duration) reaches CloudWatch"
+  }
+}
+
+run "rejects_system_log_level_above_warn" {
+  command = plan
+  variables {
+    system_log_level = "ERROR"
+  }
+  expect_failures = [var.system_log_level]
+}
+
+run "outputs_describe_the_deployment_for_the_harness" {
+  command = plan
+  assert {
+    condition     = output.log_group_name == "/aws/lambda/${var.name}" && output.function_name == var.name
+    error_message = "function name and log group"
+  }
+  assert {
+    condition     = output.stage_name == var.stage_name
+    error_message = "stage name"
+  }
+  assert {
+    condition = output.kids == [
+      "11111111-2222-3333-4444-555555555555",
+      "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+      "alias/${var.name}",
+    ]
+    error_message = "the kids bound to the key"
+  }
+}

@@ -6,7 +6,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.60.0, < 6.0.0"
+      version = ">= 5.60.0, < 7.0.0"
     }
   }
 }
@@ -30,9 +30,9 @@ variable "lambda_zip_path" {
 }
 
 variable "backend_url" {
-  description = "What the demo route proxies to once the token is accepted."
+  description = "An HTTP backend for the demo route instead of the example's echo function. Every caller's bearer token reaches it: never point it at a third party."
   type        = string
-  default     = "https://httpbin.org/anything"
+  default     = null
 }
 
 variable "name" {
@@ -73,13 +73,57 @@ module "authorizer" {
   json_logging = var.endpoint_url == null
 
   routes = {
-    "GET /hello" = {
+    "GET /hello" = var.backend_url == null ? {
+      integration_type   = "AWS_PROXY"
+      integration_uri    = aws_lambda_function.echo.invoke_arn
+      integration_method = "POST"
+      } : {
+      integration_type   = "HTTP_PROXY"
       integration_uri    = var.backend_url
       integration_method = "GET"
     }
   }
 
   tags = { project = "jwt-authorizer", example = "complete" }
+}
+
+# ---- the demo backend: an echo function inside the deployment ---------------
+# (The token never leaves the deployment; the function echoes no header.)
+
+resource "aws_iam_role" "echo" {
+  name = "${var.name}-echo"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+  tags = { project = "jwt-authorizer", example = "complete" }
+}
+
+resource "aws_lambda_function" "echo" {
+  #checkov:skip=CKV_AWS_50:A demo echo; X-Ray adds nothing to it.
+  #checkov:skip=CKV_AWS_115:A demo echo; API Gateway stage throttling bounds it.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway; a dead-letter queue applies to asynchronous invocations only.
+  #checkov:skip=CKV_AWS_117:Reaches no private resource.
+  #checkov:skip=CKV_AWS_173:No environment variables.
+  #checkov:skip=CKV_AWS_272:A demo echo built from echo/index.py in this folder.
+  function_name    = "${var.name}-echo"
+  description      = "Demo backend: echoes what the authorizer granted"
+  role             = aws_iam_role.echo.arn
+  runtime          = "python3.12"
+  handler          = "index.handler"
+  filename         = "${path.module}/echo/echo.zip"
+  source_code_hash = filebase64sha256("${path.module}/echo/echo.zip")
+  memory_size      = 128
+  timeout          = 3
+  tags             = { project = "jwt-authorizer", example = "complete" }
+}
+
+resource "aws_lambda_permission" "echo" {
+  statement_id  = "AllowApiGatewayInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.echo.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${module.authorizer.execution_arn}/*/*"
 }
 
 output "api_endpoint" {
@@ -115,4 +159,44 @@ output "audience" {
 output "authorizer_environment" {
   description = "The function's environment, to run it locally."
   value       = module.authorizer.authorizer_environment
+}
+
+output "kids" {
+  description = "Kids bound to the key (key id, ARN, alias)."
+  value       = module.authorizer.kids
+}
+
+output "api_id" {
+  description = "HTTP API id."
+  value       = module.authorizer.api_id
+}
+
+output "stage_name" {
+  description = "The API stage."
+  value       = module.authorizer.stage_name
+}
+
+output "authorizer_id" {
+  description = "The API Gateway authorizer id."
+  value       = module.authorizer.authorizer_id
+}
+
+output "function_name" {
+  description = "The authorizer function."
+  value       = module.authorizer.function_name
+}
+
+output "function_arn" {
+  description = "The authorizer function's ARN."
+  value       = module.authorizer.function_arn
+}
+
+output "log_group_name" {
+  description = "The authorizer function's log group."
+  value       = module.authorizer.log_group_name
+}
+
+output "execution_arn" {
+  description = "The API's execution ARN."
+  value       = module.authorizer.execution_arn
 }
