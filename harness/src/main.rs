@@ -90,6 +90,10 @@ struct SuiteArgs {
     /// Write the report here (default: reports/out/<UTC timestamp>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Count a SKIP verdict as a failure (exit 1). Default: SKIP is neither
+    /// a pass nor a failure.
+    #[arg(long)]
+    strict: bool,
     /// `iss` of minted tokens (and of the local authorizer).
     #[arg(long, default_value = "https://issuer.harness.test")]
     issuer: String,
@@ -832,15 +836,18 @@ async fn suite(a: SuiteArgs) -> Outcome {
     print!("{}", harness::suite::render_verdicts(&r.summary));
     let judged = a.compare.judge(&regressions);
     println!("report: {}", r.dir.join("report.html").display());
-    if !r.summary.all_passed() {
-        let failed: Vec<&str> = r
-            .summary
-            .verdicts
+    let failures = r.summary.failures(a.strict);
+    if !failures.is_empty() {
+        let failed: Vec<String> = failures
             .iter()
-            .filter(|v| !v.pass)
-            .map(|v| v.check.as_str())
+            .map(|v| format!("{} ({})", v.check, v.status().label()))
             .collect();
-        return Err((1, format!("failed: {}", failed.join(", "))));
+        let strict = if a.strict {
+            " (--strict: a SKIP fails)"
+        } else {
+            ""
+        };
+        return Err((1, format!("failed: {}{strict}", failed.join(", "))));
     }
     judged?;
     Ok(ExitCode::SUCCESS)

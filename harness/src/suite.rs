@@ -13,7 +13,9 @@ use crate::gateway::config::GatewayConfig;
 use crate::gateway::Gateway;
 use crate::moto::Moto;
 use crate::signer::Signer;
-use reports::model::{Machine, RunInfo, Scenario, Summary, TargetInfo, Verdict, SCHEMA_VERSION};
+use reports::model::{
+    Machine, RunInfo, Scenario, Status, Summary, TargetInfo, Verdict, SCHEMA_VERSION,
+};
 use scenarios::{Endpoint, MixedCase};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -144,10 +146,10 @@ async fn futures_join<F: std::future::Future>(futs: impl IntoIterator<Item = F>)
 
 fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
     match s {
-        Some(s) => Verdict {
-            check: name.into(),
-            pass: s.pass,
-            detail: format!(
+        Some(s) => Verdict::new(
+            name,
+            if s.pass { Status::Pass } else { Status::Fail },
+            format!(
                 "{} = {} (band {}..{})",
                 s.decides,
                 s.deciding_value()
@@ -155,12 +157,8 @@ fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
                 s.band.min,
                 s.band.max
             ),
-        },
-        None => Verdict {
-            check: name.into(),
-            pass: false,
-            detail: format!("skipped: {skipped_why}"),
-        },
+        ),
+        None => Verdict::new(name, Status::Skip, format!("skipped: {skipped_why}")),
     }
 }
 
@@ -489,17 +487,24 @@ async fn run_with_key(
     drop(moto);
     let (scen, skipped, security, target) = result?;
 
-    let mut verdicts = vec![Verdict {
-        check: "security".into(),
-        pass: security.totals.failed == 0,
-        detail: format!(
+    let security_status = if security.totals.failed > 0 {
+        Status::Fail
+    } else if security.totals.passed == 0 {
+        Status::Skip
+    } else {
+        Status::Pass
+    };
+    let mut verdicts = vec![Verdict::new(
+        "security",
+        security_status,
+        format!(
             "{} passed, {} failed, {} skipped of {}",
             security.totals.passed,
             security.totals.failed,
             security.totals.skipped,
             security.cases.len()
         ),
-    }];
+    )];
     for name in ["cold_start", "caching", "throttling", "mixed"] {
         verdicts.push(verdict(
             name,
@@ -564,7 +569,7 @@ pub fn render_verdicts(s: &Summary) -> String {
         out.push_str(&format!(
             "{:<12} {:<6} {}\n",
             v.check,
-            if v.pass { "PASS" } else { "FAIL" },
+            v.status().label(),
             v.detail
         ));
     }

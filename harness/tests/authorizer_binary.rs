@@ -274,6 +274,7 @@ async fn unparseable_events_are_denied_without_echoing_them() {
         );
     }
     let peak_mib = env.max_rss_kib().expect("VmHWM") / 1024;
+    println!("peak RSS after the 6 MB event: {peak_mib} MiB");
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let lines = log_lines(&env);
     env.stop().await;
@@ -332,6 +333,7 @@ async fn cache_memory_stays_bounded_with_maximum_size_tokens() {
     let after = env.rss_kib().expect("VmRSS");
     env.stop().await;
     let grown_mib = after.saturating_sub(before) / 1024;
+    println!("RSS {before} KiB -> {after} KiB after 5000 ~8 KB tokens (+{grown_mib} MiB)");
     // JWT_CACHE_MAX_BYTES defaults to 16 MiB; allocator slack on top.
     assert!(
         grown_mib <= 16 + 6,

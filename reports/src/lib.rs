@@ -12,7 +12,8 @@ pub use atomic::write_atomic;
 
 use std::path::{Path, PathBuf};
 
-/// Writes `summary.json`, `report.md` and `report.html` (each atomically)
+/// Writes `summary.json`, `report.md`, `report.html` and `verdicts.xml`
+/// (JUnit: one test case per verdict, SKIP as `<skipped>`; each atomically)
 /// into `dir`, comparing with `baseline` when given; returns the regressions.
 ///
 /// # Errors
@@ -31,6 +32,7 @@ pub fn write_report(
         ("summary.json", json),
         ("report.md", render::markdown(summary, &regressions)),
         ("report.html", render::html(summary, &regressions)),
+        ("verdicts.xml", render::verdicts_junit(summary)),
     ] {
         let p = dir.join(name);
         write_atomic(&p, text.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Bumped on any incompatible change to the model.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: verdicts carry `status` (`pass`, `fail` or `skip`); `pass` stays, true
+/// only for `pass`. Version-1 files (no `status`) still read.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One run of the suite (or of any part of it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,20 +147,76 @@ impl Scenario {
     }
 }
 
+/// A verdict's outcome. A skip is never a pass, and a failure only with
+/// `--strict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Measured and inside its band.
+    Pass,
+    /// Measured and outside its band (or a security mismatch).
+    Fail,
+    /// Not measured here; the detail says why.
+    Skip,
+}
+
+impl Status {
+    /// `PASS`, `FAIL` or `SKIP`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
 /// One verdict line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     /// Check name.
     pub check: String,
-    /// Passed.
+    /// Passed (`status` is `pass`).
     pub pass: bool,
-    /// One-line detail.
+    /// The outcome; absent in version-1 files, where `pass` decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// One-line detail: the deciding figure, or why it was skipped.
     pub detail: String,
 }
 
+impl Verdict {
+    /// A verdict with `status`.
+    pub fn new(check: impl Into<String>, status: Status, detail: impl Into<String>) -> Self {
+        Self {
+            check: check.into(),
+            pass: status == Status::Pass,
+            status: Some(status),
+            detail: detail.into(),
+        }
+    }
+
+    /// The outcome (version-1 files: from `pass`).
+    pub fn status(&self) -> Status {
+        self.status.unwrap_or(if self.pass {
+            Status::Pass
+        } else {
+            Status::Fail
+        })
+    }
+}
+
 impl Summary {
-    /// Whether every verdict passed.
-    pub fn all_passed(&self) -> bool {
-        self.verdicts.iter().all(|v| v.pass)
+    /// The verdicts that fail the run: every `fail`, and with `strict` every
+    /// `skip` too.
+    pub fn failures(&self, strict: bool) -> Vec<&Verdict> {
+        self.verdicts
+            .iter()
+            .filter(|v| match v.status() {
+                Status::Fail => true,
+                Status::Skip => strict,
+                Status::Pass => false,
+            })
+            .collect()
     }
 }

@@ -41,7 +41,10 @@ pub fn markdown(s: &Summary, regressions: &[Regression]) -> String {
             m,
             "| {} | {} | {} |",
             v.check,
-            if v.pass { "PASS" } else { "**FAIL**" },
+            match v.status() {
+                crate::model::Status::Fail => "**FAIL**",
+                s => s.label(),
+            },
             v.detail.replace('|', "\\|")
         );
     }
@@ -229,7 +232,7 @@ pub fn chart_svg(series: &Series) -> Result<String, String> {
 pub fn html(s: &Summary, regressions: &[Regression]) -> String {
     let mut h = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     let _ = write!(h, "<title>Authorizer suite {}</title>", esc(&s.run.id));
-    h.push_str("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.pass{color:#176b1c}.fail{color:#b00020;font-weight:bold}figure{display:inline-block;margin:.5em}</style></head><body>");
+    h.push_str("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.pass{color:#176b1c}.fail{color:#b00020;font-weight:bold}.skip{color:#8a6d00}figure{display:inline-block;margin:.5em}</style></head><body>");
     let _ = write!(h, "<h1>Authorizer suite — run {}</h1>", esc(&s.run.id));
     let _ = write!(
         h,
@@ -246,11 +249,8 @@ pub fn html(s: &Summary, regressions: &[Regression]) -> String {
     );
     h.push_str("<h2>Verdicts</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>");
     for v in &s.verdicts {
-        let (class, word) = if v.pass {
-            ("pass", "PASS")
-        } else {
-            ("fail", "FAIL")
-        };
+        let status = v.status();
+        let (class, word) = (status.label().to_ascii_lowercase(), status.label());
         let _ = write!(
             h,
             "<tr><td>{}</td><td class=\"{class}\">{word}</td><td>{}</td></tr>",
@@ -328,4 +328,40 @@ pub fn html(s: &Summary, regressions: &[Regression]) -> String {
     }
     h.push_str("</body></html>\n");
     h
+}
+
+/// The verdicts as JUnit XML: one `testcase` per check; a FAIL is a
+/// `<failure>`, a SKIP a `<skipped>` with its reason — never a pass.
+pub fn verdicts_junit(s: &Summary) -> String {
+    use crate::model::Status;
+    use crate::security::esc;
+    let count = |st: Status| s.verdicts.iter().filter(|v| v.status() == st).count();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuite name=\"harness suite {}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
+        esc(&s.run.id),
+        s.verdicts.len(),
+        count(Status::Fail),
+        count(Status::Skip)
+    );
+    for v in &s.verdicts {
+        let _ = write!(
+            x,
+            "  <testcase classname=\"suite\" name=\"{}\">",
+            esc(&v.check)
+        );
+        match v.status() {
+            Status::Pass => {}
+            Status::Fail => {
+                let _ = write!(x, "<failure message=\"{}\"/>", esc(&v.detail));
+            }
+            Status::Skip => {
+                let _ = write!(x, "<skipped message=\"{}\"/>", esc(&v.detail));
+            }
+        }
+        x.push_str("</testcase>\n");
+    }
+    x.push_str("</testsuite>\n");
+    x
 }

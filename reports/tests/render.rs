@@ -78,11 +78,18 @@ fn sample() -> Summary {
         security: Some(SecurityReport::new("lib".into(), true, vec![case])),
         scenarios: BTreeMap::from([("throttling".into(), throttling)]),
         bench: BTreeMap::from([("allow_uncached".into(), 361.0)]),
-        verdicts: vec![Verdict {
-            check: "throttling".into(),
-            pass: true,
-            detail: "admitted 0.98 of configured <ok>".into(),
-        }],
+        verdicts: vec![
+            Verdict::new(
+                "throttling",
+                Status::Pass,
+                "admitted 0.98 of configured <ok>",
+            ),
+            Verdict::new(
+                "cold_start",
+                Status::Skip,
+                "skipped: needs the function name and log group",
+            ),
+        ],
     }
 }
 
@@ -129,7 +136,7 @@ fn summary_round_trips_and_reports_are_written_atomically() {
     let dir = std::env::temp_dir().join(format!("reports-run-{}", std::process::id()));
     let regressions = reports::write_report(&dir, &s, Some(&s), 0.2).unwrap();
     assert!(regressions.is_empty(), "a run is no regression of itself");
-    for f in ["summary.json", "report.md", "report.html"] {
+    for f in ["summary.json", "report.md", "report.html", "verdicts.xml"] {
         assert!(dir.join(f).is_file(), "{f}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -154,4 +161,31 @@ fn baseline_finds_regressions_in_the_right_direction() {
     let r = compare(&now, &base, 0.2);
     assert!(r.iter().any(|x| x.figure == "throughput"));
     assert!(r.iter().any(|x| x.figure.contains("left its band")));
+}
+
+#[test]
+fn a_skip_is_shown_as_skipped_never_as_passed_and_fails_only_when_strict() {
+    let s = sample();
+    let md = reports::render::markdown(&s, &[]);
+    assert!(md.contains("| cold_start | SKIP |"), "{md}");
+    let html = reports::render::html(&s, &[]);
+    assert!(html.contains("<td class=\"skip\">SKIP</td>"), "{html}");
+    let junit = reports::render::verdicts_junit(&s);
+    assert!(
+        junit.contains("tests=\"2\" failures=\"0\" skipped=\"1\""),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<skipped message=\"skipped: needs the function name"),
+        "{junit}"
+    );
+    let json: serde_json::Value = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["verdicts"][1]["status"], "skip");
+    assert_eq!(json["verdicts"][1]["pass"], false);
+    assert!(s.failures(false).is_empty(), "a skip is not a failure");
+    assert_eq!(s.failures(true).len(), 1, "--strict: it is");
+    // A version-1 file (no status) still reads: `pass` decides.
+    let v1 = r#"{"check":"mixed","pass":false,"detail":"x"}"#;
+    let v: Verdict = serde_json::from_str(v1).unwrap();
+    assert_eq!(v.status(), Status::Fail);
 }
