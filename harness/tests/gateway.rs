@@ -538,3 +538,65 @@ async fn the_check_names_a_wrong_url_or_a_mismatched_deployment_in_plain_words()
         "{mismatch}"
     );
 }
+
+#[tokio::test]
+async fn mixed_traffic_counts_429s_apart_never_as_wrong_decisions() {
+    let signer = LocalSigner::generate();
+    let cfg = GatewayConfig {
+        rate: Some(5.0),
+        burst: Some(5.0),
+        cache_ttl_seconds: 0,
+        ..real(&signer)
+    };
+    let gw = Gateway::start(cfg).await.expect("start");
+    let good = format!("Bearer {}", token(&signer, "m"));
+    let cases = vec![
+        scenarios::MixedCase {
+            family: "valid".into(),
+            authorization: Some(good),
+            allow: true,
+        },
+        scenarios::MixedCase {
+            family: "forged".into(),
+            authorization: Some("Bearer a.b.c".into()),
+            allow: false,
+        },
+    ];
+    let ep = scenarios::Endpoint {
+        url: format!("{}/hello", gw.base_url()),
+        control: None,
+    };
+    let sc = scenarios::mixed(&ep, &cases, &[("valid", 1), ("forged", 1)], 40.0, 2)
+        .await
+        .expect("mixed");
+    gw.stop().await;
+    let throttled = sc.figures["throttled_requests"].value;
+    assert!(throttled > 10.0, "the stage throttled: {throttled}");
+    assert_eq!(sc.figures["wrong_decisions"].value, 0.0);
+    assert!(sc.pass);
+}
+
+#[tokio::test]
+async fn the_burst_test_against_a_deployed_stage_waits_for_the_bucket_to_refill() {
+    let signer = LocalSigner::generate();
+    let cfg = GatewayConfig {
+        rate: Some(10.0),
+        burst: Some(10.0),
+        ..real(&signer)
+    };
+    let gw = Gateway::start(cfg).await.expect("start");
+    // No control URL: measured as a deployed stage is, by time alone.
+    let ep = scenarios::Endpoint {
+        url: format!("{}/hello", gw.base_url()),
+        control: None,
+    };
+    let sc = scenarios::throttling(&ep, &token(&signer, "b"), 10.0, 10.0, &[3.0], 2)
+        .await
+        .expect("throttling");
+    gw.stop().await;
+    let ratio = sc.figures["burst_admitted_to_configured"].value;
+    assert!(
+        (0.8..=1.3).contains(&ratio),
+        "burst after the sweep admitted {ratio} of the configured burst"
+    );
+}
