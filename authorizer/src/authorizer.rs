@@ -6,7 +6,7 @@ use crate::cache::DecisionCache;
 use crate::claims::{ClaimsPolicy, Grant, UnixTime};
 use crate::config::{Config, ResponseFormat};
 use crate::keys::{KeySet, StaticKey};
-use crate::token::Faults;
+use crate::token::{Allowed, Faults};
 use crate::{extract, token, RejectReason};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -78,6 +78,8 @@ pub struct Authorizer {
     response_format: ResponseFormat,
     static_keys: Vec<StaticKey>,
     keys: RwLock<KeyState>,
+    /// What a token may claim while KMS keys are still loading.
+    pending: Allowed,
     cache: Mutex<DecisionCache>,
     faults: Faults,
 }
@@ -117,6 +119,7 @@ impl Authorizer {
             response_format: config.response_format,
             static_keys: config.static_keys.clone(),
             keys: RwLock::new(state),
+            pending: Allowed::pending(),
             cache: Mutex::new(DecisionCache::new(
                 config.cache_max_entries,
                 config.cache_max_bytes,
@@ -205,12 +208,21 @@ impl Authorizer {
         }
         drop(cache);
 
-        let parsed = token::parse(token, self.faults)?;
         let keys = match &*self.keys.read().unwrap_or_else(PoisonError::into_inner) {
-            KeyState::Ready(keys) => Arc::clone(keys),
-            KeyState::Pending => return Err(RejectReason::KeyUnavailable),
+            KeyState::Ready(keys) => Some(Arc::clone(keys)),
+            KeyState::Pending => None,
+        };
+        let allowed = keys.as_ref().map_or(&self.pending, |k| k.allowed());
+        let parsed = token::parse(token, self.faults, allowed)?;
+        let Some(keys) = keys else {
+            return Err(RejectReason::KeyUnavailable);
         };
         let key_entry = keys.select(parsed.kid.as_deref())?;
+        // The key's algorithm is fixed by the key: the token's `alg` must
+        // equal it (RFC 8725 §2.1), whatever else the key set allows.
+        if parsed.alg != key_entry.key.algorithm() {
+            return Err(RejectReason::AlgNotAllowed);
+        }
         key_entry
             .key
             .verify(parsed.signing_input.as_bytes(), &parsed.signature)?;

@@ -9,14 +9,18 @@ use crate::Backend;
 
 /// The environment variables, in one table (mirrored by `terraform/variables.tf`).
 pub mod env {
-    /// One or more PEM SubjectPublicKeyInfo P-521 keys.
+    /// One or more PEM SubjectPublicKeyInfo keys (EC or RSA).
     pub const PUBLIC_KEY_PEM: &str = "JWT_PUBLIC_KEY_PEM";
+    /// The algorithm of the PEM keys: required for RSA keys (RS256…PS512),
+    /// optional for EC keys (their curve decides; if set it must agree).
+    pub const PUBLIC_KEY_ALG: &str = "JWT_PUBLIC_KEY_ALG";
     /// Kids bound to the single PEM key (comma-separated; e.g. the KMS key
     /// ARN, id and alias). Unset: a single PEM key accepts any `kid`.
     pub const PUBLIC_KEY_KIDS: &str = "JWT_PUBLIC_KEY_KIDS";
     /// A JWKS document with EC P-521 keys, each with a `kid`.
     pub const JWKS: &str = "JWT_JWKS";
-    /// Comma-separated KMS key ids, ARNs or aliases.
+    /// Comma-separated KMS key ids, ARNs or aliases, each optionally
+    /// `:ALG` (required for RSA keys: `alias/jwt-rsa:PS256`).
     pub const KMS_KEY_IDS: &str = "JWT_KMS_KEY_IDS";
     /// The Go authorizer's name for a single KMS key (drop-in compatibility).
     pub const KMS_KEY_ID_LEGACY: &str = "KMS_JWT_KEY_ID";
@@ -168,7 +172,10 @@ impl Config {
 
         let mut static_keys = Vec::new();
         if let Some(pem) = get(env::PUBLIC_KEY_PEM) {
-            let mut pem_keys = keys::parse_pem(&pem, backend)?;
+            let alg = get(env::PUBLIC_KEY_ALG)
+                .map(|a| keys::algorithm(env::PUBLIC_KEY_ALG, &a))
+                .transpose()?;
+            let mut pem_keys = keys::parse_pem(&pem, backend, alg)?;
             if let Some(kids) = get(env::PUBLIC_KEY_KIDS) {
                 let [only] = pem_keys.as_mut_slice() else {
                     return Err(ConfigError::invalid(
@@ -180,11 +187,11 @@ impl Config {
                 only.binds_kid = true;
             }
             static_keys.extend(pem_keys);
-        } else if get(env::PUBLIC_KEY_KIDS).is_some() {
-            return Err(ConfigError::invalid(
-                env::PUBLIC_KEY_KIDS,
-                "set without JWT_PUBLIC_KEY_PEM",
-            ));
+        } else if let Some(var) = [env::PUBLIC_KEY_KIDS, env::PUBLIC_KEY_ALG]
+            .into_iter()
+            .find(|v| get(v).is_some())
+        {
+            return Err(ConfigError::invalid(var, "set without JWT_PUBLIC_KEY_PEM"));
         }
         if let Some(jwks) = get(env::JWKS) {
             static_keys.extend(keys::parse_jwks(&jwks, backend)?);
@@ -198,6 +205,15 @@ impl Config {
             Some((var, v)) => list(var, &v)?,
             None => Vec::new(),
         };
+        for entry in &kms_key_ids {
+            let (_, alg) = keys::split_kms_entry(env::KMS_KEY_IDS, entry)?;
+            if let Some(a) = alg.filter(|a| !backend.verifies(*a)) {
+                return Err(ConfigError::invalid(
+                    env::KMS_KEY_IDS,
+                    format!("the {} backend cannot verify {a} ({entry})", backend.name()),
+                ));
+            }
+        }
         if static_keys.is_empty() && kms_key_ids.is_empty() {
             return Err(ConfigError::NoKeySource);
         }

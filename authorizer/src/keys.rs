@@ -10,12 +10,12 @@
 //! accepted only when exactly one key is configured: we never try every key.
 
 use crate::config::{env, ConfigError};
-use crate::crypto::{KeyError, PublicKey, POINT_LEN};
+use crate::crypto::{Algorithm, Curve, KeyError, PublicKey};
+use crate::token::Allowed;
 use crate::{Backend, RejectReason};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// Where a key came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,17 +59,24 @@ pub struct StaticKey {
 #[derive(Debug, Clone)]
 pub struct KeySet {
     keys: Vec<StaticKey>,
+    allowed: Allowed,
 }
 
 impl KeySet {
     /// A key set from loaded keys.
     pub fn new(keys: Vec<StaticKey>) -> Self {
-        Self { keys }
+        let allowed = Allowed::of(keys.iter().map(|k| &k.key));
+        Self { keys, allowed }
     }
 
     /// The keys.
     pub fn keys(&self) -> &[StaticKey] {
         &self.keys
+    }
+
+    /// What these keys allow before one is chosen (algorithms, lengths).
+    pub(crate) fn allowed(&self) -> &Allowed {
+        &self.allowed
     }
 
     /// Chooses the key for a token's `kid`.
@@ -90,16 +97,57 @@ impl KeySet {
 }
 
 /// RFC 7638 JWK thumbprint of a P-521 key (SHA-256, base64url).
-pub fn thumbprint(point: &[u8; POINT_LEN]) -> String {
-    let x = URL_SAFE_NO_PAD.encode(&point[1..67]);
-    let y = URL_SAFE_NO_PAD.encode(&point[67..]);
-    let canonical = format!(r#"{{"crv":"P-521","kty":"EC","x":"{x}","y":"{y}"}}"#);
-    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+///
+/// # Errors
+/// [`KeyError::InvalidPoint`] for a point that is not on P-521.
+pub fn thumbprint(point: &[u8]) -> Result<String, KeyError> {
+    Ok(PublicKey::from_point(Backend::default_backend(), point)?.thumbprint())
+}
+
+/// A named algorithm from a variable: the exact JWS name.
+///
+/// # Errors
+/// [`ConfigError`] naming `var`.
+pub(crate) fn algorithm(var: &'static str, name: &str) -> Result<Algorithm, ConfigError> {
+    Algorithm::from_name(name).ok_or_else(|| {
+        ConfigError::invalid(
+            var,
+            format!(
+                "unknown algorithm {name:?}: one of {}",
+                Algorithm::ALL.map(Algorithm::name).join(", ")
+            ),
+        )
+    })
+}
+
+/// Splits a `JWT_KMS_KEY_IDS` entry into the key and an optional pinned
+/// algorithm: `alias/jwt-rsa:PS256`, `arn:aws:kms:…:key/ID:RS256`, or just
+/// the id, ARN or alias (an ARN has five colons of its own).
+///
+/// # Errors
+/// [`ConfigError`] for an unknown algorithm name.
+pub fn split_kms_entry(
+    var: &'static str,
+    entry: &str,
+) -> Result<(String, Option<Algorithm>), ConfigError> {
+    let own_colons = if entry.starts_with("arn:") { 5 } else { 0 };
+    if entry.matches(':').count() > own_colons {
+        if let Some((id, alg)) = entry.rsplit_once(':') {
+            return Ok((id.to_owned(), Some(algorithm(var, alg)?)));
+        }
+    }
+    Ok((entry.to_owned(), None))
 }
 
 /// Parses one or more PEM `PUBLIC KEY` blocks. A value carrying literal `\n`
 /// sequences (as some tools write multi-line variables) is accepted too.
-pub(crate) fn parse_pem(text: &str, backend: Backend) -> Result<Vec<StaticKey>, ConfigError> {
+/// `alg` (`JWT_PUBLIC_KEY_ALG`) pins every key: optional for EC keys (their
+/// curve decides; if given it must agree), required for RSA keys.
+pub(crate) fn parse_pem(
+    text: &str,
+    backend: Backend,
+    alg: Option<Algorithm>,
+) -> Result<Vec<StaticKey>, ConfigError> {
     const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
     const END: &str = "-----END PUBLIC KEY-----";
     let bad = |why: &str| ConfigError::invalid(env::PUBLIC_KEY_PEM, why);
@@ -124,9 +172,14 @@ pub(crate) fn parse_pem(text: &str, backend: Backend) -> Result<Vec<StaticKey>, 
         let der = STANDARD
             .decode(b64)
             .map_err(|_| bad("the PEM body is not base64"))?;
-        let key = PublicKey::from_spki_der(backend, &der)
-            .map_err(|e| key_error(env::PUBLIC_KEY_PEM, e))?;
-        let tp = thumbprint(key.point());
+        let key = PublicKey::from_spki_der_as(backend, &der, alg).map_err(|e| match e {
+            KeyError::RsaNeedsAlgorithm => ConfigError::invalid(
+                env::PUBLIC_KEY_PEM,
+                "an RSA key needs JWT_PUBLIC_KEY_ALG (RS256, RS384, RS512, PS256, PS384 or PS512)",
+            ),
+            e => key_error(env::PUBLIC_KEY_PEM, e),
+        })?;
+        let tp = key.thumbprint();
         out.push(StaticKey {
             key,
             kids: vec![tp.clone()],
@@ -143,10 +196,13 @@ pub(crate) fn parse_pem(text: &str, backend: Backend) -> Result<Vec<StaticKey>, 
 }
 
 /// Parses a JWKS as strictly as a token: strict JSON (no duplicate members
-/// at any depth); every key `kty` EC, `crv` P-521, with a `kid`; `use`, if
-/// present, `sig`; `key_ops`, if present, an array of distinct strings that
-/// includes `verify`; `alg`, if present, `ES512` (the key's one algorithm);
-/// no private member (`d`). Each failure names the key and the member.
+/// at any depth); every key with a `kid`; `kty` `EC` with `crv` P-256,
+/// P-384, P-521 or secp256k1 (the algorithm is the curve's; `alg`, if
+/// present, must say so), or `kty` `RSA` with `n`, `e` and a required `alg`
+/// (RS* or PS*), 2048 bits or more; `use`, if present, `sig`; `key_ops`, if
+/// present, distinct strings including `verify`; no private member (`d`,
+/// `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`). Each failure names the key and
+/// the member.
 pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>, ConfigError> {
     let bad = |why: String| ConfigError::invalid(env::JWKS, why);
     let doc = crate::json::parse_object_explained(text.as_bytes())
@@ -168,41 +224,75 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
             .filter(|k| !k.is_empty())
             .ok_or_else(|| bad(format!("key {i}: kid is required (a non-empty string)")))?;
         let member = |name: &str, why: &str| bad(format!("key {kid:?}: member {name:?} {why}"));
-        if field("kty") != Some("EC") {
-            return Err(member("kty", "must be \"EC\""));
-        }
-        if field("crv") != Some("P-521") {
-            return Err(member("crv", "must be \"P-521\""));
-        }
         if jwk.get("use").is_some_and(|u| u != "sig") {
             return Err(member("use", "must be \"sig\" when present"));
         }
         if let Some(ops) = jwk.get("key_ops") {
             key_ops_allow_verify(ops).map_err(|why| member("key_ops", why))?;
         }
-        if jwk.get("alg").is_some_and(|a| a != "ES512") {
-            return Err(member(
-                "alg",
-                "must be \"ES512\" (the key's algorithm) when present",
-            ));
+        for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+            if jwk.contains_key(private) {
+                return Err(member(
+                    private,
+                    "is private key material: a JWKS for verification must not carry it",
+                ));
+            }
         }
-        if jwk.contains_key("d") {
-            return Err(member(
-                "d",
-                "is a private key: a JWKS for verification must not carry it",
-            ));
-        }
-        let coord = |name: &str| {
+        let named = match jwk.get("alg") {
+            None => None,
+            Some(Value::String(a)) => Some(
+                Algorithm::from_name(a)
+                    .ok_or_else(|| member("alg", "is not a supported JWS algorithm"))?,
+            ),
+            Some(_) => return Err(member("alg", "must be a string when present")),
+        };
+        let b64 = |name: &str| {
             field(name)
                 .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
-                .filter(|b| b.len() == 66)
-                .ok_or_else(|| member(name, "must be 66 bytes of base64url"))
+                .ok_or_else(|| member(name, "must be base64url"))
         };
-        let mut point = Vec::with_capacity(POINT_LEN);
-        point.push(0x04);
-        point.extend(coord("x")?);
-        point.extend(coord("y")?);
-        let key = PublicKey::from_point(backend, &point).map_err(|e| key_error(env::JWKS, e))?;
+        let key = match field("kty") {
+            Some("EC") => {
+                let curve = field("crv")
+                    .and_then(Curve::from_jwk_name)
+                    .ok_or_else(|| member("crv", "must be P-256, P-384, P-521 or secp256k1"))?;
+                if named.is_some_and(|a| a != curve.algorithm()) {
+                    return Err(member(
+                        "alg",
+                        &format!(
+                            "must be {} (the key's algorithm) when present",
+                            curve.algorithm()
+                        ),
+                    ));
+                }
+                let l = curve.scalar_len();
+                let coord = |name: &str| -> Result<Vec<u8>, ConfigError> {
+                    let bytes = b64(name)?;
+                    if bytes.len() == l {
+                        Ok(bytes)
+                    } else {
+                        Err(member(name, &format!("must be {l} bytes of base64url")))
+                    }
+                };
+                let mut point = Vec::with_capacity(1 + 2 * l);
+                point.push(0x04);
+                point.extend(coord("x")?);
+                point.extend(coord("y")?);
+                PublicKey::from_ec_point(backend, curve, &point)
+                    .map_err(|e| key_error(env::JWKS, e))?
+            }
+            Some("RSA") => {
+                let alg = named.filter(|a| a.is_rsa()).ok_or_else(|| {
+                    member(
+                        "alg",
+                        "is required for an RSA key: RS256, RS384, RS512, PS256, PS384 or PS512",
+                    )
+                })?;
+                PublicKey::from_rsa_components(backend, &b64("n")?, &b64("e")?, alg)
+                    .map_err(|e| bad(format!("key {kid:?}: {e}")))?
+            }
+            _ => return Err(member("kty", "must be \"EC\" or \"RSA\"")),
+        };
         out.push(StaticKey {
             key,
             kids: vec![kid.to_owned()],
@@ -290,12 +380,12 @@ mod tests {
     fn pem_parses_several_blocks_and_escaped_newlines() {
         let (a, b) = (TestKey::new(1), TestKey::new(2));
         let both = format!("{}\n{}", a.pem(), b.pem());
-        let keys = parse_pem(&both, Backend::default_backend()).expect("two keys");
+        let keys = parse_pem(&both, Backend::default_backend(), None).expect("two keys");
         assert_eq!(keys.len(), 2);
-        assert_eq!(keys[0].label, thumbprint(&a.point()));
+        assert_eq!(keys[0].label, thumbprint(&a.point()).expect("thumbprint"));
         let escaped = a.pem().replace('\n', "\\n");
         assert_eq!(
-            parse_pem(&escaped, Backend::default_backend())
+            parse_pem(&escaped, Backend::default_backend(), None)
                 .expect("escaped")
                 .len(),
             1
@@ -305,7 +395,10 @@ mod tests {
             "-----BEGIN PUBLIC KEY-----\nAAAA",
             "-----BEGIN PUBLIC KEY-----\n!!\n-----END PUBLIC KEY-----",
         ] {
-            assert!(parse_pem(bad, Backend::default_backend()).is_err(), "{bad}");
+            assert!(
+                parse_pem(bad, Backend::default_backend(), None).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -315,7 +408,7 @@ mod tests {
         let good = k.jwks("k1");
         let keys = parse_jwks(&good, Backend::default_backend()).expect("jwks");
         assert_eq!(keys[0].kids, vec!["k1".to_owned()]);
-        assert_eq!(keys[0].key.point(), &k.point());
+        assert_eq!(keys[0].key.point(), Some(&k.point()[..]));
         let jwk: Value = serde_json::from_str(&good).expect("json");
         let base = jwk["keys"][0].clone();
         let mutate = |f: &dyn Fn(&mut Value)| {
@@ -386,8 +479,38 @@ mod tests {
     }
 
     #[test]
-    fn thumbprint_matches_rfc7638_shape() {
-        let tp = thumbprint(&TestKey::new(1).point());
-        assert_eq!(tp.len(), 43);
+    fn thumbprint_is_rfc7638s_published_example() {
+        // RFC 7638 §3.1: the RSA key of RFC 7517 Appendix A.1 and its
+        // thumbprint.
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        let jwks = serde_json::json!({"keys": [{"kty": "RSA", "n": n, "e": "AQAB", "alg": "RS256", "kid": "2011-04-29"}]})
+            .to_string();
+        let keys = parse_jwks(&jwks, Backend::default_backend()).expect("RFC 7517 A.1 key");
+        assert_eq!(
+            keys[0].key.thumbprint(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+        assert_eq!(keys[0].key.algorithm(), Algorithm::Rs256);
+    }
+
+    #[test]
+    fn kms_entries_may_pin_an_algorithm() {
+        let v = env::KMS_KEY_IDS;
+        assert_eq!(
+            split_kms_entry(v, "alias/jwt").expect("ok"),
+            ("alias/jwt".into(), None)
+        );
+        assert_eq!(
+            split_kms_entry(v, "alias/jwt-rsa:PS256").expect("ok"),
+            ("alias/jwt-rsa".into(), Some(Algorithm::Ps256))
+        );
+        let arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd";
+        assert_eq!(split_kms_entry(v, arn).expect("ok"), (arn.into(), None));
+        assert_eq!(
+            split_kms_entry(v, &format!("{arn}:RS512")).expect("ok"),
+            (arn.into(), Some(Algorithm::Rs512))
+        );
+        let e = split_kms_entry(v, "alias/jwt:RS257").expect_err("unknown");
+        assert!(e.to_string().contains("RS257"), "{e}");
     }
 }

@@ -1,17 +1,21 @@
 //! KMS key source: `GetPublicKey` for each configured key, concurrently, at
-//! cold start. Each key must be `ECC_NIST_P521`, `SIGN_VERIFY`, with
-//! `ECDSA_SHA_512`, and answers to the configured name, its KeyId and ARN.
+//! cold start. Each key must be `SIGN_VERIFY` with a supported spec (ECC
+//! P-256/P-384/P-521/secp256k1: the curve's algorithm; RSA 2048–4096: the
+//! algorithm named in the entry, `alias/jwt-rsa:PS256`) whose signing
+//! algorithms include it, and answers to the configured name, its KeyId and
+//! ARN.
 //! If KMS cannot be reached the function still starts, denies with
 //! `key_unavailable`, and retries with exponential back-off on later
 //! invocations — only for a token that got as far as key selection, and
 //! never past that invocation's deadline (less a margin). `kms:Verify` is never called: it would spend money and quota
 //! on unauthenticated input.
 
+use crate::crypto::Curve;
 use crate::keys::{KeySource, StaticKey};
 use crate::{Authorizer, Backend, PublicKey};
 #[allow(deprecated)]
 use aws_sdk_kms::types::CustomerMasterKeySpec;
-use aws_sdk_kms::types::{KeySpec, KeyUsageType, SigningAlgorithmSpec};
+use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -26,8 +30,8 @@ pub enum KmsError {
         /// The SDK's error, without request data.
         detail: String,
     },
-    /// The key exists but cannot verify ES512: a configuration error.
-    #[error("KMS key {key} cannot verify ES512: {why}")]
+    /// The key exists but cannot be used as configured: a configuration error.
+    #[error("KMS key {key} cannot be used: {why}")]
     WrongKey {
         /// The configured key name.
         key: String,
@@ -93,9 +97,16 @@ pub async fn fetch_keys(
 #[allow(deprecated)]
 async fn fetch_one(
     client: &aws_sdk_kms::Client,
-    id: &str,
+    entry: &str,
     backend: Backend,
 ) -> Result<StaticKey, KmsError> {
+    let wrong = |why: String| KmsError::WrongKey {
+        key: entry.to_owned(),
+        why,
+    };
+    let (id, pinned) = crate::keys::split_kms_entry(crate::config::env::KMS_KEY_IDS, entry)
+        .map_err(|e| wrong(e.to_string()))?;
+    let id = id.as_str();
     let out = client
         .get_public_key()
         .key_id(id)
@@ -105,39 +116,54 @@ async fn fetch_one(
             key: id.to_owned(),
             detail: aws_sdk_kms::error::DisplayErrorContext(e).to_string(),
         })?;
-    let wrong = |why: String| KmsError::WrongKey {
-        key: id.to_owned(),
-        why,
+    let spec = out
+        .key_spec()
+        .map(KeySpec::as_str)
+        .or(out
+            .customer_master_key_spec()
+            .map(CustomerMasterKeySpec::as_str))
+        .unwrap_or("unknown");
+    // The key spec fixes the algorithm for EC keys; an RSA key allows six,
+    // so the operator names one (`alias/jwt-rsa:PS256`).
+    let alg = match (spec_curve(spec), pinned) {
+        (Some(curve), None) => curve.algorithm(),
+        (Some(curve), Some(a)) if a == curve.algorithm() => a,
+        (Some(curve), Some(a)) => {
+            return Err(wrong(format!(
+                "{spec} verifies {} only, not {a}",
+                curve.algorithm()
+            )))
+        }
+        (None, Some(a)) if spec.starts_with("RSA_") && a.is_rsa() => a,
+        (None, None) if spec.starts_with("RSA_") => {
+            return Err(wrong(format!(
+                "{spec} allows several algorithms: name one, e.g. {entry}:PS256"
+            )))
+        }
+        (None, _) => {
+            return Err(wrong(format!(
+                "key spec {spec} is not a supported signing key spec"
+            )))
+        }
     };
-    // moto omits KeySpec; CustomerMasterKeySpec is its deprecated twin.
-    let p521 = match (out.key_spec(), out.customer_master_key_spec()) {
-        (Some(spec), _) => *spec == KeySpec::EccNistP521,
-        (None, Some(spec)) => *spec == CustomerMasterKeySpec::EccNistP521,
-        (None, None) => false,
-    };
-    if !p521 {
-        return Err(wrong(format!(
-            "key spec is {:?}, expected ECC_NIST_P521",
-            out.key_spec().map(KeySpec::as_str).or(out
-                .customer_master_key_spec()
-                .map(CustomerMasterKeySpec::as_str))
-        )));
-    }
     if out.key_usage() != Some(&KeyUsageType::SignVerify) {
         return Err(wrong("key usage is not SIGN_VERIFY".into()));
     }
     if !out
         .signing_algorithms()
-        .contains(&SigningAlgorithmSpec::EcdsaSha512)
+        .iter()
+        .any(|s| s.as_str() == alg.kms_name())
     {
-        return Err(wrong(
-            "signing algorithms do not include ECDSA_SHA_512".into(),
-        ));
+        return Err(wrong(format!(
+            "its signing algorithms do not include {} ({alg})",
+            alg.kms_name()
+        )));
     }
     let der = out
         .public_key()
         .ok_or_else(|| wrong("no public key returned".into()))?;
-    let key = PublicKey::from_spki_der(backend, der.as_ref()).map_err(|e| wrong(e.to_string()))?;
+    let key = PublicKey::from_spki_der_as(backend, der.as_ref(), Some(alg))
+        .map_err(|e| wrong(e.to_string()))?;
     // The configured name, the returned KeyId (an ARN on AWS), and the bare
     // key id inside any key ARN.
     let mut kids = vec![id.to_owned()];
@@ -158,6 +184,17 @@ async fn fetch_one(
         binds_kid: true,
         label,
     })
+}
+
+/// The curve of an ECC key spec.
+fn spec_curve(spec: &str) -> Option<Curve> {
+    match spec {
+        "ECC_NIST_P256" => Some(Curve::P256),
+        "ECC_NIST_P384" => Some(Curve::P384),
+        "ECC_NIST_P521" => Some(Curve::P521),
+        "ECC_SECG_P256K1" => Some(Curve::Secp256k1),
+        _ => None,
+    }
 }
 
 /// Loads KMS keys into an [`Authorizer`], at cold start and, after a

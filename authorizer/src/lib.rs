@@ -44,7 +44,8 @@ pub use crate::authorizer::{AuthRequest, Authorizer, Decision, Outcome};
 pub use crate::claims::{Grant, UnixTime, MAX_NUMERIC_DATE};
 pub use crate::config::{AudienceCheck, Config, ConfigError, IssuerCheck, ResponseFormat};
 pub use crate::crypto::{
-    group_order, spki_der, Backend, KeyError, PublicKey, POINT_LEN, SIGNATURE_LEN,
+    group_order, spki_der, Algorithm, Backend, Curve, KeyError, PublicKey, MAX_RSA_BITS,
+    MIN_RSA_BITS, POINT_LEN, SIGNATURE_LEN,
 };
 pub use crate::reason::RejectReason;
 pub use crate::token::FORBIDDEN_HEADERS;

@@ -84,3 +84,140 @@ impl TestKey {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
     }
 }
+
+/// A key pair of any supported algorithm (aws-lc-rs; test and bench only),
+/// for pipeline tests of algorithms other than ES512.
+#[cfg(feature = "aws-lc")]
+pub struct AnySigner {
+    alg: crate::Algorithm,
+    key: AnyKey,
+}
+
+#[cfg(feature = "aws-lc")]
+enum AnyKey {
+    Ec(aws_lc_rs::signature::EcdsaKeyPair),
+    Rsa(aws_lc_rs::rsa::KeyPair),
+}
+
+#[cfg(feature = "aws-lc")]
+impl std::fmt::Debug for AnySigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnySigner").field("alg", &self.alg).finish()
+    }
+}
+
+#[cfg(feature = "aws-lc")]
+impl AnySigner {
+    /// A fresh key for `alg` (RSA: 2048 bits).
+    ///
+    /// # Panics
+    /// If aws-lc-rs cannot generate the key.
+    #[allow(clippy::expect_used)]
+    pub fn generate(alg: crate::Algorithm) -> Self {
+        Self::generate_rsa_bits(alg, 2048)
+    }
+
+    /// A fresh key for `alg`, RSA keys of `bits` (2048, 3072 or 4096).
+    ///
+    /// # Panics
+    /// If aws-lc-rs cannot generate the key.
+    #[allow(clippy::expect_used)]
+    pub fn generate_rsa_bits(alg: crate::Algorithm, bits: usize) -> Self {
+        use crate::Algorithm as A;
+        use aws_lc_rs::rsa::KeySize;
+        use aws_lc_rs::signature as s;
+        let key = match alg {
+            A::Es256 => AnyKey::Ec(
+                s::EcdsaKeyPair::generate(&s::ECDSA_P256_SHA256_FIXED_SIGNING).expect("P-256"),
+            ),
+            A::Es384 => AnyKey::Ec(
+                s::EcdsaKeyPair::generate(&s::ECDSA_P384_SHA384_FIXED_SIGNING).expect("P-384"),
+            ),
+            A::Es512 => AnyKey::Ec(
+                s::EcdsaKeyPair::generate(&s::ECDSA_P521_SHA512_FIXED_SIGNING).expect("P-521"),
+            ),
+            A::Es256k => AnyKey::Ec(
+                s::EcdsaKeyPair::generate(&s::ECDSA_P256K1_SHA256_FIXED_SIGNING)
+                    .expect("secp256k1"),
+            ),
+            _ => AnyKey::Rsa(
+                aws_lc_rs::rsa::KeyPair::generate(match bits {
+                    3072 => KeySize::Rsa3072,
+                    4096 => KeySize::Rsa4096,
+                    _ => KeySize::Rsa2048,
+                })
+                .expect("RSA"),
+            ),
+        };
+        Self { alg, key }
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> crate::Algorithm {
+        self.alg
+    }
+
+    /// The public key as SubjectPublicKeyInfo DER.
+    ///
+    /// # Panics
+    /// If aws-lc-rs cannot encode it.
+    #[allow(clippy::expect_used)]
+    pub fn spki_der(&self) -> Vec<u8> {
+        use aws_lc_rs::encoding::AsDer;
+        use aws_lc_rs::signature::KeyPair;
+        match &self.key {
+            AnyKey::Ec(k) => k.public_key().as_der().expect("SPKI").as_ref().to_vec(),
+            AnyKey::Rsa(k) => k.public_key().as_der().expect("SPKI").as_ref().to_vec(),
+        }
+    }
+
+    /// The public key as PEM.
+    pub fn pem(&self) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(self.spki_der());
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for chunk in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        pem
+    }
+
+    /// The JWS signature over `message` (fixed `R || S` for ECDSA).
+    ///
+    /// # Panics
+    /// If aws-lc-rs cannot sign.
+    #[allow(clippy::expect_used)]
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        use crate::Algorithm as A;
+        use aws_lc_rs::signature as s;
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        match &self.key {
+            AnyKey::Ec(k) => k.sign(&rng, message).expect("sign").as_ref().to_vec(),
+            AnyKey::Rsa(k) => {
+                let enc: &'static dyn s::RsaEncoding = match self.alg {
+                    A::Rs256 => &s::RSA_PKCS1_SHA256,
+                    A::Rs384 => &s::RSA_PKCS1_SHA384,
+                    A::Rs512 => &s::RSA_PKCS1_SHA512,
+                    A::Ps256 => &s::RSA_PSS_SHA256,
+                    A::Ps384 => &s::RSA_PSS_SHA384,
+                    _ => &s::RSA_PSS_SHA512,
+                };
+                let mut sig = vec![0u8; k.public_modulus_len()];
+                k.sign(enc, &rng, message, &mut sig).expect("sign");
+                sig
+            }
+        }
+    }
+
+    /// A compact JWS over the given header and claims JSON text.
+    pub fn token(&self, header: &str, claims: &str) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims)
+        );
+        let sig = self.sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+}

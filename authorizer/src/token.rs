@@ -2,7 +2,7 @@
 //! whitespace, URL-safe alphabet, canonical trailing bits), and the JOSE
 //! header checks (RFC 7515 §4). Nothing here trusts the signature yet.
 
-use crate::crypto::SIGNATURE_LEN;
+use crate::crypto::{Algorithm, MAX_RSA_BITS};
 use crate::json;
 use crate::RejectReason;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,6 +29,47 @@ pub(crate) struct Faults {
     pub(crate) alg_case_insensitive: bool,
 }
 
+/// What the configured keys accept, checked before any key is chosen: the
+/// algorithms (an allow-list, RFC 8725 §3.1) and the signature lengths. With
+/// only ES512 keys that is `alg` exactly `ES512` and exactly 132 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Allowed {
+    algs: Vec<Algorithm>,
+    /// `None`: any length (keys not loaded yet; the key decides later).
+    sig_lens: Option<Vec<usize>>,
+}
+
+impl Allowed {
+    /// The algorithms and exact signature lengths of `keys`.
+    pub(crate) fn of<'k>(keys: impl IntoIterator<Item = &'k crate::PublicKey>) -> Self {
+        let (mut algs, mut lens) = (Vec::new(), Vec::new());
+        for k in keys {
+            if !algs.contains(&k.algorithm()) {
+                algs.push(k.algorithm());
+            }
+            if !lens.contains(&k.signature_len()) {
+                lens.push(k.signature_len());
+            }
+        }
+        Self {
+            algs,
+            sig_lens: Some(lens),
+        }
+    }
+
+    /// Before KMS keys have loaded: every supported algorithm, any length.
+    pub(crate) fn pending() -> Self {
+        Self {
+            algs: Algorithm::ALL.to_vec(),
+            sig_lens: None,
+        }
+    }
+
+    fn length_ok(&self, len: usize) -> bool {
+        self.sig_lens.as_ref().map_or(len > 0, |l| l.contains(&len))
+    }
+}
+
 /// A token whose shape and header passed every check; signature unchecked.
 #[derive(Debug)]
 pub(crate) struct Parsed<'a> {
@@ -36,38 +77,52 @@ pub(crate) struct Parsed<'a> {
     pub(crate) signing_input: &'a str,
     /// The decoded payload bytes (claims JSON, not yet parsed).
     pub(crate) payload: Vec<u8>,
-    /// The decoded 132-byte signature.
-    pub(crate) signature: [u8; SIGNATURE_LEN],
+    /// The decoded signature, of a length some configured key uses.
+    pub(crate) signature: Vec<u8>,
+    /// `alg`, one of the allowed algorithms (the chosen key must match it).
+    pub(crate) alg: Algorithm,
     /// `kid`, if present (already checked: printable ASCII, ≤ 256 bytes).
     pub(crate) kid: Option<String>,
 }
 
-/// Splits and decodes `token` and checks its header.
+/// Longest signature segment: an RSA-8192 signature (1024 bytes).
+const MAX_SIGNATURE_CHARS: usize = (MAX_RSA_BITS / 8 * 4).div_ceil(3);
+
+/// Splits and decodes `token` and checks its header against `allowed`.
 ///
 /// # Errors
 /// `Malformed`, `BadHeader`, `AlgNotAllowed` or `ForbiddenHeader`.
-pub(crate) fn parse(token: &str, faults: Faults) -> Result<Parsed<'_>, RejectReason> {
+pub(crate) fn parse<'t>(
+    token: &'t str,
+    faults: Faults,
+    allowed: &Allowed,
+) -> Result<Parsed<'t>, RejectReason> {
     let mut parts = token.splitn(3, '.');
     let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(RejectReason::Malformed);
     };
-    // Exactly three segments, none empty; a 132-byte signature is exactly
-    // 176 base64url characters.
-    if h.is_empty() || p.is_empty() || s.len() != 176 || s.contains('.') {
+    // Exactly three segments, none empty; the signature of a length some
+    // configured key uses (ES512: exactly 132 bytes, 176 characters).
+    if h.is_empty()
+        || p.is_empty()
+        || s.is_empty()
+        || s.len() > MAX_SIGNATURE_CHARS
+        || s.contains('.')
+    {
+        return Err(RejectReason::Malformed);
+    }
+    let signature = decode(s)?;
+    if !allowed.length_ok(signature.len()) {
         return Err(RejectReason::Malformed);
     }
     let header = decode(h)?;
     let payload = decode(p)?;
-    let mut signature = [0u8; SIGNATURE_LEN];
-    match URL_SAFE_NO_PAD.decode_slice(s, &mut signature) {
-        Ok(SIGNATURE_LEN) => {}
-        _ => return Err(RejectReason::Malformed),
-    }
-    let kid = check_header(&header, faults)?;
+    let (alg, kid) = check_header(&header, faults, allowed)?;
     Ok(Parsed {
         signing_input: &token[..h.len() + 1 + p.len()],
         payload,
         signature,
+        alg,
         kid,
     })
 }
@@ -78,17 +133,27 @@ fn decode(segment: &str) -> Result<Vec<u8>, RejectReason> {
         .map_err(|_| RejectReason::Malformed)
 }
 
-/// RFC 7515 §4.1 header checks; returns `kid`.
-fn check_header(bytes: &[u8], faults: Faults) -> Result<Option<String>, RejectReason> {
+/// RFC 7515 §4.1 header checks; returns `alg` and `kid`.
+fn check_header(
+    bytes: &[u8],
+    faults: Faults,
+    allowed: &Allowed,
+) -> Result<(Algorithm, Option<String>), RejectReason> {
     let header = json::parse_object(bytes).ok_or(RejectReason::BadHeader)?;
-    // RFC 7515 §4.1.1 and RFC 8725 §3.1: an allow-list of exactly one,
-    // compared after JSON unescaping, case-sensitively.
-    match header.get("alg") {
-        Some(Value::String(alg)) if alg == "ES512" => {}
-        Some(Value::String(alg))
-            if faults.alg_case_insensitive && alg.eq_ignore_ascii_case("ES512") => {}
+    // RFC 7515 §4.1.1 and RFC 8725 §3.1: an allow-list (the configured keys'
+    // algorithms), compared after JSON unescaping, case-sensitively.
+    let alg = match header.get("alg") {
+        Some(Value::String(name)) => allowed
+            .algs
+            .iter()
+            .copied()
+            .find(|a| {
+                a.name() == name
+                    || (faults.alg_case_insensitive && a.name().eq_ignore_ascii_case(name))
+            })
+            .ok_or(RejectReason::AlgNotAllowed)?,
         _ => return Err(RejectReason::AlgNotAllowed),
-    }
+    };
     if FORBIDDEN_HEADERS
         .iter()
         .any(|name| header.contains_key(*name) && !(faults.accept_crit && *name == "crit"))
@@ -102,23 +167,33 @@ fn check_header(bytes: &[u8], faults: Faults) -> Result<Option<String>, RejectRe
             if t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt") => {}
         Some(_) => return Err(RejectReason::BadHeader),
     }
-    match header.get("kid") {
-        None => Ok(None),
+    let kid = match header.get("kid") {
+        None => None,
         Some(Value::String(kid))
             if !kid.is_empty()
                 && kid.len() <= MAX_KID_LEN
                 && kid.bytes().all(|b| (0x20..=0x7e).contains(&b)) =>
         {
-            Ok(Some(kid.clone()))
+            Some(kid.clone())
         }
-        Some(_) => Err(RejectReason::BadHeader),
-    }
+        Some(_) => return Err(RejectReason::BadHeader),
+    };
+    Ok((alg, kid))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::SIGNATURE_LEN;
     use RejectReason::*;
+
+    /// What a single ES512 key allows.
+    fn es512() -> Allowed {
+        Allowed {
+            algs: vec![Algorithm::Es512],
+            sig_lens: Some(vec![SIGNATURE_LEN]),
+        }
+    }
 
     fn b64(s: &[u8]) -> String {
         URL_SAFE_NO_PAD.encode(s)
@@ -127,7 +202,7 @@ mod tests {
         b64(&[7u8; SIGNATURE_LEN])
     }
     fn parse_ok(t: &str) -> Result<Parsed<'_>, RejectReason> {
-        parse(t, Faults::default())
+        parse(t, Faults::default(), &es512())
     }
 
     fn tok(header: &str) -> String {
@@ -140,7 +215,8 @@ mod tests {
         let p = parse_ok(&t).expect("parses");
         assert_eq!(p.kid, None);
         assert_eq!(p.signing_input, &t[..t.rfind('.').expect("dot")]);
-        assert_eq!(p.signature, [7u8; SIGNATURE_LEN]);
+        assert_eq!(p.signature, vec![7u8; SIGNATURE_LEN]);
+        assert_eq!(p.alg, Algorithm::Es512);
     }
 
     #[test]

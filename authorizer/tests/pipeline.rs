@@ -614,3 +614,229 @@ fn only_a_verified_token_is_attributed_to_a_key() {
     assert_eq!(o.decision, Decision::Deny(BadSignature));
     assert_eq!(o.key, None, "a failed signature names no key");
 }
+
+// The default backend (aws-lc-rs) verifies every algorithm; the pure-Rust
+// one refuses non-ES512 keys at cold start (tested in crypto.rs).
+#[cfg(all(feature = "aws-lc", not(feature = "p521")))]
+mod every_algorithm {
+    use super::*;
+    use authorizer::test_util::AnySigner;
+    use authorizer::Algorithm;
+    use authorizer::PublicKey;
+
+    fn auth_for(pem: &str, alg: Option<Algorithm>) -> Authorizer {
+        let mut vars = vec![
+            ("JWT_PUBLIC_KEY_PEM", pem.to_owned()),
+            ("JWT_ISSUER", ISS.to_owned()),
+            ("JWT_AUDIENCE", "api".to_owned()),
+        ];
+        if let Some(a) = alg {
+            vars.push(("JWT_PUBLIC_KEY_ALG", a.name().to_owned()));
+        }
+        Authorizer::new(&config(&vars))
+    }
+
+    fn header(alg: &str) -> String {
+        format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#)
+    }
+
+    #[test]
+    fn each_key_verifies_its_one_algorithm_and_refuses_every_other() {
+        for alg in Algorithm::ALL {
+            let signer = AnySigner::generate(alg);
+            let pinned = alg.is_rsa().then_some(alg);
+            let auth = auth_for(&signer.pem(), pinned);
+            let good = signer.token(&header(alg.name()), &claims(300));
+            assert!(decide(&auth, &good).is_allow(), "{alg}: genuine token");
+            // The same key's signature under another algorithm's name (RS256
+            // ↔ PS256 on one RSA key, ES512 on a P-256 key…): refused before
+            // any verification, whatever the bytes.
+            for other in Algorithm::ALL.into_iter().filter(|o| *o != alg) {
+                let t = signer.token(&header(other.name()), &claims(300));
+                assert_eq!(
+                    deny(&auth, &t),
+                    Some(AlgNotAllowed),
+                    "{alg} key, {other} header"
+                );
+            }
+            let forged = AnySigner::generate(alg).token(&header(alg.name()), &claims(300));
+            assert_eq!(
+                deny(&auth, &forged),
+                Some(BadSignature),
+                "{alg}: another key"
+            );
+        }
+    }
+
+    #[test]
+    fn signature_encodings_are_strict_per_algorithm() {
+        for alg in [
+            Algorithm::Es256,
+            Algorithm::Es384,
+            Algorithm::Rs256,
+            Algorithm::Ps512,
+        ] {
+            let signer = AnySigner::generate(alg);
+            let auth = auth_for(&signer.pem(), alg.is_rsa().then_some(alg));
+            let good = signer.token(&header(alg.name()), &claims(300));
+            let sig = sig_of(&good);
+            // One byte short, one byte long.
+            assert_eq!(
+                deny(&auth, &with_sig(&good, &sig[1..])),
+                Some(Malformed),
+                "{alg} short"
+            );
+            let mut long = sig.clone();
+            long.push(0);
+            assert_eq!(
+                deny(&auth, &with_sig(&good, &long)),
+                Some(Malformed),
+                "{alg} long"
+            );
+            // ES512's length under a smaller algorithm's name.
+            assert_eq!(
+                deny(&auth, &with_sig(&good, &[1u8; 132])),
+                Some(Malformed),
+                "{alg}"
+            );
+        }
+        // ECDSA r or s outside [1, n-1] (here: all ones ≥ n) on P-256.
+        let p256 = AnySigner::generate(Algorithm::Es256);
+        let auth = auth_for(&p256.pem(), None);
+        let good = p256.token(&header("ES256"), &claims(300));
+        assert_eq!(
+            deny(&auth, &with_sig(&good, &[0xff; 64])),
+            Some(BadSignature)
+        );
+        assert_eq!(deny(&auth, &with_sig(&good, &[0; 64])), Some(BadSignature));
+    }
+
+    #[test]
+    fn a_key_set_of_several_algorithms_pins_each_key_to_its_own() {
+        let (ec, rsa) = (
+            AnySigner::generate(Algorithm::Es256),
+            AnySigner::generate(Algorithm::Ps256),
+        );
+        let auth = Authorizer::new(&config(&[
+            ("JWT_JWKS", jwks_of(&[(&ec, "ec"), (&rsa, "rsa")])),
+            ("JWT_ISSUER", ISS.into()),
+            ("JWT_AUDIENCE", "api".into()),
+        ]));
+        let kid = |a: &str, k: &str| format!(r#"{{"alg":"{a}","kid":"{k}"}}"#);
+        assert!(decide(&auth, &ec.token(&kid("ES256", "ec"), &claims(300))).is_allow());
+        assert!(decide(&auth, &rsa.token(&kid("PS256", "rsa"), &claims(300))).is_allow());
+        // An algorithm the set allows, on the wrong key: refused.
+        let swapped = rsa.token(&kid("PS256", "ec"), &claims(300));
+        assert_eq!(deny(&auth, &swapped), Some(AlgNotAllowed));
+        // A length no configured key uses: malformed before any key.
+        let odd = with_sig(&ec.token(&kid("ES256", "ec"), &claims(300)), &[1u8; 132]);
+        assert_eq!(deny(&auth, &odd), Some(Malformed));
+        // An algorithm no key has, at a length one has: refused at the header.
+        let es384 = with_sig(&ec.token(&kid("ES384", "ec"), &claims(300)), &[1u8; 64]);
+        assert_eq!(deny(&auth, &es384), Some(AlgNotAllowed));
+        // ES512 with its own 132 bytes: a length no key here uses.
+        let es512 = TestKey::new(1).token(&kid("ES512", "ec"), &claims(300));
+        assert_eq!(deny(&auth, &es512), Some(Malformed));
+    }
+
+    /// A JWKS for `keys` (EC `x`/`y`, RSA `n`/`e` with `alg`).
+    fn jwks_of(keys: &[(&AnySigner, &str)]) -> String {
+        let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+        let entries: Vec<Value> = keys
+            .iter()
+            .map(|(s, kid)| {
+                let key = PublicKey::from_spki_der_as(
+                    authorizer::Backend::default_backend(),
+                    &s.spki_der(),
+                    Some(s.algorithm()),
+                )
+                .expect("key");
+                match key.point() {
+                    Some(p) => {
+                        let l = (p.len() - 1) / 2;
+                        let curve = s.algorithm().curve().expect("EC");
+                        json!({"kty": "EC", "crv": curve.jwk_name(), "kid": kid,
+                               "x": b64(&p[1..=l]), "y": b64(&p[1 + l..])})
+                    }
+                    None => {
+                        let (n, e) = rsa_components(&s.spki_der());
+                        json!({"kty": "RSA", "kid": kid, "alg": s.algorithm().name(),
+                               "n": b64(&n), "e": b64(&e)})
+                    }
+                }
+            })
+            .collect();
+        json!({ "keys": entries }).to_string()
+    }
+
+    /// n and e of an RSA SPKI (via aws-lc-rs, as an independent reader).
+    fn rsa_components(spki: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let k = aws_lc_rs::rsa::PublicKey::from_der(spki).expect("RSA SPKI");
+        (
+            k.modulus().big_endian_without_leading_zero().to_vec(),
+            k.exponent().big_endian_without_leading_zero().to_vec(),
+        )
+    }
+
+    #[test]
+    fn rsa_keys_need_a_named_algorithm_and_2048_bits() {
+        let rsa = AnySigner::generate(Algorithm::Rs256);
+        let no_alg = Config::from_lookup(|n| match n {
+            "JWT_PUBLIC_KEY_PEM" => Some(rsa.pem()),
+            "JWT_ISSUER" => Some(ISS.into()),
+            "JWT_AUDIENCE" => Some("api".into()),
+            _ => None,
+        })
+        .expect_err("RSA without JWT_PUBLIC_KEY_ALG");
+        assert!(
+            no_alg.to_string().contains("JWT_PUBLIC_KEY_ALG"),
+            "{no_alg}"
+        );
+        let ec = AnySigner::generate(Algorithm::Es256);
+        let mismatch = Config::from_lookup(|n| match n {
+            "JWT_PUBLIC_KEY_PEM" => Some(ec.pem()),
+            "JWT_PUBLIC_KEY_ALG" => Some("ES512".into()),
+            "JWT_ISSUER" => Some(ISS.into()),
+            "JWT_AUDIENCE" => Some("api".into()),
+            _ => None,
+        })
+        .expect_err("P-256 key named ES512");
+        assert!(mismatch.to_string().contains("ES512"), "{mismatch}");
+        // A 1024-bit modulus is refused at cold start.
+        let mut n = vec![0xc5u8; 128];
+        n[127] |= 1;
+        let small = json!({"keys": [{"kty": "RSA", "kid": "small", "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(&n), "e": "AQAB"}]})
+        .to_string();
+        let e = Config::from_lookup(|name| match name {
+            "JWT_JWKS" => Some(small.clone()),
+            "JWT_ISSUER" => Some(ISS.into()),
+            "JWT_AUDIENCE" => Some("api".into()),
+            _ => None,
+        })
+        .expect_err("1024-bit RSA");
+        assert!(e.to_string().contains("1024 bits"), "{e}");
+        // JWKS: an RSA key without `alg`, an EC key whose `alg` disagrees.
+        for (doc, member) in [
+            (
+                json!({"keys": [{"kty": "RSA", "kid": "r", "n": URL_SAFE_NO_PAD.encode(&n), "e": "AQAB"}]}),
+                "alg",
+            ),
+            (
+                json!({"keys": [{"kty": "EC", "kid": "e", "crv": "P-256", "alg": "ES512",
+                "x": URL_SAFE_NO_PAD.encode([1u8; 32]), "y": URL_SAFE_NO_PAD.encode([1u8; 32])}]}),
+                "alg",
+            ),
+        ] {
+            let text = doc.to_string();
+            let e = Config::from_lookup(|name| match name {
+                "JWT_JWKS" => Some(text.clone()),
+                "JWT_ISSUER" => Some(ISS.into()),
+                "JWT_AUDIENCE" => Some("api".into()),
+                _ => None,
+            })
+            .expect_err("refused");
+            assert!(e.to_string().contains(&format!("\"{member}\"")), "{e}");
+        }
+    }
+}

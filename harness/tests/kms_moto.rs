@@ -187,10 +187,33 @@ async fn wrong_key_spec_is_refused_and_unreachable_kms_denies_then_recovers() {
         .await
         .expect("CreateKey P-256");
     let id = p256.key_metadata().expect("meta").key_id().to_owned();
-    match fetch_keys(&client, &[id], Backend::default_backend()).await {
-        Err(KmsError::WrongKey { why, .. }) => assert!(why.contains("ECC_NIST_P521"), "{why}"),
+    // A P-256 key verifies ES256, its one algorithm; naming another is wrong.
+    let keys = fetch_keys(&client, std::slice::from_ref(&id), Backend::default_backend())
+        .await
+        .expect("P-256 key");
+    assert_eq!(keys[0].key.algorithm(), authorizer::Algorithm::Es256);
+    match fetch_keys(&client, &[format!("{id}:ES512")], Backend::default_backend()).await {
+        Err(KmsError::WrongKey { why, .. }) => assert!(why.contains("ES256"), "{why}"),
         other => panic!("expected WrongKey, got {other:?}"),
     }
+    // An RSA key allows six algorithms: without one named it is refused.
+    let rsa = client
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .expect("CreateKey RSA_2048");
+    let rsa_id = rsa.key_metadata().expect("meta").key_id().to_owned();
+    match fetch_keys(&client, std::slice::from_ref(&rsa_id), Backend::default_backend()).await {
+        Err(KmsError::WrongKey { why, .. }) => assert!(why.contains(":PS256"), "{why}"),
+        other => panic!("expected WrongKey, got {other:?}"),
+    }
+    let keys = fetch_keys(&client, &[format!("{rsa_id}:PS384")], Backend::default_backend())
+        .await
+        .expect("RSA key pinned to PS384");
+    assert_eq!(keys[0].key.algorithm(), authorizer::Algorithm::Ps384);
+    assert_eq!(keys[0].key.signature_len(), 256);
 
     // A KMS endpoint nobody listens on: start, deny with key_unavailable.
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
