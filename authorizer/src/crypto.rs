@@ -696,7 +696,10 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_valid_spki() {
         for b in Backend::ALL {
-            assert!(PublicKey::from_spki_der(*b, &[0x30, 0x00]).is_err(), "{b:?}");
+            assert!(
+                PublicKey::from_spki_der(*b, &[0x30, 0x00]).is_err(),
+                "{b:?}"
+            );
             // The P-521 prefix with a point that is not on the curve.
             let mut der = spki_der(&[0x04; POINT_LEN]);
             assert!(PublicKey::from_spki_der(*b, &der).is_err(), "{b:?}");

@@ -1,8 +1,9 @@
-//! KMS as a signer: create an `ECC_NIST_P521` `SIGN_VERIFY` key (and alias),
-//! and sign JWS input with `ECDSA_SHA_512` — `MessageType=RAW` up to KMS's
-//! 4096-byte limit, `DIGEST` (SHA-512 of the input) beyond it — converting
-//! KMS's DER signature to the 132-byte JOSE `R || S`.
+//! KMS as a signer: create a `SIGN_VERIFY` key (and alias) — `ECC_NIST_P521`
+//! by default, or the spec of any JWS algorithm — and sign JWS input —
+//! `MessageType=RAW` up to KMS's 4096-byte limit, `DIGEST` beyond it —
+//! converting KMS's DER ECDSA signatures to the fixed JOSE `R || S`.
 
+use authorizer::Algorithm;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
 use sha2::{Digest, Sha512};
@@ -42,7 +43,9 @@ pub enum KmsSignError {
         detail: String,
     },
     /// The DER signature could not be converted.
-    #[error("KMS returned a signature that is not a DER ECDSA P-521 signature")]
+    #[error(
+        "KMS returned a signature that is not a strict DER ECDSA signature of the key's curve"
+    )]
     BadDer,
 }
 
@@ -94,11 +97,34 @@ pub async fn create_key(
     client: &aws_sdk_kms::Client,
     alias: Option<&str>,
 ) -> Result<KmsKey, KmsSignError> {
+    create_key_spec(client, KeySpec::EccNistP521, alias).await
+}
+
+/// The KMS key spec of a JWS algorithm (RSA: 2048 bits).
+pub fn key_spec_for(alg: Algorithm) -> KeySpec {
+    match alg {
+        Algorithm::Es256 => KeySpec::EccNistP256,
+        Algorithm::Es384 => KeySpec::EccNistP384,
+        Algorithm::Es512 => KeySpec::EccNistP521,
+        Algorithm::Es256k => KeySpec::EccSecgP256K1,
+        _ => KeySpec::Rsa2048,
+    }
+}
+
+/// Creates a SIGN_VERIFY key of `spec`, and `alias` for it if given.
+///
+/// # Errors
+/// [`KmsSignError::Call`].
+pub async fn create_key_spec(
+    client: &aws_sdk_kms::Client,
+    spec: KeySpec,
+    alias: Option<&str>,
+) -> Result<KmsKey, KmsSignError> {
     let out = client
         .create_key()
-        .key_spec(KeySpec::EccNistP521)
+        .key_spec(spec.clone())
         .key_usage(KeyUsageType::SignVerify)
-        .description("ES512 JWT signing key (harness)")
+        .description(format!("JWT signing key ({}, harness)", spec.as_str()))
         .send()
         .await
         .map_err(call_err("CreateKey"))?;
@@ -177,10 +203,17 @@ pub async fn sign_digest(
 }
 
 /// Converts a DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`
-/// (RFC 3279 §2.2.3) to the fixed 132-byte JOSE form (RFC 7518 §3.4),
-/// left-padding r and s to 66 bytes. Strict DER: minimal lengths, minimal
-/// positive integers, no trailing data; `None` otherwise.
+/// (RFC 3279 §2.2.3) to the fixed 132-byte JOSE form of P-521 (RFC 7518
+/// §3.4). See [`der_to_jose_len`].
 pub fn der_to_jose(der: &[u8]) -> Option<[u8; 132]> {
+    der_to_jose_len(der, 66)?.try_into().ok()
+}
+
+/// Converts a DER ECDSA signature to the JOSE `R || S` of a curve whose
+/// scalars are `scalar_len` bytes (32, 48 or 66), left-padding r and s.
+/// Strict DER: minimal lengths, minimal positive integers, no trailing data;
+/// `None` otherwise.
+pub fn der_to_jose_len(der: &[u8], scalar_len: usize) -> Option<Vec<u8>> {
     let (body, rest) = der_tlv(der, 0x30)?;
     if !rest.is_empty() {
         return None;
@@ -190,10 +223,58 @@ pub fn der_to_jose(der: &[u8]) -> Option<[u8; 132]> {
     if !body.is_empty() {
         return None;
     }
-    let mut out = [0u8; 132];
-    put_scalar(r, &mut out[..66])?;
-    put_scalar(s, &mut out[66..])?;
+    let mut out = vec![0u8; 2 * scalar_len];
+    put_scalar(r, &mut out[..scalar_len])?;
+    put_scalar(s, &mut out[scalar_len..])?;
     Some(out)
+}
+
+/// Signs `input` as JWS `alg` with a KMS key of the matching spec: the
+/// message itself up to 4096 bytes, its digest beyond; ECDSA's DER turned
+/// into `R || S`, RSA's signature as returned.
+///
+/// # Errors
+/// [`KmsSignError`].
+pub async fn sign_as(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    alg: Algorithm,
+    input: &[u8],
+) -> Result<Vec<u8>, KmsSignError> {
+    use sha2::{Sha256, Sha384};
+    let spec = SigningAlgorithmSpec::from(alg.kms_name());
+    let (message, kind) = if input.len() <= MAX_RAW_MESSAGE {
+        (input.to_vec(), MessageType::Raw)
+    } else {
+        let digest = match alg {
+            Algorithm::Es256 | Algorithm::Es256k | Algorithm::Rs256 | Algorithm::Ps256 => {
+                Sha256::digest(input).to_vec()
+            }
+            Algorithm::Es384 | Algorithm::Rs384 | Algorithm::Ps384 => {
+                Sha384::digest(input).to_vec()
+            }
+            _ => Sha512::digest(input).to_vec(),
+        };
+        (digest, MessageType::Digest)
+    };
+    let out = client
+        .sign()
+        .key_id(key_id)
+        .message(Blob::new(message))
+        .message_type(kind)
+        .signing_algorithm(spec)
+        .send()
+        .await
+        .map_err(call_err("Sign"))?;
+    let sig = out
+        .signature()
+        .ok_or(KmsSignError::BadDer)?
+        .as_ref()
+        .to_vec();
+    match alg.curve() {
+        Some(curve) => der_to_jose_len(&sig, curve.scalar_len()).ok_or(KmsSignError::BadDer),
+        None => Ok(sig),
+    }
 }
 
 /// One DER TLV with the given tag: (contents, remainder).

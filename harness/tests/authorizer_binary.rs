@@ -417,3 +417,44 @@ async fn a_kms_endpoint_that_never_answers_costs_no_request_its_deadline() {
     );
     assert!(backoff_ms < 1_000, "back-off ignored: {backoff_ms} ms");
 }
+
+#[tokio::test]
+async fn every_algorithm_is_verified_by_the_binary_with_pem_keys() {
+    use authorizer::test_util::AnySigner;
+    use authorizer::Algorithm;
+    for alg in Algorithm::ALL {
+        let signer = AnySigner::generate(alg);
+        let mut f = FunctionConfig::new(
+            harness::binary::authorizer_binary(false).expect("authorizer binary"),
+        );
+        f.env = vec![
+            ("JWT_PUBLIC_KEY_PEM".into(), signer.pem()),
+            ("JWT_ISSUER".into(), ISS.into()),
+            ("JWT_AUDIENCE".into(), "api".into()),
+        ];
+        if alg.is_rsa() {
+            f.env.push(("JWT_PUBLIC_KEY_ALG".into(), alg.name().into()));
+        }
+        let mut env = Environment::start(&f).await.expect("init");
+        let claims =
+            json!({"iss": ISS, "aud": "api", "sub": format!("u-{alg}"), "exp": now() + 300})
+                .to_string();
+        let good = signer.token(&format!(r#"{{"alg":"{alg}"}}"#), &claims);
+        let allowed = response(&mut env, v2(Some(&format!("Bearer {good}")))).await;
+        assert_eq!(allowed["isAuthorized"], true, "{alg}: {allowed}");
+        let other = if alg == Algorithm::Es512 {
+            Algorithm::Es256
+        } else {
+            Algorithm::Es512
+        };
+        let confused = signer.token(&format!(r#"{{"alg":"{other}"}}"#), &claims);
+        let denied = response(&mut env, v2(Some(&format!("Bearer {confused}")))).await;
+        env.stop().await;
+        assert_eq!(denied["isAuthorized"], false, "{alg}");
+        assert!(
+            ["alg_not_allowed", "malformed"]
+                .contains(&denied["context"]["reason"].as_str().unwrap_or("")),
+            "{alg} key, {other} header: {denied}"
+        );
+    }
+}

@@ -188,11 +188,21 @@ async fn wrong_key_spec_is_refused_and_unreachable_kms_denies_then_recovers() {
         .expect("CreateKey P-256");
     let id = p256.key_metadata().expect("meta").key_id().to_owned();
     // A P-256 key verifies ES256, its one algorithm; naming another is wrong.
-    let keys = fetch_keys(&client, std::slice::from_ref(&id), Backend::default_backend())
-        .await
-        .expect("P-256 key");
+    let keys = fetch_keys(
+        &client,
+        std::slice::from_ref(&id),
+        Backend::default_backend(),
+    )
+    .await
+    .expect("P-256 key");
     assert_eq!(keys[0].key.algorithm(), authorizer::Algorithm::Es256);
-    match fetch_keys(&client, &[format!("{id}:ES512")], Backend::default_backend()).await {
+    match fetch_keys(
+        &client,
+        &[format!("{id}:ES512")],
+        Backend::default_backend(),
+    )
+    .await
+    {
         Err(KmsError::WrongKey { why, .. }) => assert!(why.contains("ES256"), "{why}"),
         other => panic!("expected WrongKey, got {other:?}"),
     }
@@ -205,13 +215,23 @@ async fn wrong_key_spec_is_refused_and_unreachable_kms_denies_then_recovers() {
         .await
         .expect("CreateKey RSA_2048");
     let rsa_id = rsa.key_metadata().expect("meta").key_id().to_owned();
-    match fetch_keys(&client, std::slice::from_ref(&rsa_id), Backend::default_backend()).await {
+    match fetch_keys(
+        &client,
+        std::slice::from_ref(&rsa_id),
+        Backend::default_backend(),
+    )
+    .await
+    {
         Err(KmsError::WrongKey { why, .. }) => assert!(why.contains(":PS256"), "{why}"),
         other => panic!("expected WrongKey, got {other:?}"),
     }
-    let keys = fetch_keys(&client, &[format!("{rsa_id}:PS384")], Backend::default_backend())
-        .await
-        .expect("RSA key pinned to PS384");
+    let keys = fetch_keys(
+        &client,
+        &[format!("{rsa_id}:PS384")],
+        Backend::default_backend(),
+    )
+    .await
+    .expect("RSA key pinned to PS384");
     assert_eq!(keys[0].key.algorithm(), authorizer::Algorithm::Ps384);
     assert_eq!(keys[0].key.signature_len(), 256);
 
@@ -376,4 +396,114 @@ async fn the_suite_creates_no_kms_key_in_the_users_account_unless_asked() {
             .starts_with("alias/harness-suite-")),
         "alias removed"
     );
+}
+
+#[tokio::test]
+async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_pass() {
+    use authorizer::Algorithm;
+    use harness::lambda::{Environment, FunctionConfig, InvokeResult};
+    let moto = Moto::start().expect("moto_server");
+    let client = kms_client(&moto).await;
+    let mut rsa_key: Option<String> = None;
+    for alg in Algorithm::ALL {
+        // One RSA_2048 key serves all six RSA algorithms, pinned per entry.
+        let key_id = match (alg.is_rsa(), &rsa_key) {
+            (true, Some(k)) => k.clone(),
+            _ => {
+                let k =
+                    harness::kms::create_key_spec(&client, harness::kms::key_spec_for(alg), None)
+                        .await
+                        .expect("CreateKey")
+                        .key_id;
+                if alg.is_rsa() {
+                    rsa_key = Some(k.clone());
+                }
+                k
+            }
+        };
+        let entry = if alg.is_rsa() {
+            format!("{key_id}:{alg}")
+        } else {
+            key_id.clone()
+        };
+        let mut f = FunctionConfig::new(harness::binary::authorizer_binary(false).expect("binary"));
+        f.env = moto.sdk_env();
+        f.env.extend([
+            ("JWT_KMS_KEY_IDS".to_owned(), entry),
+            ("JWT_ISSUER".to_owned(), ISS.to_owned()),
+            ("JWT_AUDIENCE".to_owned(), "api".to_owned()),
+        ]);
+        let mut env = Environment::start(&f).await.expect("init with KMS");
+        let claims = json!({"iss": ISS, "aud": "api", "sub": format!("kms-{alg}"),
+                            "exp": UnixTime::now().0 as i64 + 300})
+        .to_string();
+        let token_as = |header_alg: Algorithm, sig: &[u8]| {
+            let header = json!({"alg": header_alg.name(), "kid": key_id}).to_string();
+            format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                URL_SAFE_NO_PAD.encode(&claims),
+                URL_SAFE_NO_PAD.encode(sig)
+            )
+        };
+        let input = |header_alg: Algorithm| {
+            let header = json!({"alg": header_alg.name(), "kid": key_id}).to_string();
+            format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                URL_SAFE_NO_PAD.encode(&claims)
+            )
+        };
+        let sig = harness::kms::sign_as(&client, &key_id, alg, input(alg).as_bytes())
+            .await
+            .expect("KMS Sign");
+        let event = |token: String| {
+            let ev = json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"),
+                            "methodArn": "arn:aws:execute-api:us-east-1:1:api/prod/GET/x"});
+            bytes::Bytes::from(ev.to_string())
+        };
+        let answer = env
+            .invoke(event(token_as(alg, &sig)))
+            .await
+            .expect("invoke")
+            .result;
+        match (alg.name().starts_with("PS"), answer) {
+            (false, InvokeResult::Response(b)) => {
+                let v: serde_json::Value = serde_json::from_slice(&b).expect("json");
+                assert_eq!(v["principalId"], format!("kms-{alg}"), "{alg}");
+            }
+            // moto signs RSASSA_PSS_* with the largest salt; JWS PS* (RFC
+            // 7518 §3.5) and AWS KMS use a salt as long as the hash, so
+            // moto's PSS signatures are rightly refused. PS* is proven end to
+            // end with RFC-conforming signatures in authorizer_binary.rs.
+            (true, InvokeResult::FunctionError { .. }) => {}
+            (_, other) => panic!("{alg}: genuine KMS token: {other:?}"),
+        }
+        // The same key under another algorithm's name (RS256 ↔ PS256 on one
+        // RSA key, ES384 on an ES256 key): denied.
+        let other = if alg.is_rsa() {
+            if alg == Algorithm::Rs256 {
+                Algorithm::Ps256
+            } else {
+                Algorithm::Rs256
+            }
+        } else if alg == Algorithm::Es256 {
+            Algorithm::Es384
+        } else {
+            Algorithm::Es256
+        };
+        let resigned = harness::kms::sign_as(&client, &key_id, alg, input(other).as_bytes())
+            .await
+            .expect("KMS Sign");
+        let denied = env
+            .invoke(event(token_as(other, &resigned)))
+            .await
+            .expect("invoke")
+            .result;
+        env.stop().await;
+        assert!(
+            matches!(denied, InvokeResult::FunctionError { .. }),
+            "{alg} key, {other} header: {denied:?}"
+        );
+    }
 }
