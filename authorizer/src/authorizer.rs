@@ -140,11 +140,27 @@ impl Authorizer {
     }
 
     /// Adds the keys fetched from KMS to the static ones and starts serving.
+    ///
+    /// On a refresh that changes the keys (an alias re-pointed, a key
+    /// removed), the decision cache is emptied: a grant verified with a key
+    /// that is no longer trusted must not outlive it.
     pub fn install_kms_keys(&self, kms: Vec<StaticKey>) {
         let mut all = self.static_keys.clone();
         all.extend(kms);
-        *self.keys.write().unwrap_or_else(PoisonError::into_inner) =
-            KeyState::Ready(Arc::new(KeySet::new(all)));
+        let new = KeySet::new(all);
+        let mut state = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        let changed = match &*state {
+            KeyState::Ready(old) => old.fingerprint() != new.fingerprint(),
+            KeyState::Pending => false,
+        };
+        *state = KeyState::Ready(Arc::new(new));
+        drop(state);
+        if changed {
+            self.cache
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
     }
 
     /// Whether every key source has loaded.

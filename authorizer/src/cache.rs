@@ -89,6 +89,13 @@ impl DecisionCache {
         self.entries.as_ref().map_or(0, Cache::weight)
     }
 
+    /// Drops every entry.
+    pub(crate) fn clear(&mut self) {
+        if let Some(entries) = self.entries.as_mut() {
+            entries.clear();
+        }
+    }
+
     /// A live grant for `key`; an entry past its validity is dropped.
     pub(crate) fn get(&mut self, key: &Key, now: UnixTime) -> Option<Arc<Grant>> {
         let entries = self.entries.as_mut()?;

@@ -44,6 +44,8 @@ pub mod env {
     pub const CACHE_MAX_ENTRIES: &str = "JWT_CACHE_MAX_ENTRIES";
     /// Decision cache memory bound in bytes (default 16 MiB; 0 = off).
     pub const CACHE_MAX_BYTES: &str = "JWT_CACHE_MAX_BYTES";
+    /// Re-fetch KMS keys this often, seconds (default 900; 0 = never).
+    pub const KMS_REFRESH_SECONDS: &str = "JWT_KMS_REFRESH_SECONDS";
 }
 
 /// The value of `JWT_ISSUER` / `JWT_AUDIENCE` that opts out of that check.
@@ -57,6 +59,8 @@ pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
 /// Default `JWT_CACHE_MAX_BYTES`: 16 MiB, an eighth of the module's default
 /// 128 MB function memory (the binary itself runs in about 10 MB).
 pub const DEFAULT_CACHE_MAX_BYTES: usize = 16 << 20;
+/// Default `JWT_KMS_REFRESH_SECONDS`: 15 minutes.
+pub const DEFAULT_KMS_REFRESH_SECONDS: u64 = 900;
 
 /// A fatal configuration error; the message names the variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,6 +145,8 @@ pub struct Config {
     /// Decision cache memory bound, bytes as the cache counts them (default
     /// 16 MiB; 0 = off).
     pub cache_max_bytes: usize,
+    /// How often KMS keys are re-fetched, seconds (default 900; 0 = never).
+    pub kms_refresh_seconds: u64,
     /// The verification backend.
     pub backend: Backend,
 }
@@ -302,6 +308,10 @@ impl Config {
             None => DEFAULT_CACHE_MAX_BYTES,
             Some(v) => number::<usize>(env::CACHE_MAX_BYTES, &v, 0, 1 << 32)?,
         };
+        let kms_refresh_seconds = match get(env::KMS_REFRESH_SECONDS) {
+            None => DEFAULT_KMS_REFRESH_SECONDS,
+            Some(v) => number::<u64>(env::KMS_REFRESH_SECONDS, &v, 0, 86_400)?,
+        };
         Ok(Self {
             static_keys,
             kms_key_ids,
@@ -315,6 +325,7 @@ impl Config {
             context_claims,
             cache_max_entries,
             cache_max_bytes,
+            kms_refresh_seconds,
             backend,
         })
     }
@@ -399,6 +410,7 @@ mod tests {
         assert_eq!(c.response_format, ResponseFormat::Simple);
         assert_eq!(c.cache_max_entries, 10_000);
         assert_eq!(c.cache_max_bytes, 16 << 20);
+        assert_eq!(c.kms_refresh_seconds, 900);
         assert_eq!(
             c.issuer,
             IssuerCheck::Exactly("https://issuer.example".into())

@@ -117,7 +117,7 @@ impl Curve {
 }
 
 /// The JWS algorithms of KMS signing keys (RFC 7518 §3.1, RFC 8812 §3.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Algorithm {
     /// ECDSA P-256 SHA-256.
     Es256,

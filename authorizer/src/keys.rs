@@ -74,6 +74,17 @@ impl KeySet {
         &self.keys
     }
 
+    /// What identifies this set: each key's thumbprint, algorithm and kids.
+    pub(crate) fn fingerprint(&self) -> Vec<(String, Algorithm, Vec<String>)> {
+        let mut f: Vec<_> = self
+            .keys
+            .iter()
+            .map(|k| (k.key.thumbprint(), k.key.algorithm(), k.kids.clone()))
+            .collect();
+        f.sort();
+        f
+    }
+
     /// What these keys allow before one is chosen (algorithms, lengths).
     pub(crate) fn allowed(&self) -> &Allowed {
         &self.allowed

@@ -40,6 +40,20 @@ pub enum KmsError {
     },
 }
 
+/// A failed refresh: the last good key set stays in force.
+#[derive(Debug, thiserror::Error)]
+#[error("{error} (keeping the key set fetched {}s ago)", key_set_age.as_secs())]
+pub struct RefreshError {
+    /// Why the fetch failed.
+    pub error: KmsError,
+    /// How old the key set still in force is.
+    pub key_set_age: Duration,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Builds a KMS client from the usual SDK environment (`AWS_REGION`,
 /// `AWS_ENDPOINT_URL_KMS`, credentials), with short timeouts so a cold start
 /// never waits out Lambda's 10 s init limit.
@@ -206,6 +220,7 @@ pub struct KmsLoader {
     ids: Vec<String>,
     backend: Backend,
     retry: Mutex<Retry>,
+    refresh: Mutex<Refresh>,
 }
 
 #[derive(Debug)]
@@ -213,6 +228,23 @@ struct Retry {
     next: Instant,
     delay: Duration,
 }
+
+/// Periodic re-fetching of a loaded key set (`JWT_KMS_REFRESH_SECONDS`).
+#[derive(Debug)]
+struct Refresh {
+    /// `None`: never refresh.
+    every: Option<Duration>,
+    /// When the key set in force was fetched.
+    loaded_at: Option<Instant>,
+    /// The next refresh is due.
+    next: Option<Instant>,
+    /// A refresh is running (at most one at a time).
+    running: bool,
+}
+
+/// After a failed refresh, the next attempt comes this soon (capped by the
+/// refresh interval); the last good key set stays in force meanwhile.
+const REFRESH_RETRY: Duration = Duration::from_secs(30);
 
 /// Time kept back from a request's deadline for deciding and answering.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
@@ -233,7 +265,71 @@ impl KmsLoader {
                 next: Instant::now(),
                 delay: FIRST_DELAY,
             }),
+            refresh: Mutex::new(Refresh {
+                every: None,
+                loaded_at: None,
+                next: None,
+                running: false,
+            }),
         }
+    }
+
+    /// Re-fetch the keys every `every` once loaded (`None` or zero: never).
+    #[must_use]
+    pub fn with_refresh(self, every: Option<Duration>) -> Self {
+        lock(&self.refresh).every = every.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// Whether a refresh is due now (keys loaded, interval elapsed, none
+    /// running); marks it running when it is, so a caller that gets `true`
+    /// must call [`KmsLoader::refresh`].
+    pub fn take_due_refresh(&self, auth: &Authorizer) -> bool {
+        let mut r = lock(&self.refresh);
+        let due = auth.keys_ready()
+            && !r.running
+            && r.every.is_some()
+            && r.next.is_some_and(|next| Instant::now() >= next);
+        if due {
+            r.running = true;
+        }
+        due
+    }
+
+    /// Re-fetches the keys and installs them (an alias re-pointed to a new
+    /// key is picked up here). On failure the last good set stays in force
+    /// (stale-if-error) and the error says how old it is; the next attempt
+    /// comes after [`REFRESH_RETRY`].
+    ///
+    /// # Errors
+    /// [`KmsError`], with the age of the set kept.
+    pub async fn refresh(&self, auth: &Authorizer) -> Result<usize, RefreshError> {
+        let result = fetch_keys(&self.client, &self.ids, self.backend).await;
+        let mut r = lock(&self.refresh);
+        r.running = false;
+        let every = r.every.unwrap_or(REFRESH_RETRY);
+        match result {
+            Ok(keys) => {
+                let n = keys.len();
+                auth.install_kms_keys(keys);
+                r.loaded_at = Some(Instant::now());
+                r.next = Some(Instant::now() + every);
+                Ok(n)
+            }
+            Err(error) => {
+                r.next = Some(Instant::now() + every.min(REFRESH_RETRY));
+                Err(RefreshError {
+                    error,
+                    key_set_age: r.loaded_at.map(|t| t.elapsed()).unwrap_or_default(),
+                })
+            }
+        }
+    }
+
+    fn loaded(&self) {
+        let mut r = lock(&self.refresh);
+        r.loaded_at = Some(Instant::now());
+        r.next = r.every.map(|e| Instant::now() + e);
     }
 
     /// Fetches the keys now and installs them on success.
@@ -276,6 +372,8 @@ impl KmsLoader {
                 let n = keys.len();
                 auth.install_kms_keys(keys);
                 retry.delay = FIRST_DELAY;
+                drop(retry);
+                self.loaded();
                 Ok(n)
             }
             Err(e) => {

@@ -122,7 +122,8 @@ async fn serve(started: Instant) {
             kms::client().await,
             config.kms_key_ids.clone(),
             config.backend,
-        );
+        )
+        .with_refresh(Some(Duration::from_secs(config.kms_refresh_seconds)));
         match loader.load(&auth).await {
             Ok(_) => {}
             Err(e @ KmsError::WrongKey { .. }) => fail_init("Runtime.ConfigError", &e.to_string()),
@@ -148,8 +149,9 @@ async fn serve(started: Instant) {
         backend = config.backend.name(),
         init_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     );
-    let state = State { auth, kms };
-    let state = &state;
+    // The state lives as long as the process; 'static so a KMS refresh can
+    // run as a task of its own, off the request path.
+    let state: &'static State = Box::leak(Box::new(State { auth, kms }));
     let result = Runtime::new(service_fn(move |ev: LambdaEvent<Value>| async move {
         handle(state, ev).await
     }))
@@ -163,7 +165,7 @@ async fn serve(started: Instant) {
     }
 }
 
-async fn handle(state: &State, ev: LambdaEvent<Value>) -> Result<Value, Deny> {
+async fn handle(state: &'static State, ev: LambdaEvent<Value>) -> Result<Value, Deny> {
     let start = Instant::now();
     let mut handled = event::handle(&state.auth, &ev.payload, UnixTime::now());
     // KMS is retried only for a token that reached key selection (anything
@@ -182,6 +184,23 @@ async fn handle(state: &State, ev: LambdaEvent<Value>) -> Result<Value, Deny> {
                 }
                 Err(e) => tracing::warn!(event = "kms_unavailable", error = %e),
             }
+        }
+    }
+    // Periodic re-fetch (an alias re-pointed, a rotated key): a task of its
+    // own, run while the runtime waits for the next event; this request is
+    // decided with the set in force, and a failure keeps that set.
+    if let Some(loader) = &state.kms {
+        if loader.take_due_refresh(&state.auth) {
+            tokio::spawn(async move {
+                match loader.refresh(&state.auth).await {
+                    Ok(n) => tracing::info!(event = "kms_refreshed", keys = n),
+                    Err(e) => tracing::warn!(
+                        event = "kms_refresh_failed",
+                        key_set_age_s = e.key_set_age.as_secs(),
+                        error = %e.error
+                    ),
+                }
+            });
         }
     }
     let o = &handled.outcome;

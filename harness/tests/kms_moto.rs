@@ -507,3 +507,123 @@ async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_
         );
     }
 }
+
+#[tokio::test]
+async fn an_alias_re_pointed_to_a_new_key_is_picked_up_at_the_next_refresh() {
+    use harness::lambda::{Environment, FunctionConfig, InvokeResult};
+    use std::time::{Duration, Instant};
+    let moto = Moto::start().expect("moto_server");
+    let client = kms_client(&moto).await;
+    let old = harness::kms::create_key(&client, Some("alias/jwt-rotating"))
+        .await
+        .expect("old key");
+    let new = harness::kms::create_key(&client, None)
+        .await
+        .expect("new key");
+    let mut f = FunctionConfig::new(harness::binary::authorizer_binary(false).expect("binary"));
+    f.env = moto.sdk_env();
+    f.env.extend([
+        (
+            "JWT_KMS_KEY_IDS".to_owned(),
+            "alias/jwt-rotating".to_owned(),
+        ),
+        ("JWT_KMS_REFRESH_SECONDS".to_owned(), "1".to_owned()),
+        ("JWT_ISSUER".to_owned(), ISS.to_owned()),
+        ("JWT_AUDIENCE".to_owned(), "api".to_owned()),
+    ]);
+    let mut env = Environment::start(&f).await.expect("init with KMS");
+    let token_old = kms_token(&client, &old.key_id, Some("alias/jwt-rotating")).await;
+    let token_new = kms_token(&client, &new.key_id, Some("alias/jwt-rotating")).await;
+    let ev = |t: &str| {
+        bytes::Bytes::from(
+            json!({"type": "TOKEN", "authorizationToken": format!("Bearer {t}"),
+                   "methodArn": "arn:aws:execute-api:us-east-1:1:api/prod/GET/x"})
+            .to_string(),
+        )
+    };
+    let allowed = |r: InvokeResult| matches!(r, InvokeResult::Response(_));
+    assert!(allowed(
+        env.invoke(ev(&token_old)).await.expect("invoke").result
+    ));
+    assert!(!allowed(
+        env.invoke(ev(&token_new)).await.expect("invoke").result
+    ));
+
+    client
+        .update_alias()
+        .alias_name("alias/jwt-rotating")
+        .target_key_id(&new.key_id)
+        .send()
+        .await
+        .expect("UpdateAlias");
+    let pointed = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    // Decided with the set in force; starts the refresh off the request path.
+    let _ = env.invoke(ev(&token_old)).await.expect("invoke");
+    let mut picked_up = None;
+    while pointed.elapsed() < Duration::from_secs(10) {
+        if allowed(env.invoke(ev(&token_new)).await.expect("invoke").result) {
+            picked_up = Some(pointed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let old_after = env.invoke(ev(&token_old)).await.expect("invoke").result;
+    let logs = env.logs();
+    env.stop().await;
+    let picked_up = picked_up.expect("the new key is trusted after the refresh");
+    println!("alias re-pointed; new key trusted after {picked_up:?} (refresh every 1 s)");
+    assert!(
+        !allowed(old_after),
+        "the old key is no longer the alias's target, and its cached grant is gone"
+    );
+    assert!(
+        logs.iter().any(|l| l.contains("\"kms_refreshed\"")),
+        "{logs:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_refresh_keeps_the_last_good_key_set() {
+    use std::time::Duration;
+    let moto = Moto::start().expect("moto_server");
+    let client = kms_client(&moto).await;
+    let key = harness::kms::create_key(&client, Some("alias/jwt-stale"))
+        .await
+        .expect("CreateKey");
+    let token = kms_token(&client, &key.key_id, None).await;
+    let auth = Authorizer::new(&config("alias/jwt-stale"));
+    let loader = KmsLoader::new(
+        client,
+        vec!["alias/jwt-stale".into()],
+        Backend::default_backend(),
+    )
+    .with_refresh(Some(Duration::from_millis(1)));
+    loader.load(&auth).await.expect("loaded");
+    let decide = || {
+        auth.decide(
+            &AuthRequest {
+                authorization: Some(&token),
+            },
+            UnixTime::now(),
+        )
+    };
+    assert!(decide().is_allow());
+    drop(moto); // KMS goes away
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(loader.take_due_refresh(&auth), "due after the interval");
+    assert!(!loader.take_due_refresh(&auth), "one refresh at a time");
+    let err = loader.refresh(&auth).await.expect_err("KMS is down");
+    assert!(
+        err.to_string().contains("keeping the key set fetched"),
+        "{err}"
+    );
+    assert!(
+        decide().is_allow(),
+        "stale-if-error: the last good set stays"
+    );
+    assert!(
+        !loader.take_due_refresh(&auth),
+        "retried after a pause, not at once"
+    );
+}
