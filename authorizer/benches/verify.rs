@@ -1,7 +1,11 @@
 //! `cargo bench -p authorizer --bench verify` (add `--features p521` for the
 //! pure-Rust backend). Benchmark ids are stable — pipelines read
 //! `target/criterion/<id>/new/estimates.json` by them:
-//! `allow_uncached`, `forged`, `malformed`, `cache_hit`, `cache_churn`.
+//! `allow_uncached`, `forged`, `malformed`, `cache_hit`, `cache_churn`, and
+//! per algorithm `allow_uncached_<alg>` (the whole pipeline, a PEM key of
+//! that algorithm, cache off) beside `raw_verify_<alg>` (aws-lc-rs verifying
+//! the same signature over the same input directly), so the pipeline's
+//! overhead over the primitive is measured in one run.
 //!
 //! `cache_churn` replays one token that is past `exp` but inside a 60 s
 //! leeway (allowed by the policy, so it must be a cache hit). Before the
@@ -173,5 +177,67 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(verify, benches);
+#[cfg(not(feature = "p521"))]
+fn per_algorithm(c: &mut Criterion) {
+    use authorizer::test_util::AnySigner;
+    use authorizer::Algorithm;
+    let now = UnixTime::now();
+    #[allow(clippy::cast_possible_truncation)]
+    let exp = now.0 as i64 + 3600;
+    let claims = format!(
+        r#"{{"iss":"https://issuer.example","aud":"api","sub":"user-1234","exp":{exp},"iat":{},"scope":"read write"}}"#,
+        exp - 3600
+    );
+    for alg in Algorithm::ALL {
+        let signer = AnySigner::generate(alg);
+        let pem = signer.pem();
+        let config = Config::from_lookup(|n| match n {
+            "JWT_PUBLIC_KEY_PEM" => Some(pem.clone()),
+            "JWT_PUBLIC_KEY_ALG" => Some(alg.name().into()),
+            "JWT_ISSUER" => Some("https://issuer.example".into()),
+            "JWT_AUDIENCE" => Some("api".into()),
+            "JWT_CACHE_MAX_ENTRIES" => Some("0".into()),
+            _ => None,
+        })
+        .expect("config");
+        let auth = Authorizer::new(&config);
+        let token = signer.token(&format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#), &claims);
+        let bearer = format!("Bearer {token}");
+        let req = AuthRequest {
+            authorization: Some(&bearer),
+        };
+        assert!(auth.decide(&req, now).is_allow(), "{alg}");
+        let name = alg.name().to_ascii_lowercase();
+        c.bench_function(&format!("allow_uncached_{name}"), |b| {
+            b.iter(|| auth.decide(black_box(&req), now));
+        });
+        // The primitive alone: the same key (SPKI), input and signature.
+        let (input, sig) = token.rsplit_once('.').expect("three segments");
+        let sig = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig)
+            .expect("b64");
+        let verify_alg: &'static dyn aws_lc_rs::signature::VerificationAlgorithm = match alg {
+            Algorithm::Es256 => &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+            Algorithm::Es384 => &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED,
+            Algorithm::Es512 => &aws_lc_rs::signature::ECDSA_P521_SHA512_FIXED,
+            Algorithm::Es256k => &aws_lc_rs::signature::ECDSA_P256K1_SHA256_FIXED,
+            Algorithm::Rs256 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::Rs384 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::Rs512 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::Ps256 => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256,
+            Algorithm::Ps384 => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA384,
+            Algorithm::Ps512 => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA512,
+        };
+        let raw = aws_lc_rs::signature::ParsedPublicKey::new(verify_alg, signer.spki_der())
+            .expect("raw key");
+        assert!(raw.verify_sig(input.as_bytes(), &sig).is_ok(), "{alg} raw");
+        c.bench_function(&format!("raw_verify_{name}"), |b| {
+            b.iter(|| raw.verify_sig(black_box(input.as_bytes()), black_box(&sig)));
+        });
+    }
+}
+
+#[cfg(feature = "p521")]
+fn per_algorithm(_: &mut Criterion) {}
+
+criterion_group!(verify, benches, per_algorithm);
 criterion_main!(verify);
