@@ -26,18 +26,26 @@ fn auth() -> &'static Authorizer {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let now = UnixTime::from_secs(1_800_000_000);
     if mode.is_multiple_of(2) {
         let value = String::from_utf8_lossy(rest);
-        let d = auth().decide(&AuthRequest { authorization: Some(&value) }, now);
+        let d = auth().decide(
+            &AuthRequest {
+                authorization: Some(&value),
+            },
+            now,
+        );
         assert!(!d.is_allow(), "random input allowed");
     } else {
         // As the binary does: screen the raw bytes, and deny a refused event
         // through its marker; the screen must agree with the parser.
         let event = match screen(rest) {
-            Ok(()) => serde_json::from_slice::<serde_json::Value>(rest)
-                .expect("screened events parse"),
+            Ok(()) => {
+                serde_json::from_slice::<serde_json::Value>(rest).expect("screened events parse")
+            }
             Err(refusal) => serde_json::from_str(refusal.marker_event()).expect("marker"),
         };
         let h = handle(auth(), &event, now);
