@@ -44,15 +44,7 @@ impl TestKey {
 
     /// The public key as a PEM SubjectPublicKeyInfo.
     pub fn pem(&self) -> String {
-        let der = crate::crypto::spki_der(&self.point());
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-            pem.push('\n');
-        }
-        pem.push_str("-----END PUBLIC KEY-----\n");
-        pem
+        spki_pem(&crate::crypto::spki_der(&self.point()))
     }
 
     /// A JWKS with this key under `kid`.
@@ -173,14 +165,7 @@ impl AnySigner {
 
     /// The public key as PEM.
     pub fn pem(&self) -> String {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(self.spki_der());
-        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-            pem.push('\n');
-        }
-        pem.push_str("-----END PUBLIC KEY-----\n");
-        pem
+        spki_pem(&self.spki_der())
     }
 
     /// The JWS signature over `message` (fixed `R || S` for ECDSA).
@@ -220,4 +205,16 @@ impl AnySigner {
         let sig = self.sign(input.as_bytes());
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
     }
+}
+
+/// SubjectPublicKeyInfo DER as a PEM `PUBLIC KEY` block (64-column base64).
+fn spki_pem(der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str("-----END PUBLIC KEY-----\n");
+    pem
 }

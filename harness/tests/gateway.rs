@@ -375,19 +375,22 @@ async fn policy_responses_and_rest_token_payload() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn the_security_check_passes_through_the_emulator() {
+/// The whole catalog through a gateway running the real authorizer with
+/// `settings` applied; returns the report and the gateway's throttled count.
+async fn catalog_through(
+    settings: impl FnOnce(GatewayConfig) -> GatewayConfig,
+) -> (reports::security::SecurityReport, u64) {
     use harness::catalog::{self, Profile};
     use harness::check::{self, Fresh, Target};
     use harness::signer::Signer;
     let signer = Signer::Local(LocalSigner::generate());
     let profile = Profile::local(now());
     let cases = catalog::build(&signer, &profile).await.expect("catalog");
-    let cfg = GatewayConfig {
+    let cfg = settings(GatewayConfig {
         authorizer: harness::binary::authorizer_binary(false).expect("binary"),
         env: profile.authorizer_env(&signer.public_pem()),
         ..GatewayConfig::default()
-    };
+    });
     let gw = Gateway::start(cfg).await.expect("start");
     let fresh = Fresh {
         signer: &signer,
@@ -402,7 +405,14 @@ async fn the_security_check_passes_through_the_emulator() {
     )
     .await
     .expect("reachable");
+    let throttled = gw.stats().throttled;
     gw.stop().await;
+    (report, throttled)
+}
+
+#[tokio::test]
+async fn the_security_check_passes_through_the_emulator() {
+    let (report, _) = catalog_through(|c| c).await;
     let failures: Vec<_> = report
         .cases
         .iter()
@@ -420,36 +430,13 @@ async fn the_security_check_passes_through_the_emulator() {
 
 #[tokio::test]
 async fn the_security_check_through_a_throttled_stage_counts_no_429_as_a_decision() {
-    use harness::catalog::{self, Profile};
-    use harness::check::{self, Fresh, Target};
-    use harness::signer::Signer;
-    let signer = Signer::Local(LocalSigner::generate());
-    let profile = Profile::local(now());
-    let cases = catalog::build(&signer, &profile).await.expect("catalog");
-    let cfg = GatewayConfig {
-        authorizer: harness::binary::authorizer_binary(false).expect("binary"),
-        env: profile.authorizer_env(&signer.public_pem()),
+    let (report, throttled) = catalog_through(|c| GatewayConfig {
         cache_ttl_seconds: 0,
         rate: Some(60.0),
         burst: Some(5.0),
-        ..GatewayConfig::default()
-    };
-    let gw = Gateway::start(cfg).await.expect("start");
-    let fresh = Fresh {
-        signer: &signer,
-        profile: &profile,
-    };
-    let report = check::run(
-        &Target::Url(format!("{}/hello", gw.base_url())),
-        &cases,
-        &[],
-        &fresh,
-        check::CheckOptions::default(),
-    )
-    .await
-    .expect("reachable");
-    let throttled = gw.stats().throttled;
-    gw.stop().await;
+        ..c
+    })
+    .await;
     let failures: Vec<_> = report
         .cases
         .iter()
