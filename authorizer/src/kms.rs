@@ -128,7 +128,7 @@ async fn fetch_one(
         .await
         .map_err(|e| KmsError::Unreachable {
             key: id.to_owned(),
-            detail: aws_sdk_kms::error::DisplayErrorContext(e).to_string(),
+            detail: crate::aws_error::describe("KMS", "GetPublicKey", &e),
         })?;
     let spec = out
         .key_spec()

@@ -23,6 +23,8 @@
 //! ```
 
 mod authorizer;
+#[cfg(feature = "kms")]
+pub mod aws_error;
 mod cache;
 mod claims;
 pub mod config;

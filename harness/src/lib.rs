@@ -1,7 +1,7 @@
 //! The harness: mints tokens (local P-521 key or KMS), runs them against an
 //! authorizer, and hosts the local API Gateway + Lambda emulator.
 
-pub mod aws_error;
+pub use authorizer::aws_error;
 pub mod binary;
 pub mod catalog;
 pub mod check;

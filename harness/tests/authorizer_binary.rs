@@ -404,8 +404,24 @@ async fn a_kms_endpoint_that_never_answers_costs_no_request_its_deadline() {
     .await;
     let backoff_ms = t.elapsed().as_millis();
     assert_eq!(again["context"]["reason"], "key_unavailable");
+    let unavailable: Vec<Value> = log_lines(&env)
+        .into_iter()
+        .filter(|l| l["event"] == "kms_unavailable")
+        .collect();
     env.stop().await;
     hold.abort();
+    assert!(!unavailable.is_empty(), "KMS failures are logged");
+    for line in &unavailable {
+        let error = line["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("KMS GetPublicKey") || error.contains("remaining time"),
+            "one readable line naming the call: {error}"
+        );
+        assert!(
+            !error.contains("Some(") && !error.contains(" { "),
+            "no Rust debug dump in the log: {error}"
+        );
+    }
     println!("malformed {malformed_ms} ms, retry {retry_ms} ms, during back-off {backoff_ms} ms");
     assert!(
         malformed_ms < 1_000,

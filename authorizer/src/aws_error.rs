@@ -1,6 +1,7 @@
 //! AWS SDK errors as one readable line: service, operation, error code and
 //! message for a service error; the `Display` chain (never `Debug`) for a
-//! dispatch failure, timeout or unreadable response.
+//! dispatch failure, timeout or unreadable response. Used for the
+//! authorizer's `kms_unavailable` log lines and the harness CLI's errors.
 
 use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 
