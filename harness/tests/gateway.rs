@@ -410,15 +410,22 @@ async fn catalog_through(
     (report, throttled)
 }
 
-#[tokio::test]
-async fn the_security_check_passes_through_the_emulator() {
-    let (report, _) = catalog_through(|c| c).await;
-    let failures: Vec<_> = report
+/// The cases that did not match (skips are not mismatches).
+fn mismatches(
+    report: &reports::security::SecurityReport,
+) -> Vec<(&String, &String, &Option<String>)> {
+    report
         .cases
         .iter()
         .filter(|c| !c.pass && c.actual != "skipped")
         .map(|c| (&c.id, &c.actual, &c.note))
-        .collect();
+        .collect()
+}
+
+#[tokio::test]
+async fn the_security_check_passes_through_the_emulator() {
+    let (report, _) = catalog_through(|c| c).await;
+    let failures = mismatches(&report);
     assert!(failures.is_empty(), "{failures:?}");
     assert!(report.totals.passed >= 140, "{:?}", report.totals);
     assert!(
@@ -437,12 +444,7 @@ async fn the_security_check_through_a_throttled_stage_counts_no_429_as_a_decisio
         ..c
     })
     .await;
-    let failures: Vec<_> = report
-        .cases
-        .iter()
-        .filter(|c| !c.pass && c.actual != "skipped")
-        .map(|c| (&c.id, &c.actual, &c.note))
-        .collect();
+    let failures = mismatches(&report);
     assert!(throttled > 0, "the stage did throttle");
     assert!(failures.is_empty(), "a 429 became a mismatch: {failures:?}");
     assert!(report.totals.passed >= 140, "{:?}", report.totals);
