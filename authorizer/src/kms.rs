@@ -10,7 +10,7 @@
 //! never past that invocation's deadline (less a margin). `kms:Verify` is never called: it would spend money and quota
 //! on unauthenticated input.
 
-use crate::crypto::Curve;
+use crate::crypto::{Algorithm, Curve};
 use crate::keys::{KeySource, StaticKey};
 use crate::{Authorizer, Backend, PublicKey};
 #[allow(deprecated)]
@@ -137,29 +137,7 @@ async fn fetch_one(
             .customer_master_key_spec()
             .map(CustomerMasterKeySpec::as_str))
         .unwrap_or("unknown");
-    // The key spec fixes the algorithm for EC keys; an RSA key allows six,
-    // so the operator names one (`alias/jwt-rsa:PS256`).
-    let alg = match (spec_curve(spec), pinned) {
-        (Some(curve), None) => curve.algorithm(),
-        (Some(curve), Some(a)) if a == curve.algorithm() => a,
-        (Some(curve), Some(a)) => {
-            return Err(wrong(format!(
-                "{spec} verifies {} only, not {a}",
-                curve.algorithm()
-            )))
-        }
-        (None, Some(a)) if spec.starts_with("RSA_") && a.is_rsa() => a,
-        (None, None) if spec.starts_with("RSA_") => {
-            return Err(wrong(format!(
-                "{spec} allows several algorithms: name one, e.g. {entry}:PS256"
-            )))
-        }
-        (None, _) => {
-            return Err(wrong(format!(
-                "key spec {spec} is not a supported signing key spec"
-            )))
-        }
-    };
+    let alg = algorithm_for(spec, pinned, entry).map_err(wrong)?;
     if out.key_usage() != Some(&KeyUsageType::SignVerify) {
         return Err(wrong("key usage is not SIGN_VERIFY".into()));
     }
@@ -198,6 +176,34 @@ async fn fetch_one(
         binds_kid: true,
         label,
     })
+}
+
+/// The one algorithm a KMS key of `spec` is trusted for: the key spec
+/// fixes it for EC keys; an RSA key allows six, so the operator names one
+/// (`alias/jwt-rsa:PS256`). `entry` is only quoted in the message.
+///
+/// # Errors
+/// Why the key cannot be used, in words.
+pub fn algorithm_for(
+    spec: &str,
+    pinned: Option<Algorithm>,
+    entry: &str,
+) -> Result<Algorithm, String> {
+    match (spec_curve(spec), pinned) {
+        (Some(curve), None) => Ok(curve.algorithm()),
+        (Some(curve), Some(a)) if a == curve.algorithm() => Ok(a),
+        (Some(curve), Some(a)) => Err(format!(
+            "{spec} verifies {} only, not {a}",
+            curve.algorithm()
+        )),
+        (None, Some(a)) if spec.starts_with("RSA_") && a.is_rsa() => Ok(a),
+        (None, None) if spec.starts_with("RSA_") => Err(format!(
+            "{spec} allows several algorithms: name one, e.g. {entry}:PS256"
+        )),
+        (None, _) => Err(format!(
+            "key spec {spec} is not a supported signing key spec"
+        )),
+    }
 }
 
 /// The curve of an ECC key spec.

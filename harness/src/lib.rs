@@ -8,6 +8,7 @@ pub mod check;
 pub mod choices;
 pub mod demo;
 pub mod gateway;
+pub mod keypair;
 pub mod kms;
 pub mod lambda;
 pub mod mint;

@@ -3,7 +3,6 @@
 use clap::{Args, Parser, Subcommand};
 use harness::catalog::Profile;
 use harness::check::Target;
-use harness::mint::LocalSigner;
 use harness::signer::Signer;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -13,7 +12,7 @@ use std::process::ExitCode;
 #[command(
     name = "harness",
     version,
-    about = "Mint, attack and measure the ES512 API Gateway authorizer"
+    about = "Mint, attack and measure the API Gateway JWT authorizer (ES512 by default)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -238,12 +237,17 @@ struct GatewayArgs {
 
 #[derive(Subcommand, Debug)]
 enum KeysCommand {
-    /// A new P-521 key: PKCS#8 private key and SPKI public PEM, or a KMS key.
+    /// A new signing key (P-521 by default): PKCS#8 private key and SPKI
+    /// public PEM, or a KMS key.
     New {
         /// Directory for private.pem and public.pem (local keys).
         #[arg(long, default_value = ".")]
         out: PathBuf,
-        /// Create an ECC_NIST_P521 SIGN_VERIFY key in KMS (or moto) instead.
+        /// Key spec: ES512 (default), ES256, ES384, ES256K, RS256…PS512, a KMS
+        /// spec (ECC_NIST_P256…) or RSA_2048|3072|4096:ALG.
+        #[arg(long, default_value = "ES512", value_parser = one_spec)]
+        spec: harness::keypair::Spec,
+        /// Create a SIGN_VERIFY key of that spec in KMS (or moto) instead.
         #[arg(long)]
         kms: bool,
         /// Alias for the KMS key, e.g. alias/jwt-signing.
@@ -260,7 +264,13 @@ struct SignerArgs {
     /// PKCS#8 PEM private key (from `harness keys new`); default: a fresh key.
     #[arg(long, conflicts_with = "kms_key_id")]
     key: Option<PathBuf>,
-    /// Sign with this KMS key (id, ARN or alias) instead.
+    /// Key spec of the local key: ES512 (default), ES256, ES384, ES256K,
+    /// RS256…PS512, a KMS spec (ECC_NIST_P256…), RSA_2048|3072|4096:ALG;
+    /// `check` and `cases` also take a comma-separated list or `all`.
+    #[arg(long, conflicts_with = "kms_key_id")]
+    spec: Option<String>,
+    /// Sign with this KMS key (id, ARN or alias; an RSA key as ID:ALG, e.g.
+    /// alias/jwt-rsa:PS256) instead.
     #[arg(long)]
     kms_key_id: Option<String>,
     /// KMS endpoint (moto); default: the SDK environment.
@@ -422,19 +432,25 @@ async fn dispatch(command: Command) -> Outcome {
             command:
                 KeysCommand::New {
                     out,
+                    spec,
                     kms,
                     alias,
                     endpoint_url,
                 },
-        } => keys_new(out, kms, alias, endpoint_url).await,
+        } => keys_new(out, spec, kms, alias, endpoint_url).await,
         Command::Mint(args) => mint(args).await,
         Command::Cases(args) => {
-            let signer = signer(&args).await?;
-            let cases = harness::catalog::build(&signer, &profile(&args))
-                .await
-                .map_err(|e| (2, e))?;
-            for c in cases {
-                println!("{}", c.to_json());
+            for spec in specs(&args)? {
+                let signer = match args.kms_key_id {
+                    Some(_) => signer(&args).await?,
+                    None => signer_of(&args, spec).await?,
+                };
+                let cases = harness::catalog::build(&signer, &profile(&args))
+                    .await
+                    .map_err(|e| (2, e))?;
+                for c in cases {
+                    println!("{}", c.to_json());
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -488,7 +504,30 @@ fn profile(args: &SignerArgs) -> Profile {
     p
 }
 
+/// The specs named by `--spec` (default ES512).
+fn specs(args: &SignerArgs) -> Result<Vec<harness::keypair::Spec>, (u8, String)> {
+    args.spec
+        .as_deref()
+        .map_or(Ok(vec![harness::keypair::Spec::DEFAULT]), |s| {
+            harness::keypair::Spec::parse_list(s).map_err(|e| (2, e))
+        })
+}
+
+fn one_spec(text: &str) -> Result<harness::keypair::Spec, String> {
+    harness::keypair::Spec::parse(text)
+}
+
 async fn signer(args: &SignerArgs) -> Result<Signer, (u8, String)> {
+    match specs(args)?.as_slice() {
+        [spec] => signer_of(args, *spec).await,
+        _ => Err((2, "--spec: this command signs with one key spec".into())),
+    }
+}
+
+async fn signer_of(
+    args: &SignerArgs,
+    spec: harness::keypair::Spec,
+) -> Result<Signer, (u8, String)> {
     if let Some(id) = &args.kms_key_id {
         let client = harness::kms::client(args.endpoint_url.as_deref()).await;
         return Signer::kms(client, id).await.map_err(|e| (2, e));
@@ -497,44 +536,74 @@ async fn signer(args: &SignerArgs) -> Result<Signer, (u8, String)> {
         Some(path) => {
             let pem = std::fs::read_to_string(path)
                 .map_err(|e| (2, format!("{}: {e}", path.display())))?;
-            LocalSigner::from_pkcs8_pem(&pem)
+            harness::keypair::LocalKey::from_pkcs8_pem(&pem, spec.alg)
                 .map(Signer::Local)
-                .map_err(|e| (2, format!("{}: {e}", path.display())))
+                .map_err(|e| {
+                    (
+                        2,
+                        format!(
+                            "--key {}: {e} (the key's spec is --spec, default ES512)",
+                            path.display()
+                        ),
+                    )
+                })
         }
-        None => Ok(Signer::Local(LocalSigner::generate())),
+        None => Signer::generate(spec).map_err(|e| (2, e)),
     }
 }
 
 async fn keys_new(
     out: PathBuf,
+    spec: harness::keypair::Spec,
     kms: bool,
     alias: Option<String>,
     endpoint_url: Option<String>,
 ) -> Outcome {
+    let alg = spec.alg.name();
     if kms {
         let client = harness::kms::client(endpoint_url.as_deref()).await;
-        let key = harness::kms::create_key(&client, alias.as_deref())
+        let key = harness::kms::create_key_spec(&client, spec.kms_key_spec(), alias.as_deref())
             .await
             .map_err(|e| (2, e.to_string()))?;
-        let pem = Signer::kms(client, &key.key_id)
+        // What JWT_KMS_KEY_IDS (and --kms-key-id) name: RSA keys with their algorithm.
+        let name = key.alias.clone().unwrap_or_else(|| key.key_id.clone());
+        let entry = if spec.alg.is_rsa() {
+            format!("{name}:{alg}")
+        } else {
+            name
+        };
+        let pem = Signer::kms(client, &entry)
             .await
             .map_err(|e| (2, e))?
             .public_pem();
         println!(
             "{}",
-            json!({"key_id": key.key_id, "arn": key.arn, "alias": key.alias, "public_key_pem": pem})
+            json!({"key_id": key.key_id, "arn": key.arn, "alias": key.alias,
+                   "key_spec": spec.kms_key_spec().as_str(), "alg": alg,
+                   "jwt_kms_key_ids": entry, "public_key_pem": pem})
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let s = LocalSigner::generate();
-    let private = s.private_pem().map_err(|e| (2, e.to_string()))?;
+    let s = Signer::generate(spec).map_err(|e| (2, e))?;
+    let Signer::Local(local) = &s else {
+        return Err((2, "not a local key".into()));
+    };
+    let private = local.private_pem().map_err(|e| (2, e))?;
     std::fs::create_dir_all(&out).map_err(|e| (2, format!("{}: {e}", out.display())))?;
     let (priv_path, pub_path) = (out.join("private.pem"), out.join("public.pem"));
     reports::write_atomic(&priv_path, private.as_bytes())
         .map_err(|e| (2, format!("{}: {e}", priv_path.display())))?;
     reports::write_atomic(&pub_path, s.public_pem().as_bytes())
         .map_err(|e| (2, format!("{}: {e}", pub_path.display())))?;
-    println!("wrote {} and {}", priv_path.display(), pub_path.display());
+    let pin = s.pem_alg_env().map_or(String::new(), |(k, v)| {
+        format!("; configure the authorizer with {k}={v}")
+    });
+    println!(
+        "wrote {} and {} ({}){pin}",
+        priv_path.display(),
+        pub_path.display(),
+        spec.label()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -582,10 +651,11 @@ async fn mint(args: MintArgs) -> Outcome {
         };
         claims.extend(extra);
     }
+    let alg = signer.algorithm().name();
     let header = if args.with_kid {
-        json!({"alg": "ES512", "typ": "JWT", "kid": args.signer.kid})
+        json!({"alg": alg, "typ": "JWT", "kid": args.signer.kid})
     } else {
-        json!({"alg": "ES512", "typ": "JWT"})
+        json!({"alg": alg, "typ": "JWT"})
     };
     let input =
         harness::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
@@ -600,32 +670,91 @@ async fn mint(args: MintArgs) -> Outcome {
 
 async fn check(args: CheckArgs) -> Outcome {
     let target: Target = args.target.parse().map_err(|e| (2, e))?;
-    let signer = signer(&args.signer).await?;
-    let profile = profile(&args.signer);
-    let cases = harness::catalog::build(&signer, &profile)
-        .await
-        .map_err(|e| (2, e))?;
-    let env = match &args.authorizer_env_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| (2, format!("{}: {e}", path.display())))?;
-            harness::gateway::config::parse_env_file(&text)
-                .map_err(|e| (2, format!("{}: {e}", path.display())))?
+    let specs = specs(&args.signer)?;
+    if specs.len() > 1 {
+        if args.signer.key.is_some() {
+            return Err((
+                2,
+                "--spec with several specs mints a fresh key for each; drop --key".into(),
+            ));
         }
-        None => profile.authorizer_env(&signer.public_pem()),
-    };
-    let fresh = harness::check::Fresh {
-        signer: &signer,
-        profile: &profile,
-    };
+        if args.authorizer_env_file.is_some() {
+            return Err((2, "--spec with several specs configures the authorizer for each key; drop --authorizer-env-file".into()));
+        }
+        if matches!(target, Target::Url(_)) {
+            return Err((2, "--spec with several specs needs a local target (lib, lambda:PATH): a deployed API trusts only its own key".into()));
+        }
+    }
+    let profile = profile(&args.signer);
     let options = harness::check::CheckOptions {
         compare: args.compare,
         profile: args.profile,
     };
-    let report = harness::check::run(&target, &cases, &env, &fresh, options)
-        .await
-        .map_err(|e| (2, e.to_string()))?;
-    print!("{}", harness::check::render(&report));
+    let mut done = Vec::new();
+    for spec in &specs {
+        let signer = match args.signer.kms_key_id {
+            Some(_) => signer(&args.signer).await?,
+            None => signer_of(&args.signer, *spec).await?,
+        };
+        let cases = harness::catalog::build(&signer, &profile)
+            .await
+            .map_err(|e| (2, e))?;
+        let env = match &args.authorizer_env_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+                harness::gateway::config::parse_env_file(&text)
+                    .map_err(|e| (2, format!("{}: {e}", path.display())))?
+            }
+            None => {
+                let mut env = profile.authorizer_env(&signer.public_pem());
+                env.extend(signer.pem_alg_env());
+                env
+            }
+        };
+        let fresh = harness::check::Fresh {
+            signer: &signer,
+            profile: &profile,
+        };
+        let report = harness::check::run(&target, &cases, &env, &fresh, options)
+            .await
+            .map_err(|e| (2, e.to_string()))?;
+        if specs.len() > 1 {
+            println!("== key {} ({} cases)", spec.label(), cases.len());
+        }
+        print!("{}", harness::check::render(&report));
+        done.push((spec.label(), report));
+    }
+    let report = if done.len() == 1 {
+        done.remove(0).1
+    } else {
+        println!();
+        for (label, r) in &done {
+            println!(
+                "key {label:<18} {} passed, {} failed, {} skipped",
+                r.totals.passed, r.totals.failed, r.totals.skipped
+            );
+        }
+        let first = &done[0].1;
+        let (target, reasons, comparison, profile) = (
+            first.target.clone(),
+            done.iter().all(|(_, r)| r.reasons_compared),
+            first.comparison.clone(),
+            first.profile.clone(),
+        );
+        let rows = done.into_iter().flat_map(|(_, r)| r.cases).collect();
+        let all = reports::security::SecurityReport::new(target, reasons, rows)
+            .with_comparison(comparison)
+            .with_profile(profile);
+        println!(
+            "all {} key specs: {} passed, {} failed, {} skipped",
+            specs.len(),
+            all.totals.passed,
+            all.totals.failed,
+            all.totals.skipped
+        );
+        all
+    };
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| (2, e.to_string()))?;
         reports::write_atomic(path, text.as_bytes())

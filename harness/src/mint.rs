@@ -104,9 +104,10 @@ pub fn signing_input(header: &str, claims: &str) -> String {
 }
 
 /// Mints `count` distinct valid tokens in parallel (all cores): each gets
-/// its own `jti` and `sub`, with `exp = now + lifetime`.
+/// its own `jti` and `sub`, with `exp = now + lifetime`, signed as the
+/// key's algorithm.
 pub fn pool(
-    signer: &LocalSigner,
+    signer: &crate::keypair::LocalKey,
     count: usize,
     issuer: &str,
     audience: &str,
@@ -114,7 +115,7 @@ pub fn pool(
     lifetime: i64,
 ) -> Vec<String> {
     use rayon::prelude::*;
-    let header = r#"{"alg":"ES512","typ":"JWT"}"#;
+    let header = serde_json::json!({"alg": signer.algorithm().name(), "typ": "JWT"}).to_string();
     (0..count)
         .into_par_iter()
         .map(|i| {
@@ -122,7 +123,9 @@ pub fn pool(
                 "iss": issuer, "aud": audience, "sub": format!("user-{i}"), "jti": format!("{now:x}-{i:x}"),
                 "iat": now, "exp": now + lifetime,
             });
-            signer.token(header, &claims.to_string())
+            let input = signing_input(&header, &claims.to_string());
+            let sig = signer.sign(input.as_bytes());
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
         })
         .collect()
 }

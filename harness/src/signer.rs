@@ -1,13 +1,15 @@
-//! Who signs genuine tokens: a local P-521 key or a KMS key.
+//! Who signs genuine tokens: a local key of any supported spec, or a KMS
+//! key. Each signer has exactly one algorithm, as the authorizer pins it.
 
-use crate::mint::LocalSigner;
+use crate::keypair::{LocalKey, Spec};
+use authorizer::Algorithm;
 use p521::ecdsa::signature::hazmat::PrehashSigner;
 
-/// A genuine ES512 signer.
+/// A genuine signer.
 #[derive(Debug)]
 pub enum Signer {
-    /// A local `p521` key.
-    Local(LocalSigner),
+    /// A local key.
+    Local(LocalKey),
     /// A KMS key, with its public key as returned by `GetPublicKey`.
     Kms {
         /// The client.
@@ -16,18 +18,33 @@ pub enum Signer {
         key_id: String,
         /// SubjectPublicKeyInfo DER.
         spki_der: Vec<u8>,
+        /// The algorithm the key signs as (its spec's, or the one named).
+        alg: Algorithm,
     },
 }
 
 impl Signer {
-    /// A KMS signer; fetches the public key once.
+    /// A fresh local key of `spec`.
     ///
     /// # Errors
-    /// When `GetPublicKey` fails.
-    pub async fn kms(client: aws_sdk_kms::Client, key_id: &str) -> Result<Self, String> {
+    /// When the key cannot be generated.
+    pub fn generate(spec: Spec) -> Result<Self, String> {
+        LocalKey::generate(spec).map(Self::Local)
+    }
+
+    /// A KMS signer for `entry` (`ID`, `alias/NAME`, an ARN, each optionally
+    /// followed by `:ALG`, as in `JWT_KMS_KEY_IDS`); fetches the public key
+    /// once. An RSA key needs its algorithm named.
+    ///
+    /// # Errors
+    /// When `GetPublicKey` fails or the key cannot sign as asked.
+    #[allow(deprecated)] // moto omits KeySpec; CustomerMasterKeySpec is the fallback
+    pub async fn kms(client: aws_sdk_kms::Client, entry: &str) -> Result<Self, String> {
+        let (key_id, pinned) =
+            authorizer::keys::split_kms_entry("--kms-key-id", entry).map_err(|e| e.to_string())?;
         let out = client
             .get_public_key()
-            .key_id(key_id)
+            .key_id(&key_id)
             .send()
             .await
             .map_err(|e| {
@@ -36,15 +53,33 @@ impl Signer {
                     crate::aws_error::describe("KMS", "GetPublicKey", &e)
                 )
             })?;
+        let spec = out
+            .key_spec()
+            .map(aws_sdk_kms::types::KeySpec::as_str)
+            .or(out
+                .customer_master_key_spec()
+                .map(aws_sdk_kms::types::CustomerMasterKeySpec::as_str))
+            .unwrap_or("unknown");
+        let alg = authorizer::kms::algorithm_for(spec, pinned, entry)
+            .map_err(|e| format!("--kms-key-id {entry}: {e}"))?;
         let spki_der = out
             .public_key()
             .map(|b| b.as_ref().to_vec())
             .ok_or("GetPublicKey returned no key")?;
         Ok(Self::Kms {
             client,
-            key_id: key_id.to_owned(),
+            key_id,
             spki_der,
+            alg,
         })
+    }
+
+    /// The one algorithm this signer's tokens carry.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Signer::Local(k) => k.algorithm(),
+            Signer::Kms { alg, .. } => *alg,
+        }
     }
 
     /// The public key as SubjectPublicKeyInfo DER.
@@ -55,38 +90,50 @@ impl Signer {
         }
     }
 
-    /// The public key as PEM (empty if KMS returned something unparseable,
-    /// which the authorizer configuration then rejects by name).
+    /// The public key as PEM.
     pub fn public_pem(&self) -> String {
-        use p521::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
-        p521::PublicKey::from_public_key_der(&self.spki_der())
-            .ok()
-            .and_then(|k| k.to_public_key_pem(LineEnding::LF).ok())
-            .unwrap_or_default()
+        crate::keypair::public_pem(&self.spki_der())
     }
 
-    /// ES512 `R || S` over `input`.
+    /// The authorizer settings that pin this key's algorithm for a PEM
+    /// configuration: `JWT_PUBLIC_KEY_ALG` for RSA keys (EC keys need none).
+    pub fn pem_alg_env(&self) -> Option<(String, String)> {
+        let alg = self.algorithm();
+        alg.is_rsa()
+            .then(|| ("JWT_PUBLIC_KEY_ALG".to_owned(), alg.name().to_owned()))
+    }
+
+    /// The JWS signature over `input` (ECDSA as fixed `R || S`).
     ///
     /// # Errors
     /// KMS failures.
-    pub async fn sign(&self, input: &[u8]) -> Result<[u8; 132], String> {
+    pub async fn sign(&self, input: &[u8]) -> Result<Vec<u8>, String> {
+        self.sign_as(self.algorithm(), input).await
+    }
+
+    /// The signature over `input` as `alg`, which must fit the key (RS256
+    /// and PS256 on one RSA key: forgery cases).
+    ///
+    /// # Errors
+    /// KMS failures, or `alg` does not fit the key.
+    pub async fn sign_as(&self, alg: Algorithm, input: &[u8]) -> Result<Vec<u8>, String> {
         match self {
-            Signer::Local(s) => Ok(s.sign(input)),
-            Signer::Kms { client, key_id, .. } => crate::kms::sign(client, key_id, input)
+            Signer::Local(s) => s.sign_as(alg, input),
+            Signer::Kms { client, key_id, .. } => crate::kms::sign_as(client, key_id, alg, input)
                 .await
                 .map_err(|e| e.to_string()),
         }
     }
 
-    /// ECDSA with the genuine key over a 64-byte "digest" chosen by the
-    /// caller (used to forge `ES256`/`ES384`-labelled tokens with the P-521
-    /// key: a shorter hash zero-padded to 64 bytes).
+    /// ES512 keys only: ECDSA with the genuine key over a 64-byte "digest"
+    /// chosen by the caller (used to forge `ES256`/`ES384`-labelled tokens
+    /// with the P-521 key: a shorter hash zero-padded to 64 bytes).
     ///
     /// # Errors
-    /// KMS failures.
+    /// KMS failures, or the key is not a P-521 key.
     pub async fn dangerous_sign_digest(&self, digest: &[u8; 64]) -> Result<[u8; 132], String> {
         match self {
-            Signer::Local(s) => {
+            Signer::Local(LocalKey::P521(s)) => {
                 let sig: p521::ecdsa::Signature = s
                     .signing_key()
                     .sign_prehash(digest)
@@ -95,9 +142,18 @@ impl Signer {
                 out.copy_from_slice(&sig.to_bytes());
                 Ok(out)
             }
-            Signer::Kms { client, key_id, .. } => crate::kms::sign_digest(client, key_id, digest)
+            Signer::Kms {
+                client,
+                key_id,
+                alg: Algorithm::Es512,
+                ..
+            } => crate::kms::sign_digest(client, key_id, digest)
                 .await
                 .map_err(|e| e.to_string()),
+            _ => Err(format!(
+                "a prehashed P-521 signature needs an ES512 key, not {}",
+                self.algorithm().name()
+            )),
         }
     }
 }

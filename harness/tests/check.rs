@@ -13,7 +13,7 @@ fn now() -> i64 {
 }
 
 async fn setup() -> (Signer, Profile, Vec<catalog::Case>) {
-    let signer = Signer::Local(LocalSigner::generate());
+    let signer = Signer::Local(harness::keypair::LocalKey::P521(LocalSigner::generate()));
     let profile = Profile::local(now());
     let cases = catalog::build(&signer, &profile).await.expect("catalog");
     (signer, profile, cases)
@@ -200,5 +200,72 @@ fn the_readme_documents_every_project_choice() {
         .expect("README");
     for (id, _) in harness::choices::PROJECT_CHOICES {
         assert!(readme.contains(&format!("| `{id}` |")), "README lacks {id}");
+    }
+}
+
+/// Each spec's catalog passes against an authorizer holding its key, and
+/// fails — on the valid cases first — against one pinned to another
+/// algorithm or holding another key of the same spec.
+#[tokio::test]
+async fn every_spec_catalog_passes_and_can_fail() {
+    use harness::keypair::{LocalKey, Spec};
+    for spec in Spec::all().into_iter().skip(1) {
+        let signer = Signer::generate(spec).expect("key");
+        let profile = Profile::local(now());
+        let cases = catalog::build(&signer, &profile).await.expect("catalog");
+        let ids: HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids.len(), cases.len(), "{}: ids are unique", spec.label());
+        let prefix = format!("{}/", spec.alg.name().to_lowercase());
+        assert!(cases.iter().all(|c| c.id.starts_with(&prefix)));
+        let run = |env: Vec<(String, String)>| {
+            let (cases, signer, profile) = (&cases, &signer, &profile);
+            async move {
+                let fresh = Fresh { signer, profile };
+                check::run(
+                    &Target::Lib,
+                    cases,
+                    &env,
+                    &fresh,
+                    check::CheckOptions::default(),
+                )
+                .await
+                .expect("run")
+            }
+        };
+        let mut env = profile.authorizer_env(&signer.public_pem());
+        env.extend(signer.pem_alg_env());
+        let good = run(env).await;
+        assert_eq!(
+            good.totals.failed,
+            0,
+            "{}: {}",
+            spec.label(),
+            check::render(&good)
+        );
+        // The wrong pin (RSA: the other padding) or another key (EC).
+        let other = if spec.alg.is_rsa() {
+            let mut env = profile.authorizer_env(&signer.public_pem());
+            let wrong = authorizer::Algorithm::ALL
+                .into_iter()
+                .find(|a| a.is_rsa() && *a != spec.alg)
+                .expect("another RSA algorithm");
+            env.push(("JWT_PUBLIC_KEY_ALG".into(), wrong.name().into()));
+            env
+        } else {
+            let stranger = Signer::Local(LocalKey::generate(spec).expect("key"));
+            profile.authorizer_env(&stranger.public_pem())
+        };
+        let bad = run(other).await;
+        let failed: Vec<&str> = bad
+            .cases
+            .iter()
+            .filter(|c| !c.pass)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(
+            failed.contains(&format!("{prefix}valid-bearer").as_str()) && failed.len() >= 5,
+            "{}: {failed:?}",
+            spec.label()
+        );
     }
 }

@@ -378,3 +378,196 @@ fn kms_errors_are_one_readable_line() {
         "a Rust debug dump: {err}"
     );
 }
+
+#[test]
+fn keys_new_and_mint_with_every_kind_of_spec() {
+    let dir = std::env::temp_dir().join(format!("harness-specs-{}", std::process::id()));
+    for (spec, alg) in [
+        ("ES256", "ES256"),
+        ("ECC_SECG_P256K1", "ES256K"),
+        ("RSA_3072:PS384", "PS384"),
+        ("RS256", "RS256"),
+    ] {
+        let keys = dir.join(alg);
+        let out = harness()
+            .args(["keys", "new", "--spec", spec, "--out"])
+            .arg(&keys)
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{spec}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            stdout.contains(&format!("JWT_PUBLIC_KEY_ALG={alg}")),
+            alg.starts_with('R') || alg.starts_with('P'),
+            "{stdout}"
+        );
+        let out = harness()
+            .args(["mint", "--spec", spec, "--key"])
+            .arg(keys.join("private.pem"))
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{spec}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = String::from_utf8(out.stdout).expect("utf8");
+        let pem = std::fs::read_to_string(keys.join("public.pem")).expect("public.pem");
+        let config = authorizer::Config::from_lookup(|n| match n {
+            "JWT_PUBLIC_KEY_PEM" => Some(pem.clone()),
+            "JWT_PUBLIC_KEY_ALG" => Some(alg.to_owned()),
+            "JWT_ISSUER" => Some("https://issuer.harness.test".into()),
+            "JWT_AUDIENCE" => Some("harness-api".into()),
+            _ => None,
+        })
+        .expect("config");
+        let d = authorizer::Authorizer::new(&config).decide(
+            &authorizer::AuthRequest {
+                authorization: Some(token.trim()),
+            },
+            authorizer::UnixTime::now(),
+        );
+        assert!(d.is_allow(), "{spec}: {d:?}");
+        // The key file is bound to its spec: loading it as another fails by name.
+        let out = harness()
+            .args([
+                "mint",
+                "--spec",
+                if alg == "ES256" { "ES384" } else { "ES256" },
+                "--key",
+            ])
+            .arg(keys.join("private.pem"))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{spec}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--key") && err.trim().lines().count() == 1,
+            "{err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn check_every_spec_through_the_real_binary() {
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let dir = std::env::temp_dir().join(format!("harness-spec-all-{}", std::process::id()));
+    let json = dir.join("all.json");
+    let out = harness()
+        .args(["check", "--spec", "all", "--target"])
+        .arg(format!("lambda:{}", bin.display()))
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("all 10 key specs:") && stdout.contains(" 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("valid json");
+    let ids: Vec<&str> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    for must in [
+        "alg-es256-genuine-key-132",
+        "sig-length-96",
+        "es256/alg-es256k-header",
+        "rs256/alg-ps256-same-key",
+        "ps256/sig-rs256-padding",
+        "rs512/sig-leading-zero-stripped",
+        "ps384/sig-length-383",
+        "es384/sig-length-132",
+        "rs256/alg-hs256-pubkey-pem",
+        "rs256/alg-hs256-pubkey-der",
+    ] {
+        assert!(ids.contains(&must), "missing {must}");
+    }
+    // Several specs only against local targets, whose key the harness sets.
+    let out = harness()
+        .args([
+            "check",
+            "--spec",
+            "all",
+            "--target",
+            "https://api.example/x",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--spec"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Every line of the README's "The harness" block works as written: the KMS
+/// lines against a moto started here (the SDK environment points at it), the
+/// deployed-API `check` excepted (it needs a deployment).
+#[test]
+fn the_readme_harness_block_runs_as_written() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README");
+    let section = readme
+        .split("## The harness\n")
+        .nth(1)
+        .expect("the section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the sh block");
+    // Join continuation lines, drop comments.
+    let mut commands: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    for line in block.lines() {
+        let line = line.split(" # ").next().unwrap_or("").trim_end();
+        if let Some(head) = line.strip_suffix('\\') {
+            pending.push_str(head);
+            continue;
+        }
+        pending.push_str(line);
+        commands.push(std::mem::take(&mut pending));
+    }
+    let moto = harness::moto::Moto::start().expect("moto");
+    let dir = std::env::temp_dir().join(format!("harness-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let mut ran = 0;
+    for cmd in &commands {
+        if cmd.contains("https://API.execute-api") {
+            continue;
+        }
+        let cmd = cmd.replace("target/release/authorizer", &bin.display().to_string());
+        let harness_bin = env!("CARGO_BIN_EXE_harness");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(cmd.replacen("harness", harness_bin, 1))
+            .current_dir(&dir)
+            .envs(moto.sdk_env())
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "README line failed: {cmd}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+    }
+    assert!(ran >= 12, "{ran} lines ran");
+    assert!(dir.join("tokens.txt").is_file() && dir.join("keys-ps384/private.pem").is_file());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -383,7 +383,7 @@ async fn catalog_through(
     use harness::catalog::{self, Profile};
     use harness::check::{self, Fresh, Target};
     use harness::signer::Signer;
-    let signer = Signer::Local(LocalSigner::generate());
+    let signer = Signer::Local(harness::keypair::LocalKey::P521(LocalSigner::generate()));
     let profile = Profile::local(now());
     let cases = catalog::build(&signer, &profile).await.expect("catalog");
     let cfg = settings(GatewayConfig {
@@ -455,7 +455,7 @@ async fn the_check_names_a_wrong_url_or_a_mismatched_deployment_in_plain_words()
     use harness::catalog::{self, Profile};
     use harness::check::{self, Fresh, Target};
     use harness::signer::Signer;
-    let signer = Signer::Local(LocalSigner::generate());
+    let signer = Signer::Local(harness::keypair::LocalKey::P521(LocalSigner::generate()));
     let profile = Profile::local(now());
     let cases = catalog::build(&signer, &profile).await.expect("catalog");
     let fresh = Fresh {

@@ -285,12 +285,23 @@ impl Builder<'_> {
 
 const H: &[u8] = br#"{"alg":"ES512","typ":"JWT"}"#;
 
-/// Builds the catalog, signing genuine tokens with `signer`.
+mod per_alg;
+
+/// Builds the catalog for `signer`'s key: the full catalog for an ES512 key,
+/// the per-algorithm catalog (`per_alg`) for any other.
 ///
 /// # Errors
 /// Signing failures (KMS).
-#[allow(clippy::too_many_lines)]
 pub async fn build(signer: &Signer, profile: &Profile) -> Result<Vec<Case>, String> {
+    if signer.algorithm() == authorizer::Algorithm::Es512 {
+        build_es512(signer, profile).await
+    } else {
+        per_alg::build(signer, profile).await
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+async fn build_es512(signer: &Signer, profile: &Profile) -> Result<Vec<Case>, String> {
     let mut b = Builder {
         signer,
         p: profile,
@@ -1602,9 +1613,10 @@ pub async fn refresh(
         p: &p,
         cases: Vec::new(),
     };
+    let header = json!({"alg": signer.algorithm().name(), "typ": "JWT"}).to_string();
     let t = b
         .sign(
-            H,
+            header.as_bytes(),
             &b.with(|m| {
                 m.insert("exp".into(), json!(now + offset));
             }),
