@@ -11,11 +11,13 @@ use crate::Backend;
 pub mod env {
     /// One or more PEM SubjectPublicKeyInfo keys (EC or RSA).
     pub const PUBLIC_KEY_PEM: &str = "JWT_PUBLIC_KEY_PEM";
-    /// The algorithm of the PEM keys: required for RSA keys (RS256…PS512),
+    /// The algorithm of the PEM keys — one for all, or a comma-separated
+    /// list with one per key in order: required for RSA keys (RS256…PS512),
     /// optional for EC keys (their curve decides; if set it must agree).
     pub const PUBLIC_KEY_ALG: &str = "JWT_PUBLIC_KEY_ALG";
-    /// Kids bound to the single PEM key (comma-separated; e.g. the KMS key
-    /// ARN, id and alias). Unset: a single PEM key accepts any `kid`.
+    /// Kids bound to the PEM keys (comma-separated; e.g. the KMS key ARN, id
+    /// and alias); with several keys, one group per key in order, groups
+    /// separated by `;`. Unset: a single PEM key accepts any `kid`.
     pub const PUBLIC_KEY_KIDS: &str = "JWT_PUBLIC_KEY_KIDS";
     /// A JWKS document with EC P-521 keys, each with a `kid`.
     pub const JWKS: &str = "JWT_JWKS";
@@ -178,19 +180,31 @@ impl Config {
 
         let mut static_keys = Vec::new();
         if let Some(pem) = get(env::PUBLIC_KEY_PEM) {
-            let alg = get(env::PUBLIC_KEY_ALG)
-                .map(|a| keys::algorithm(env::PUBLIC_KEY_ALG, &a))
-                .transpose()?;
-            let mut pem_keys = keys::parse_pem(&pem, backend, alg)?;
+            let algs = match get(env::PUBLIC_KEY_ALG) {
+                Some(a) => list(env::PUBLIC_KEY_ALG, &a)?
+                    .iter()
+                    .map(|a| keys::algorithm(env::PUBLIC_KEY_ALG, a))
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => Vec::new(),
+            };
+            let mut pem_keys = keys::parse_pem(&pem, backend, &algs)?;
             if let Some(kids) = get(env::PUBLIC_KEY_KIDS) {
-                let [only] = pem_keys.as_mut_slice() else {
+                // One group of kids per PEM key, in order, separated by `;`.
+                let groups: Vec<&str> = kids.split(';').collect();
+                if groups.len() != pem_keys.len() {
                     return Err(ConfigError::invalid(
                         env::PUBLIC_KEY_KIDS,
-                        "applies to a single PEM key; with several, use their RFC 7638 thumbprints or JWT_JWKS",
+                        format!(
+                            "has {} group(s) of kids for {} PEM keys: separate one group per key, in order, with ';'",
+                            groups.len(),
+                            pem_keys.len()
+                        ),
                     ));
-                };
-                only.kids.extend(list(env::PUBLIC_KEY_KIDS, &kids)?);
-                only.binds_kid = true;
+                }
+                for (key, group) in pem_keys.iter_mut().zip(groups) {
+                    key.kids.extend(list(env::PUBLIC_KEY_KIDS, group)?);
+                    key.binds_kid = true;
+                }
             }
             static_keys.extend(pem_keys);
         } else if let Some(var) = [env::PUBLIC_KEY_KIDS, env::PUBLIC_KEY_ALG]

@@ -152,12 +152,13 @@ pub fn split_kms_entry(
 
 /// Parses one or more PEM `PUBLIC KEY` blocks. A value carrying literal `\n`
 /// sequences (as some tools write multi-line variables) is accepted too.
-/// `alg` (`JWT_PUBLIC_KEY_ALG`) pins every key: optional for EC keys (their
-/// curve decides; if given it must agree), required for RSA keys.
+/// `algs` (`JWT_PUBLIC_KEY_ALG`) pins the keys: none, one for every key, or
+/// one per key in order. Optional for EC keys (their curve decides; if given
+/// it must agree), required for RSA keys.
 pub(crate) fn parse_pem(
     text: &str,
     backend: Backend,
-    alg: Option<Algorithm>,
+    algs: &[Algorithm],
 ) -> Result<Vec<StaticKey>, ConfigError> {
     const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
     const END: &str = "-----END PUBLIC KEY-----";
@@ -183,6 +184,10 @@ pub(crate) fn parse_pem(
         let der = STANDARD
             .decode(b64)
             .map_err(|_| bad("the PEM body is not base64"))?;
+        let alg = match algs {
+            [one] => Some(*one),
+            many => many.get(out.len()).copied(),
+        };
         let key = PublicKey::from_spki_der_as(backend, &der, alg).map_err(|e| match e {
             KeyError::RsaNeedsAlgorithm => ConfigError::invalid(
                 env::PUBLIC_KEY_PEM,
@@ -202,6 +207,16 @@ pub(crate) fn parse_pem(
     }
     if out.is_empty() {
         return Err(bad("no PUBLIC KEY block"));
+    }
+    if algs.len() > 1 && algs.len() != out.len() {
+        return Err(ConfigError::invalid(
+            env::PUBLIC_KEY_ALG,
+            format!(
+                "lists {} algorithms for {} PEM keys: give one for all, or one per key in order",
+                algs.len(),
+                out.len()
+            ),
+        ));
     }
     Ok(out)
 }
@@ -391,12 +406,12 @@ mod tests {
     fn pem_parses_several_blocks_and_escaped_newlines() {
         let (a, b) = (TestKey::new(1), TestKey::new(2));
         let both = format!("{}\n{}", a.pem(), b.pem());
-        let keys = parse_pem(&both, Backend::default_backend(), None).expect("two keys");
+        let keys = parse_pem(&both, Backend::default_backend(), &[]).expect("two keys");
         assert_eq!(keys.len(), 2);
         assert_eq!(keys[0].label, thumbprint(&a.point()).expect("thumbprint"));
         let escaped = a.pem().replace('\n', "\\n");
         assert_eq!(
-            parse_pem(&escaped, Backend::default_backend(), None)
+            parse_pem(&escaped, Backend::default_backend(), &[])
                 .expect("escaped")
                 .len(),
             1
@@ -407,7 +422,7 @@ mod tests {
             "-----BEGIN PUBLIC KEY-----\n!!\n-----END PUBLIC KEY-----",
         ] {
             assert!(
-                parse_pem(bad, Backend::default_backend(), None).is_err(),
+                parse_pem(bad, Backend::default_backend(), &[]).is_err(),
                 "{bad}"
             );
         }

@@ -739,6 +739,54 @@ mod every_algorithm {
         assert_eq!(deny(&auth, &es512), Some(Malformed));
     }
 
+    /// Several PEM keys, each with its own algorithm and kids (what the
+    /// Terraform module sets while a rotation trusts two keys).
+    #[test]
+    fn several_pem_keys_take_one_algorithm_and_one_kid_group_each() {
+        let (old, new) = (
+            AnySigner::generate(Algorithm::Es512),
+            AnySigner::generate(Algorithm::Ps256),
+        );
+        let vars = |algs: &str, kids: &str| {
+            vec![
+                ("JWT_PUBLIC_KEY_PEM", format!("{}{}", old.pem(), new.pem())),
+                ("JWT_PUBLIC_KEY_ALG", algs.to_owned()),
+                ("JWT_PUBLIC_KEY_KIDS", kids.to_owned()),
+                ("JWT_ISSUER", ISS.to_owned()),
+                ("JWT_AUDIENCE", "api".to_owned()),
+            ]
+        };
+        let lookup = |v: Vec<(&'static str, String)>| {
+            Config::from_lookup(move |n| v.iter().find(|(k, _)| *k == n).map(|(_, x)| x.clone()))
+        };
+        let auth = Authorizer::new(
+            &lookup(vars("ES512,PS256", "old-id,alias/old;new-id")).expect("config"),
+        );
+        let kid = |a: &str, k: &str| format!(r#"{{"alg":"{a}","kid":"{k}"}}"#);
+        assert!(decide(&auth, &old.token(&kid("ES512", "alias/old"), &claims(300))).is_allow());
+        assert!(decide(&auth, &new.token(&kid("PS256", "new-id"), &claims(300))).is_allow());
+        // Each kid group binds its own key only.
+        assert_eq!(
+            deny(&auth, &new.token(&kid("PS256", "old-id"), &claims(300))),
+            Some(AlgNotAllowed)
+        );
+        assert_eq!(
+            deny(&auth, &old.token(&kid("ES512", "new-id"), &claims(300))),
+            Some(AlgNotAllowed)
+        );
+        // Counts must agree with the keys, by name.
+        for (algs, kids, var) in [
+            ("ES512,PS256,RS256", "a;b", "JWT_PUBLIC_KEY_ALG"),
+            ("ES512,PS256", "a", "JWT_PUBLIC_KEY_KIDS"),
+            ("ES512,PS256", "a;b;c", "JWT_PUBLIC_KEY_KIDS"),
+            ("ES512,PS256", "a;", "JWT_PUBLIC_KEY_KIDS"),
+            ("PS256,ES512", "a;b", "JWT_PUBLIC_KEY_PEM"),
+        ] {
+            let e = lookup(vars(algs, kids)).expect_err(algs);
+            assert!(e.to_string().contains(var), "{algs} {kids}: {e}");
+        }
+    }
+
     /// A JWKS for `keys` (EC `x`/`y`, RSA `n`/`e` with `alg`).
     fn jwks_of(keys: &[(&AnySigner, &str)]) -> String {
         let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
