@@ -60,5 +60,49 @@ status=0
   --kms-key-id "$key" --endpoint-url "$endpoint" --kid "$key" \
   --issuer "$(cat "$work/issuer")" --audience "$(cat "$work/audience")" \
   --junit "${JUNIT_OUT:-$work/check.xml}" | tail -n 5 || status=$?
+
+# ---- the rotation runbook (README "Rotating the signing key"), on moto ----
+# check_with KEY KID: the whole catalog signed by KEY against the function's
+# current environment (from the outputs of the last apply).
+env_from_outputs() {
+  terraform output -json >"$work/outputs.json"
+  python3 - "$work/outputs.json" "$work/authorizer.env" <<'PY'
+import json, sys
+env = json.load(open(sys.argv[1]))["authorizer_environment"]["value"]
+with open(sys.argv[2], "w") as f:
+    for k, v in env.items():
+        f.write(f'{k}="{v.replace(chr(10), chr(92) + "n")}"\n')
+PY
+}
+check_with() {
+  "$harness" check --target "lambda:$target/release/authorizer" --authorizer-env-file "$work/authorizer.env" \
+    --kms-key-id "$1" --endpoint-url "$endpoint" --kid "$2" "${@:3}" \
+    --issuer "$(cat "$work/issuer")" --audience "$(cat "$work/audience")" | tail -n 1
+}
+if [ "$status" = 0 ]; then
+  echo "rotation step 1: create the new key (RSA_2048, RS256) and trust both"
+  AWS_ENDPOINT_URL="$endpoint" "$harness" keys new --kms --spec RSA_2048:RS256 --alias alias/jwt-next --endpoint-url "$endpoint" >"$work/new.json"
+  new_arn=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["arn"])' "$work/new.json")
+  new_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key_id"])' "$work/new.json")
+  both=(-var "trusted_keys=[{arn=\"$new_arn\",algorithm=\"RS256\"}]")
+  terraform apply -auto-approve -input=false -no-color "${vars[@]}" "${both[@]}" >"$work/apply.log"
+  grep '^Apply complete' "$work/apply.log"
+  env_from_outputs
+  grep -q "JWT_PUBLIC_KEY_ALG=\"ES512,RS256\"" "$work/authorizer.env" || { echo "FAIL: both keys are not trusted" >&2; status=1; }
+  # Decisions only while two keys are trusted: the catalog's reasons assume
+  # one key (an RS256 header on a 132-byte signature is alg_not_allowed with
+  # only the ES512 key, malformed once an RS256 key is trusted); every
+  # decision must still match.
+  check_with "$key" "$key" --compare decisions || status=$?
+  check_with "$new_arn:RS256" "$new_id" --compare decisions || status=$?
+  echo "rotation steps 2-3: the issuer signs with the new key; wait out the longest token lifetime + cache TTL (outside Terraform)"
+  echo "rotation step 4: untrust the old key (create_key = false)"
+  terraform apply -auto-approve -input=false -no-color "${vars[@]}" "${both[@]}" -var create_key=false >"$work/apply.log"
+  grep '^Apply complete' "$work/apply.log"
+  env_from_outputs
+  if grep -q "$key" "$work/authorizer.env"; then echo "FAIL: the old key is still trusted" >&2; status=1; fi
+  check_with "$new_arn:RS256" "$new_id" || status=$?
+  vars+=("${both[@]}" -var create_key=false)
+fi
 terraform destroy -auto-approve -input=false -no-color "${vars[@]}" | tail -n 1
 exit "$status"

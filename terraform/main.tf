@@ -8,12 +8,38 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
+  # The algorithm an EC key spec fixes; RSA keys name theirs.
+  ec_algorithms = {
+    ECC_NIST_P256   = "ES256"
+    ECC_NIST_P384   = "ES384"
+    ECC_NIST_P521   = "ES512"
+    ECC_SECG_P256K1 = "ES256K"
+  }
+  own_algorithm = lookup(local.ec_algorithms, var.key_spec, var.key_algorithm)
+
+  # Every trusted key, the module's own first: ARN, algorithm, kids, PEM.
+  own_key = [for k in aws_kms_key.jwt : {
+    arn       = k.arn
+    algorithm = local.own_algorithm
+    kids      = [k.key_id, k.arn, aws_kms_alias.jwt[0].name]
+    pem       = data.aws_kms_public_key.jwt[0].public_key_pem
+  }]
+  external_keys = [for k in var.trusted_keys : {
+    arn       = k.arn
+    algorithm = coalesce(k.algorithm, lookup(local.ec_algorithms, data.aws_kms_public_key.trusted[k.arn].customer_master_key_spec, "unknown"))
+    kids      = coalesce(k.kids, [regex("key/([^:]+)$", k.arn)[0], k.arn])
+    pem       = data.aws_kms_public_key.trusted[k.arn].public_key_pem
+  }]
+  trusted_keys = concat(local.own_key, local.external_keys)
+
   # The authorizer's environment (README "Configuration"); unset values are omitted.
   key_environment = var.key_source == "pem" ? {
-    JWT_PUBLIC_KEY_PEM  = data.aws_kms_public_key.jwt.public_key_pem
-    JWT_PUBLIC_KEY_KIDS = join(",", [aws_kms_key.jwt.key_id, aws_kms_key.jwt.arn, aws_kms_alias.jwt.name])
+    JWT_PUBLIC_KEY_PEM  = join("", [for k in local.trusted_keys : k.pem])
+    JWT_PUBLIC_KEY_ALG  = join(",", [for k in local.trusted_keys : k.algorithm])
+    JWT_PUBLIC_KEY_KIDS = join(";", [for k in local.trusted_keys : join(",", k.kids)])
     } : {
-    JWT_KMS_KEY_IDS = aws_kms_key.jwt.arn
+    # An RSA key names its algorithm (`ARN:PS256`); an EC key's spec fixes it.
+    JWT_KMS_KEY_IDS = join(",", [for k in local.trusted_keys : contains(values(local.ec_algorithms), k.algorithm) ? k.arn : "${k.arn}:${k.algorithm}"])
   }
   authorizer_environment = merge(
     local.key_environment,
@@ -33,12 +59,31 @@ locals {
 # ---- the signing key ------------------------------------------------------
 
 resource "aws_kms_key" "jwt" {
-  description              = "${var.name}: ES512 JWT signing key"
-  customer_master_key_spec = "ECC_NIST_P521"
+  count                    = var.create_key ? 1 : 0
+  description              = "${var.name}: ${coalesce(local.own_algorithm, "RSA")} JWT signing key"
+  customer_master_key_spec = var.key_spec
   key_usage                = "SIGN_VERIFY"
   deletion_window_in_days  = var.kms_deletion_window_days
   policy                   = jsonencode(local.key_policy)
   tags                     = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.own_algorithm != null && (startswith(var.key_spec, "RSA_") ? contains(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"], coalesce(local.own_algorithm, "-")) : (var.key_algorithm == null || var.key_algorithm == local.own_algorithm))
+      error_message = "key_algorithm: an RSA key_spec needs one of RS256, RS384, RS512, PS256, PS384, PS512; an EC key_spec fixes its algorithm (leave key_algorithm null or give the curve's)."
+    }
+  }
+}
+
+# Existing state keeps its key: the module's key became optional (count).
+moved {
+  from = aws_kms_key.jwt
+  to   = aws_kms_key.jwt[0]
+}
+
+moved {
+  from = aws_kms_alias.jwt
+  to   = aws_kms_alias.jwt[0]
 }
 
 locals {
@@ -65,12 +110,36 @@ locals {
 }
 
 resource "aws_kms_alias" "jwt" {
+  count         = var.create_key ? 1 : 0
   name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.jwt.key_id
+  target_key_id = aws_kms_key.jwt[0].key_id
 }
 
 data "aws_kms_public_key" "jwt" {
-  key_id = aws_kms_key.jwt.arn
+  count  = var.create_key ? 1 : 0
+  key_id = aws_kms_key.jwt[0].arn
+}
+
+# Each trusted existing key, read at plan time: its PEM, and its key spec
+# and signing algorithms to check the algorithm it is trusted for.
+data "aws_kms_public_key" "trusted" {
+  for_each = { for k in var.trusted_keys : k.arn => k }
+  key_id   = each.key
+
+  lifecycle {
+    postcondition {
+      condition     = self.key_usage == "SIGN_VERIFY"
+      error_message = "trusted key ${each.key} is not a SIGN_VERIFY key."
+    }
+    postcondition {
+      condition     = startswith(self.customer_master_key_spec, "RSA_") ? each.value.algorithm != null : (each.value.algorithm == null || each.value.algorithm == lookup(local.ec_algorithms, self.customer_master_key_spec, "-"))
+      error_message = "trusted key ${each.key} (${self.customer_master_key_spec}): an RSA key needs its algorithm named; an EC key is trusted for its curve's algorithm only."
+    }
+    postcondition {
+      condition     = each.value.algorithm == null || contains(self.signing_algorithms, lookup({ ES256 = "ECDSA_SHA_256", ES256K = "ECDSA_SHA_256", ES384 = "ECDSA_SHA_384", ES512 = "ECDSA_SHA_512", RS256 = "RSASSA_PKCS1_V1_5_SHA_256", RS384 = "RSASSA_PKCS1_V1_5_SHA_384", RS512 = "RSASSA_PKCS1_V1_5_SHA_512", PS256 = "RSASSA_PSS_SHA_256", PS384 = "RSASSA_PSS_SHA_384", PS512 = "RSASSA_PSS_SHA_512" }, coalesce(each.value.algorithm, "-"), "-"))
+      error_message = "trusted key ${each.key}: its signing algorithms do not include the one named."
+    }
+  }
 }
 
 # ---- the function ---------------------------------------------------------
@@ -119,7 +188,7 @@ resource "aws_iam_role_policy" "kms" {
     Statement = [{
       Effect   = "Allow"
       Action   = ["kms:GetPublicKey"]
-      Resource = aws_kms_key.jwt.arn
+      Resource = [for k in local.trusted_keys : k.arn]
     }]
   })
 }
@@ -145,7 +214,7 @@ resource "aws_lambda_function" "authorizer" {
   #checkov:skip=CKV_AWS_173:The environment holds only public material (public key, issuer, audience); Lambda encrypts it at rest with its service key.
   #checkov:skip=CKV_AWS_272:Code signing is opt-in through var.code_signing_config_arn; the deployment zip is built reproducibly by harness package.
   function_name                  = var.name
-  description                    = "ES512 JWT authorizer"
+  description                    = "JWT authorizer (${join(", ", distinct([for k in local.trusted_keys : k.algorithm]))})"
   role                           = aws_iam_role.function.arn
   runtime                        = "provided.al2023"
   handler                        = "bootstrap"
@@ -182,6 +251,13 @@ resource "aws_lambda_function" "authorizer" {
 
   depends_on = [aws_iam_role_policy.logs, aws_cloudwatch_log_group.function]
   tags       = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.trusted_keys) > 0
+      error_message = "no key would be trusted: keep create_key = true or list trusted_keys."
+    }
+  }
 }
 
 # ---- the API --------------------------------------------------------------

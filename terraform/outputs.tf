@@ -10,17 +10,17 @@ output "api_id" {
 
 output "kms_key_id" {
   description = "The signing key id."
-  value       = aws_kms_key.jwt.key_id
+  value       = one(aws_kms_key.jwt[*].key_id)
 }
 
 output "kms_key_arn" {
   description = "The signing key ARN."
-  value       = aws_kms_key.jwt.arn
+  value       = one(aws_kms_key.jwt[*].arn)
 }
 
 output "kms_alias" {
   description = "The signing key alias."
-  value       = aws_kms_alias.jwt.name
+  value       = one(aws_kms_alias.jwt[*].name)
 }
 
 output "issuer" {
@@ -45,7 +45,7 @@ output "authorizer_id" {
 
 output "public_key_pem" {
   description = "The key's public half (SPKI PEM)."
-  value       = data.aws_kms_public_key.jwt.public_key_pem
+  value       = one(data.aws_kms_public_key.jwt[*].public_key_pem)
 }
 
 output "authorizer_environment" {
@@ -74,6 +74,16 @@ output "execution_arn" {
 }
 
 output "kids" {
-  description = "The kids bound to the signing key (key id, ARN, alias): put one in a token's header."
-  value       = [aws_kms_key.jwt.key_id, aws_kms_key.jwt.arn, aws_kms_alias.jwt.name]
+  description = "The kids bound to the module's signing key (key id, ARN, alias): put one in a token's header. Empty with create_key = false."
+  value       = flatten([for k in local.own_key : k.kids])
+}
+
+output "key_algorithm" {
+  description = "The JWS algorithm of the module's key (null with create_key = false)."
+  value       = var.create_key ? local.own_algorithm : null
+}
+
+output "trusted_keys" {
+  description = "Every key the authorizer trusts, the module's own first: ARN, algorithm and bound kids."
+  value       = [for k in local.trusted_keys : { arn = k.arn, algorithm = k.algorithm, kids = k.kids }]
 }

@@ -128,6 +128,64 @@ variable "key_source" {
   }
 }
 
+variable "key_spec" {
+  description = "KMS key spec of the signing key the module creates: ECC_NIST_P521 (ES512, the default), ECC_NIST_P256 (ES256), ECC_NIST_P384 (ES384), ECC_SECG_P256K1 (ES256K), or RSA_2048/RSA_3072/RSA_4096 with key_algorithm."
+  type        = string
+  default     = "ECC_NIST_P521"
+
+  validation {
+    condition     = contains(["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "RSA_2048", "RSA_3072", "RSA_4096"], var.key_spec)
+    error_message = "key_spec must be ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, RSA_2048, RSA_3072 or RSA_4096."
+  }
+}
+
+variable "key_algorithm" {
+  description = "The one JWS algorithm the module's key is trusted for. Required for RSA key specs (RS256, RS384, RS512, PS256, PS384, PS512); EC specs fix it (null, or the curve's)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.key_algorithm == null || contains(["ES256", "ES384", "ES512", "ES256K", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"], coalesce(var.key_algorithm, "-"))
+    error_message = "key_algorithm must be null or one of ES256, ES384, ES512, ES256K, RS256, RS384, RS512, PS256, PS384, PS512."
+  }
+}
+
+variable "create_key" {
+  description = "Create the module's own signing key and alias. false trusts only trusted_keys: the last step of a rotation away from the module's key (its deletion is then scheduled after kms_deletion_window_days)."
+  type        = bool
+  default     = true
+}
+
+variable "trusted_keys" {
+  description = "Existing KMS signing keys the authorizer trusts besides (with create_key = false: instead of) the module's own, e.g. the next key during a rotation. Each: its key ARN; its algorithm (required for RSA keys; EC keys: from the key spec); the kids bound to it in PEM mode (default: its key id and ARN). Removing a key from this list is the last step of rotating it out."
+  type = list(object({
+    arn       = string
+    algorithm = optional(string)
+    kids      = optional(list(string))
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for k in var.trusted_keys : can(regex("^arn:[^:]+:kms:[^:]+:[0-9]{12}:key/[^:]+$", k.arn))])
+    error_message = "each trusted_keys entry needs a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID); aliases can be re-pointed, so they are not trusted by name."
+  }
+
+  validation {
+    condition     = alltrue([for k in var.trusted_keys : k.algorithm == null || contains(["ES256", "ES384", "ES512", "ES256K", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"], coalesce(k.algorithm, "-"))])
+    error_message = "a trusted_keys algorithm must be one of ES256, ES384, ES512, ES256K, RS256, RS384, RS512, PS256, PS384, PS512."
+  }
+
+  validation {
+    condition     = length(distinct([for k in var.trusted_keys : k.arn])) == length(var.trusted_keys)
+    error_message = "trusted_keys lists a key twice."
+  }
+
+  validation {
+    condition     = alltrue([for k in var.trusted_keys : k.kids == null || alltrue([for kid in coalesce(k.kids, []) : length(kid) > 0 && !strcontains(kid, ",") && !strcontains(kid, ";")])])
+    error_message = "kids must be non-empty and contain neither ',' nor ';'."
+  }
+}
+
 variable "signer_principal_arns" {
   description = "IAM principals allowed to kms:Sign with the key (the token issuer)."
   type        = list(string)

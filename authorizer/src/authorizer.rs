@@ -233,15 +233,29 @@ impl Authorizer {
         let Some(keys) = keys else {
             return Err(RejectReason::KeyUnavailable);
         };
-        let key_entry = keys.select(parsed.kid.as_deref())?;
-        // The key's algorithm is fixed by the key: the token's `alg` must
-        // equal it (RFC 8725 §2.1), whatever else the key set allows.
-        if parsed.alg != key_entry.key.algorithm() {
-            return Err(RejectReason::AlgNotAllowed);
+        let candidates = keys.select(parsed.kid.as_deref(), parsed.alg)?;
+        let mut verified = None;
+        let mut failure = RejectReason::BadSignature;
+        for key_entry in candidates {
+            // The key's algorithm is fixed by the key: the token's `alg` must
+            // equal it (RFC 8725 §2.1), whatever else the key set allows.
+            if parsed.alg != key_entry.key.algorithm() {
+                return Err(RejectReason::AlgNotAllowed);
+            }
+            match key_entry
+                .key
+                .verify(parsed.signing_input.as_bytes(), &parsed.signature)
+            {
+                Ok(()) => {
+                    verified = Some(key_entry);
+                    break;
+                }
+                Err(e) => failure = e,
+            }
         }
-        key_entry
-            .key
-            .verify(parsed.signing_input.as_bytes(), &parsed.signature)?;
+        let Some(key_entry) = verified else {
+            return Err(failure);
+        };
         // Only a verified token is attributed to a key: an unverified `kid`
         // is the sender's claim, and logs must not present it as ours.
         outcome.key = Some(key_entry.label.clone());

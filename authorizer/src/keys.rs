@@ -90,19 +90,39 @@ impl KeySet {
         &self.allowed
     }
 
-    /// Chooses the key for a token's `kid`.
+    /// The keys that may verify a token with this `kid` and `alg`: the key
+    /// the `kid` names; with no `kid`, the single key, or — with several
+    /// keys, as while a rotation trusts two — every key of the token's
+    /// algorithm, tried in order (the key set is the operator's, so the
+    /// work is bounded by it). A key's algorithm is checked by the caller.
     ///
     /// # Errors
-    /// [`RejectReason::UnknownKid`].
-    pub fn select(&self, kid: Option<&str>) -> Result<&StaticKey, RejectReason> {
+    /// [`RejectReason::UnknownKid`] for a `kid` no key carries (unless the
+    /// single key binds none); [`RejectReason::AlgNotAllowed`] for a
+    /// kid-less token whose algorithm no key has.
+    pub fn select(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Vec<&StaticKey>, RejectReason> {
         if let Some(kid) = kid {
             if let Some(k) = self.keys.iter().find(|k| k.kids.iter().any(|x| x == kid)) {
-                return Ok(k);
+                return Ok(vec![k]);
             }
         }
-        match self.keys.as_slice() {
-            [only] if kid.is_none() || !only.binds_kid => Ok(only),
-            _ => Err(RejectReason::UnknownKid),
+        match (self.keys.as_slice(), kid) {
+            ([only], None) => Ok(vec![only]),
+            ([only], Some(_)) if !only.binds_kid => Ok(vec![only]),
+            (_, Some(_)) => Err(RejectReason::UnknownKid),
+            (keys, None) => {
+                let of_alg: Vec<&StaticKey> =
+                    keys.iter().filter(|k| k.key.algorithm() == alg).collect();
+                if of_alg.is_empty() {
+                    Err(RejectReason::AlgNotAllowed)
+                } else {
+                    Ok(of_alg)
+                }
+            }
         }
     }
 }
@@ -372,34 +392,58 @@ mod tests {
         }
     }
 
+    fn labels(
+        set: &KeySet,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Vec<String>, RejectReason> {
+        set.select(kid, alg)
+            .map(|keys| keys.iter().map(|k| k.label.clone()).collect())
+    }
+
+    const ES512: Algorithm = Algorithm::Es512;
+
     #[test]
     fn one_key_without_kid_is_selected() {
         let set = KeySet::new(vec![key(1, KeySource::Kms, &["a"])]);
-        assert_eq!(set.select(None).expect("one").label, "a");
-        assert_eq!(set.select(Some("a")).expect("match").label, "a");
-        assert_eq!(set.select(Some("b")).err(), Some(RejectReason::UnknownKid));
+        assert_eq!(labels(&set, None, ES512), Ok(vec!["a".into()]));
+        assert_eq!(labels(&set, Some("a"), ES512), Ok(vec!["a".into()]));
+        assert_eq!(
+            labels(&set, Some("b"), ES512),
+            Err(RejectReason::UnknownKid)
+        );
     }
 
     #[test]
     fn single_pem_key_does_not_bind_kid() {
         let set = KeySet::new(vec![key(1, KeySource::Pem, &["tp"])]);
-        assert!(set.select(Some("anything")).is_ok());
-        assert!(set.select(None).is_ok());
+        assert!(set.select(Some("anything"), ES512).is_ok());
+        assert!(set.select(None, ES512).is_ok());
     }
 
     #[test]
-    fn several_keys_require_a_matching_kid() {
+    fn several_keys_take_a_kid_or_try_every_key_of_the_algorithm() {
         let set = KeySet::new(vec![
             key(1, KeySource::Jwks, &["a"]),
             key(2, KeySource::Pem, &["tp2"]),
         ]);
-        assert_eq!(set.select(None).err(), Some(RejectReason::UnknownKid));
+        // No kid (a rotation trusting two keys, an issuer without kids):
+        // every key of the token's algorithm, in order; none of another.
         assert_eq!(
-            set.select(Some("zzz")).err(),
-            Some(RejectReason::UnknownKid)
+            labels(&set, None, ES512),
+            Ok(vec!["a".into(), "tp2".into()])
         );
-        assert_eq!(set.select(Some("a")).expect("a").label, "a");
-        assert_eq!(set.select(Some("tp2")).expect("tp2").label, "tp2");
+        assert_eq!(
+            labels(&set, None, Algorithm::Es256),
+            Err(RejectReason::AlgNotAllowed)
+        );
+        // A kid names exactly one key, or none.
+        assert_eq!(
+            labels(&set, Some("zzz"), ES512),
+            Err(RejectReason::UnknownKid)
+        );
+        assert_eq!(labels(&set, Some("a"), ES512), Ok(vec!["a".into()]));
+        assert_eq!(labels(&set, Some("tp2"), ES512), Ok(vec!["tp2".into()]));
     }
 
     #[test]

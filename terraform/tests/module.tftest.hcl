@@ -13,7 +13,12 @@ mock_provider "aws" {
     defaults = { name = "us-east-1" }
   }
   mock_data "aws_kms_public_key" {
-    defaults = { public_key_pem = "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n" }
+    defaults = {
+      public_key_pem           = "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n"
+      customer_master_key_spec = "ECC_NIST_P521"
+      key_usage                = "SIGN_VERIFY"
+      signing_algorithms       = ["ECDSA_SHA_512"]
+    }
   }
   mock_resource "aws_kms_key" {
     defaults = {
@@ -66,15 +71,15 @@ variables {
 run "signing_key_is_p521_sign_verify" {
   command = plan
   assert {
-    condition     = aws_kms_key.jwt.customer_master_key_spec == "ECC_NIST_P521" && aws_kms_key.jwt.key_usage == "SIGN_VERIFY"
+    condition     = aws_kms_key.jwt[0].customer_master_key_spec == "ECC_NIST_P521" && aws_kms_key.jwt[0].key_usage == "SIGN_VERIFY"
     error_message = "the key must be ECC_NIST_P521 / SIGN_VERIFY"
   }
   assert {
-    condition     = aws_kms_key.jwt.deletion_window_in_days == 30 && aws_kms_alias.jwt.name == "alias/jwt-authorizer"
+    condition     = aws_kms_key.jwt[0].deletion_window_in_days == 30 && aws_kms_alias.jwt[0].name == "alias/jwt-authorizer"
     error_message = "deletion window and alias"
   }
   assert {
-    condition     = jsondecode(aws_kms_key.jwt.policy).Statement[0].Principal.AWS == "arn:aws:iam::123456789012:root"
+    condition     = jsondecode(aws_kms_key.jwt[0].policy).Statement[0].Principal.AWS == "arn:aws:iam::123456789012:root"
     error_message = "the key policy is explicit and administered by the account"
   }
 }
@@ -88,7 +93,7 @@ run "pem_source_needs_no_kms_permission_and_no_network" {
   assert {
     # The value is read from aws_kms_public_key during apply (it depends on
     # the new key), so the plan checks the wiring by key.
-    condition     = contains(keys(aws_lambda_function.authorizer.environment[0].variables), "JWT_PUBLIC_KEY_PEM") && data.aws_kms_public_key.jwt.key_id == aws_kms_key.jwt.arn
+    condition     = contains(keys(aws_lambda_function.authorizer.environment[0].variables), "JWT_PUBLIC_KEY_PEM") && data.aws_kms_public_key.jwt[0].key_id == aws_kms_key.jwt[0].arn
     error_message = "the public key from aws_kms_public_key reaches JWT_PUBLIC_KEY_PEM"
   }
   assert {
@@ -115,7 +120,7 @@ run "kms_source_grants_only_get_public_key_on_that_key" {
     error_message = "the only KMS action is kms:GetPublicKey"
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.kms[0].policy).Statement[0].Resource == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    condition     = jsondecode(aws_iam_role_policy.kms[0].policy).Statement[0].Resource == ["arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
     error_message = "on that key only"
   }
   assert {
@@ -299,4 +304,175 @@ run "outputs_describe_the_deployment_for_the_harness" {
     ]
     error_message = "the kids bound to the key"
   }
+}
+
+# ---- algorithms and rotation (README "Rotating the signing key") ------------
+
+run "the_default_key_is_pinned_to_es512" {
+  command = plan
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_ALG"] == "ES512" && output.key_algorithm == "ES512"
+    error_message = "the module's key is trusted for ES512 only"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_KIDS"] == "11111111-2222-3333-4444-555555555555,arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555,alias/jwt-authorizer"
+    error_message = "one kid group: key id, ARN, alias"
+  }
+}
+
+run "an_rsa_key_names_its_algorithm" {
+  command = plan
+  variables {
+    key_spec      = "RSA_3072"
+    key_algorithm = "PS256"
+    key_source    = "kms"
+  }
+  assert {
+    condition     = aws_kms_key.jwt[0].customer_master_key_spec == "RSA_3072"
+    error_message = "the key spec"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_KMS_KEY_IDS"] == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555:PS256"
+    error_message = "an RSA KMS entry carries its algorithm"
+  }
+}
+
+run "rejects_an_rsa_key_without_algorithm" {
+  command = plan
+  variables {
+    key_spec = "RSA_2048"
+  }
+  expect_failures = [aws_kms_key.jwt]
+}
+
+run "rejects_an_ec_key_with_another_algorithm" {
+  command = plan
+  variables {
+    key_spec      = "ECC_NIST_P256"
+    key_algorithm = "ES512"
+  }
+  expect_failures = [aws_kms_key.jwt]
+}
+
+# Rotation step 1: create the new key (outside the module) and trust both.
+run "rotation_1_trusts_the_old_and_the_new_key" {
+  command = plan
+  variables {
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab" }]
+  }
+  assert {
+    condition     = length(aws_kms_key.jwt) == 1 && length(output.trusted_keys) == 2
+    error_message = "the module's key stays; the new one joins"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_ALG"] == "ES512,ES512"
+    error_message = "one algorithm per key, in order"
+  }
+  assert {
+    condition     = endswith(aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_KIDS"], ";1234abcd-12ab-44cd-96ef-1234567890ab,arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab")
+    error_message = "the new key's kids (its id and ARN) form the second group"
+  }
+}
+
+run "rotation_1_with_kms_source_lists_both_keys_and_may_read_both" {
+  command = plan
+  variables {
+    key_source   = "kms"
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab", algorithm = "RS256" }]
+  }
+  override_data {
+    target = data.aws_kms_public_key.trusted["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab"]
+    values = {
+      customer_master_key_spec = "RSA_2048"
+      key_usage                = "SIGN_VERIFY"
+      signing_algorithms       = ["RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PSS_SHA_256"]
+    }
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_KMS_KEY_IDS"] == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555,arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab:RS256"
+    error_message = "both keys, the RSA one with its algorithm"
+  }
+  assert {
+    condition     = length(jsondecode(aws_iam_role_policy.kms[0].policy).Statement[0].Resource) == 2
+    error_message = "GetPublicKey on both keys"
+  }
+}
+
+run "rejects_a_trusted_rsa_key_without_algorithm" {
+  command = plan
+  variables {
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab" }]
+  }
+  override_data {
+    target = data.aws_kms_public_key.trusted["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab"]
+    values = {
+      customer_master_key_spec = "RSA_2048"
+      key_usage                = "SIGN_VERIFY"
+      signing_algorithms       = ["RSASSA_PSS_SHA_256"]
+    }
+  }
+  expect_failures = [data.aws_kms_public_key.trusted]
+}
+
+run "rejects_a_trusted_key_that_cannot_sign_as_named" {
+  command = plan
+  variables {
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab", algorithm = "ES384" }]
+  }
+  expect_failures = [data.aws_kms_public_key.trusted]
+}
+
+run "rejects_a_trusted_alias" {
+  command = plan
+  variables {
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:alias/next" }]
+  }
+  expect_failures = [var.trusted_keys]
+}
+
+# Rotation step 4 (after switching the issuer and waiting out the longest
+# token lifetime plus the cache TTL): untrust the old key.
+run "rotation_4_untrusts_the_module_key" {
+  command = plan
+  variables {
+    create_key   = false
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab" }]
+  }
+  assert {
+    condition     = length(aws_kms_key.jwt) == 0 && length(aws_kms_alias.jwt) == 0 && output.kms_key_arn == null
+    error_message = "the module's key and alias are gone from the plan"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_KIDS"] == "1234abcd-12ab-44cd-96ef-1234567890ab,arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab"
+    error_message = "only the new key is trusted"
+  }
+}
+
+# A later rotation between two external keys: the list is exactly what is
+# trusted, in order, each key with its own kids and algorithm.
+run "external_keys_alone_with_explicit_kids" {
+  command = plan
+  variables {
+    create_key = false
+    trusted_keys = [
+      { arn = "arn:aws:kms:us-east-1:123456789012:key/abcd1234-ab12-4d34-8f56-abcdef123456", kids = ["current"] },
+      { arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab", kids = ["next", "next-2"] },
+    ]
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_KIDS"] == "current;next,next-2"
+    error_message = "explicit kids replace the defaults, one group per key in order"
+  }
+  assert {
+    condition     = output.trusted_keys[1].kids[1] == "next-2" && output.kids == [] && output.key_algorithm == null
+    error_message = "outputs describe the external keys; the module has no key of its own"
+  }
+}
+
+run "rejects_trusting_no_key" {
+  command = plan
+  variables {
+    create_key = false
+  }
+  expect_failures = [aws_lambda_function.authorizer]
 }

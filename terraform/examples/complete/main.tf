@@ -41,6 +41,34 @@ variable "name" {
   default     = "jwt-authorizer-demo"
 }
 
+variable "key_spec" {
+  description = "The module's key spec (ECC_NIST_P521: ES512)."
+  type        = string
+  default     = "ECC_NIST_P521"
+}
+
+variable "key_algorithm" {
+  description = "The module key's algorithm, for RSA key specs."
+  type        = string
+  default     = null
+}
+
+variable "create_key" {
+  description = "Let the module create its own key (false: the last step of rotating away from it)."
+  type        = bool
+  default     = true
+}
+
+variable "trusted_keys" {
+  description = "Existing keys to trust as well (rotation), as the module's trusted_keys."
+  type = list(object({
+    arn       = string
+    algorithm = optional(string)
+    kids      = optional(list(string))
+  }))
+  default = []
+}
+
 provider "aws" {
   region                      = var.region
   skip_credentials_validation = var.endpoint_url != null
@@ -69,6 +97,10 @@ module "authorizer" {
   issuer          = "https://issuer.example.com"
   audience        = ["demo-api"]
   context_claims  = ["scope"]
+  key_spec        = var.key_spec
+  key_algorithm   = var.key_algorithm
+  create_key      = var.create_key
+  trusted_keys    = var.trusted_keys
   # moto stores functions but has no logging_config support.
   json_logging = var.endpoint_url == null
 
@@ -199,4 +231,14 @@ output "log_group_name" {
 output "execution_arn" {
   description = "The API's execution ARN."
   value       = module.authorizer.execution_arn
+}
+
+output "key_algorithm" {
+  description = "The JWS algorithm of the module's key."
+  value       = module.authorizer.key_algorithm
+}
+
+output "trusted_keys" {
+  description = "Every trusted key: ARN, algorithm, kids."
+  value       = module.authorizer.trusted_keys
 }
