@@ -2,11 +2,13 @@
 //! authorizer, and hosts the local API Gateway + Lambda emulator.
 
 pub use authorizer::aws_error;
+pub mod apigw;
 pub mod binary;
 pub mod catalog;
 pub mod check;
 pub mod choices;
 pub mod demo;
+pub mod deployment;
 pub mod gateway;
 pub mod keypair;
 pub mod kms;

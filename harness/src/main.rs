@@ -75,6 +75,12 @@ struct SuiteArgs {
     /// Measure a deployed API (the protected route's URL) instead of the local emulator.
     #[arg(long)]
     target: Option<String>,
+    /// A deployment described by `terraform output -json` of the module or
+    /// the example: URL, key, kids, issuer, audience, API, stage,
+    /// authorizer, function and log group (flags override each value; the
+    /// stage throttling and the authorizer TTL are then read from AWS).
+    #[arg(long, value_name = "FILE")]
+    deployment: Option<PathBuf>,
     /// KMS endpoint (default: start moto_server; with --target, the SDK environment).
     #[arg(long, visible_alias = "endpoint-url")]
     kms_endpoint: Option<String>,
@@ -93,13 +99,16 @@ struct SuiteArgs {
     /// a pass nor a failure.
     #[arg(long)]
     strict: bool,
-    /// `iss` of minted tokens (and of the local authorizer).
-    #[arg(long, default_value = "https://issuer.harness.test")]
-    issuer: String,
-    /// `aud` of minted tokens (and of the local authorizer).
-    #[arg(long, default_value = "harness-api")]
-    audience: String,
-    /// With --target: the stage's throttling rate, for the throttling scenario.
+    /// `iss` of minted tokens (and of the local authorizer); default: the
+    /// deployment's, else https://issuer.harness.test.
+    #[arg(long)]
+    issuer: Option<String>,
+    /// `aud` of minted tokens (and of the local authorizer); default: the
+    /// deployment's first, else harness-api.
+    #[arg(long)]
+    audience: Option<String>,
+    /// With --target: the stage's throttling rate, for the throttling
+    /// scenario (with --deployment: read from the stage, GetStage).
     #[arg(long, requires = "burst", value_parser = non_negative)]
     rate: Option<f64>,
     /// With --target: the stage's throttling burst.
@@ -935,7 +944,15 @@ async fn suite(a: SuiteArgs) -> Outcome {
         INTERRUPTED.store(true, Ordering::SeqCst);
         scenarios::request_stop();
     });
-    let authorizer = match (&a.authorizer, &a.target) {
+    let deployment = a
+        .deployment
+        .as_deref()
+        .map(harness::deployment::Deployment::read)
+        .transpose()
+        .map_err(|e| (2, e))?;
+    let dep = deployment.clone().unwrap_or_default();
+    let target = a.target.or(dep.api_endpoint.clone());
+    let authorizer = match (&a.authorizer, &target) {
         (Some(p), _) => p.clone(),
         (None, Some(_)) => PathBuf::new(),
         (None, None) => harness::binary::authorizer_binary(true).map_err(|e| (2, e))?,
@@ -943,16 +960,23 @@ async fn suite(a: SuiteArgs) -> Outcome {
     let baseline = a.compare.load()?;
     let opts = SuiteOptions {
         quick: a.quick,
-        target: a.target,
+        target,
         kms_endpoint: a.kms_endpoint,
-        kms_key_id: a.kms_key_id,
+        kms_key_id: a.kms_key_id.or(dep.kms_key.clone()),
         create_kms_key: a.create_kms_key,
         out: a.out,
-        issuer: a.issuer,
-        audience: a.audience,
+        issuer: a
+            .issuer
+            .or(dep.issuer.clone())
+            .unwrap_or_else(|| "https://issuer.harness.test".into()),
+        audience: a
+            .audience
+            .or(dep.audience.first().cloned())
+            .unwrap_or_else(|| "harness-api".into()),
         target_throttle: a.rate.zip(a.burst),
         authorizer,
         root: harness::binary::workspace_root(),
+        deployment,
     };
     let result = harness::suite::run(&opts).await;
     if INTERRUPTED.load(Ordering::SeqCst) {

@@ -53,6 +53,8 @@ pub struct SuiteOptions {
     pub authorizer: PathBuf,
     /// Where `reports/out/` goes.
     pub root: PathBuf,
+    /// The deployment described by `--deployment` (`terraform output -json`).
+    pub deployment: Option<crate::deployment::Deployment>,
 }
 
 /// What a suite run produced.
@@ -262,10 +264,22 @@ async fn run_with_key(
     let (now, started) = (run.now, run.started);
     let key_id = key_id.to_owned();
     let signer = Signer::kms(client.clone(), &key_id).await?;
+    // The kid is the key's id or ARN (an RSA entry's `:ALG` is not part of it).
+    let kid = authorizer::keys::split_kms_entry("--kms-key-id", &key_id)
+        .map_or(key_id.clone(), |(id, _)| id);
+    // What decides verdicts is read from the deployment itself.
+    let deployed = match &opts.deployment {
+        Some(dep) if opts.target.is_some() => {
+            p.stage("reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)")?;
+            crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
+        }
+        _ => crate::apigw::DeployedSettings::default(),
+    };
+    let target_throttle = opts.target_throttle.or(deployed.throttle);
     let profile = Profile {
         issuer: opts.issuer.clone(),
         audience: opts.audience.clone(),
-        kid: key_id.clone(),
+        kid,
         max_token_bytes: 8192,
         now,
     };
@@ -278,7 +292,7 @@ async fn run_with_key(
     } else {
         (100.0, 8, 3, 400)
     };
-    let (thr_rate, thr_burst, thr_secs) = match (opts.target_throttle, q) {
+    let (thr_rate, thr_burst, thr_secs) = match (target_throttle, q) {
         (Some(t), _) => (t.0, t.1, if q { 3 } else { 5 }),
         (None, true) => (20.0, 10.0, 3),
         (None, false) => (50.0, 25.0, 5),
@@ -291,7 +305,7 @@ async fn run_with_key(
     let (mixed_rate, mixed_secs) = if q { (60.0, 3) } else { (150.0, 10) };
     // Against a throttled stage, stay below its rate: mixed traffic measures
     // decisions, not the bucket (and any 429 left is counted apart).
-    let mixed_rate = match opts.target_throttle {
+    let mixed_rate = match target_throttle {
         Some((rate, _)) if rate > 0.0 => f64::min(mixed_rate, 0.8 * rate),
         _ => mixed_rate,
     };
@@ -319,18 +333,20 @@ async fn run_with_key(
                     url: url.clone(),
                     control: None,
                 };
+                let mut settings: BTreeMap<String, String> =
+                    deployed.notes.iter().cloned().collect();
+                if let (Some(t), None) = (opts.target_throttle, deployed.throttle) {
+                    settings.insert(
+                        "stage throttling".into(),
+                        format!("{} rps / burst {} (--rate, --burst)", t.0, t.1),
+                    );
+                }
                 let info = TargetInfo {
-                    kind: "url".into(),
+                    kind: if opts.deployment.is_some() { "deployment" } else { "url" }.into(),
                     endpoint: url.clone(),
-                    settings: BTreeMap::new(),
+                    settings,
                 };
-                (
-                    ep.clone(),
-                    None,
-                    None,
-                    opts.target_throttle.map(|_| ep),
-                    info,
-                )
+                (ep.clone(), None, None, target_throttle.map(|_| ep), info)
             }
             None => {
                 p.stage("starting the API Gateway + Lambda emulators (real authorizer binary)")?;
@@ -433,11 +449,14 @@ async fn run_with_key(
                 .await?,
             );
         } else {
-            skipped.insert(
-                "cold_start",
-                "needs the emulator's reset (or a configuration change on AWS)".into(),
-            );
-            skipped.insert("caching", "needs the emulator's cache counters".into());
+            let why = match opts.deployment.as_ref().and_then(|d| d.log_group_name.as_deref()) {
+                Some(group) => format!(
+                    "measuring through the function's log group ({group}) is not implemented yet"
+                ),
+                None => "needs the function name and log group: pass --deployment (terraform output -json)".into(),
+            };
+            skipped.insert("cold_start", why.clone());
+            skipped.insert("caching", why);
         }
         match &thr {
             Some(t) => {
@@ -458,7 +477,7 @@ async fn run_with_key(
             None => {
                 skipped.insert(
                     "throttling",
-                    "give the deployed stage's --rate and --burst".into(),
+                    "needs the stage's limits: pass --deployment (read with GetStage) or --rate and --burst".into(),
                 );
             }
         }

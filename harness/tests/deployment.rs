@@ -1,0 +1,224 @@
+//! `harness suite --deployment outputs.json`: a deployment described only by
+//! its Terraform-style outputs, whose control plane is moto (KMS key, HTTP
+//! API, stage throttling, authorizer) and whose data plane is the emulator
+//! running the real authorizer binary. The stage limits the throttling
+//! scenario measures come from moto's `GetStage`, the key from the outputs;
+//! no KMS key is created; cold start and caching are SKIP with their reason.
+
+use harness::catalog::Profile;
+use harness::gateway::config::GatewayConfig;
+use harness::gateway::Gateway;
+use harness::moto::Moto;
+use harness::signer::Signer;
+use serde_json::{json, Value};
+use std::process::Command;
+
+async fn sdk_conf(moto: &Moto) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto.endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_kms::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await
+}
+
+async fn key_count(kms: &aws_sdk_kms::Client) -> usize {
+    kms.list_keys().send().await.expect("ListKeys").keys().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suite_measures_a_deployment_described_by_its_outputs() {
+    let moto = Moto::start().expect("moto_server");
+    let conf = sdk_conf(&moto).await;
+    let kms = aws_sdk_kms::Client::new(&conf);
+    let apigw = aws_sdk_apigatewayv2::Client::new(&conf);
+
+    // The control plane: what the Terraform module creates.
+    let key = harness::kms::create_key(&kms, Some("alias/deployed"))
+        .await
+        .expect("key");
+    let api = apigw
+        .create_api()
+        .name("deployed")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .expect("CreateApi");
+    let api_id = api.api_id().expect("api id").to_owned();
+    let authorizer = apigw
+        .create_authorizer()
+        .api_id(&api_id)
+        .name("jwt")
+        .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Request)
+        .authorizer_payload_format_version("2.0")
+        .enable_simple_responses(true)
+        .identity_source("$request.header.Authorization")
+        .authorizer_result_ttl_in_seconds(300)
+        .authorizer_uri("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:deployed/invocations")
+        .send()
+        .await
+        .expect("CreateAuthorizer");
+    let (rate, burst) = (20.0, 10);
+    apigw
+        .create_stage()
+        .api_id(&api_id)
+        .stage_name("$default")
+        .default_route_settings(
+            aws_sdk_apigatewayv2::types::RouteSettings::builder()
+                .throttling_rate_limit(rate)
+                .throttling_burst_limit(burst)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateStage");
+
+    // The data plane: the emulator enforcing the same stage, running the
+    // real binary configured as the module configures it (PEM + kids).
+    let signer = Signer::kms(kms.clone(), &key.arn).await.expect("signer");
+    let profile = Profile {
+        issuer: "https://issuer.example.com".into(),
+        audience: "demo-api".into(),
+        kid: key.key_id.clone(),
+        ..Profile::local(0)
+    };
+    let mut env = profile.authorizer_env(&signer.public_pem());
+    env.retain(|(k, _)| k != "JWT_PUBLIC_KEY_KIDS");
+    env.push((
+        "JWT_PUBLIC_KEY_KIDS".into(),
+        format!("{},{},alias/deployed", key.key_id, key.arn),
+    ));
+    let gateway = Gateway::start(GatewayConfig {
+        authorizer: harness::binary::authorizer_binary(false).expect("authorizer binary"),
+        env,
+        cache_ttl_seconds: 300,
+        rate: Some(rate),
+        burst: Some(f64::from(burst)),
+        ..GatewayConfig::default()
+    })
+    .await
+    .expect("gateway");
+
+    let dir = std::env::temp_dir().join(format!("harness-deployment-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let outputs = json!({
+        "api_endpoint": {"value": format!("{}/hello", gateway.base_url())},
+        "api_id": {"value": api_id},
+        "stage_name": {"value": "$default"},
+        "authorizer_id": {"value": authorizer.authorizer_id().expect("id")},
+        "function_name": {"value": "deployed"},
+        "log_group_name": {"value": "/aws/lambda/deployed"},
+        "kms_key_id": {"value": key.key_id},
+        "kms_key_arn": {"value": key.arn},
+        "key_algorithm": {"value": "ES512"},
+        "kids": {"value": [key.key_id, key.arn, "alias/deployed"]},
+        "issuer": {"value": "https://issuer.example.com"},
+        "audience": {"value": ["demo-api"]},
+    });
+    let file = dir.join("outputs.json");
+    std::fs::write(&file, outputs.to_string()).expect("outputs.json");
+    let keys_before = key_count(&kms).await;
+
+    let run_suite = |out_dir: std::path::PathBuf| {
+        let (file, endpoint) = (file.clone(), moto.endpoint().to_owned());
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_harness"))
+                .args(["suite", "--quick", "--deployment"])
+                .arg(&file)
+                .arg("--out")
+                .arg(&out_dir)
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .output()
+                .expect("run harness suite")
+        })
+    };
+    let out_dir = dir.join("report");
+    let out = run_suite(out_dir.clone()).await.expect("join");
+    // The deployed limits change, the data plane does not: the verdict
+    // follows what GetStage says, with no change to the harness. (moto 5.2
+    // answers UpdateStage with a 500, so the stage is re-created.)
+    apigw
+        .delete_stage()
+        .api_id(&api_id)
+        .stage_name("$default")
+        .send()
+        .await
+        .expect("DeleteStage");
+    apigw
+        .create_stage()
+        .api_id(&api_id)
+        .stage_name("$default")
+        .default_route_settings(
+            aws_sdk_apigatewayv2::types::RouteSettings::builder()
+                .throttling_rate_limit(80.0)
+                .throttling_burst_limit(40)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateStage (raised limits)");
+    let raised = run_suite(dir.join("raised")).await.expect("join");
+    gateway.stop().await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("summary.json")).expect("summary.json"))
+            .expect("json");
+    let verdict = |name: &str| {
+        summary["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .find(|v| v["check"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} verdict: {summary}"))
+    };
+    for pass in ["security", "throttling", "mixed"] {
+        assert_eq!(verdict(pass)["status"], "pass", "{pass}: {}", verdict(pass));
+    }
+    for skip in ["cold_start", "caching"] {
+        let v = verdict(skip);
+        assert_eq!(v["status"], "skip", "{skip}: {v}");
+        assert!(
+            v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("/aws/lambda/deployed")),
+            "{v}"
+        );
+    }
+    let settings = summary["target"]["settings"].to_string();
+    assert!(
+        settings.contains("20 rps / burst 10 (GetStage") && settings.contains("TTL 300 s"),
+        "the deployed settings and their source: {settings}"
+    );
+    assert_eq!(summary["target"]["kind"], "deployment");
+    assert_eq!(key_count(&kms).await, keys_before, "no KMS key created");
+    assert_eq!(
+        raised.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&raised.stdout)
+    );
+    let raised_summary: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("raised/summary.json")).expect("summary.json"),
+    )
+    .expect("json");
+    let throttling = raised_summary["verdicts"]
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["check"] == "throttling"))
+        .cloned()
+        .expect("throttling verdict");
+    assert_eq!(throttling["status"], "fail", "{throttling}");
+    assert!(raised_summary["target"]["settings"]
+        .to_string()
+        .contains("80 rps / burst 40"));
+    std::fs::remove_dir_all(&dir).ok();
+}
