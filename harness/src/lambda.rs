@@ -44,6 +44,9 @@ pub struct FunctionConfig {
     pub region: String,
     /// Copy the function's stdout/stderr lines to this process's stderr.
     pub echo_logs: bool,
+    /// Also send each line to this sink (CloudWatch Logs shipping), under
+    /// the environment's log stream.
+    pub log_sink: Option<crate::cwlogs::LogSink>,
 }
 
 impl FunctionConfig {
@@ -58,6 +61,7 @@ impl FunctionConfig {
             init_timeout: Duration::from_secs(10),
             region: "us-east-1".into(),
             echo_logs: false,
+            log_sink: None,
         }
     }
 
@@ -219,6 +223,10 @@ impl Environment {
         });
         let server = tokio::spawn(serve(listener, Arc::clone(&shared)));
         let runtime_api = addr.to_string();
+        let log_stream = {
+            let date = crate::cwlogs::utc_date(crate::cwlogs::now_ms() / 1000);
+            format!("{date}/[$LATEST]{}", &request_id()[..8])
+        };
 
         let mut cmd = Command::new(&cfg.binary);
         cmd.env_clear()
@@ -231,10 +239,7 @@ impl Environment {
                 "AWS_LAMBDA_LOG_GROUP_NAME",
                 format!("/aws/lambda/{}", cfg.name),
             )
-            .env(
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                format!("2026/01/01/[$LATEST]{}", &request_id()[..8]),
-            )
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", &log_stream)
             .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
             .env("AWS_REGION", &cfg.region)
             .env("AWS_DEFAULT_REGION", &cfg.region)
@@ -252,11 +257,13 @@ impl Environment {
         })?;
         let pid = child.id().unwrap_or(0);
         let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = cfg.log_sink.clone().map(|s| (s, log_stream.clone()));
         if let Some(out) = child.stdout.take() {
             tokio::spawn(collect(
                 BufReader::new(out),
                 Arc::clone(&logs),
                 cfg.echo_logs,
+                sink.clone(),
             ));
         }
         if let Some(err) = child.stderr.take() {
@@ -264,6 +271,7 @@ impl Environment {
                 BufReader::new(err),
                 Arc::clone(&logs),
                 cfg.echo_logs,
+                sink,
             ));
         }
 
@@ -374,11 +382,19 @@ async fn collect<R: tokio::io::AsyncRead + Unpin>(
     reader: BufReader<R>,
     logs: Arc<Mutex<Vec<String>>>,
     echo: bool,
+    sink: Option<(crate::cwlogs::LogSink, String)>,
 ) {
     let mut lines = reader.lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if echo {
             eprintln!("{line}");
+        }
+        if let Some((sink, stream)) = &sink {
+            let _ = sink.send(crate::cwlogs::LogRecord {
+                stream: stream.clone(),
+                timestamp_ms: crate::cwlogs::now_ms(),
+                message: line.clone(),
+            });
         }
         if let Ok(mut l) = logs.lock() {
             l.push(line);

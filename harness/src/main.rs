@@ -242,6 +242,14 @@ struct GatewayArgs {
     /// Copy the function's own log lines to stderr.
     #[arg(long)]
     function_logs: bool,
+    /// Ship each environment's output and a REPORT record per invocation
+    /// into this CloudWatch Logs group (it must exist), as Lambda does.
+    #[arg(long)]
+    log_group: Option<String>,
+    /// The CloudWatch Logs endpoint for --log-group (moto); default: the
+    /// SDK environment.
+    #[arg(long, requires = "log_group")]
+    logs_endpoint_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -891,6 +899,8 @@ fn gateway_config(a: GatewayArgs) -> Result<harness::gateway::config::GatewayCon
     c.upstream = a.upstream.or(c.upstream);
     c.log_reports = !a.quiet;
     c.echo_function_logs = a.function_logs;
+    c.log_group = a.log_group.or(c.log_group);
+    c.logs_endpoint_url = a.logs_endpoint_url.or(c.logs_endpoint_url);
     Ok(c)
 }
 

@@ -164,6 +164,110 @@ fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
     }
 }
 
+/// Caching measured as on AWS: one shared token sent paced, the
+/// authorizer's invocations counted from its own decision lines in the
+/// function's log group (distinct request ids, `FilterLogEvents` over the
+/// run's window, polled until the count is stable). Hit ratio = 1 −
+/// invocations / answered requests; it must be at least 0.5 (a shared token
+/// under any TTL ≥ a few seconds is answered from the cache but for the
+/// first request per cache partition), so TTL 0 fails.
+async fn caching_from_logs(
+    url: &str,
+    token: &str,
+    group: &str,
+    deployed: &crate::apigw::DeployedSettings,
+    rate: f64,
+    seconds: usize,
+) -> Result<Scenario, String> {
+    use reports::model::{Band, Better, Figure};
+    let header = format!("Bearer {token}");
+    // A quiet second first, so the window holds this scenario's traffic
+    // only (the log lines of the stage before are stamped before it).
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let start_ms = crate::cwlogs::now_ms();
+    let samples = scenarios::paced(
+        url,
+        rate,
+        seconds,
+        std::sync::Arc::new(move |_| ("shared".to_owned(), Some(header.clone()))),
+    )
+    .await?;
+    // The stage after starts only once the count has settled, so a second
+    // of slack for late lines cannot take in its traffic.
+    let end_ms = crate::cwlogs::now_ms() + 1000;
+    let answered = samples.iter().filter(|s| s.status == 200).count();
+    let throttled = samples.iter().filter(|s| s.status == 429).count();
+    let client = crate::cwlogs::client(None).await;
+    let (ids, delivery) = crate::cwlogs::settled_request_ids(
+        &client,
+        group,
+        start_ms,
+        end_ms,
+        std::time::Duration::from_secs(60),
+    )
+    .await?;
+    // No decision line at all is no measurement: the ratio is 0, never 1.
+    let hit_ratio = if answered == 0 || ids.is_empty() {
+        0.0
+    } else {
+        (1.0 - ids.len() as f64 / answered as f64).max(0.0)
+    };
+    let fig = |value: f64, unit: &str, better: Better| Figure {
+        value,
+        unit: unit.into(),
+        better,
+    };
+    let band = Band { min: 0.5, max: 1.0 };
+    let mut figures = BTreeMap::new();
+    figures.insert("hit_ratio".into(), fig(hit_ratio, "ratio", Better::Higher));
+    figures.insert(
+        "requests_answered".into(),
+        fig(answered as f64, "requests", Better::InBand),
+    );
+    figures.insert(
+        "requests_throttled".into(),
+        fig(throttled as f64, "requests", Better::Lower),
+    );
+    figures.insert(
+        "authorizer_invocations".into(),
+        fig(ids.len() as f64, "invocations", Better::InBand),
+    );
+    figures.insert(
+        "log_delivery_s".into(),
+        fig(delivery.as_secs_f64(), "s", Better::Lower),
+    );
+    let mut inputs = BTreeMap::from([
+        ("rate".into(), format!("{rate} req/s")),
+        ("seconds".into(), seconds.to_string()),
+        (
+            "source".into(),
+            format!("authorizer decision lines in {group} (FilterLogEvents), distinct request ids"),
+        ),
+        (
+            "authorizer TTL".into(),
+            deployed
+                .ttl_seconds
+                .map_or("unknown (no --deployment authorizer_id)".into(), |t| {
+                    format!("{t} s (GetAuthorizer)")
+                }),
+        ),
+    ]);
+    if ids.is_empty() {
+        inputs.insert(
+            "problem".into(),
+            format!("no authorizer decision line reached {group} within 60 s: is the function logging there?"),
+        );
+    }
+    Ok(Scenario {
+        inputs,
+        figures,
+        decides: "hit_ratio".into(),
+        pass: band.min <= hit_ratio && hit_ratio <= band.max,
+        band,
+        series: Vec::new(),
+    })
+}
+
 /// Runs the suite.
 ///
 /// # Errors
@@ -448,15 +552,27 @@ async fn run_with_key(
                 )
                 .await?,
             );
+        } else if let Some(group) = opts
+            .deployment
+            .as_ref()
+            .and_then(|d| d.log_group_name.clone())
+        {
+            skipped.insert(
+                "cold_start",
+                format!("forcing cold starts (UpdateFunctionConfiguration) and reading Init Duration from {group} is not implemented yet"),
+            );
+            p.stage(&format!(
+                "caching (one shared token; authorizer invocations counted in {group})"
+            ))?;
+            let rate = target_throttle.map_or(cache_rate, |(r, _)| f64::min(cache_rate, 0.8 * r));
+            scen.insert(
+                "caching".into(),
+                caching_from_logs(&main.url, &shared_token, &group, &deployed, rate, cache_secs).await?,
+            );
         } else {
-            let why = match opts.deployment.as_ref().and_then(|d| d.log_group_name.as_deref()) {
-                Some(group) => format!(
-                    "measuring through the function's log group ({group}) is not implemented yet"
-                ),
-                None => "needs the function name and log group: pass --deployment (terraform output -json)".into(),
-            };
-            skipped.insert("cold_start", why.clone());
-            skipped.insert("caching", why);
+            let why = "needs the function name and log group: pass --deployment (terraform output -json)";
+            skipped.insert("cold_start", why.into());
+            skipped.insert("caching", why.into());
         }
         match &thr {
             Some(t) => {

@@ -1,9 +1,11 @@
 //! `harness suite --deployment outputs.json`: a deployment described only by
 //! its Terraform-style outputs, whose control plane is moto (KMS key, HTTP
 //! API, stage throttling, authorizer) and whose data plane is the emulator
-//! running the real authorizer binary. The stage limits the throttling
-//! scenario measures come from moto's `GetStage`, the key from the outputs;
-//! no KMS key is created; cold start and caching are SKIP with their reason.
+//! running the real authorizer binary, shipping the function's log lines
+//! into moto's CloudWatch Logs. The stage limits the throttling scenario
+//! measures come from moto's `GetStage`, the key from the outputs, the
+//! authorizer invocations from the log group; no KMS key is created; cold
+//! start is SKIP with its reason.
 
 use harness::catalog::Profile;
 use harness::gateway::config::GatewayConfig;
@@ -31,6 +33,11 @@ async fn key_count(kms: &aws_sdk_kms::Client) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suite_measures_a_deployment_described_by_its_outputs() {
     let moto = Moto::start().expect("moto_server");
+    // The emulator in this process ships logs with the SDK environment's
+    // credentials and region, as `harness gateway` would.
+    for (k, v) in moto.sdk_env() {
+        std::env::set_var(k, v);
+    }
     let conf = sdk_conf(&moto).await;
     let kms = aws_sdk_kms::Client::new(&conf);
     let apigw = aws_sdk_apigatewayv2::Client::new(&conf);
@@ -90,10 +97,18 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         "JWT_PUBLIC_KEY_KIDS".into(),
         format!("{},{},alias/deployed", key.key_id, key.arn),
     ));
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+    logs.create_log_group()
+        .log_group_name("/aws/lambda/deployed")
+        .send()
+        .await
+        .expect("CreateLogGroup");
     let gateway = Gateway::start(GatewayConfig {
         authorizer: harness::binary::authorizer_binary(false).expect("authorizer binary"),
         env,
         cache_ttl_seconds: 300,
+        log_group: Some("/aws/lambda/deployed".into()),
+        logs_endpoint_url: Some(moto.endpoint().to_owned()),
         rate: Some(rate),
         burst: Some(f64::from(burst)),
         ..GatewayConfig::default()
@@ -181,19 +196,41 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
             .cloned()
             .unwrap_or_else(|| panic!("no {name} verdict: {summary}"))
     };
-    for pass in ["security", "throttling", "mixed"] {
+    for pass in ["security", "caching", "throttling", "mixed"] {
         assert_eq!(verdict(pass)["status"], "pass", "{pass}: {}", verdict(pass));
     }
-    for skip in ["cold_start", "caching"] {
-        let v = verdict(skip);
-        assert_eq!(v["status"], "skip", "{skip}: {v}");
-        assert!(
-            v["detail"]
-                .as_str()
-                .is_some_and(|d| d.contains("/aws/lambda/deployed")),
-            "{v}"
-        );
-    }
+    let v = verdict("cold_start");
+    assert_eq!(v["status"], "skip", "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("/aws/lambda/deployed")),
+        "{v}"
+    );
+    // Caching was measured from the log group the emulator shipped to.
+    let caching = &summary["scenarios"]["caching"];
+    eprintln!("caching from the log group: {caching}");
+    let figure = |name: &str| caching["figures"][name]["value"].as_f64().unwrap_or(-1.0);
+    let (invocations, answered) = (
+        figure("authorizer_invocations"),
+        figure("requests_answered"),
+    );
+    assert!(
+        invocations >= 1.0 && answered > 10.0 * invocations,
+        "{caching}"
+    );
+    assert!(
+        caching["inputs"]["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("FilterLogEvents")),
+        "{caching}"
+    );
+    assert!(
+        caching["inputs"]["authorizer TTL"]
+            .as_str()
+            .is_some_and(|s| s.contains("300 s (GetAuthorizer)")),
+        "{caching}"
+    );
     let settings = summary["target"]["settings"].to_string();
     assert!(
         settings.contains("20 rps / burst 10 (GetStage") && settings.contains("TTL 300 s"),

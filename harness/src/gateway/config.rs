@@ -97,6 +97,12 @@ pub struct GatewayConfig {
     pub log_reports: bool,
     /// Copy the function's own log lines to stderr.
     pub echo_function_logs: bool,
+    /// Ship each environment's output, and a REPORT record per invocation,
+    /// into this CloudWatch Logs group (the function's, as Lambda does).
+    pub log_group: Option<String>,
+    /// CloudWatch Logs endpoint for `log_group` (moto); default: the SDK
+    /// environment.
+    pub logs_endpoint_url: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -147,6 +153,8 @@ impl Default for GatewayConfig {
             upstream: None,
             log_reports: false,
             echo_function_logs: false,
+            log_group: None,
+            logs_endpoint_url: None,
         }
     }
 }

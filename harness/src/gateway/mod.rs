@@ -52,6 +52,8 @@ struct State {
     stats: Stats,
     seq: AtomicU64,
     upstream: Option<reqwest::Client>,
+    /// CloudWatch Logs shipping: the sink and the stream REPORT records go to.
+    logs: Option<(crate::cwlogs::LogSink, String)>,
 }
 
 /// A running emulator.
@@ -122,6 +124,18 @@ impl Gateway {
         function.timeout = cfg.authorizer_timeout();
         function.region.clone_from(&cfg.region);
         function.echo_logs = cfg.echo_function_logs;
+        let mut tasks = Vec::new();
+        let logs = match &cfg.log_group {
+            Some(group) => {
+                let client = crate::cwlogs::client(cfg.logs_endpoint_url.as_deref()).await;
+                let (sink, shipper) = crate::cwlogs::ship(client, group.clone());
+                tasks.push(shipper);
+                function.log_sink = Some(sink.clone());
+                let date = crate::cwlogs::utc_date(crate::cwlogs::now_ms() / 1000);
+                Some((sink, format!("{date}/[$LATEST]platform")))
+            }
+            None => None,
+        };
         let pool = Pool::new(
             function,
             cfg.reserved_concurrency,
@@ -145,6 +159,7 @@ impl Gateway {
             stats: Stats::default(),
             seq: AtomicU64::new(1),
             upstream,
+            logs,
             cfg,
         });
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&state)));
@@ -158,11 +173,8 @@ impl Gateway {
                 reaper_state.pool.reclaim_idle().await;
             }
         });
-        Ok(Self {
-            addr,
-            state,
-            tasks: vec![accept, reaper],
-        })
+        tasks.extend([accept, reaper]);
+        Ok(Self { addr, state, tasks })
     }
 
     /// The bound address.
@@ -217,8 +229,12 @@ impl Gateway {
         )
     }
 
-    /// Stops serving and stops every environment by PID.
+    /// Stops serving and stops every environment by PID (after the last
+    /// log batch was shipped, when shipping).
     pub async fn stop(self) {
+        if self.state.logs.is_some() {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
         for t in &self.tasks {
             t.abort();
         }
@@ -729,19 +745,29 @@ async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode>
         state.stats.cold_start(init);
     }
     state.stats.invocation(inv.duration, answered.max_rss_kib);
-    if cfg.log_reports {
+    if cfg.log_reports || state.logs.is_some() {
         let ms = inv.duration.as_secs_f64() * 1000.0;
         let init = answered
             .cold_init
             .map(|d| format!("\tInit Duration: {:.2} ms", d.as_secs_f64() * 1000.0))
             .unwrap_or_default();
-        eprintln!(
+        let report = format!(
             "REPORT RequestId: {}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB{init}",
             inv.request_id,
             ms.ceil() as u64,
             cfg.memory_mb,
             answered.max_rss_kib.map_or(0, |k| k.div_ceil(1024)),
         );
+        if let Some((sink, stream)) = &state.logs {
+            let _ = sink.send(crate::cwlogs::LogRecord {
+                stream: stream.clone(),
+                timestamp_ms: crate::cwlogs::now_ms(),
+                message: report.clone(),
+            });
+        }
+        if cfg.log_reports {
+            eprintln!("{report}");
+        }
     }
     let verdict = match &inv.result {
         InvokeResult::FunctionError { message, .. } => {

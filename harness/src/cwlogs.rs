@@ -1,0 +1,230 @@
+//! CloudWatch Logs on both sides of the measurement: the emulator ships each
+//! execution environment's output into the function's log group (as Lambda
+//! does), and the suite counts the authorizer's invocations from its own
+//! decision lines there (`FilterLogEvents`), against a deployment and the
+//! local stack alike.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// One log line for a stream, stamped when it was written.
+#[derive(Debug, Clone)]
+pub struct LogRecord {
+    /// The log stream (`YYYY/MM/DD/[$LATEST]<id>`).
+    pub stream: String,
+    /// Milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// The line.
+    pub message: String,
+}
+
+/// Where the emulator's log lines go.
+pub type LogSink = mpsc::UnboundedSender<LogRecord>;
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `YYYY/MM/DD` in UTC of epoch seconds (the date in log stream names).
+pub fn utc_date(secs: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let clf = crate::gateway::clf_time(secs); // dd/Mon/yyyy:HH:MM:SS +0000
+    let m = MONTHS
+        .iter()
+        .position(|x| clf.get(3..6) == Some(*x))
+        .unwrap_or(0)
+        + 1;
+    format!(
+        "{}/{m:02}/{}",
+        clf.get(7..11).unwrap_or("1970"),
+        clf.get(0..2).unwrap_or("01")
+    )
+}
+
+/// A CloudWatch Logs client from the SDK environment, or pointed at
+/// `endpoint_url`.
+pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    aws_sdk_cloudwatchlogs::Client::new(&loader.load().await)
+}
+
+/// Starts shipping records sent to the returned sink into `group`, in
+/// batches every 200 ms (streams created as they appear). The task ends
+/// when every sender is dropped, after a last flush.
+pub fn ship(
+    client: aws_sdk_cloudwatchlogs::Client,
+    group: String,
+) -> (LogSink, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<LogRecord>();
+    let task = tokio::spawn(async move {
+        let mut streams: BTreeSet<String> = BTreeSet::new();
+        let mut open = true;
+        while open {
+            let mut batch: BTreeMap<String, Vec<LogRecord>> = BTreeMap::new();
+            let deadline = tokio::time::sleep(Duration::from_millis(200));
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    r = rx.recv() => match r {
+                        Some(rec) => batch.entry(rec.stream.clone()).or_default().push(rec),
+                        None => { open = false; break; }
+                    },
+                    () = &mut deadline => break,
+                }
+            }
+            for (stream, mut records) in batch {
+                if streams.insert(stream.clone()) {
+                    let _ = client
+                        .create_log_stream()
+                        .log_group_name(&group)
+                        .log_stream_name(&stream)
+                        .send()
+                        .await;
+                }
+                records.sort_by_key(|r| r.timestamp_ms);
+                let events: Vec<_> = records
+                    .iter()
+                    .filter_map(|r| {
+                        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                            .timestamp(r.timestamp_ms)
+                            .message(&r.message)
+                            .build()
+                            .ok()
+                    })
+                    .collect();
+                if let Err(e) = client
+                    .put_log_events()
+                    .log_group_name(&group)
+                    .log_stream_name(&stream)
+                    .set_log_events(Some(events))
+                    .send()
+                    .await
+                {
+                    eprintln!(
+                        "log shipping: {}",
+                        crate::aws_error::describe("CloudWatch Logs", "PutLogEvents", &e)
+                    );
+                }
+            }
+        }
+    });
+    (tx, task)
+}
+
+/// The request ids of the authorizer's decision lines in `group` between
+/// `start_ms` and `end_ms` (the JSON `"event":"decision"` lines; each names
+/// its `request_id`).
+///
+/// # Errors
+/// A one-line message naming the call.
+pub async fn decision_request_ids(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<BTreeSet<String>, String> {
+    let mut ids = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(start_ms)
+            .end_time(end_ms)
+            .filter_pattern("decision")
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "{} (log group {group})",
+                    crate::aws_error::describe("CloudWatch Logs", "FilterLogEvents", &e)
+                )
+            })?;
+        for e in out.events() {
+            if let Some(id) = e.message().and_then(decision_request_id) {
+                ids.insert(id);
+            }
+        }
+        match out.next_token() {
+            Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
+            _ => break,
+        }
+    }
+    Ok(ids)
+}
+
+/// The `request_id` of an authorizer decision line (tracing's JSON: the
+/// fields at the top level or under `fields`), `None` for any other line.
+pub fn decision_request_id(line: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
+    let fields = v.get("fields").unwrap_or(&v);
+    if fields.get("event")?.as_str()? != "decision" {
+        return None;
+    }
+    fields
+        .get("request_id")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Polls [`decision_request_ids`] until the count is unchanged over two
+/// polls 1 s apart, at most `bound`: (ids, how long delivery took).
+///
+/// # Errors
+/// As [`decision_request_ids`].
+pub async fn settled_request_ids(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+    bound: Duration,
+) -> Result<(BTreeSet<String>, Duration), String> {
+    let started = Instant::now();
+    let mut last: Option<usize> = None;
+    let mut settled_at = Duration::ZERO;
+    loop {
+        let ids = decision_request_ids(client, group, start_ms, end_ms).await?;
+        if last == Some(ids.len()) && !ids.is_empty() {
+            return Ok((ids, settled_at));
+        }
+        if last != Some(ids.len()) {
+            settled_at = started.elapsed();
+        }
+        last = Some(ids.len());
+        if started.elapsed() >= bound {
+            return Ok((ids, settled_at));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_request_id_of_decision_lines_only() {
+        let line = r#"{"timestamp":"t","level":"INFO","fields":{"event":"decision","outcome":"allow","request_id":"r-1"},"target":"authorizer"}"#;
+        assert_eq!(decision_request_id(line).as_deref(), Some("r-1"));
+        let flat = r#"{"event":"decision","request_id":"r-2"}"#;
+        assert_eq!(decision_request_id(flat).as_deref(), Some("r-2"));
+        for other in [
+            r#"{"fields":{"event":"cold_start"}}"#,
+            "REPORT RequestId: r-3\tDuration: 1 ms",
+            r#"{"fields":{"event":"decision"}}"#,
+            "",
+        ] {
+            assert_eq!(decision_request_id(other), None, "{other}");
+        }
+    }
+}
