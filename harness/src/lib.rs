@@ -7,6 +7,7 @@ pub mod binary;
 pub mod catalog;
 pub mod check;
 pub mod choices;
+pub mod coldstart;
 pub mod cwlogs;
 pub mod demo;
 pub mod deployment;

@@ -250,6 +250,14 @@ struct GatewayArgs {
     /// SDK environment.
     #[arg(long, requires = "log_group")]
     logs_endpoint_url: Option<String>,
+    /// Follow this Lambda function's configuration (moto): a change
+    /// (UpdateFunctionConfiguration) retires every execution environment.
+    #[arg(long)]
+    function_name: Option<String>,
+    /// The Lambda endpoint for --function-name (moto); default: the SDK
+    /// environment.
+    #[arg(long, requires = "function_name")]
+    lambda_endpoint_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -901,6 +909,8 @@ fn gateway_config(a: GatewayArgs) -> Result<harness::gateway::config::GatewayCon
     c.echo_function_logs = a.function_logs;
     c.log_group = a.log_group.or(c.log_group);
     c.logs_endpoint_url = a.logs_endpoint_url.or(c.logs_endpoint_url);
+    c.lambda_function = a.function_name.or(c.lambda_function);
+    c.lambda_endpoint_url = a.lambda_endpoint_url.or(c.lambda_endpoint_url);
     Ok(c)
 }
 

@@ -164,6 +164,185 @@ fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
     }
 }
 
+/// One GET with `token`: (status, client-side latency in ms).
+async fn timed_get(http: &reqwest::Client, url: &str, token: &str) -> (u16, f64) {
+    let t = Instant::now();
+    let status = http
+        .get(url)
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .map_or(0, |r| r.status().as_u16());
+    (status, t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// Cold start measured as on AWS: per trial, a configuration change (the
+/// nonce variable) and a bounded wait for `LastUpdateStatus: Successful`,
+/// then `k` simultaneous first requests (distinct tokens, so each reaches
+/// the authorizer) timed client-side and three warm ones; the original
+/// environment is restored at the end, failures included. The log group
+/// must then report exactly `trials × k` cold starts (REPORT lines with
+/// Init Duration, or `platform.report` with `initDurationMs`).
+async fn cold_start_from_logs(
+    url: &str,
+    tokens: &[String],
+    function: &str,
+    group: &str,
+    trials: usize,
+    k: usize,
+) -> Result<Scenario, String> {
+    use crate::coldstart::{self, NONCE_VARIABLE};
+    use reports::model::{Band, Better, Figure};
+    use std::time::Duration;
+    let lambda = coldstart::client().await;
+    let original = coldstart::environment(&lambda, function).await?;
+    let http = reqwest::Client::new();
+    let mut tokens = tokens.iter();
+    let (mut cold, mut warm, mut waits) = (Vec::new(), Vec::new(), Vec::new());
+    let start_ms = crate::cwlogs::now_ms();
+    let measured = async {
+        for trial in 0..trials {
+            let mut vars = original.clone();
+            vars.insert(NONCE_VARIABLE.into(), format!("{start_ms}-{trial}"));
+            waits.push(
+                coldstart::update_and_wait(&lambda, function, vars, Duration::from_secs(60))
+                    .await?,
+            );
+            // A guard for propagation after Successful (not the wait itself).
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let mut set = tokio::task::JoinSet::new();
+            for tok in tokens.by_ref().take(k) {
+                let (http, url, tok) = (http.clone(), url.to_owned(), tok.clone());
+                set.spawn(async move { timed_get(&http, &url, &tok).await });
+            }
+            while let Some(r) = set.join_next().await {
+                let (status, ms) = r.map_err(|e| e.to_string())?;
+                if status != 200 {
+                    return Err(format!("cold start: a first request got HTTP {status}"));
+                }
+                cold.push(ms);
+            }
+            for tok in tokens.by_ref().take(3) {
+                let (status, ms) = timed_get(&http, url, tok).await;
+                if status == 200 {
+                    warm.push(ms);
+                }
+            }
+        }
+        Ok::<(), String>(())
+    }
+    .await;
+    let restored =
+        coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60)).await;
+    measured?;
+    restored?;
+    let end_ms = crate::cwlogs::now_ms() + 1000;
+    let expected = trials * k;
+    let logs = crate::cwlogs::client(None).await;
+    let waited = Instant::now();
+    let reports = loop {
+        let r = coldstart::reported_cold_starts(&logs, group, start_ms, end_ms).await?;
+        if r.len() >= expected || waited.elapsed() >= Duration::from_secs(60) {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    let delivery = waited.elapsed();
+    let inits: Vec<f64> = reports.iter().map(|(_, ms)| *ms).collect();
+    let (cold_p50, warm_p50) = (
+        scenarios::percentile(&cold, 0.5),
+        scenarios::percentile(&warm, 0.5),
+    );
+    let ratio = if warm_p50 > 0.0 {
+        cold_p50 / warm_p50
+    } else {
+        0.0
+    };
+    let fig = |value: f64, unit: &str, better: Better| Figure {
+        value,
+        unit: unit.into(),
+        better,
+    };
+    let band = Band {
+        min: 1.0,
+        max: 200.0,
+    };
+    let mut figures = BTreeMap::new();
+    figures.insert(
+        "cold_to_warm_ratio".into(),
+        fig(ratio, "ratio", Better::InBand),
+    );
+    figures.insert("cold_p50_ms".into(), fig(cold_p50, "ms", Better::Lower));
+    figures.insert("warm_p50_ms".into(), fig(warm_p50, "ms", Better::Lower));
+    figures.insert(
+        "init_duration_p50_ms".into(),
+        fig(scenarios::percentile(&inits, 0.5), "ms", Better::Lower),
+    );
+    figures.insert(
+        "init_duration_max_ms".into(),
+        fig(
+            inits.iter().copied().fold(0.0, f64::max),
+            "ms",
+            Better::Lower,
+        ),
+    );
+    figures.insert(
+        "cold_starts_reported".into(),
+        fig(reports.len() as f64, "environments", Better::InBand),
+    );
+    figures.insert(
+        "cold_starts_expected".into(),
+        fig(expected as f64, "environments", Better::InBand),
+    );
+    figures.insert(
+        "update_wait_p50_s".into(),
+        fig(
+            scenarios::percentile(
+                &waits.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
+                0.5,
+            ),
+            "s",
+            Better::Lower,
+        ),
+    );
+    figures.insert(
+        "log_delivery_s".into(),
+        fig(delivery.as_secs_f64(), "s", Better::Lower),
+    );
+    let mut inputs = BTreeMap::from([
+        ("trials".into(), trials.to_string()),
+        ("simultaneous first requests".into(), k.to_string()),
+        (
+            "forced by".into(),
+            format!("UpdateFunctionConfiguration {function} ({NONCE_VARIABLE}), restored after"),
+        ),
+        (
+            "source".into(),
+            format!(
+                "{} REPORT records with Init Duration from {group}",
+                reports.len()
+            ),
+        ),
+    ]);
+    if reports.len() != expected {
+        inputs.insert(
+            "problem".into(),
+            format!(
+                "{expected} cold starts forced, {} reported in {group} within 60 s",
+                reports.len()
+            ),
+        );
+    }
+    Ok(Scenario {
+        inputs,
+        figures,
+        decides: "cold_to_warm_ratio".into(),
+        pass: band.min <= ratio && ratio <= band.max && reports.len() == expected,
+        band,
+        series: Vec::new(),
+    })
+}
+
 /// Caching measured as on AWS: one shared token sent paced, the
 /// authorizer's invocations counted from its own decision lines in the
 /// function's log group (distinct request ids, `FilterLogEvents` over the
@@ -557,10 +736,24 @@ async fn run_with_key(
             .as_ref()
             .and_then(|d| d.log_group_name.clone())
         {
-            skipped.insert(
-                "cold_start",
-                format!("forcing cold starts (UpdateFunctionConfiguration) and reading Init Duration from {group} is not implemented yet"),
-            );
+            match opts.deployment.as_ref().and_then(|d| d.function_name.clone()) {
+                Some(function) => {
+                    p.stage(&format!(
+                        "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
+                    ))?;
+                    scen.insert(
+                        "cold_start".into(),
+                        cold_start_from_logs(&main.url, cold_tokens, &function, &group, cold_trials, burst_k)
+                            .await?,
+                    );
+                }
+                None => {
+                    skipped.insert(
+                        "cold_start",
+                        "needs the function name: pass --deployment with a function_name output".into(),
+                    );
+                }
+            }
             p.stage(&format!(
                 "caching (one shared token; authorizer invocations counted in {group})"
             ))?;

@@ -103,6 +103,13 @@ pub struct GatewayConfig {
     /// CloudWatch Logs endpoint for `log_group` (moto); default: the SDK
     /// environment.
     pub logs_endpoint_url: Option<String>,
+    /// A Lambda function (in moto) whose configuration this emulator
+    /// follows: when its configuration changes (`UpdateFunctionConfiguration`),
+    /// every execution environment is retired, as Lambda does.
+    pub lambda_function: Option<String>,
+    /// Lambda endpoint for `lambda_function` (moto); default: the SDK
+    /// environment.
+    pub lambda_endpoint_url: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -155,6 +162,8 @@ impl Default for GatewayConfig {
             echo_function_logs: false,
             log_group: None,
             logs_endpoint_url: None,
+            lambda_function: None,
+            lambda_endpoint_url: None,
         }
     }
 }

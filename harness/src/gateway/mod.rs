@@ -174,6 +174,13 @@ impl Gateway {
             }
         });
         tasks.extend([accept, reaper]);
+        if let Some(function) = state.cfg.lambda_function.clone() {
+            tasks.push(tokio::spawn(follow_function(
+                Arc::clone(&state),
+                function,
+                state.cfg.lambda_endpoint_url.clone(),
+            )));
+        }
         Ok(Self { addr, state, tasks })
     }
 
@@ -239,6 +246,57 @@ impl Gateway {
             t.abort();
         }
         self.state.pool.reset().await;
+    }
+}
+
+/// Follows the function's configuration in the Lambda API (moto): a new
+/// `RevisionId`, `LastModified` or environment retires every execution environment, so the next requests
+/// are cold starts, as after `UpdateFunctionConfiguration` on AWS. Polled
+/// every 100 ms; the first read only records the revision.
+async fn follow_function(state: Arc<State>, function: String, endpoint: Option<String>) {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+    }
+    let client = aws_sdk_lambda::Client::new(&loader.load().await);
+    let mut seen: Option<String> = None;
+    let mut warned = false;
+    loop {
+        match client
+            .get_function_configuration()
+            .function_name(&function)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                // moto keeps RevisionId across updates; the environment and
+                // LastModified change with each one.
+                let mut vars: Vec<(String, String)> = out
+                    .environment()
+                    .and_then(|e| e.variables())
+                    .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default();
+                vars.sort();
+                let revision = Some(format!(
+                    "{:?} {:?} {vars:?}",
+                    out.revision_id(),
+                    out.last_modified()
+                ));
+                if seen.is_some() && revision != seen {
+                    state.pool.reset().await;
+                }
+                seen = revision;
+            }
+            Err(e) if !warned => {
+                warned = true;
+                eprintln!(
+                    "following function {function}: {}",
+                    crate::aws_error::describe("Lambda", "GetFunctionConfiguration", &e)
+                );
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
