@@ -4,8 +4,11 @@
 //! then the cold start, caching, throttling and mixed scenarios, writes
 //! `summary.json`, `report.md` and `report.html` under
 //! `reports/out/<timestamp>/`, stops everything it started and returns the
-//! verdicts. With `--target URL` it measures a deployed API instead (cold
-//! start and cache counters need the emulator and are reported as skipped).
+//! verdicts. With `--target URL` it measures a deployed API instead; with
+//! `--deployment outputs.json` also its cold starts (forced through
+//! `UpdateFunctionConfiguration`) and caching, both read from the function's
+//! CloudWatch Logs group, and the stage limits and authorizer TTL read from
+//! API Gateway v2 (without it, those two are SKIP with the reason).
 
 use crate::catalog::{self, Expected, Profile};
 use crate::check::{self, Fresh, Target};
