@@ -17,7 +17,11 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "${MOTO_SERVER:-moto_server}" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
-cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$work"; }
+gw_pid=
+cleanup() {
+  [ -n "$gw_pid" ] && { kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; }
+  kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$work"
+}
 trap cleanup EXIT
 endpoint="http://127.0.0.1:$port"
 for _ in $(seq 100); do
@@ -60,6 +64,31 @@ status=0
   --kms-key-id "$key" --endpoint-url "$endpoint" --kid "$key" \
   --issuer "$(cat "$work/issuer")" --audience "$(cat "$work/audience")" \
   --junit "${JUNIT_OUT:-$work/check.xml}" | tail -n 5 || status=$?
+
+# ---- the deployment measured through AWS's interfaces -------------------
+# moto holds the control plane the apply created (key, function, log group,
+# API, authorizer, stage); the emulator is the data plane: the real binary
+# with the function's environment, shipping its logs into the function's log
+# group and following the function's configuration. The suite reads
+# everything else from the outputs and from moto's APIs.
+if [ "$status" = 0 ]; then
+  out_value() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["value"])' "$work/outputs.json" "$1"; }
+  gw_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$harness" gateway --authorizer "$target/release/authorizer" --env-file "$work/authorizer.env" \
+    --listen "127.0.0.1:$gw_port" --route "GET /hello" --cache-ttl 300 --rate 100 --burst 50 \
+    --log-group "$(out_value log_group_name)" --logs-endpoint-url "$endpoint" \
+    --function-name "$(out_value function_name)" --lambda-endpoint-url "$endpoint" --quiet \
+    >"$work/gateway.log" 2>&1 &
+  gw_pid=$!
+  for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $gw_port), 0.2)" 2>/dev/null && break
+    sleep 0.2
+  done
+  echo "harness suite --quick --deployment outputs.json (data plane: the emulator at 127.0.0.1:$gw_port)"
+  AWS_ENDPOINT_URL="$endpoint" "$harness" suite --quick --deployment "$work/outputs.json" \
+    --target "http://127.0.0.1:$gw_port/hello" --out "${SUITE_OUT:-$work/suite}" | tail -n 8 || status=$?
+  kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; gw_pid=
+fi
 
 # ---- the rotation runbook (README "Rotating the signing key"), on moto ----
 # check_with KEY KID: the whole catalog signed by KEY against the function's
