@@ -233,7 +233,66 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         .await
         .expect("CreateStage (raised limits)");
     let raised = run_suite(dir.join("raised")).await.expect("join");
+    // A plain URL and a key, nothing else: what needs the deployment's
+    // description is SKIP with the reason, the rest runs, exit 0.
+    let plain = {
+        let (url, key, endpoint, out) = (
+            format!("{}/hello", gateway.base_url()),
+            key.arn.clone(),
+            moto.endpoint().to_owned(),
+            dir.join("plain"),
+        );
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_harness"))
+                .args(["suite", "--quick", "--target", &url, "--kms-key-id", &key])
+                .args([
+                    "--kms-endpoint",
+                    &endpoint,
+                    "--issuer",
+                    "https://issuer.example.com",
+                ])
+                .args(["--audience", "demo-api", "--out"])
+                .arg(&out)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .output()
+                .expect("run harness suite")
+        })
+        .await
+        .expect("join")
+    };
     gateway.stop().await;
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stdout)
+    );
+    let plain_summary: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("plain/summary.json")).expect("summary.json"),
+    )
+    .expect("json");
+    for v in plain_summary["verdicts"].as_array().expect("verdicts") {
+        let (check, status) = (
+            v["check"].as_str().unwrap_or(""),
+            v["status"].as_str().unwrap_or(""),
+        );
+        match check {
+            "security" | "mixed" => assert_eq!(status, "pass", "{v}"),
+            "cold_start" | "caching" => {
+                assert_eq!(status, "skip", "{v}");
+                assert!(
+                    v["detail"]
+                        .as_str()
+                        .is_some_and(|d| d
+                            .contains("needs the function name and log group: pass --deployment")),
+                    "{v}"
+                );
+            }
+            "throttling" => assert_eq!(status, "skip", "{v}"),
+            other => panic!("unexpected verdict {other}"),
+        }
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
