@@ -36,14 +36,22 @@ cd "$work/tf/examples/complete"
 terraform init -input=false -no-color >/dev/null
 vars=(-var "endpoint_url=$endpoint" -var "lambda_zip_path=$work/authorizer.zip")
 terraform apply -auto-approve -input=false -no-color "${vars[@]}" | tail -n 3
-terraform output -json >"$work/outputs.json"
+# outputs.json and the function's environment as an env file, from the
+# outputs of the last apply.
+env_from_outputs() {
+  terraform output -json >"$work/outputs.json"
+  python3 - "$work/outputs.json" "$work/authorizer.env" <<'PY'
+import json, sys
+env = json.load(open(sys.argv[1]))["authorizer_environment"]["value"]
+with open(sys.argv[2], "w") as f:
+    for k, v in env.items():
+        f.write(f'{k}="{v.replace(chr(10), chr(92) + "n")}"\n')
+PY
+}
+env_from_outputs
 python3 - "$work/outputs.json" "$work" <<'PY'
 import json, sys
 out = json.load(open(sys.argv[1])); work = sys.argv[2]
-env = out["authorizer_environment"]["value"]
-with open(f"{work}/authorizer.env", "w") as f:
-    for k, v in env.items():
-        f.write(f'{k}="{v.replace(chr(10), chr(92) + "n")}"\n')
 for k in ("kms_key_id", "issuer"):
     open(f"{work}/{k}", "w").write(out[k]["value"])
 open(f"{work}/audience", "w").write(out["audience"]["value"][0])
@@ -93,16 +101,6 @@ fi
 # ---- the rotation runbook (README "Rotating the signing key"), on moto ----
 # check_with KEY KID: the whole catalog signed by KEY against the function's
 # current environment (from the outputs of the last apply).
-env_from_outputs() {
-  terraform output -json >"$work/outputs.json"
-  python3 - "$work/outputs.json" "$work/authorizer.env" <<'PY'
-import json, sys
-env = json.load(open(sys.argv[1]))["authorizer_environment"]["value"]
-with open(sys.argv[2], "w") as f:
-    for k, v in env.items():
-        f.write(f'{k}="{v.replace(chr(10), chr(92) + "n")}"\n')
-PY
-}
 check_with() {
   "$harness" check --target "lambda:$target/release/authorizer" --authorizer-env-file "$work/authorizer.env" \
     --kms-key-id "$1" --endpoint-url "$endpoint" --kid "$2" "${@:3}" \

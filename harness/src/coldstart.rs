@@ -131,33 +131,12 @@ pub async fn reported_cold_starts(
     start_ms: i64,
     end_ms: i64,
 ) -> Result<Vec<(String, f64)>, String> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .filter_log_events()
-            .log_group_name(group)
-            .start_time(start_ms)
-            .end_time(end_ms)
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "{} (log group {group})",
-                    crate::aws_error::describe("CloudWatch Logs", "FilterLogEvents", &e)
-                )
-            })?;
-        out.extend(
-            page.events()
-                .iter()
-                .filter_map(|e| e.message().and_then(init_duration)),
-        );
-        match page.next_token() {
-            Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => break,
-        }
-    }
+    let mut out: Vec<(String, f64)> =
+        crate::cwlogs::filter_messages(client, group, start_ms, end_ms, None)
+            .await?
+            .iter()
+            .filter_map(|m| init_duration(m))
+            .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out.dedup_by(|a, b| a.0 == b.0);
     Ok(out)

@@ -120,6 +120,49 @@ pub fn ship(
     (tx, task)
 }
 
+/// Every message in `group` between `start_ms` and `end_ms` matching
+/// `pattern` (all pages of `FilterLogEvents`).
+///
+/// # Errors
+/// A one-line message naming the call.
+pub async fn filter_messages(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+    pattern: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(start_ms)
+            .end_time(end_ms)
+            .set_filter_pattern(pattern.map(str::to_owned))
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "{} (log group {group})",
+                    crate::aws_error::describe("CloudWatch Logs", "FilterLogEvents", &e)
+                )
+            })?;
+        out.extend(
+            page.events()
+                .iter()
+                .filter_map(|e| e.message().map(str::to_owned)),
+        );
+        match page.next_token() {
+            Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 /// The request ids of the authorizer's decision lines in `group` between
 /// `start_ms` and `end_ms` (the JSON `"event":"decision"` lines; each names
 /// its `request_id`).
@@ -132,35 +175,13 @@ pub async fn decision_request_ids(
     start_ms: i64,
     end_ms: i64,
 ) -> Result<BTreeSet<String>, String> {
-    let mut ids = BTreeSet::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .filter_log_events()
-            .log_group_name(group)
-            .start_time(start_ms)
-            .end_time(end_ms)
-            .filter_pattern("decision")
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "{} (log group {group})",
-                    crate::aws_error::describe("CloudWatch Logs", "FilterLogEvents", &e)
-                )
-            })?;
-        for e in out.events() {
-            if let Some(id) = e.message().and_then(decision_request_id) {
-                ids.insert(id);
-            }
-        }
-        match out.next_token() {
-            Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => break,
-        }
-    }
-    Ok(ids)
+    Ok(
+        filter_messages(client, group, start_ms, end_ms, Some("decision"))
+            .await?
+            .iter()
+            .filter_map(|m| decision_request_id(m))
+            .collect(),
+    )
 }
 
 /// The `request_id` of an authorizer decision line (tracing's JSON: the

@@ -167,18 +167,6 @@ fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
     }
 }
 
-/// One GET with `token`: (status, client-side latency in ms).
-async fn timed_get(http: &reqwest::Client, url: &str, token: &str) -> (u16, f64) {
-    let t = Instant::now();
-    let status = http
-        .get(url)
-        .header("authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .map_or(0, |r| r.status().as_u16());
-    (status, t.elapsed().as_secs_f64() * 1000.0)
-}
-
 /// Cold start measured as on AWS: per trial, a configuration change (the
 /// nonce variable) and a bounded wait for `LastUpdateStatus: Successful`,
 /// then `k` simultaneous first requests (distinct tokens, so each reaches
@@ -195,7 +183,8 @@ async fn cold_start_from_logs(
     k: usize,
 ) -> Result<Scenario, String> {
     use crate::coldstart::{self, NONCE_VARIABLE};
-    use reports::model::{Band, Better, Figure};
+    use reports::model::{Band, Better};
+    use scenarios::fig;
     use std::time::Duration;
     let lambda = coldstart::client().await;
     let original = coldstart::environment(&lambda, function).await?;
@@ -216,18 +205,21 @@ async fn cold_start_from_logs(
             let mut set = tokio::task::JoinSet::new();
             for tok in tokens.by_ref().take(k) {
                 let (http, url, tok) = (http.clone(), url.to_owned(), tok.clone());
-                set.spawn(async move { timed_get(&http, &url, &tok).await });
+                set.spawn(async move {
+                    scenarios::timed_get(&http, &url, Some(&format!("Bearer {tok}"))).await
+                });
             }
             while let Some(r) = set.join_next().await {
-                let (status, ms) = r.map_err(|e| e.to_string())?;
+                let (status, ms) = r.map_err(|e| e.to_string())??;
                 if status != 200 {
                     return Err(format!("cold start: a first request got HTTP {status}"));
                 }
                 cold.push(ms);
             }
             for tok in tokens.by_ref().take(3) {
-                let (status, ms) = timed_get(&http, url, tok).await;
-                if status == 200 {
+                if let Ok((200, ms)) =
+                    scenarios::timed_get(&http, url, Some(&format!("Bearer {tok}"))).await
+                {
                     warm.push(ms);
                 }
             }
@@ -260,11 +252,6 @@ async fn cold_start_from_logs(
         cold_p50 / warm_p50
     } else {
         0.0
-    };
-    let fig = |value: f64, unit: &str, better: Better| Figure {
-        value,
-        unit: unit.into(),
-        better,
     };
     let band = Band {
         min: 1.0,
@@ -361,7 +348,8 @@ async fn caching_from_logs(
     rate: f64,
     seconds: usize,
 ) -> Result<Scenario, String> {
-    use reports::model::{Band, Better, Figure};
+    use reports::model::{Band, Better};
+    use scenarios::fig;
     let header = format!("Bearer {token}");
     // A quiet second first, so the window holds this scenario's traffic
     // only (the log lines of the stage before are stamped before it).
@@ -393,11 +381,6 @@ async fn caching_from_logs(
         0.0
     } else {
         (1.0 - ids.len() as f64 / answered as f64).max(0.0)
-    };
-    let fig = |value: f64, unit: &str, better: Better| Figure {
-        value,
-        unit: unit.into(),
-        better,
     };
     let band = Band { min: 0.5, max: 1.0 };
     let mut figures = BTreeMap::new();

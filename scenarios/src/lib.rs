@@ -78,7 +78,8 @@ pub fn percentile(v: &[f64], p: f64) -> f64 {
     s[idx.min(s.len() - 1)]
 }
 
-fn fig(value: f64, unit: &str, better: Better) -> Figure {
+/// A figure of `value` in `unit`.
+pub fn fig(value: f64, unit: &str, better: Better) -> Figure {
     Figure {
         value,
         unit: unit.into(),
@@ -86,7 +87,12 @@ fn fig(value: f64, unit: &str, better: Better) -> Figure {
     }
 }
 
-async fn timed_get(
+/// One GET (with an `Authorization` value if given): status and latency in
+/// ms, the body read.
+///
+/// # Errors
+/// Transport failures.
+pub async fn timed_get(
     client: &reqwest::Client,
     url: &str,
     auth: Option<&str>,
