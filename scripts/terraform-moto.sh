@@ -75,17 +75,17 @@ status=0
 
 # ---- the deployment measured through AWS's interfaces -------------------
 # moto holds the control plane the apply created (key, function, log group,
-# API, authorizer, stage); the emulator is the data plane: the real binary
-# with the function's environment, shipping its logs into the function's log
-# group and following the function's configuration. The suite reads
-# everything else from the outputs and from moto's APIs.
+# API, authorizer, stage); the emulator is the data plane: it serves the API
+# as moto describes it (routes, authorizer TTL and identity source, stage
+# throttling, the function's environment and log group), runs the real
+# binary, ships its logs into the function's log group and follows the
+# function's configuration. The suite reads everything else from the
+# outputs and from moto's APIs.
 if [ "$status" = 0 ]; then
   out_value() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["value"])' "$work/outputs.json" "$1"; }
   gw_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$harness" gateway --authorizer "$target/release/authorizer" --env-file "$work/authorizer.env" \
-    --listen "127.0.0.1:$gw_port" --route "GET /hello" --cache-ttl 300 --rate 100 --burst 50 \
-    --log-group "$(out_value log_group_name)" --logs-endpoint-url "$endpoint" \
-    --function-name "$(out_value function_name)" --lambda-endpoint-url "$endpoint" --quiet \
+  AWS_ENDPOINT_URL="$endpoint" "$harness" gateway --authorizer "$target/release/authorizer" \
+    --api-id "$(out_value api_id)" --endpoint-url "$endpoint" --listen "127.0.0.1:$gw_port" --quiet \
     >"$work/gateway.log" 2>&1 &
   gw_pid=$!
   for _ in $(seq 100); do
@@ -95,6 +95,7 @@ if [ "$status" = 0 ]; then
   echo "harness suite --quick --deployment outputs.json (data plane: the emulator at 127.0.0.1:$gw_port)"
   AWS_ENDPOINT_URL="$endpoint" "$harness" suite --quick --deployment "$work/outputs.json" \
     --target "http://127.0.0.1:$gw_port/hello" --out "${SUITE_OUT:-$work/suite}" | tail -n 8 || status=$?
+  [ "$status" = 0 ] || sed -n 1,20p "$work/gateway.log"
   kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; gw_pid=
 fi
 

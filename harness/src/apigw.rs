@@ -20,12 +20,78 @@ pub struct DeployedSettings {
 }
 
 /// An API Gateway v2 client from the SDK environment (`AWS_ENDPOINT_URL`,
-/// `AWS_ENDPOINT_URL_APIGATEWAYV2`, region, credentials).
+/// `AWS_ENDPOINT_URL_APIGATEWAYV2`, region, credentials), or at `endpoint`.
+pub async fn client_at(endpoint: Option<&str>) -> aws_sdk_apigatewayv2::Client {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+    }
+    aws_sdk_apigatewayv2::Client::new(&loader.load().await)
+}
+
+/// An API Gateway v2 client from the SDK environment.
 pub async fn client() -> aws_sdk_apigatewayv2::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    aws_sdk_apigatewayv2::Client::new(&conf)
+    client_at(None).await
+}
+
+/// A stage's throttling: the default route settings and per-route overrides.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageLimits {
+    /// Default route settings: (rate, burst).
+    pub default: Option<(f64, f64)>,
+    /// Route keys with their own limits: (key, rate, burst), sorted by key.
+    pub routes: Vec<(String, f64, f64)>,
+}
+
+/// `GetStage`: the stage's throttling.
+///
+/// # Errors
+/// A one-line message naming the call and the stage.
+pub async fn stage_limits(
+    client: &aws_sdk_apigatewayv2::Client,
+    api: &str,
+    stage: &str,
+) -> Result<StageLimits, String> {
+    let out = client
+        .get_stage()
+        .api_id(api)
+        .stage_name(stage)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "{} (api {api}, stage {stage})",
+                crate::aws_error::describe("API Gateway", "GetStage", &e)
+            )
+        })?;
+    let pair = |r: &aws_sdk_apigatewayv2::types::RouteSettings| {
+        r.throttling_rate_limit()
+            .zip(r.throttling_burst_limit())
+            .map(|(rate, burst)| (rate, f64::from(burst)))
+    };
+    let mut routes: Vec<(String, f64, f64)> = out
+        .route_settings()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, r)| pair(r).map(|(rate, burst)| (k.clone(), rate, burst)))
+        .collect();
+    routes.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(StageLimits {
+        default: out.default_route_settings().and_then(pair),
+        routes,
+    })
+}
+
+/// The Lambda function an authorizer (or integration) URI invokes:
+/// `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations`
+/// (or the function ARN itself) → the function's name.
+pub fn function_from_uri(uri: &str) -> Option<String> {
+    let arn = uri
+        .split_once("/functions/")
+        .map_or(uri, |(_, rest)| rest.trim_end_matches("/invocations"));
+    let name = arn.split_once(":function:")?.1;
+    let name = name.split([':', '/']).next()?;
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// Reads the stage's throttling and the authorizer's TTL and identity
@@ -43,45 +109,22 @@ pub async fn read_settings(
         return Ok(s);
     };
     if let Some(stage) = dep.stage_name.as_deref() {
-        let out = client
-            .get_stage()
-            .api_id(api)
-            .stage_name(stage)
-            .send()
-            .await
-            .map_err(|e| {
+        let limits = stage_limits(client, api, stage).await?;
+        if let Some((rate, burst)) = limits.default {
+            s.throttle = Some((rate, burst));
+            s.notes.push((
+                "stage throttling".into(),
                 format!(
-                    "{} (api {api}, stage {stage})",
-                    crate::aws_error::describe("API Gateway", "GetStage", &e)
-                )
-            })?;
-        if let Some(d) = out.default_route_settings() {
-            if let (Some(rate), Some(burst)) =
-                (d.throttling_rate_limit(), d.throttling_burst_limit())
-            {
-                s.throttle = Some((rate, f64::from(burst)));
-                s.notes.push((
-                    "stage throttling".into(),
-                    format!("{rate} rps / burst {burst} (GetStage {api} {stage}, default route settings)"),
-                ));
-            }
+                    "{rate} rps / burst {burst} (GetStage {api} {stage}, default route settings)"
+                ),
+            ));
         }
-        if let Some(routes) = out.route_settings() {
-            let mut keys: Vec<&String> = routes.keys().collect();
-            keys.sort();
-            for key in keys {
-                let r = &routes[key];
-                if let (Some(rate), Some(burst)) =
-                    (r.throttling_rate_limit(), r.throttling_burst_limit())
-                {
-                    s.route_overrides
-                        .push((key.clone(), rate, f64::from(burst)));
-                    s.notes.push((
-                        format!("route throttling {key}"),
-                        format!("{rate} rps / burst {burst} (GetStage route settings)"),
-                    ));
-                }
-            }
+        for (key, rate, burst) in limits.routes {
+            s.notes.push((
+                format!("route throttling {key}"),
+                format!("{rate} rps / burst {burst} (GetStage route settings)"),
+            ));
+            s.route_overrides.push((key, rate, burst));
         }
     }
     if let Some(id) = dep.authorizer_id.as_deref() {
@@ -109,4 +152,22 @@ pub async fn read_settings(
         ));
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::function_from_uri;
+
+    #[test]
+    fn the_function_behind_an_invoke_uri() {
+        let uri = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:jwt-authorizer/invocations";
+        assert_eq!(function_from_uri(uri).as_deref(), Some("jwt-authorizer"));
+        let qualified = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:jwt:live/invocations";
+        assert_eq!(function_from_uri(qualified).as_deref(), Some("jwt"));
+        assert_eq!(
+            function_from_uri("arn:aws:lambda:us-east-1:1:function:f").as_deref(),
+            Some("f")
+        );
+        assert_eq!(function_from_uri("https://example.com/x"), None);
+    }
 }

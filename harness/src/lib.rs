@@ -20,5 +20,6 @@ pub mod model;
 pub mod moto;
 pub mod package;
 pub mod signer;
+pub mod stack;
 pub mod suite;
 pub mod tools;

@@ -258,6 +258,24 @@ struct GatewayArgs {
     /// environment.
     #[arg(long, requires = "function_name")]
     lambda_endpoint_url: Option<String>,
+    /// Serve this HTTP API as registered in the control plane (moto's, or
+    /// AWS's): routes, authorizer (TTL, identity sources, payload) and stage
+    /// throttling from API Gateway v2, the authorizer function's environment
+    /// and log group from Lambda, followed while serving; logs are shipped
+    /// to that group.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "env", "env_file", "routes", "public_routes", "identity_sources", "cache_ttl",
+            "rate", "burst", "route_throttles", "payload", "policy_responses",
+            "log_group", "function_name",
+        ]
+    )]
+    api_id: Option<String>,
+    /// The control plane's endpoint for --api-id (e.g. moto's URL); default:
+    /// the SDK environment (AWS_ENDPOINT_URL, or AWS itself).
+    #[arg(long, requires = "api_id")]
+    endpoint_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -911,13 +929,20 @@ fn gateway_config(a: GatewayArgs) -> Result<harness::gateway::config::GatewayCon
     c.logs_endpoint_url = a.logs_endpoint_url.or(c.logs_endpoint_url);
     c.lambda_function = a.function_name.or(c.lambda_function);
     c.lambda_endpoint_url = a.lambda_endpoint_url.or(c.lambda_endpoint_url);
+    c.control_plane_api = a.api_id.or(c.control_plane_api);
+    c.endpoint_url = a.endpoint_url.or(c.endpoint_url);
     Ok(c)
 }
 
 async fn gateway(args: GatewayArgs) -> Outcome {
     let cfg = gateway_config(args).map_err(|e| (2, e))?;
     cfg.validate().map_err(|e| (2, e))?;
-    preflight(&cfg).await?;
+    // The function as the control plane describes it, when serving one.
+    let mut probe = cfg.clone();
+    harness::gateway::control_plane::resolve(&mut probe)
+        .await
+        .map_err(|e| (2, e))?;
+    preflight(&probe).await?;
     let gw = harness::gateway::Gateway::start(cfg)
         .await
         .map_err(|e| (2, e))?;

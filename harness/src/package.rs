@@ -36,6 +36,21 @@ pub fn package(binary: &Path, out: &Path) -> Result<Packaged, String> {
             ));
         }
     }
+    let data = zip_bootstrap(&bytes)?;
+    reports::write_atomic(out, &data).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(Packaged {
+        zip_bytes: data.len() as u64,
+        binary_bytes: bytes.len() as u64,
+        max_glibc,
+    })
+}
+
+/// `binary` as a Lambda zip: `bootstrap` at the root, mode 0755, a fixed
+/// timestamp, deflated.
+///
+/// # Errors
+/// The zip writer failed.
+pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>, String> {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buf);
@@ -46,16 +61,10 @@ pub fn package(binary: &Path, out: &Path) -> Result<Packaged, String> {
             .last_modified_time(zip::DateTime::default());
         zip.start_file("bootstrap", opts)
             .map_err(|e| e.to_string())?;
-        zip.write_all(&bytes).map_err(|e| e.to_string())?;
+        zip.write_all(binary).map_err(|e| e.to_string())?;
         zip.finish().map_err(|e| e.to_string())?;
     }
-    let data = buf.into_inner();
-    reports::write_atomic(out, &data).map_err(|e| format!("{}: {e}", out.display()))?;
-    Ok(Packaged {
-        zip_bytes: data.len() as u64,
-        binary_bytes: bytes.len() as u64,
-        max_glibc,
-    })
+    Ok(buf.into_inner())
 }
 
 /// The highest `GLIBC_x.y` version string in an ELF binary's bytes (its

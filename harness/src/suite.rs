@@ -1,14 +1,16 @@
-//! `harness suite`: the main job. Starts moto (unless a KMS endpoint is
-//! given) and creates a P-521 key, mints tokens through KMS, starts local
-//! emulators running the real authorizer binary, runs the security check,
-//! then the cold start, caching, throttling and mixed scenarios, writes
-//! `summary.json`, `report.md` and `report.html` under
-//! `reports/out/<timestamp>/`, stops everything it started and returns the
-//! verdicts. With `--target URL` it measures a deployed API instead; with
-//! `--deployment outputs.json` also its cold starts (forced through
-//! `UpdateFunctionConfiguration`) and caching, both read from the function's
-//! CloudWatch Logs group, and the stage limits and authorizer TTL read from
-//! API Gateway v2 (without it, those two are SKIP with the reason).
+//! `harness suite`: the main job, one measurement path for every target.
+//! A deployment is measured through AWS's own interfaces: the stage limits
+//! and the authorizer TTL read from API Gateway v2 (`GetStage`,
+//! `GetAuthorizer`), cold starts forced with `UpdateFunctionConfiguration`
+//! and their Init Duration read from the function's CloudWatch Logs group,
+//! caching counted from the authorizer's decision lines in that group, the
+//! security catalog and the throttling and mixed scenarios sent to its URL.
+//! With no target, the local run is such a deployment: its own moto holds
+//! the control plane (the KMS key, and [`crate::stack`]: function, log
+//! group, HTTP API, authorizer, stage) and the emulator serving that API is
+//! the data plane. With `--target URL` alone, what needs the deployment's
+//! description is SKIP with the reason. Writes `summary.json`, `report.md`
+//! and `report.html`, stops everything it started and returns the verdicts.
 
 use crate::catalog::{self, Expected, Profile};
 use crate::check::{self, Fresh, Target};
@@ -339,15 +341,22 @@ async fn cold_start_from_logs(
 /// run's window, polled until the count is stable). Hit ratio = 1 −
 /// invocations / answered requests; it must be at least 0.5 (a shared token
 /// under any TTL ≥ a few seconds is answered from the cache but for the
-/// first request per cache partition), so TTL 0 fails.
+/// first request per cache partition), so TTL 0 fails. Then the deployed
+/// TTL's expiry: when it is at most `expiry_wait_max` seconds, the token is
+/// sent again after TTL + 1 s and must reach the authorizer once more;
+/// longer, it is not measured and the scenario says so.
 async fn caching_from_logs(
     url: &str,
     token: &str,
     group: &str,
     deployed: &crate::apigw::DeployedSettings,
-    rate: f64,
-    seconds: usize,
+    timing: CacheTiming,
 ) -> Result<Scenario, String> {
+    let CacheTiming {
+        rate,
+        seconds,
+        expiry_wait_max,
+    } = timing;
     use reports::model::{Band, Better};
     use scenarios::fig;
     let header = format!("Bearer {token}");
@@ -423,14 +432,135 @@ async fn caching_from_logs(
             format!("no authorizer decision line reached {group} within 60 s: is the function logging there?"),
         );
     }
+    // TTL expiry, with the deployed TTL.
+    let mut expiry_ok = true;
+    match deployed.ttl_seconds.and_then(|t| u64::try_from(t).ok()) {
+        Some(ttl) if ttl > 0 && ttl <= expiry_wait_max => {
+            let from_ms = crate::cwlogs::now_ms();
+            let http = reqwest::Client::new();
+            let header = format!("Bearer {token}");
+            let first = scenarios::timed_get(&http, url, Some(&header)).await?;
+            tokio::time::sleep(std::time::Duration::from_secs(ttl + 1)).await;
+            let again = scenarios::timed_get(&http, url, Some(&header)).await?;
+            let (expiry_ids, _) = crate::cwlogs::settled_request_ids(
+                &client,
+                group,
+                from_ms,
+                crate::cwlogs::now_ms() + 1000,
+                std::time::Duration::from_secs(60),
+            )
+            .await?;
+            // The first request may be a hit (the cache of the run above);
+            // the one after the TTL must not be.
+            expiry_ok = first.0 == 200 && again.0 == 200 && !expiry_ids.is_empty();
+            figures.insert(
+                "invocations_after_ttl".into(),
+                fig(expiry_ids.len() as f64, "invocations", Better::InBand),
+            );
+            inputs.insert(
+                "ttl expiry".into(),
+                format!(
+                    "{} authorizer invocation(s) for the shared token resent {} s after the first (TTL {ttl} s): {}",
+                    expiry_ids.len(),
+                    ttl + 1,
+                    if expiry_ok { "the cached result expired" } else { "NOT re-invoked" }
+                ),
+            );
+        }
+        Some(ttl) if ttl > 0 => {
+            inputs.insert(
+                "ttl expiry".into(),
+                format!("not measured: the deployed TTL {ttl} s is longer than the {expiry_wait_max} s this run waits"),
+            );
+        }
+        _ => {}
+    }
     Ok(Scenario {
         inputs,
         figures,
         decides: "hit_ratio".into(),
-        pass: band.min <= hit_ratio && hit_ratio <= band.max,
+        pass: band.min <= hit_ratio && hit_ratio <= band.max && expiry_ok,
         band,
         series: Vec::new(),
     })
+}
+
+/// Pacing of the caching scenario.
+#[derive(Debug, Clone, Copy)]
+struct CacheTiming {
+    /// Requests per second of the shared token.
+    rate: f64,
+    /// For how long.
+    seconds: usize,
+    /// The longest TTL whose expiry the run waits for.
+    expiry_wait_max: u64,
+}
+
+/// The local deployment: the signing key described (id, ARN, aliases —
+/// the kids the module binds to it), the authorizer zipped as the
+/// function's code with the suite profile's environment, everything
+/// created in moto by [`crate::stack::create`].
+async fn local_stack(
+    opts: &SuiteOptions,
+    moto: &Moto,
+    kms: &aws_sdk_kms::Client,
+    key_entry: &str,
+    signer: &Signer,
+    env: &[(String, String)],
+) -> Result<crate::deployment::Deployment, String> {
+    let id = authorizer::keys::split_kms_entry("--kms-key-id", key_entry)
+        .map_or(key_entry.to_owned(), |(id, _)| id);
+    let meta = kms
+        .describe_key()
+        .key_id(&id)
+        .send()
+        .await
+        .map_err(|e| crate::aws_error::describe("KMS", "DescribeKey", &e))?;
+    let meta = meta.key_metadata().ok_or("DescribeKey: no key metadata")?;
+    let key_id = meta.key_id().to_owned();
+    let aliases = kms
+        .list_aliases()
+        .key_id(&key_id)
+        .send()
+        .await
+        .map_err(|e| crate::aws_error::describe("KMS", "ListAliases", &e))?;
+    let key = crate::kms::KmsKey {
+        arn: meta.arn().unwrap_or_default().to_owned(),
+        alias: aliases
+            .aliases()
+            .iter()
+            .find_map(|a| a.alias_name().map(str::to_owned)),
+        key_id,
+    };
+    let mut kids = vec![key.key_id.clone(), key.arn.clone()];
+    kids.extend(key.alias.clone());
+    let mut env: Vec<(String, String)> = env
+        .iter()
+        .filter(|(k, _)| k != "JWT_PUBLIC_KEY_KIDS")
+        .cloned()
+        .collect();
+    env.push(("JWT_PUBLIC_KEY_KIDS".into(), kids.join(",")));
+    env.extend(signer.pem_alg_env());
+    env.push(("JWT_RESPONSE_FORMAT".into(), "simple".into()));
+    let binary = std::fs::read(&opts.authorizer)
+        .map_err(|e| format!("{}: {e}", opts.authorizer.display()))?;
+    let spec = crate::stack::StackSpec {
+        name: "jwt-authorizer-local".into(),
+        zip: crate::package::zip_bootstrap(&binary)?,
+        env,
+        key,
+        issuer: opts.issuer.clone(),
+        audience: opts.audience.clone(),
+        ttl_seconds: 300,
+        rate: 100.0,
+        burst: 50,
+        route: "GET /hello".into(),
+    };
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto.endpoint())
+        .load()
+        .await;
+    crate::stack::create(&conf, moto.endpoint(), &spec).await
 }
 
 /// Runs the suite.
@@ -444,29 +574,35 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
     let now = authorizer::UnixTime::now().0 as i64;
     let (run_id, started_at) = utc_stamp(now);
 
-    // KMS: moto unless an endpoint is given.
-    let moto = match (&opts.kms_endpoint, &opts.target) {
-        (None, None) => {
-            p.stage("starting moto_server (KMS)")?;
+    // The local run is a deployment in its own moto (KMS unless an
+    // endpoint is given, Lambda, CloudWatch Logs, API Gateway v2).
+    let moto = match &opts.target {
+        None => {
+            p.stage("starting moto_server (the local control plane)")?;
             Some(Moto::start().map_err(|e| e.to_string())?)
         }
-        _ => None,
+        Some(_) => None,
     };
-    let endpoint = opts
-        .kms_endpoint
-        .clone()
-        .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
     if let Some(m) = &moto {
+        // Every SDK call of a local run goes to this moto, never elsewhere.
+        std::env::set_var("AWS_ENDPOINT_URL", m.endpoint());
+        for service in ["LAMBDA", "CLOUDWATCH_LOGS", "APIGATEWAYV2"] {
+            std::env::remove_var(format!("AWS_ENDPOINT_URL_{service}"));
+        }
         for (k, v) in m.sdk_env() {
             if k != "AWS_ENDPOINT_URL_KMS" && std::env::var_os(&k).is_none() {
                 std::env::set_var(k, v);
             }
         }
     }
+    let endpoint = opts
+        .kms_endpoint
+        .clone()
+        .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
     let client = crate::kms::client(endpoint.as_deref()).await;
     // Nothing is created in the user's account without an explicit flag:
     // only the suite's own moto gets a key unasked.
-    let users_kms = moto.is_none();
+    let users_kms = opts.kms_endpoint.is_some() || moto.is_none();
     let mut created: Option<crate::kms::KmsKey> = None;
     let key_id = match &opts.kms_key_id {
         Some(k) => k.clone(),
@@ -536,15 +672,6 @@ async fn run_with_key(
     // The kid is the key's id or ARN (an RSA entry's `:ALG` is not part of it).
     let kid = authorizer::keys::split_kms_entry("--kms-key-id", &key_id)
         .map_or(key_id.clone(), |(id, _)| id);
-    // What decides verdicts is read from the deployment itself.
-    let deployed = match &opts.deployment {
-        Some(dep) if opts.target.is_some() => {
-            p.stage("reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)")?;
-            crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
-        }
-        _ => crate::apigw::DeployedSettings::default(),
-    };
-    let target_throttle = opts.target_throttle.or(deployed.throttle);
     let profile = Profile {
         issuer: opts.issuer.clone(),
         audience: opts.audience.clone(),
@@ -556,137 +683,110 @@ async fn run_with_key(
 
     let q = opts.quick;
     let (cold_trials, burst_k) = if q { (3, 3) } else { (10, 5) };
-    let (cache_rate, cache_secs, rounds, unique_n) = if q {
-        (40.0, 3, 1, 60)
-    } else {
-        (100.0, 8, 3, 400)
-    };
-    let (thr_rate, thr_burst, thr_secs) = match (target_throttle, q) {
-        (Some(t), _) => (t.0, t.1, if q { 3 } else { 5 }),
-        (None, true) => (20.0, 10.0, 3),
-        (None, false) => (50.0, 25.0, 5),
-    };
+    let (cache_rate, cache_secs) = if q { (40.0, 3) } else { (100.0, 8) };
+    let thr_secs = if q { 3 } else { 5 };
     let multipliers: &[f64] = if q {
         &[0.5, 1.0, 2.0, 4.0]
     } else {
         &[0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
     };
     let (mixed_rate, mixed_secs) = if q { (60.0, 3) } else { (150.0, 10) };
-    // Against a throttled stage, stay below its rate: mixed traffic measures
-    // decisions, not the bucket (and any 429 left is counted apart).
-    let mixed_rate = match target_throttle {
-        Some((rate, _)) if rate > 0.0 => f64::min(mixed_rate, 0.8 * rate),
-        _ => mixed_rate,
-    };
 
     p.stage("minting tokens through KMS (catalog and pools)")?;
     let cases = catalog::build(&signer, &profile).await?;
-    let pool = mint_many(
-        &signer,
-        &profile,
-        cold_trials * 6 + burst_k + unique_n + 2,
-        "load",
-    )
-    .await?;
-    let (cold_tokens, rest) = pool.split_at(cold_trials * 6 + burst_k);
-    let (unique, shared) = rest.split_at(unique_n);
+    // Per cold-start trial: k first requests and 3 warm ones, each its
+    // own token (so each reaches the authorizer); one shared token.
+    let cold_n = cold_trials * (burst_k + 3);
+    let pool = mint_many(&signer, &profile, cold_n + 1, "load").await?;
+    let (cold_tokens, shared) = pool.split_at(cold_n);
     let shared_token = shared[0].clone();
 
-    let mut gateways: Vec<Gateway> = Vec::new();
+    let mut gateway: Option<Gateway> = None;
     let result = async {
         let mut scen: BTreeMap<String, Scenario> = BTreeMap::new();
         let mut skipped: BTreeMap<&str, String> = BTreeMap::new();
-        let (main, off, short, thr, target_info) = match &opts.target {
-            Some(url) => {
-                let ep = Endpoint {
-                    url: url.clone(),
-                    control: None,
-                };
-                let mut settings: BTreeMap<String, String> =
-                    deployed.notes.iter().cloned().collect();
-                if let (Some(t), None) = (opts.target_throttle, deployed.throttle) {
-                    settings.insert(
-                        "stage throttling".into(),
-                        format!("{} rps / burst {} (--rate, --burst)", t.0, t.1),
-                    );
-                }
-                let info = TargetInfo {
-                    kind: if opts.deployment.is_some() { "deployment" } else { "url" }.into(),
-                    endpoint: url.clone(),
-                    settings,
-                };
-                (ep.clone(), None, None, target_throttle.map(|_| ep), info)
-            }
-            None => {
-                p.stage("starting the API Gateway + Lambda emulators (real authorizer binary)")?;
-                let base = GatewayConfig {
+        let mut settings: BTreeMap<String, String> = BTreeMap::new();
+        // The local run: the module's resources created in moto, the
+        // emulator serving them. From here on it is measured exactly as a
+        // deployment reached by URL and outputs.
+        let (url, deployment, kind) = match (&opts.target, &moto) {
+            (Some(url), _) => (
+                url.clone(),
+                opts.deployment.clone(),
+                if opts.deployment.is_some() { "deployment" } else { "url" },
+            ),
+            (None, Some(m)) => {
+                p.stage("creating the deployment in moto with the AWS SDK (function, log group, HTTP API, authorizer, stage)")?;
+                let dep = local_stack(opts, m, client, &key_id, &signer, &env).await?;
+                p.stage("starting the emulator as its data plane (gateway --api-id; the real authorizer binary)")?;
+                let gw = Gateway::start(GatewayConfig {
                     authorizer: opts.authorizer.clone(),
-                    env: env.clone(),
+                    control_plane_api: dep.api_id.clone(),
+                    endpoint_url: Some(m.endpoint().to_owned()),
                     ..GatewayConfig::default()
-                };
-                for cfg in [
-                    GatewayConfig {
-                        cache_ttl_seconds: 300,
-                        ..base.clone()
-                    },
-                    GatewayConfig {
-                        cache_ttl_seconds: 0,
-                        ..base.clone()
-                    },
-                    GatewayConfig {
-                        cache_ttl_seconds: 1,
-                        ..base.clone()
-                    },
-                    GatewayConfig {
-                        cache_ttl_seconds: 300,
-                        rate: Some(thr_rate),
-                        burst: Some(thr_burst),
-                        ..base.clone()
-                    },
-                ] {
-                    gateways.push(Gateway::start(cfg).await?);
-                }
-                let ep = |g: &Gateway| Endpoint {
-                    url: format!("{}/hello", g.base_url()),
-                    control: Some(format!("http://{}", g.addr())),
-                };
-                let info = TargetInfo {
-                    kind: "emulator".into(),
-                    endpoint: gateways[0].base_url(),
-                    settings: BTreeMap::from([
-                        ("authorizer".into(), opts.authorizer.display().to_string()),
-                        (
-                            "cache_ttl_seconds".into(),
-                            "300 (main), 0 (twin), 1 (expiry)".into(),
-                        ),
-                        (
-                            "throttle".into(),
-                            format!("{thr_rate} rps / burst {thr_burst} (throttling emulator)"),
-                        ),
-                        (
-                            "key".into(),
-                            "KMS ECC_NIST_P521 via moto; PEM + JWT_PUBLIC_KEY_KIDS".into(),
-                        ),
-                    ]),
-                };
-                (
-                    ep(&gateways[0]),
-                    Some(ep(&gateways[1])),
-                    Some(ep(&gateways[2])),
-                    Some(ep(&gateways[3])),
-                    info,
-                )
+                })
+                .await?;
+                let url = format!("{}/hello", gw.base_url());
+                settings.insert(
+                    "control plane".into(),
+                    format!(
+                        "moto at {}: KMS key, Lambda function, log group, HTTP API, authorizer and stage created with the AWS SDK (what terraform/ creates)",
+                        m.endpoint()
+                    ),
+                );
+                settings.insert(
+                    "data plane".into(),
+                    format!(
+                        "emulator serving API {} (gateway --api-id), running {}",
+                        dep.api_id.as_deref().unwrap_or("?"),
+                        opts.authorizer.display()
+                    ),
+                );
+                gateway = Some(gw);
+                (url, Some(dep), "local deployment")
             }
+            (None, None) => unreachable!("a local run always starts moto"),
+        };
+        // What decides verdicts is read from the deployment itself.
+        let deployed = match &deployment {
+            Some(dep) => {
+                p.stage("reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)")?;
+                crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
+            }
+            None => crate::apigw::DeployedSettings::default(),
+        };
+        let target_throttle = opts.target_throttle.or(deployed.throttle);
+        let (thr_rate, thr_burst) = target_throttle.unwrap_or((0.0, 0.0));
+        // Against a throttled stage, stay below its rate: mixed traffic
+        // measures decisions, not the bucket (and any 429 left is counted
+        // apart).
+        let below = |rate: f64| match target_throttle {
+            Some((limit, _)) if limit > 0.0 => f64::min(rate, 0.8 * limit),
+            _ => rate,
+        };
+        let main = Endpoint {
+            url: url.clone(),
+        };
+        settings.extend(deployed.notes.iter().cloned());
+        if let (Some(t), None) = (opts.target_throttle, deployed.throttle) {
+            settings.insert(
+                "stage throttling".into(),
+                format!("{} rps / burst {} (--rate, --burst)", t.0, t.1),
+            );
+        }
+        let target_info = TargetInfo {
+            kind: kind.into(),
+            endpoint: url.clone(),
+            settings,
         };
 
         p.stage("security check (catalog through the gateway)")?;
-        let sec_url = off.as_ref().unwrap_or(&main).url.clone();
         let fresh = Fresh {
             signer: &signer,
             profile: &profile,
         };
         let security = check::run(
-            &Target::Url(sec_url),
+            &Target::Url(main.url.clone()),
             &cases,
             &[],
             &fresh,
@@ -695,64 +795,55 @@ async fn run_with_key(
         .await
         .map_err(|e| e.to_string())?;
 
-        if main.control.is_some() {
-            p.stage("cold start")?;
-            scen.insert(
-                "cold_start".into(),
-                scenarios::cold_start(&main, cold_tokens, cold_trials, burst_k).await?,
-            );
-            p.stage("caching (shared vs unique tokens, TTL on vs off, TTL expiry)")?;
-            let short_ttl = short.as_ref().map(|s| (s, 1.0));
-            scen.insert(
-                "caching".into(),
-                scenarios::caching(
-                    &main,
-                    off.as_ref(),
-                    short_ttl,
-                    &shared_token,
-                    unique,
-                    cache_rate,
-                    cache_secs,
-                    rounds,
-                )
-                .await?,
-            );
-        } else if let Some(group) = opts
-            .deployment
-            .as_ref()
-            .and_then(|d| d.log_group_name.clone())
-        {
-            match opts.deployment.as_ref().and_then(|d| d.function_name.clone()) {
-                Some(function) => {
-                    p.stage(&format!(
-                        "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
-                    ))?;
-                    scen.insert(
-                        "cold_start".into(),
-                        cold_start_from_logs(&main.url, cold_tokens, &function, &group, cold_trials, burst_k)
-                            .await?,
-                    );
-                }
-                None => {
-                    skipped.insert(
-                        "cold_start",
-                        "needs the function name: pass --deployment with a function_name output".into(),
-                    );
-                }
+        let group = deployment.as_ref().and_then(|d| d.log_group_name.clone());
+        let function = deployment.as_ref().and_then(|d| d.function_name.clone());
+        match (&function, &group) {
+            (Some(function), Some(group)) => {
+                p.stage(&format!(
+                    "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
+                ))?;
+                scen.insert(
+                    "cold_start".into(),
+                    cold_start_from_logs(&main.url, cold_tokens, function, group, cold_trials, burst_k)
+                        .await?,
+                );
             }
-            p.stage(&format!(
-                "caching (one shared token; authorizer invocations counted in {group})"
-            ))?;
-            let rate = target_throttle.map_or(cache_rate, |(r, _)| f64::min(cache_rate, 0.8 * r));
-            scen.insert(
-                "caching".into(),
-                caching_from_logs(&main.url, &shared_token, &group, &deployed, rate, cache_secs).await?,
-            );
-        } else {
-            let why = "needs the function name and log group: pass --deployment (terraform output -json)";
-            skipped.insert("cold_start", why.into());
-            skipped.insert("caching", why.into());
+            (None, Some(_)) => {
+                skipped.insert(
+                    "cold_start",
+                    "needs the function name: pass --deployment with a function_name output".into(),
+                );
+            }
+            (_, None) => {
+                skipped.insert(
+                    "cold_start",
+                    "needs the function name and log group: pass --deployment (terraform output -json)".into(),
+                );
+            }
         }
+        match &group {
+            Some(group) => {
+                p.stage(&format!(
+                    "caching (one shared token; authorizer invocations counted in {group})"
+                ))?;
+                let timing = CacheTiming {
+                    rate: below(cache_rate),
+                    seconds: cache_secs,
+                    expiry_wait_max: if q { 10 } else { 30 },
+                };
+                scen.insert(
+                    "caching".into(),
+                    caching_from_logs(&main.url, &shared_token, group, &deployed, timing).await?,
+                );
+            }
+            None => {
+                skipped.insert(
+                    "caching",
+                    "needs the function name and log group: pass --deployment (terraform output -json)".into(),
+                );
+            }
+        }
+        let thr = target_throttle.map(|_| main.clone());
         match &thr {
             Some(t) => {
                 p.stage("throttling (rate sweep and burst)")?;
@@ -786,7 +877,7 @@ async fn run_with_key(
                 allow: c.expected == Expected::Allow,
             })
             .collect();
-        let mixed_ep = off.as_ref().unwrap_or(&main);
+        let mixed_ep = &main;
         let weights = [
             ("valid", 6),
             ("expired", 1),
@@ -795,13 +886,13 @@ async fn run_with_key(
         ];
         scen.insert(
             "mixed".into(),
-            scenarios::mixed(mixed_ep, &mixed_cases, &weights, mixed_rate, mixed_secs).await?,
+            scenarios::mixed(mixed_ep, &mixed_cases, &weights, below(mixed_rate), mixed_secs).await?,
         );
         p.stage("writing the report")?;
         Ok::<_, String>((scen, skipped, security, target_info))
     }
     .await;
-    for g in gateways {
+    if let Some(g) = gateway {
         g.stop().await;
     }
     drop(moto);

@@ -1,11 +1,13 @@
 //! `harness suite --deployment outputs.json`: a deployment described only by
-//! its Terraform-style outputs, whose control plane is moto (KMS key, HTTP
-//! API, stage throttling, authorizer) and whose data plane is the emulator
-//! running the real authorizer binary, shipping the function's log lines
-//! into moto's CloudWatch Logs. The stage limits the throttling scenario
-//! measures come from moto's `GetStage`, the key from the outputs, the
-//! authorizer invocations from the log group; no KMS key is created; cold
-//! start is SKIP with its reason.
+//! its Terraform-style outputs, whose control plane is moto (KMS key, Lambda
+//! function, log group, HTTP API, authorizer, stage — created by
+//! `harness::stack`) and whose data plane is the emulator serving that API
+//! (`control_plane_api`, as `harness gateway --api-id`), running the real
+//! authorizer binary and shipping the function's log lines into moto's
+//! CloudWatch Logs. A setting changed in moto changes the verdict with no
+//! change to the harness: TTL 0 fails caching, raised stage limits are
+//! measured at the new rate. No KMS key is created; a plain URL run is exit
+//! 0 with cold start and caching SKIP and the reason.
 
 use harness::catalog::Profile;
 use harness::gateway::config::GatewayConfig;
@@ -42,48 +44,12 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     let kms = aws_sdk_kms::Client::new(&conf);
     let apigw = aws_sdk_apigatewayv2::Client::new(&conf);
 
-    // The control plane: what the Terraform module creates.
+    // The control plane: what the Terraform module creates (the function's
+    // code is a placeholder zip: moto stores it, the emulator runs the real
+    // binary).
     let key = harness::kms::create_key(&kms, Some("alias/deployed"))
         .await
         .expect("key");
-    let api = apigw
-        .create_api()
-        .name("deployed")
-        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
-        .send()
-        .await
-        .expect("CreateApi");
-    let api_id = api.api_id().expect("api id").to_owned();
-    let authorizer = apigw
-        .create_authorizer()
-        .api_id(&api_id)
-        .name("jwt")
-        .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Request)
-        .authorizer_payload_format_version("2.0")
-        .enable_simple_responses(true)
-        .identity_source("$request.header.Authorization")
-        .authorizer_result_ttl_in_seconds(300)
-        .authorizer_uri("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:deployed/invocations")
-        .send()
-        .await
-        .expect("CreateAuthorizer");
-    let (rate, burst) = (20.0, 10);
-    apigw
-        .create_stage()
-        .api_id(&api_id)
-        .stage_name("$default")
-        .default_route_settings(
-            aws_sdk_apigatewayv2::types::RouteSettings::builder()
-                .throttling_rate_limit(rate)
-                .throttling_burst_limit(burst)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateStage");
-
-    // The data plane: the emulator enforcing the same stage, running the
-    // real binary configured as the module configures it (PEM + kids).
     let signer = Signer::kms(kms.clone(), &key.arn).await.expect("signer");
     let profile = Profile {
         issuer: "https://issuer.example.com".into(),
@@ -97,78 +63,53 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         "JWT_PUBLIC_KEY_KIDS".into(),
         format!("{},{},alias/deployed", key.key_id, key.arn),
     ));
-    // The function (moto stores it; the emulator runs the real binary and
-    // follows this configuration).
-    let lambda = aws_sdk_lambda::Client::new(&conf);
-    // moto checks the role exists; IAM's query API, unsigned (moto routes by
-    // the credential scope and verifies no signature).
-    let role = reqwest::Client::new()
-        .post(moto.endpoint())
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=testing/20261201/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
-        )
-        .form(&[
-            ("Action", "CreateRole"),
-            ("Version", "2010-05-08"),
-            ("RoleName", "deployed-function"),
-            (
-                "AssumeRolePolicyDocument",
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
-            ),
-        ])
-        .send()
-        .await
-        .expect("IAM CreateRole");
-    assert!(
-        role.status().is_success(),
-        "CreateRole: {}",
-        role.text().await.unwrap_or_default()
-    );
     let zip = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../terraform/examples/complete/echo/echo.zip"
     ))
     .expect("a zip for moto");
-    lambda
-        .create_function()
-        .function_name("deployed")
-        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role("arn:aws:iam::123456789012:role/deployed-function")
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
-                .build(),
-        )
-        .environment(
-            aws_sdk_lambda::types::Environment::builder()
-                .variables("JWT_ISSUER", "https://issuer.example.com")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateFunction");
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
-    logs.create_log_group()
-        .log_group_name("/aws/lambda/deployed")
-        .send()
-        .await
-        .expect("CreateLogGroup");
+    let (rate, burst) = (20.0, 10);
+    let dep = harness::stack::create(
+        &conf,
+        moto.endpoint(),
+        &harness::stack::StackSpec {
+            name: "deployed".into(),
+            zip,
+            env,
+            key: key.clone(),
+            issuer: "https://issuer.example.com".into(),
+            audience: "demo-api".into(),
+            ttl_seconds: 300,
+            rate,
+            burst,
+            route: "GET /hello".into(),
+        },
+    )
+    .await
+    .expect("the stack in moto");
+    let api_id = dep.api_id.clone().expect("api id");
+    let authorizer_id = dep.authorizer_id.clone().expect("authorizer id");
+    let lambda = aws_sdk_lambda::Client::new(&conf);
+
+    // The data plane: the emulator serving that API as moto describes it
+    // (routes, authorizer, stage throttling, the function's environment and
+    // log group), following changes.
     let gateway = Gateway::start(GatewayConfig {
         authorizer: harness::binary::authorizer_binary(false).expect("authorizer binary"),
-        env,
-        cache_ttl_seconds: 300,
-        log_group: Some("/aws/lambda/deployed".into()),
-        logs_endpoint_url: Some(moto.endpoint().to_owned()),
-        lambda_function: Some("deployed".into()),
-        lambda_endpoint_url: Some(moto.endpoint().to_owned()),
-        rate: Some(rate),
-        burst: Some(f64::from(burst)),
+        control_plane_api: Some(api_id.clone()),
+        endpoint_url: Some(moto.endpoint().to_owned()),
         ..GatewayConfig::default()
     })
     .await
     .expect("gateway");
+    let banner = gateway.banner();
+    assert!(
+        banner.contains("cache TTL 300 s")
+            && banner.contains("stage 20 rps / burst 10")
+            && banner.contains("GET /hello")
+            && banner.contains("logs to /aws/lambda/deployed"),
+        "{banner}"
+    );
 
     let dir = std::env::temp_dir().join(format!("harness-deployment-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -176,7 +117,7 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         "api_endpoint": {"value": format!("{}/hello", gateway.base_url())},
         "api_id": {"value": api_id},
         "stage_name": {"value": "$default"},
-        "authorizer_id": {"value": authorizer.authorizer_id().expect("id")},
+        "authorizer_id": {"value": authorizer_id},
         "function_name": {"value": "deployed"},
         "log_group_name": {"value": "/aws/lambda/deployed"},
         "kms_key_id": {"value": key.key_id},
@@ -209,9 +150,29 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     };
     let out_dir = dir.join("report");
     let out = run_suite(out_dir.clone()).await.expect("join");
-    // The deployed limits change, the data plane does not: the verdict
-    // follows what GetStage says, with no change to the harness. (moto 5.2
-    // answers UpdateStage with a 500, so the stage is re-created.)
+    // A deployed setting changes, the harness does not: TTL 0 in moto (the
+    // emulator follows GetAuthorizer) makes caching FAIL.
+    let set_ttl = |ttl: i32| {
+        let (apigw, api_id, authorizer_id) = (apigw.clone(), api_id.clone(), authorizer_id.clone());
+        async move {
+            apigw
+                .update_authorizer()
+                .api_id(api_id)
+                .authorizer_id(authorizer_id)
+                .authorizer_result_ttl_in_seconds(ttl)
+                .send()
+                .await
+                .expect("UpdateAuthorizer");
+            // The emulator re-reads every 500 ms.
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        }
+    };
+    set_ttl(0).await;
+    let no_cache = run_suite(dir.join("ttl0")).await.expect("join");
+    set_ttl(300).await;
+    // Raised stage limits: the emulator applies them, the suite reads them,
+    // throttling measures the new rate. (moto 5.2 answers UpdateStage with
+    // a 500, so the stage is re-created.)
     apigw
         .delete_stage()
         .api_id(&api_id)
@@ -232,6 +193,7 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         .send()
         .await
         .expect("CreateStage (raised limits)");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let raised = run_suite(dir.join("raised")).await.expect("join");
     // A plain URL and a key, nothing else: what needs the deployment's
     // description is SKIP with the reason, the rest runs, exit 0.
@@ -375,22 +337,39 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     );
     assert_eq!(summary["target"]["kind"], "deployment");
     assert_eq!(key_count(&kms).await, keys_before, "no KMS key created");
-    assert_eq!(
-        raised.status.code(),
-        Some(1),
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(
+            &std::fs::read(dir.join(name).join("summary.json")).expect("summary.json"),
+        )
+        .expect("json")
+    };
+    let status_of = |s: &Value, check: &str| {
+        s["verdicts"]
+            .as_array()
+            .and_then(|v| v.iter().find(|v| v["check"] == check))
+            .map(|v| v["status"].as_str().unwrap_or("").to_owned())
+            .unwrap_or_default()
+    };
+    // TTL 0: every request reaches the authorizer, the hit ratio is ~0.
+    let ttl0 = read("ttl0");
+    assert_eq!(no_cache.status.code(), Some(1), "{ttl0}");
+    assert_eq!(status_of(&ttl0, "caching"), "fail", "{ttl0}");
+    let hit = ttl0["scenarios"]["caching"]["figures"]["hit_ratio"]["value"]
+        .as_f64()
+        .unwrap_or(1.0);
+    assert!(hit < 0.1, "hit ratio with TTL 0: {hit}");
+    assert!(ttl0["target"]["settings"].to_string().contains("TTL 0 s"));
+    for check in ["security", "cold_start", "throttling", "mixed"] {
+        assert_eq!(status_of(&ttl0, check), "pass", "{check}: {ttl0}");
+    }
+    // Raised limits: measured at the new rate, and they hold.
+    let raised_summary = read("raised");
+    assert!(
+        raised.status.success(),
         "{}",
         String::from_utf8_lossy(&raised.stdout)
     );
-    let raised_summary: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("raised/summary.json")).expect("summary.json"),
-    )
-    .expect("json");
-    let throttling = raised_summary["verdicts"]
-        .as_array()
-        .and_then(|v| v.iter().find(|v| v["check"] == "throttling"))
-        .cloned()
-        .expect("throttling verdict");
-    assert_eq!(throttling["status"], "fail", "{throttling}");
+    assert_eq!(status_of(&raised_summary, "throttling"), "pass");
     assert!(raised_summary["target"]["settings"]
         .to_string()
         .contains("80 rps / burst 40"));

@@ -110,6 +110,14 @@ pub struct GatewayConfig {
     /// Lambda endpoint for `lambda_function` (moto); default: the SDK
     /// environment.
     pub lambda_endpoint_url: Option<String>,
+    /// Serve the HTTP API with this id as registered in the control plane:
+    /// routes, authorizer and stage throttling from API Gateway v2, the
+    /// function's environment, memory and log group from Lambda, all
+    /// followed while serving (see `control_plane`).
+    pub control_plane_api: Option<String>,
+    /// The control plane's endpoint for every service (moto); default: the
+    /// SDK environment.
+    pub endpoint_url: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -164,6 +172,8 @@ impl Default for GatewayConfig {
             logs_endpoint_url: None,
             lambda_function: None,
             lambda_endpoint_url: None,
+            control_plane_api: None,
+            endpoint_url: None,
         }
     }
 }

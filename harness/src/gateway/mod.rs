@@ -8,6 +8,7 @@
 //! integration).
 
 pub mod config;
+pub mod control_plane;
 pub mod policy;
 pub mod pool;
 pub mod routes;
@@ -16,7 +17,7 @@ pub mod throttle;
 
 use crate::lambda::{FunctionConfig, InvokeResult};
 use bytes::Bytes;
-use config::{GatewayConfig, PayloadVersion};
+use config::{GatewayConfig, PayloadVersion, RouteConfig};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -44,6 +45,8 @@ enum Verdict {
 
 struct State {
     cfg: GatewayConfig,
+    /// The authorizer's result TTL in seconds (followed in the control plane).
+    ttl: AtomicU64,
     routes: Vec<routes::Route>,
     route_buckets: Vec<Option<Bucket>>,
     account: Option<Bucket>,
@@ -77,7 +80,8 @@ impl Gateway {
     ///
     /// # Errors
     /// A one-line message: bad configuration or address in use.
-    pub async fn start(cfg: GatewayConfig) -> Result<Self, String> {
+    pub async fn start(mut cfg: GatewayConfig) -> Result<Self, String> {
+        let registered = control_plane::resolve(&mut cfg).await?;
         cfg.validate()?;
         if !cfg.authorizer.is_file() {
             return Err(format!(
@@ -94,24 +98,12 @@ impl Gateway {
             .iter()
             .map(|r| routes::Route::parse(&r.key))
             .collect();
-        let stage = cfg.stage_limit();
-        let route_buckets = cfg
-            .routes
-            .iter()
-            .map(|r| match (r.rate, r.burst, stage) {
-                (None, None, None) => None,
-                (rate, burst, stage) => {
-                    let base = stage.unwrap_or(Limit {
-                        rate: cfg.account_rate,
-                        burst: cfg.account_burst,
-                    });
-                    Some(Bucket::new(Limit {
-                        rate: rate.unwrap_or(base.rate),
-                        burst: burst.unwrap_or(base.burst),
-                    }))
-                }
-            })
-            .collect();
+        // A followed stage may gain limits later: every route gets a bucket.
+        let route_buckets =
+            route_limits(&cfg.routes, cfg.stage_limit(), &cfg, registered.is_some())
+                .into_iter()
+                .map(|l| l.map(Bucket::new))
+                .collect();
         let account = cfg.account_throttle.then(|| {
             Bucket::new(Limit {
                 rate: cfg.account_rate,
@@ -151,6 +143,7 @@ impl Gateway {
             None => None,
         };
         let state = Arc::new(State {
+            ttl: AtomicU64::new(cfg.cache_ttl_seconds),
             routes,
             route_buckets,
             account,
@@ -179,7 +172,11 @@ impl Gateway {
                 Arc::clone(&state),
                 function,
                 state.cfg.lambda_endpoint_url.clone(),
+                registered.is_some(),
             )));
+        }
+        if let Some((apigw, r)) = registered {
+            tasks.push(tokio::spawn(follow_api(Arc::clone(&state), apigw, r)));
         }
         Ok(Self { addr, state, tasks })
     }
@@ -225,7 +222,7 @@ impl Gateway {
             c.authorizer.display(),
             match c.payload { PayloadVersion::V2 => "2.0", PayloadVersion::V1Token => "1.0 TOKEN" },
             if c.simple_responses { "simple" } else { "IAM policy" },
-            c.cache_ttl_seconds,
+            self.state.ttl.load(Ordering::SeqCst),
             c.authorizer_timeout_ms,
             throttle(c.stage_limit()),
             if c.account_throttle { format!("{} rps / burst {}", c.account_rate, c.account_burst) } else { "off".into() },
@@ -233,7 +230,14 @@ impl Gateway {
             c.idle_timeout_seconds,
             format_args!("http://{}", self.addr),
             format_args!("http://{}", self.addr),
-        )
+        ) + &c.control_plane_api.as_ref().map_or(String::new(), |api| {
+            format!(
+                "\n  control plane {}: API {api} · function {} · logs to {} (followed)",
+                c.endpoint_url.as_deref().unwrap_or("from the SDK environment"),
+                c.lambda_function.as_deref().unwrap_or("?"),
+                c.log_group.as_deref().unwrap_or("?"),
+            )
+        })
     }
 
     /// Stops serving and stops every environment by PID (after the last
@@ -250,10 +254,17 @@ impl Gateway {
 }
 
 /// Follows the function's configuration in the Lambda API (moto): a new
-/// `RevisionId`, `LastModified` or environment retires every execution environment, so the next requests
-/// are cold starts, as after `UpdateFunctionConfiguration` on AWS. Polled
-/// every 100 ms; the first read only records the revision.
-async fn follow_function(state: Arc<State>, function: String, endpoint: Option<String>) {
+/// `RevisionId`, `LastModified` or environment retires every execution
+/// environment, so the next requests are cold starts, as after
+/// `UpdateFunctionConfiguration` on AWS; with `take_env` (an API served
+/// from the control plane) the new environment is the one they start with.
+/// Polled every 100 ms; the first read only records the revision.
+async fn follow_function(
+    state: Arc<State>,
+    function: String,
+    endpoint: Option<String>,
+    take_env: bool,
+) {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);
@@ -283,7 +294,11 @@ async fn follow_function(state: Arc<State>, function: String, endpoint: Option<S
                     out.last_modified()
                 ));
                 if seen.is_some() && revision != seen {
-                    state.pool.reset().await;
+                    if take_env {
+                        state.pool.set_env(vars).await;
+                    } else {
+                        state.pool.reset().await;
+                    }
                 }
                 seen = revision;
             }
@@ -297,6 +312,112 @@ async fn follow_function(state: Arc<State>, function: String, endpoint: Option<S
             Err(_) => {}
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Each route's limit: its own, else the stage default; with `always`, the
+/// account limit where neither is set (so a limit can arrive later).
+fn route_limits(
+    routes: &[RouteConfig],
+    stage: Option<Limit>,
+    cfg: &GatewayConfig,
+    always: bool,
+) -> Vec<Option<Limit>> {
+    let account = Limit {
+        rate: cfg.account_rate,
+        burst: cfg.account_burst,
+    };
+    routes
+        .iter()
+        .map(|r| match (r.rate, r.burst, stage) {
+            (None, None, None) if !always => None,
+            (rate, burst, stage) => {
+                let base = stage.unwrap_or(account);
+                Some(Limit {
+                    rate: rate.unwrap_or(base.rate),
+                    burst: burst.unwrap_or(base.burst),
+                })
+            }
+        })
+        .collect()
+}
+
+/// Follows the authorizer (`GetAuthorizer`: result TTL) and the stage
+/// (`GetStage`: throttling) of an API served from the control plane,
+/// every 500 ms. A new TTL empties the cache; new limits apply at once,
+/// each bucket starting full. Routes, identity sources and payload are
+/// read once, at start.
+async fn follow_api(
+    state: Arc<State>,
+    apigw: aws_sdk_apigatewayv2::Client,
+    mut seen: control_plane::Registered,
+) {
+    let api = state.cfg.api_id.clone();
+    let mut warned = false;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let read = async {
+            let a = control_plane::authorizer(&apigw, &api, &seen.authorizer_id).await?;
+            let l = crate::apigw::stage_limits(&apigw, &api, &seen.stage).await?;
+            Ok::<_, String>((a, l))
+        }
+        .await;
+        let (authorizer, limits) = match read {
+            Ok(v) => v,
+            Err(e) => {
+                if !warned {
+                    eprintln!("following API {api}: {e}");
+                    warned = true;
+                }
+                continue;
+            }
+        };
+        if authorizer.ttl_seconds != seen.authorizer.ttl_seconds {
+            state.ttl.store(authorizer.ttl_seconds, Ordering::SeqCst);
+            if let Ok(mut c) = state.cache.lock() {
+                c.clear();
+            }
+            eprintln!(
+                "authorizer {}: result TTL now {} s (GetAuthorizer)",
+                seen.authorizer_id, authorizer.ttl_seconds
+            );
+        }
+        if limits != seen.limits {
+            let routes: Vec<RouteConfig> = state
+                .cfg
+                .routes
+                .iter()
+                .map(|r| {
+                    let own = limits.routes.iter().find(|(k, _, _)| *k == r.key);
+                    RouteConfig {
+                        rate: own.map(|o| o.1),
+                        burst: own.map(|o| o.2),
+                        ..r.clone()
+                    }
+                })
+                .collect();
+            let stage = limits.default.map(|(rate, burst)| Limit { rate, burst });
+            for (bucket, limit) in state
+                .route_buckets
+                .iter()
+                .zip(route_limits(&routes, stage, &state.cfg, true))
+            {
+                if let (Some(b), Some(l)) = (bucket, limit) {
+                    b.set_limit(l);
+                }
+            }
+            eprintln!(
+                "stage {}: throttling now {} (GetStage)",
+                seen.stage,
+                limits
+                    .default
+                    .map_or("account limit only".into(), |(r, b)| format!(
+                        "{r} rps / burst {b}"
+                    ))
+            );
+        }
+        seen.authorizer = authorizer;
+        seen.limits = limits;
     }
 }
 
@@ -766,7 +887,8 @@ async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode>
     let Call { rid, identity, .. } = call;
     let cfg = &state.cfg;
     let key = identity.join("\u{0}");
-    if cfg.cache_ttl_seconds > 0 {
+    let ttl = state.ttl.load(Ordering::SeqCst);
+    if ttl > 0 {
         let hit = state.cache.lock().ok().and_then(|c| {
             c.get(&key)
                 .filter(|(exp, _)| Instant::now() < *exp)
@@ -846,17 +968,14 @@ async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode>
             StatusCode::INTERNAL_SERVER_ERROR
         })?,
     };
-    if cfg.cache_ttl_seconds > 0 {
+    if ttl > 0 {
         if let Ok(mut c) = state.cache.lock() {
             if c.len() >= 100_000 {
                 c.clear();
             }
             c.insert(
                 key,
-                (
-                    Instant::now() + Duration::from_secs(cfg.cache_ttl_seconds),
-                    verdict.clone(),
-                ),
+                (Instant::now() + Duration::from_secs(ttl), verdict.clone()),
             );
         }
     }

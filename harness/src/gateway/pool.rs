@@ -39,7 +39,7 @@ struct Idle {
 
 /// The environment pool.
 pub struct Pool {
-    function: FunctionConfig,
+    function: Mutex<FunctionConfig>,
     reserved: Option<usize>,
     idle_timeout: Duration,
     idle: Mutex<Vec<Idle>>,
@@ -60,13 +60,30 @@ impl Pool {
     /// A pool for `function`.
     pub fn new(function: FunctionConfig, reserved: Option<usize>, idle_timeout: Duration) -> Self {
         Self {
-            function,
+            function: Mutex::new(function),
             reserved,
             idle_timeout,
             idle: Mutex::new(Vec::new()),
             live: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
         }
+    }
+
+    /// The function's environment variables as configured now.
+    pub fn env(&self) -> Vec<(String, String)> {
+        self.function
+            .lock()
+            .map_or_else(|p| p.into_inner().env.clone(), |f| f.env.clone())
+    }
+
+    /// New environment variables: every environment is retired, so the next
+    /// invocations start with them (as after `UpdateFunctionConfiguration`).
+    pub async fn set_env(&self, env: Vec<(String, String)>) {
+        match self.function.lock() {
+            Ok(mut f) => f.env = env,
+            Err(p) => p.into_inner().env = env,
+        }
+        self.reset().await;
     }
 
     /// Environments alive (idle or busy).
@@ -90,7 +107,11 @@ impl Pool {
                 if !self.reserve_slot() {
                     return Err(InvokeFailure::Throttled);
                 }
-                match Environment::start(&self.function).await {
+                let function = self
+                    .function
+                    .lock()
+                    .map_or_else(|p| p.into_inner().clone(), |f| f.clone());
+                match Environment::start(&function).await {
                     Ok(env) => {
                         let init = env.init_duration;
                         (env, Some(init))

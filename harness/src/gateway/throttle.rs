@@ -20,41 +20,46 @@ pub const ACCOUNT_DEFAULT: Limit = Limit {
     burst: 5_000.0,
 };
 
-/// One token bucket; starts full.
+/// One token bucket; starts full. Its limit can change while it serves (a
+/// stage re-read from the control plane).
 #[derive(Debug)]
 pub struct Bucket {
+    state: Mutex<Tokens>,
+}
+
+#[derive(Debug)]
+struct Tokens {
     limit: Limit,
-    state: Mutex<(f64, Instant)>,
+    left: f64,
+    at: Instant,
 }
 
 impl Bucket {
     /// A full bucket.
     pub fn new(limit: Limit) -> Self {
         Self {
-            limit,
-            state: Mutex::new((limit.burst, Instant::now())),
+            state: Mutex::new(Tokens {
+                limit,
+                left: limit.burst,
+                at: Instant::now(),
+            }),
         }
-    }
-
-    /// The limit.
-    pub fn limit(&self) -> Limit {
-        self.limit
     }
 
     /// Takes one token if there is one.
     pub fn try_take(&self) -> bool {
-        if self.limit.rate <= 0.0 || self.limit.burst < 1.0 {
-            return false;
-        }
         let Ok(mut s) = self.state.lock() else {
             return false;
         };
+        if s.limit.rate <= 0.0 || s.limit.burst < 1.0 {
+            return false;
+        }
         let now = Instant::now();
-        let elapsed = now.duration_since(s.1).as_secs_f64();
-        s.0 = (s.0 + elapsed * self.limit.rate).min(self.limit.burst);
-        s.1 = now;
-        if s.0 >= 1.0 {
-            s.0 -= 1.0;
+        let elapsed = now.duration_since(s.at).as_secs_f64();
+        s.left = (s.left + elapsed * s.limit.rate).min(s.limit.burst);
+        s.at = now;
+        if s.left >= 1.0 {
+            s.left -= 1.0;
             true
         } else {
             false
@@ -65,15 +70,33 @@ impl Bucket {
     /// (API Gateway counts a request once).
     pub fn give_back(&self) {
         if let Ok(mut s) = self.state.lock() {
-            s.0 = (s.0 + 1.0).min(self.limit.burst);
+            s.left = (s.left + 1.0).min(s.limit.burst);
         }
     }
 
     /// Refills to full (used by reset).
     pub fn refill(&self) {
         if let Ok(mut s) = self.state.lock() {
-            *s = (self.limit.burst, Instant::now());
+            s.left = s.limit.burst;
+            s.at = Instant::now();
         }
+    }
+
+    /// Applies a new limit; a changed one starts full, as a new deployment
+    /// of the stage does. Returns whether it changed.
+    pub fn set_limit(&self, limit: Limit) -> bool {
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
+        if s.limit == limit {
+            return false;
+        }
+        *s = Tokens {
+            limit,
+            left: limit.burst,
+            at: Instant::now(),
+        };
+        true
     }
 }
 
@@ -106,5 +129,22 @@ mod tests {
             burst: 0.0
         })
         .try_take());
+    }
+
+    #[test]
+    fn a_new_limit_applies_at_once_and_starts_full() {
+        let b = Bucket::new(Limit {
+            rate: 0.001,
+            burst: 1.0,
+        });
+        assert!(b.try_take() && !b.try_take());
+        let raised = Limit {
+            rate: 0.001,
+            burst: 3.0,
+        };
+        assert!(b.set_limit(raised));
+        assert!(!b.set_limit(raised), "the same limit is no change");
+        assert!(b.try_take() && b.try_take() && b.try_take());
+        assert!(!b.try_take());
     }
 }

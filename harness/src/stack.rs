@@ -1,0 +1,180 @@
+//! The local deployment: what `terraform/` creates, created in moto with
+//! the AWS SDK — the authorizer function (its zip, environment, memory),
+//! its log group, the HTTP API with its REQUEST authorizer and protected
+//! route, and the `$default` stage with throttling. `harness suite` with no
+//! target creates it in its own moto, serves it with the emulator
+//! (`gateway --api-id`) and measures it through [`crate::deployment`] like
+//! any deployment.
+
+use crate::aws_error::describe;
+use crate::deployment::Deployment;
+use crate::kms::KmsKey;
+
+/// What to create (the module's defaults unless said).
+#[derive(Debug, Clone)]
+pub struct StackSpec {
+    /// Function (and role, API) name.
+    pub name: String,
+    /// The function's code: the authorizer as a Lambda zip.
+    pub zip: Vec<u8>,
+    /// The function's environment (what the module sets).
+    pub env: Vec<(String, String)>,
+    /// The signing key, with the kids bound to it.
+    pub key: KmsKey,
+    /// `iss` and `aud` configured in the function.
+    pub issuer: String,
+    /// Accepted audience.
+    pub audience: String,
+    /// Authorizer result TTL (module default 300).
+    pub ttl_seconds: i32,
+    /// Stage default throttling (module defaults 100 / 50).
+    pub rate: f64,
+    /// Burst.
+    pub burst: i32,
+    /// The protected route (module example: `GET /hello`).
+    pub route: String,
+}
+
+/// Lambda's region and account in moto.
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+/// Creates the stack and describes it as `terraform output -json` would
+/// (`api_endpoint` is left for the data plane to fill in).
+///
+/// # Errors
+/// A one-line message naming the call that failed.
+pub async fn create(
+    conf: &aws_config::SdkConfig,
+    endpoint: &str,
+    spec: &StackSpec,
+) -> Result<Deployment, String> {
+    let name = &spec.name;
+    create_role(endpoint, name).await?;
+    let lambda = aws_sdk_lambda::Client::new(conf);
+    let mut env = aws_sdk_lambda::types::Environment::builder();
+    for (k, v) in &spec.env {
+        env = env.variables(k, v);
+    }
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .architectures(aws_sdk_lambda::types::Architecture::X8664)
+        .handler("bootstrap")
+        .memory_size(128)
+        .timeout(10)
+        .role(format!("arn:aws:iam::{ACCOUNT}:role/{name}"))
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(spec.zip.clone()))
+                .build(),
+        )
+        .environment(env.build())
+        .send()
+        .await
+        .map_err(|e| describe("Lambda", "CreateFunction", &e))?;
+    let log_group = format!("/aws/lambda/{name}");
+    aws_sdk_cloudwatchlogs::Client::new(conf)
+        .create_log_group()
+        .log_group_name(&log_group)
+        .send()
+        .await
+        .map_err(|e| describe("CloudWatch Logs", "CreateLogGroup", &e))?;
+
+    let apigw = aws_sdk_apigatewayv2::Client::new(conf);
+    let api = apigw
+        .create_api()
+        .name(name)
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .map_err(|e| describe("API Gateway", "CreateApi", &e))?;
+    let api_id = api.api_id().unwrap_or_default().to_owned();
+    let authorizer = apigw
+        .create_authorizer()
+        .api_id(&api_id)
+        .name(format!("{name}-jwt"))
+        .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Request)
+        .authorizer_payload_format_version("2.0")
+        .enable_simple_responses(true)
+        .identity_source("$request.header.Authorization")
+        .authorizer_result_ttl_in_seconds(spec.ttl_seconds)
+        .authorizer_uri(format!(
+            "arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}/invocations"
+        ))
+        .send()
+        .await
+        .map_err(|e| describe("API Gateway", "CreateAuthorizer", &e))?;
+    let authorizer_id = authorizer.authorizer_id().unwrap_or_default().to_owned();
+    apigw
+        .create_route()
+        .api_id(&api_id)
+        .route_key(&spec.route)
+        .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::Custom)
+        .authorizer_id(&authorizer_id)
+        .send()
+        .await
+        .map_err(|e| describe("API Gateway", "CreateRoute", &e))?;
+    apigw
+        .create_stage()
+        .api_id(&api_id)
+        .stage_name("$default")
+        .auto_deploy(true)
+        .default_route_settings(
+            aws_sdk_apigatewayv2::types::RouteSettings::builder()
+                .throttling_rate_limit(spec.rate)
+                .throttling_burst_limit(spec.burst)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| describe("API Gateway", "CreateStage", &e))?;
+    let mut kids = vec![spec.key.key_id.clone(), spec.key.arn.clone()];
+    kids.extend(spec.key.alias.clone());
+    Ok(Deployment {
+        api_endpoint: None,
+        api_id: Some(api_id),
+        stage_name: Some("$default".into()),
+        authorizer_id: Some(authorizer_id),
+        function_name: Some(name.clone()),
+        log_group_name: Some(log_group),
+        kms_key: Some(spec.key.arn.clone()),
+        kids,
+        issuer: Some(spec.issuer.clone()),
+        audience: vec![spec.audience.clone()],
+    })
+}
+
+/// The function's execution role (moto checks it exists). IAM's query API,
+/// unsigned: moto routes by the credential scope and checks no signature,
+/// and the SDK's IAM crate is not worth its build time for one call.
+async fn create_role(endpoint: &str, name: &str) -> Result<(), String> {
+    let scope = format!(
+        "AWS4-HMAC-SHA256 Credential=testing/{}/{REGION}/iam/aws4_request, SignedHeaders=host, Signature=0",
+        crate::cwlogs::utc_date(crate::cwlogs::now_ms() / 1000).replace('/', "")
+    );
+    let r = reqwest::Client::new()
+        .post(endpoint)
+        .header("authorization", scope)
+        .form(&[
+            ("Action", "CreateRole"),
+            ("Version", "2010-05-08"),
+            ("RoleName", name),
+            (
+                "AssumeRolePolicyDocument",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            ),
+        ])
+        .send()
+        .await
+        .map_err(|e| format!("IAM CreateRole at {endpoint}: {e}"))?;
+    if r.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "IAM CreateRole at {endpoint}: HTTP {}",
+            r.status().as_u16()
+        ))
+    }
+}
