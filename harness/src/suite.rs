@@ -331,7 +331,44 @@ async fn cold_start_from_logs(
         decides: "cold_to_warm_ratio".into(),
         pass: band.min <= ratio && ratio <= band.max && reports.len() == expected,
         band,
-        series: Vec::new(),
+        series: vec![
+            reports::model::Series {
+                title: format!("Init Duration per cold start ({group})"),
+                x_label: "cold start (in log order)".into(),
+                y_label: "ms".into(),
+                kind: "bars".into(),
+                lines: BTreeMap::from([(
+                    "Init Duration".into(),
+                    inits
+                        .iter()
+                        .enumerate()
+                        .map(|(i, ms)| ((i + 1) as f64, *ms))
+                        .collect(),
+                )]),
+            },
+            reports::model::Series {
+                title: "First vs warm request latency (client-side)".into(),
+                x_label: "request (in send order)".into(),
+                y_label: "ms".into(),
+                kind: "line".into(),
+                lines: BTreeMap::from([
+                    (
+                        "first requests after a configuration change".into(),
+                        cold.iter()
+                            .enumerate()
+                            .map(|(i, ms)| ((i + 1) as f64, *ms))
+                            .collect(),
+                    ),
+                    (
+                        "warm requests".into(),
+                        warm.iter()
+                            .enumerate()
+                            .map(|(i, ms)| ((i + 1) as f64, *ms))
+                            .collect(),
+                    ),
+                ]),
+            },
+        ],
     })
 }
 

@@ -23,6 +23,12 @@ variable "endpoint_url" {
   default     = null
 }
 
+variable "invoke_url" {
+  description = "Where the API is served when API Gateway itself does not serve it: moto has no data plane, so offline runs put the emulator's URL here (harness gateway --api-id). null: the stage's invoke URL."
+  type        = string
+  default     = null
+}
+
 variable "lambda_zip_path" {
   description = "The deployment zip (harness package)."
   type        = string
@@ -160,7 +166,7 @@ resource "aws_lambda_permission" "echo" {
 
 output "api_endpoint" {
   description = "Call this (and give it to harness check --target)."
-  value       = "${trimsuffix(module.authorizer.api_endpoint, "/")}/hello"
+  value       = "${trimsuffix(coalesce(var.invoke_url, module.authorizer.api_endpoint), "/")}/hello"
 }
 
 output "kms_key_id" {
