@@ -29,7 +29,9 @@ for backend in aws-lc p521; do
   done
 done
 for alg in es256 es384 es512 es256k rs256 rs384 rs512 ps256 ps384 ps512; do
-  for id in "allow_uncached_$alg" "raw_verify_$alg"; do
+  ids_alg=("allow_uncached_$alg" "raw_verify_$alg")
+  [[ "$alg" == [rp]s* ]] && ids_alg+=("overhead_$alg")
+  for id in "${ids_alg[@]}"; do
     printf 'aws-lc.%s %s\n' "$id" \
       "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['median']['point_estimate']/1000)" "$target/criterion/$id/new/estimates.json")" >>"$medians"
   done
@@ -54,8 +56,11 @@ for alg in ("es256", "es384", "es512", "es256k", "rs256", "rs384", "rs512", "ps2
     pipe, raw = med[f"aws-lc.allow_uncached_{alg}"], med[f"aws-lc.raw_verify_{alg}"]
     prim = {"es256": "es256", "es384": "es384", "es512": "es512"}.get(alg, "rsa2048" if alg[0] in "rp" else None)
     ossl_us = 1e6 / rates[prim] if prim in rates else None
+    over = med.get(f"aws-lc.overhead_{alg}")
     algs.append({"alg": alg.upper(), "allow_uncached_us": round(pipe, 2), "raw_verify_us": round(raw, 2),
                  "pipeline_over_raw": round(pipe / raw, 3),
+                 "overhead_us": round(over, 2) if over is not None else None,
+                 "overhead_over_raw": round(over / raw, 3) if over is not None else None,
                  "openssl_primitive": prim, "openssl_verify_us": round(ossl_us, 2) if ossl_us else None,
                  "ratio_to_openssl": round(pipe / ossl_us, 3) if ossl_us else None})
 doc = {"openssl_ecdsap521_verify_us": round(openssl_us, 1), "rows": rows,
@@ -69,12 +74,13 @@ for r in rows:
     shown = f"{m:.0f} µs" if m >= 10 else f"{m * 1000:.0f} ns"
     print(f"| {r['backend']} | {r['id']} | {shown} | {r['ratio_to_openssl']:.3f} |")
 print()
-print("| alg | allow_uncached_<alg> | raw_verify_<alg> | pipeline / raw | openssl speed (same run) | × openssl |")
-print("|---|---|---|---|---|---|")
+print("| alg | allow_uncached_<alg> | raw_verify_<alg> | pipeline / raw | overhead_<alg> (/ raw) | openssl speed (same run) | × openssl |")
+print("|---|---|---|---|---|---|---|")
 for a in algs:
     o = f"{a['openssl_primitive']} {a['openssl_verify_us']:.1f} µs" if a["openssl_verify_us"] else "n/a (no secp256k1 in openssl speed)"
     r = f"{a['ratio_to_openssl']:.3f}" if a["ratio_to_openssl"] else "—"
-    print(f"| {a['alg']} | {a['allow_uncached_us']:.1f} µs | {a['raw_verify_us']:.1f} µs | {a['pipeline_over_raw']:.3f} | {o} | {r} |")
+    ov = f"{a['overhead_us']:.2f} µs ({a['overhead_over_raw']:.3f})" if a["overhead_us"] is not None else "—"
+    print(f"| {a['alg']} | {a['allow_uncached_us']:.1f} µs | {a['raw_verify_us']:.1f} µs | {a['pipeline_over_raw']:.3f} | {ov} | {o} | {r} |")
 print()
 for b, (first, last) in churn.items():
     print(f"cache_churn {b}: first-1k median {first} ns, last-1k median {last} ns (x{last / max(first, 1):.2f})")

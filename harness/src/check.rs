@@ -92,6 +92,9 @@ pub struct CheckOptions {
     pub compare: Compare,
     /// Which cases to run.
     pub profile: CatalogProfile,
+    /// Against a URL: at most this many cases per second (None: one at a
+    /// time, unpaced).
+    pub pace: Option<f64>,
 }
 
 /// Why the check could not run at all (exit code 2).
@@ -189,7 +192,7 @@ pub async fn run(
             run_authorizer(&Authorizer::new(&config), &sent, fresh).await?
         }
         Target::Lambda(path) => run_lambda(path, &sent, authorizer_env, fresh).await?,
-        Target::Url(url) => run_url(url, &sent, fresh).await?,
+        Target::Url(url) => run_url(url, &sent, fresh, options.pace).await?,
     };
     let reports_reasons = actuals.iter().any(|a| matches!(a, Actual::Deny(Some(_))));
     let (reasons, comparison) = match (options.compare, reports_reasons) {
@@ -372,14 +375,27 @@ fn read_response(v: &Value) -> Actual {
 /// back-off from 100 ms doubling: about 6 s in all.
 const THROTTLE_RETRIES: u32 = 6;
 
-async fn run_url(url: &str, cases: &[Case], fresh: &Fresh<'_>) -> Result<Vec<Actual>, Unreachable> {
+async fn run_url(
+    url: &str,
+    cases: &[Case],
+    fresh: &Fresh<'_>,
+    pace: Option<f64>,
+) -> Result<Vec<Actual>, Unreachable> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| Unreachable(e.to_string()))?;
     sanity(&client, url, cases, fresh).await?;
+    let interval = pace
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let mut next = tokio::time::Instant::now();
     let mut out = Vec::with_capacity(cases.len());
     for c in cases {
+        if let Some(every) = interval {
+            tokio::time::sleep_until(next).await;
+            next = tokio::time::Instant::now().max(next) + every;
+        }
         if !c.http_safe() {
             out.push(Actual::Skipped(
                 "the header value cannot travel over HTTP unchanged".into(),

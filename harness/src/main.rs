@@ -383,6 +383,11 @@ struct CheckArgs {
     /// Which cases: every one (full), or skip those whose expectation is this project's choice rather than an RFC requirement (rfc).
     #[arg(long, value_enum, default_value_t = harness::check::CatalogProfile::Full)]
     profile: harness::check::CatalogProfile,
+    /// Against a URL: send at most this many cases per second (e.g. below
+    /// the stage's throttling rate); default one at a time, unpaced. A 429 is
+    /// retried with back-off either way and never counted as a decision.
+    #[arg(long, value_parser = positive)]
+    rate: Option<f64>,
 }
 
 const CHECK_EXAMPLES: &str = "Examples:
@@ -732,6 +737,7 @@ async fn check(args: CheckArgs) -> Outcome {
     let options = harness::check::CheckOptions {
         compare: args.compare,
         profile: args.profile,
+        pace: args.rate,
     };
     let mut done = Vec::new();
     for spec in &specs {

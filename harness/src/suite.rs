@@ -121,6 +121,8 @@ fn utc_stamp(secs: i64) -> (String, String) {
     )
 }
 
+/// `n` valid tokens signed by `signer` (in its own algorithm), one at a
+/// time: distinct `sub`s, so each is its own cache entry.
 async fn mint_many(
     signer: &Signer,
     profile: &Profile,
@@ -128,27 +130,18 @@ async fn mint_many(
     tag: &str,
 ) -> Result<Vec<String>, String> {
     use base64::Engine;
+    let header = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, signer.algorithm().name());
     let mut out = Vec::with_capacity(n);
-    for chunk in (0..n).collect::<Vec<_>>().chunks(16) {
-        let futs = chunk.iter().map(|i| async move {
-            let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{i}"), "iat": profile.now, "exp": profile.now + 3600});
-            let input = crate::mint::signing_input(r#"{"alg":"ES512","typ":"JWT"}"#, &claims.to_string());
-            let sig = signer.sign(input.as_bytes()).await?;
-            Ok::<String, String>(format!("{input}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)))
-        });
-        for t in futures_join(futs).await {
-            out.push(t?);
-        }
+    for i in 0..n {
+        let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{i}"), "iat": profile.now, "exp": profile.now + 3600});
+        let input = crate::mint::signing_input(&header, &claims.to_string());
+        let sig = signer.sign(input.as_bytes()).await?;
+        out.push(format!(
+            "{input}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)
+        ));
     }
     Ok(out)
-}
-
-async fn futures_join<F: std::future::Future>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut out = Vec::new();
-    for f in futs {
-        out.push(f.await);
-    }
-    out
 }
 
 fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
@@ -822,12 +815,16 @@ async fn run_with_key(
             signer: &signer,
             profile: &profile,
         };
+        // Paced below the stage's rate, when it is known.
         let security = check::run(
             &Target::Url(main.url.clone()),
             &cases,
             &[],
             &fresh,
-            check::CheckOptions::default(),
+            check::CheckOptions {
+                pace: target_throttle.map(|(rate, _)| below(rate)),
+                ..check::CheckOptions::default()
+            },
         )
         .await
         .map_err(|e| e.to_string())?;
