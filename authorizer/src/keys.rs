@@ -28,17 +28,6 @@ pub enum KeySource {
     Kms,
 }
 
-impl KeySource {
-    /// Label for logs.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            KeySource::Pem => "pem",
-            KeySource::Jwks => "jwks",
-            KeySource::Kms => "kms",
-        }
-    }
-}
-
 /// A verification key with the kids it answers to.
 #[derive(Debug, Clone)]
 pub struct StaticKey {
@@ -67,11 +56,6 @@ impl KeySet {
     pub fn new(keys: Vec<StaticKey>) -> Self {
         let allowed = Allowed::of(keys.iter().map(|k| &k.key));
         Self { keys, allowed }
-    }
-
-    /// The keys.
-    pub fn keys(&self) -> &[StaticKey] {
-        &self.keys
     }
 
     /// What identifies this set: each key's thumbprint, algorithm and kids.

@@ -306,11 +306,6 @@ impl Environment {
         }
     }
 
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-
     /// Every line the function printed so far.
     pub fn logs(&self) -> Vec<String> {
         self.logs.lock().map(|l| l.clone()).unwrap_or_default()

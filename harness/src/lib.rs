@@ -16,7 +16,6 @@ pub mod keypair;
 pub mod kms;
 pub mod lambda;
 pub mod mint;
-pub mod model;
 pub mod moto;
 pub mod package;
 pub mod signer;

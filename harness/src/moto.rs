@@ -65,11 +65,6 @@ impl Moto {
         &self.endpoint
     }
 
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Environment for an AWS SDK client (or the authorizer) talking to moto.
     pub fn sdk_env(&self) -> Vec<(String, String)> {
         [

@@ -10,6 +10,9 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
+#[path = "support/model.rs"]
+mod model;
+
 const NOW: i64 = 1_800_000_000;
 const ISS: &str = "https://issuer.prop";
 
@@ -209,7 +212,7 @@ proptest! {
     #[test]
     fn signed_random_claims_match_the_independent_model(c in claims()) {
         let token = fx().signer.token(r#"{"alg":"ES512"}"#, &Value::Object(c.clone()).to_string());
-        let want = harness::model::claims_verdict(&c, NOW as f64, ISS, &["a1", "a2"]);
+        let want = model::claims_verdict(&c, NOW as f64, ISS, &["a1", "a2"]);
         let got = match decide(&token) {
             Decision::Allow(_) => Ok(()),
             Decision::Deny(r) => Err(r),

@@ -7,7 +7,7 @@ use authorizer::RejectReason;
 use serde_json::{Map, Value};
 
 /// What the policy says about a claims object (leeway 0, no lifetime cap).
-pub fn claims_verdict(
+pub(crate) fn claims_verdict(
     claims: &Map<String, Value>,
     now: f64,
     issuer: &str,
