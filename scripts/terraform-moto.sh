@@ -95,7 +95,11 @@ if [ "$status" = 0 ]; then
   echo "harness suite --quick --deployment outputs.json (data plane: the emulator at 127.0.0.1:$gw_port)"
   AWS_ENDPOINT_URL="$endpoint" "$harness" suite --quick --deployment "$work/outputs.json" \
     --target "http://127.0.0.1:$gw_port/hello" --out "${SUITE_OUT:-$work/suite}" | tail -n 8 || status=$?
-  [ "$status" = 0 ] || sed -n 1,20p "$work/gateway.log"
+  if [ "$status" != 0 ]; then
+    sed -n 1,40p "$work/gateway.log"
+    python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); [print(k, json.dumps(v["inputs"])) for k, v in s["scenarios"].items()]' \
+      "${SUITE_OUT:-$work/suite}/summary.json" || true
+  fi
   kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; gw_pid=
 fi
 

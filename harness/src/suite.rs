@@ -196,7 +196,7 @@ async fn cold_start_from_logs(
                     .await?,
             );
             // A guard for propagation after Successful (not the wait itself).
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
             let mut set = tokio::task::JoinSet::new();
             for tok in tokens.by_ref().take(k) {
                 let (http, url, tok) = (http.clone(), url.to_owned(), tok.clone());

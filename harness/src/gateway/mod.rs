@@ -258,7 +258,7 @@ impl Gateway {
 /// environment, so the next requests are cold starts, as after
 /// `UpdateFunctionConfiguration` on AWS; with `take_env` (an API served
 /// from the control plane) the new environment is the one they start with.
-/// Polled every 100 ms; the first read only records the revision.
+/// Polled every 50 ms; the first read only records the revision.
 async fn follow_function(
     state: Arc<State>,
     function: String,
@@ -311,7 +311,7 @@ async fn follow_function(
             }
             Err(_) => {}
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
