@@ -20,18 +20,32 @@ pub struct DeployedSettings {
 }
 
 /// An API Gateway v2 client from the SDK environment (`AWS_ENDPOINT_URL`,
-/// `AWS_ENDPOINT_URL_APIGATEWAYV2`, region, credentials), or at `endpoint`.
-pub async fn client_at(endpoint: Option<&str>) -> aws_sdk_apigatewayv2::Client {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(url) = endpoint {
-        loader = loader.endpoint_url(url);
-    }
-    aws_sdk_apigatewayv2::Client::new(&loader.load().await)
+/// `AWS_ENDPOINT_URL_APIGATEWAYV2`, region, credentials).
+pub async fn client() -> aws_sdk_apigatewayv2::Client {
+    aws_sdk_apigatewayv2::Client::new(&crate::sdk::config(None).await)
 }
 
-/// An API Gateway v2 client from the SDK environment.
-pub async fn client() -> aws_sdk_apigatewayv2::Client {
-    client_at(None).await
+/// `GetAuthorizer`.
+///
+/// # Errors
+/// A one-line message naming the call and the authorizer.
+pub async fn get_authorizer(
+    client: &aws_sdk_apigatewayv2::Client,
+    api: &str,
+    id: &str,
+) -> Result<aws_sdk_apigatewayv2::operation::get_authorizer::GetAuthorizerOutput, String> {
+    client
+        .get_authorizer()
+        .api_id(api)
+        .authorizer_id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "{} (api {api}, authorizer {id})",
+                crate::aws_error::describe("API Gateway", "GetAuthorizer", &e)
+            )
+        })
 }
 
 /// A stage's throttling: the default route settings and per-route overrides.
@@ -128,18 +142,7 @@ pub async fn read_settings(
         }
     }
     if let Some(id) = dep.authorizer_id.as_deref() {
-        let out = client
-            .get_authorizer()
-            .api_id(api)
-            .authorizer_id(id)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "{} (api {api}, authorizer {id})",
-                    crate::aws_error::describe("API Gateway", "GetAuthorizer", &e)
-                )
-            })?;
+        let out = get_authorizer(client, api, id).await?;
         s.ttl_seconds = out.authorizer_result_ttl_in_seconds();
         s.identity_sources = out.identity_source().to_vec();
         s.notes.push((

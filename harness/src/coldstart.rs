@@ -16,10 +16,7 @@ pub const NONCE_VARIABLE: &str = "HARNESS_COLD_START_NONCE";
 
 /// A Lambda client from the SDK environment.
 pub async fn client() -> aws_sdk_lambda::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    aws_sdk_lambda::Client::new(&conf)
+    aws_sdk_lambda::Client::new(&crate::sdk::config(None).await)
 }
 
 /// The function's environment variables now.

@@ -50,11 +50,7 @@ pub fn utc_date(secs: i64) -> String {
 /// A CloudWatch Logs client from the SDK environment, or pointed at
 /// `endpoint_url`.
 pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(url) = endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    aws_sdk_cloudwatchlogs::Client::new(&loader.load().await)
+    aws_sdk_cloudwatchlogs::Client::new(&crate::sdk::config(endpoint_url).await)
 }
 
 /// Starts shipping records sent to the returned sink into `group`, in

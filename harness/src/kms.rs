@@ -13,11 +13,7 @@ pub const MAX_RAW_MESSAGE: usize = 4096;
 
 /// A KMS client for the SDK environment, or for an explicit endpoint.
 pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_kms::Client {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(url) = endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    aws_sdk_kms::Client::new(&loader.load().await)
+    aws_sdk_kms::Client::new(&crate::sdk::config(endpoint_url).await)
 }
 
 /// A created key.

@@ -18,6 +18,7 @@ pub mod lambda;
 pub mod mint;
 pub mod moto;
 pub mod package;
+pub mod sdk;
 pub mod signer;
 pub mod stack;
 pub mod suite;

@@ -941,15 +941,15 @@ fn gateway_config(a: GatewayArgs) -> Result<harness::gateway::config::GatewayCon
 }
 
 async fn gateway(args: GatewayArgs) -> Outcome {
-    let cfg = gateway_config(args).map_err(|e| (2, e))?;
+    let mut cfg = gateway_config(args).map_err(|e| (2, e))?;
     cfg.validate().map_err(|e| (2, e))?;
-    // The function as the control plane describes it, when serving one.
-    let mut probe = cfg.clone();
-    harness::gateway::control_plane::resolve(&mut probe)
+    // The function as the control plane describes it, when serving one
+    // (read once: the gateway starts from what was read here).
+    let registered = harness::gateway::control_plane::resolve(&mut cfg)
         .await
         .map_err(|e| (2, e))?;
-    preflight(&probe).await?;
-    let gw = harness::gateway::Gateway::start(cfg)
+    preflight(&cfg).await?;
+    let gw = harness::gateway::Gateway::start_resolved(cfg, registered)
         .await
         .map_err(|e| (2, e))?;
     eprintln!("{}", gw.banner());

@@ -330,14 +330,7 @@ async fn cold_start_from_logs(
                 x_label: "cold start (in log order)".into(),
                 y_label: "ms".into(),
                 kind: "bars".into(),
-                lines: BTreeMap::from([(
-                    "Init Duration".into(),
-                    inits
-                        .iter()
-                        .enumerate()
-                        .map(|(i, ms)| ((i + 1) as f64, *ms))
-                        .collect(),
-                )]),
+                lines: BTreeMap::from([("Init Duration".into(), numbered(&inits))]),
             },
             reports::model::Series {
                 title: "First vs warm request latency (client-side)".into(),
@@ -347,22 +340,22 @@ async fn cold_start_from_logs(
                 lines: BTreeMap::from([
                     (
                         "first requests after a configuration change".into(),
-                        cold.iter()
-                            .enumerate()
-                            .map(|(i, ms)| ((i + 1) as f64, *ms))
-                            .collect(),
+                        numbered(&cold),
                     ),
-                    (
-                        "warm requests".into(),
-                        warm.iter()
-                            .enumerate()
-                            .map(|(i, ms)| ((i + 1) as f64, *ms))
-                            .collect(),
-                    ),
+                    ("warm requests".into(), numbered(&warm)),
                 ]),
             },
         ],
     })
+}
+
+/// `values` as chart points numbered from 1.
+fn numbered(values: &[f64]) -> Vec<(f64, f64)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ((i + 1) as f64, *v))
+        .collect()
 }
 
 /// Caching measured as on AWS: one shared token sent paced, the
@@ -586,10 +579,7 @@ async fn local_stack(
         burst: 50,
         route: "GET /hello".into(),
     };
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto.endpoint())
-        .load()
-        .await;
+    let conf = crate::sdk::config(Some(moto.endpoint())).await;
     crate::stack::create(&conf, moto.endpoint(), &spec).await
 }
 

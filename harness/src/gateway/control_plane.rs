@@ -7,7 +7,7 @@
 //! function's configuration is followed by the pool's watcher.
 
 use super::config::{GatewayConfig, PayloadVersion, RouteConfig};
-use crate::apigw::{function_from_uri, stage_limits, StageLimits};
+use crate::apigw::{function_from_uri, get_authorizer, stage_limits, StageLimits};
 use crate::aws_error::describe;
 
 /// What the control plane says about the API, its authorizer and function.
@@ -53,11 +53,7 @@ pub struct AuthorizerSettings {
 pub async fn clients(
     endpoint: Option<&str>,
 ) -> (aws_sdk_apigatewayv2::Client, aws_sdk_lambda::Client) {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(url) = endpoint {
-        loader = loader.endpoint_url(url);
-    }
-    let conf = loader.load().await;
+    let conf = crate::sdk::config(endpoint).await;
     (
         aws_sdk_apigatewayv2::Client::new(&conf),
         aws_sdk_lambda::Client::new(&conf),
@@ -73,18 +69,7 @@ pub async fn authorizer(
     api: &str,
     id: &str,
 ) -> Result<AuthorizerSettings, String> {
-    let a = apigw
-        .get_authorizer()
-        .api_id(api)
-        .authorizer_id(id)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "{} (api {api}, authorizer {id})",
-                describe("API Gateway", "GetAuthorizer", &e)
-            )
-        })?;
+    let a = get_authorizer(apigw, api, id).await?;
     if a.authorizer_type().map(|t| t.as_str()) != Some("REQUEST") {
         return Err(format!(
             "authorizer {id} is {:?}: the emulator runs Lambda REQUEST authorizers",
@@ -245,20 +230,25 @@ pub async fn resolve(
     Ok(Some((apigw, r)))
 }
 
-/// Applies what was read onto the emulator's settings.
-pub fn apply(cfg: &mut GatewayConfig, r: &Registered) {
-    cfg.routes = r
-        .routes
+/// `routes` with each one's own throttling from the stage's route
+/// settings (none where the stage default applies).
+pub fn with_route_limits(routes: &[RouteConfig], limits: &StageLimits) -> Vec<RouteConfig> {
+    routes
         .iter()
         .map(|route| {
-            let own = r.limits.routes.iter().find(|(k, _, _)| *k == route.key);
+            let own = limits.routes.iter().find(|(k, _, _)| *k == route.key);
             RouteConfig {
                 rate: own.map(|o| o.1),
                 burst: own.map(|o| o.2),
                 ..route.clone()
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Applies what was read onto the emulator's settings.
+pub fn apply(cfg: &mut GatewayConfig, r: &Registered) {
+    cfg.routes = with_route_limits(&r.routes, &r.limits);
     cfg.stage.clone_from(&r.stage);
     cfg.rate = r.limits.default.map(|l| l.0);
     cfg.burst = r.limits.default.map(|l| l.1);

@@ -82,6 +82,19 @@ impl Gateway {
     /// A one-line message: bad configuration or address in use.
     pub async fn start(mut cfg: GatewayConfig) -> Result<Self, String> {
         let registered = control_plane::resolve(&mut cfg).await?;
+        Self::start_resolved(cfg, registered).await
+    }
+
+    /// [`Gateway::start`] for a configuration already resolved with
+    /// [`control_plane::resolve`] (`registered`: what it returned, followed
+    /// while serving).
+    ///
+    /// # Errors
+    /// As [`Gateway::start`].
+    pub async fn start_resolved(
+        cfg: GatewayConfig,
+        registered: Option<(aws_sdk_apigatewayv2::Client, control_plane::Registered)>,
+    ) -> Result<Self, String> {
         cfg.validate()?;
         if !cfg.authorizer.is_file() {
             return Err(format!(
@@ -265,11 +278,7 @@ async fn follow_function(
     endpoint: Option<String>,
     take_env: bool,
 ) {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(url) = endpoint {
-        loader = loader.endpoint_url(url);
-    }
-    let client = aws_sdk_lambda::Client::new(&loader.load().await);
+    let client = aws_sdk_lambda::Client::new(&crate::sdk::config(endpoint.as_deref()).await);
     let mut seen: Option<String> = None;
     let mut warned = false;
     loop {
@@ -383,19 +392,7 @@ async fn follow_api(
             );
         }
         if limits != seen.limits {
-            let routes: Vec<RouteConfig> = state
-                .cfg
-                .routes
-                .iter()
-                .map(|r| {
-                    let own = limits.routes.iter().find(|(k, _, _)| *k == r.key);
-                    RouteConfig {
-                        rate: own.map(|o| o.1),
-                        burst: own.map(|o| o.2),
-                        ..r.clone()
-                    }
-                })
-                .collect();
+            let routes = control_plane::with_route_limits(&state.cfg.routes, &limits);
             let stage = limits.default.map(|(rate, burst)| Limit { rate, burst });
             for (bucket, limit) in state
                 .route_buckets
