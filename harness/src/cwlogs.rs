@@ -128,6 +128,25 @@ pub async fn filter_messages(
     end_ms: i64,
     pattern: Option<&str>,
 ) -> Result<Vec<String>, String> {
+    Ok(filter_events(client, group, start_ms, end_ms, pattern)
+        .await?
+        .into_iter()
+        .map(|e| e.1)
+        .collect())
+}
+
+/// `(timestamp ms, message)` of the events in `group` between `start_ms`
+/// and `end_ms` matching `pattern` (all pages of `FilterLogEvents`).
+///
+/// # Errors
+/// A one-line message naming the call.
+pub async fn filter_events(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+    pattern: Option<&str>,
+) -> Result<Vec<(i64, String)>, String> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -146,11 +165,10 @@ pub async fn filter_messages(
                     crate::aws_error::describe("CloudWatch Logs", "FilterLogEvents", &e)
                 )
             })?;
-        out.extend(
-            page.events()
-                .iter()
-                .filter_map(|e| e.message().map(str::to_owned)),
-        );
+        out.extend(page.events().iter().filter_map(|e| {
+            e.message()
+                .map(|m| (e.timestamp().unwrap_or_default(), m.to_owned()))
+        }));
         match page.next_token() {
             Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
             _ => break,

@@ -8,6 +8,15 @@ use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod load_cli;
+
+const LOAD_EXAMPLES: &str = "Examples:
+  harness load --rate 300 --duration 60                 hold 300 req/s for a minute (local stack)
+  harness load --profile knee --p99-bound-ms 50          step up until p99 > 50 ms or errors
+  harness load --profile scaling                         20 -> 400 req/s from cold; cold starts per second
+  harness load --plan load.toml --mix valid=80,forged=20 a plan file, one value overridden
+  harness load --deployment outputs.json --rate 100     a deployment (terraform output -json)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "harness",
@@ -46,6 +55,9 @@ enum Command {
     Gateway(Box<GatewayArgs>),
     /// The main job: security check, cold start, caching, throttling and mixed traffic, with a report.
     Suite(SuiteArgs),
+    /// Run one load plan (constant, ramp, steps, spike; or the knee and scaling presets) with a report.
+    #[command(after_help = LOAD_EXAMPLES)]
+    Load(Box<load_cli::LoadArgs>),
     /// Render report.md and report.html from a summary.json (and compare with a baseline).
     Report {
         /// The summary.json to render.
@@ -72,26 +84,8 @@ struct SuiteArgs {
     /// Shorter runs (about a minute) for CI.
     #[arg(long)]
     quick: bool,
-    /// Measure a deployed API (the protected route's URL) instead of the local emulator.
-    #[arg(long)]
-    target: Option<String>,
-    /// A deployment described by `terraform output -json` of the module or
-    /// the example: URL, key, kids, issuer, audience, API, stage,
-    /// authorizer, function and log group (flags override each value; the
-    /// stage throttling and the authorizer TTL are then read from AWS).
-    #[arg(long, value_name = "FILE")]
-    deployment: Option<PathBuf>,
-    /// KMS endpoint (default: start moto_server; with --target, the SDK environment).
-    #[arg(long, visible_alias = "endpoint-url")]
-    kms_endpoint: Option<String>,
-    /// Sign with this KMS key (the deployment's). Required with --target or
-    /// --kms-endpoint unless --create-kms-key; the local run uses its own moto.
-    #[arg(long)]
-    kms_key_id: Option<String>,
-    /// Create a temporary signing key (and alias) where --kms-endpoint / the
-    /// SDK environment points; its deletion is scheduled at the end (Ctrl-C too).
-    #[arg(long, conflicts_with = "kms_key_id")]
-    create_kms_key: bool,
+    #[command(flatten)]
+    target: TargetArgs,
     /// Write the report here (default: reports/out/<UTC timestamp>/).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -99,14 +93,6 @@ struct SuiteArgs {
     /// a pass nor a failure.
     #[arg(long)]
     strict: bool,
-    /// `iss` of minted tokens (and of the local authorizer); default: the
-    /// deployment's, else https://issuer.harness.test.
-    #[arg(long)]
-    issuer: Option<String>,
-    /// `aud` of minted tokens (and of the local authorizer); default: the
-    /// deployment's first, else harness-api.
-    #[arg(long)]
-    audience: Option<String>,
     /// With --target: the stage's throttling rate, for the throttling
     /// scenario (with --deployment: read from the stage, GetStage).
     #[arg(long, requires = "burst", value_parser = non_negative)]
@@ -114,15 +100,48 @@ struct SuiteArgs {
     /// With --target: the stage's throttling burst.
     #[arg(long, requires = "rate", value_parser = non_negative)]
     burst: Option<f64>,
-    /// The authorizer binary (default: target/release/authorizer).
-    #[arg(long)]
-    authorizer: Option<PathBuf>,
     #[command(flatten)]
     compare: BaselineArgs,
 }
 
+/// Where a run goes: the local stack (default), or a deployment.
 #[derive(Args, Debug)]
-struct BaselineArgs {
+pub(crate) struct TargetArgs {
+    /// Measure a deployed API (the protected route's URL) instead of the local emulator.
+    #[arg(long)]
+    pub(crate) target: Option<String>,
+    /// A deployment described by `terraform output -json` of the module or
+    /// the example: URL, key, kids, issuer, audience, API, stage,
+    /// authorizer, function and log group (flags override each value; the
+    /// stage throttling and the authorizer TTL are then read from AWS).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) deployment: Option<PathBuf>,
+    /// KMS endpoint (default: start moto_server; with --target, the SDK environment).
+    #[arg(long, visible_alias = "endpoint-url")]
+    pub(crate) kms_endpoint: Option<String>,
+    /// Sign with this KMS key (the deployment's). Required with --target or
+    /// --kms-endpoint unless --create-kms-key; the local run uses its own moto.
+    #[arg(long)]
+    pub(crate) kms_key_id: Option<String>,
+    /// Create a temporary signing key (and alias) where --kms-endpoint / the
+    /// SDK environment points; its deletion is scheduled at the end (Ctrl-C too).
+    #[arg(long, conflicts_with = "kms_key_id")]
+    pub(crate) create_kms_key: bool,
+    /// `iss` of minted tokens (and of the local authorizer); default: the
+    /// deployment's, else https://issuer.harness.test.
+    #[arg(long)]
+    pub(crate) issuer: Option<String>,
+    /// `aud` of minted tokens (and of the local authorizer); default: the
+    /// deployment's first, else harness-api.
+    #[arg(long)]
+    pub(crate) audience: Option<String>,
+    /// The authorizer binary (default: target/release/authorizer).
+    #[arg(long)]
+    pub(crate) authorizer: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BaselineArgs {
     /// Compare with an earlier summary.json.
     #[arg(long)]
     baseline: Option<PathBuf>,
@@ -404,7 +423,7 @@ const CHECK_EXAMPLES: &str = "Examples:
 
 /// `--flag` values that are a finite number ≥ 0 (rates, bursts, thresholds:
 /// 0 is a valid AWS setting, "throttle everything").
-fn non_negative(v: &str) -> Result<f64, String> {
+pub(crate) fn non_negative(v: &str) -> Result<f64, String> {
     match v.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
         _ => Err(format!("expected a finite number >= 0, got {v:?}")),
@@ -505,6 +524,7 @@ async fn dispatch(command: Command) -> Outcome {
         Command::Check(args) => check(args).await,
         Command::Gateway(args) => gateway(*args).await,
         Command::Suite(args) => suite(args).await,
+        Command::Load(args) => load(*args).await,
         Command::Report {
             summary,
             compare,
@@ -987,66 +1007,77 @@ async fn preflight(cfg: &harness::gateway::config::GatewayConfig) -> Result<(), 
     }
 }
 
-async fn suite(a: SuiteArgs) -> Outcome {
-    use harness::suite::{SuiteOptions, INTERRUPTED};
-    use std::sync::atomic::Ordering;
-    let _ = ctrlc::set_handler(|| {
-        eprintln!("stopping (Ctrl-C): finishing the current step and stopping every child process");
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        scenarios::request_stop();
-    });
-    let deployment = a
+/// The suite's options from the target flags (a deployment file's values
+/// where a flag is not given).
+fn suite_options(
+    t: TargetArgs,
+    out: Option<PathBuf>,
+    quick: bool,
+    throttle: Option<(f64, f64)>,
+) -> Result<harness::suite::SuiteOptions, (u8, String)> {
+    let deployment = t
         .deployment
         .as_deref()
         .map(harness::deployment::Deployment::read)
         .transpose()
         .map_err(|e| (2, e))?;
     let dep = deployment.clone().unwrap_or_default();
-    let target = a.target.or(dep.api_endpoint.clone());
-    let authorizer = match (&a.authorizer, &target) {
+    let target = t.target.or(dep.api_endpoint.clone());
+    let authorizer = match (&t.authorizer, &target) {
         (Some(p), _) => p.clone(),
         (None, Some(_)) => PathBuf::new(),
         (None, None) => harness::binary::authorizer_binary(true).map_err(|e| (2, e))?,
     };
-    let baseline = a.compare.load()?;
-    let opts = SuiteOptions {
-        quick: a.quick,
+    Ok(harness::suite::SuiteOptions {
+        quick,
         target,
-        kms_endpoint: a.kms_endpoint,
-        kms_key_id: a.kms_key_id.or(dep.kms_key.clone()),
-        create_kms_key: a.create_kms_key,
-        out: a.out,
-        issuer: a
+        kms_endpoint: t.kms_endpoint,
+        kms_key_id: t.kms_key_id.or(dep.kms_key.clone()),
+        create_kms_key: t.create_kms_key,
+        out,
+        issuer: t
             .issuer
             .or(dep.issuer.clone())
             .unwrap_or_else(|| "https://issuer.harness.test".into()),
-        audience: a
+        audience: t
             .audience
             .or(dep.audience.first().cloned())
             .unwrap_or_else(|| "harness-api".into()),
-        target_throttle: a.rate.zip(a.burst),
+        target_throttle: throttle,
         authorizer,
         root: harness::binary::workspace_root(),
         deployment,
-    };
-    let result = harness::suite::run(&opts).await;
-    if INTERRUPTED.load(Ordering::SeqCst) {
-        return Err((130, "interrupted; every child process was stopped".into()));
-    }
-    let r = result.map_err(|e| (2, e))?;
-    let regressions =
-        reports::write_report(&r.dir, &r.summary, baseline.as_ref(), a.compare.threshold)
-            .map_err(|e| (2, e))?;
+    })
+}
+
+fn interrupt_handler() {
+    use std::sync::atomic::Ordering;
+    let _ = ctrlc::set_handler(|| {
+        eprintln!("stopping (Ctrl-C): finishing the current step and stopping every child process");
+        harness::suite::INTERRUPTED.store(true, Ordering::SeqCst);
+        scenarios::request_stop();
+    });
+}
+
+/// Writes the report, prints the verdicts and decides the exit code.
+fn finish(
+    r: &harness::suite::SuiteResult,
+    compare: &BaselineArgs,
+    baseline: Option<&reports::model::Summary>,
+    strict: bool,
+) -> Outcome {
+    let regressions = reports::write_report(&r.dir, &r.summary, baseline, compare.threshold)
+        .map_err(|e| (2, e))?;
     print!("{}", harness::suite::render_verdicts(&r.summary));
-    let judged = a.compare.judge(&regressions);
+    let judged = compare.judge(&regressions);
     println!("report: {}", r.dir.join("report.html").display());
-    let failures = r.summary.failures(a.strict);
+    let failures = r.summary.failures(strict);
     if !failures.is_empty() {
         let failed: Vec<String> = failures
             .iter()
             .map(|v| format!("{} ({})", v.check, v.status().label()))
             .collect();
-        let strict = if a.strict {
+        let strict = if strict {
             " (--strict: a SKIP fails)"
         } else {
             ""
@@ -1055,6 +1086,49 @@ async fn suite(a: SuiteArgs) -> Outcome {
     }
     judged?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn load(a: load_cli::LoadArgs) -> Outcome {
+    use std::io::IsTerminal;
+    use std::sync::atomic::Ordering;
+    let plan = a.plan().map_err(|e| (2, e))?;
+    let throttle = a
+        .stage_rate
+        .map(|r| (r, f64::from(a.stage_burst.unwrap_or(r as u32))));
+    let stage = (
+        a.stage_rate.unwrap_or(10_000.0),
+        i32::try_from(a.stage_burst.unwrap_or(5000))
+            .map_err(|_| (2, "--stage-burst: too large".to_owned()))?,
+    );
+    let baseline = a.compare.load()?;
+    let target = suite_options(a.target, a.out, false, throttle.filter(|_| true))?;
+    interrupt_handler();
+    let opts = harness::load::LoadOptions {
+        plan,
+        target,
+        stage,
+        progress: !a.quiet && std::io::stderr().is_terminal(),
+    };
+    let result = harness::load::run(&opts).await;
+    if harness::suite::INTERRUPTED.load(Ordering::SeqCst) {
+        return Err((130, "interrupted; every child process was stopped".into()));
+    }
+    let r = result.map_err(|e| (2, e))?;
+    finish(&r, &a.compare, baseline.as_ref(), a.strict)
+}
+
+async fn suite(a: SuiteArgs) -> Outcome {
+    use harness::suite::INTERRUPTED;
+    use std::sync::atomic::Ordering;
+    interrupt_handler();
+    let baseline = a.compare.load()?;
+    let opts = suite_options(a.target, a.out, a.quick, a.rate.zip(a.burst))?;
+    let result = harness::suite::run(&opts).await;
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err((130, "interrupted; every child process was stopped".into()));
+    }
+    let r = result.map_err(|e| (2, e))?;
+    finish(&r, &a.compare, baseline.as_ref(), a.strict)
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {

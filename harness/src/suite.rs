@@ -71,10 +71,10 @@ pub struct SuiteResult {
     pub dir: PathBuf,
 }
 
-struct Progress(Instant);
+pub(crate) struct Progress(pub(crate) Instant);
 
 impl Progress {
-    fn stage(&self, what: &str) -> Result<(), String> {
+    pub(crate) fn stage(&self, what: &str) -> Result<(), String> {
         if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
             return Err("interrupted".into());
         }
@@ -83,7 +83,7 @@ impl Progress {
     }
 }
 
-fn load_average() -> [f64; 3] {
+pub(crate) fn load_average() -> [f64; 3] {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut it = text.split_whitespace().map(|v| v.parse().unwrap_or(0.0));
     [
@@ -93,7 +93,7 @@ fn load_average() -> [f64; 3] {
     ]
 }
 
-fn git_revision(root: &std::path::Path) -> Option<String> {
+pub(crate) fn git_revision(root: &std::path::Path) -> Option<String> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -105,7 +105,7 @@ fn git_revision(root: &std::path::Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-fn utc_stamp(secs: i64) -> (String, String) {
+pub(crate) fn utc_stamp(secs: i64) -> (String, String) {
     let clf = crate::gateway::clf_time(secs); // dd/Mon/yyyy:HH:MM:SS +0000
     let months = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -329,14 +329,16 @@ async fn cold_start_from_logs(
                 title: format!("Init Duration per cold start ({group})"),
                 x_label: "cold start (in log order)".into(),
                 y_label: "ms".into(),
-                kind: "bars".into(),
+                kind: reports::model::SeriesKind::Bars,
+                categories: Vec::new(),
                 lines: BTreeMap::from([("Init Duration".into(), numbered(&inits))]),
             },
             reports::model::Series {
                 title: "First vs warm request latency (client-side)".into(),
                 x_label: "request (in send order)".into(),
                 y_label: "ms".into(),
-                kind: "line".into(),
+                kind: reports::model::SeriesKind::Line,
+                categories: Vec::new(),
                 lines: BTreeMap::from([
                     (
                         "first requests after a configuration change".into(),
@@ -531,6 +533,40 @@ async fn local_stack(
     signer: &Signer,
     env: &[(String, String)],
 ) -> Result<crate::deployment::Deployment, String> {
+    let stack = LocalStack {
+        name: "jwt-authorizer-local",
+        authorizer: &opts.authorizer,
+        issuer: &opts.issuer,
+        audience: &opts.audience,
+        ttl_seconds: 300,
+        rate: 100.0,
+        burst: 50,
+    };
+    create_local_stack(&stack, moto, kms, key_entry, signer, env).await
+}
+
+/// What differs between local stacks (the suite's mirrors the module's
+/// defaults; `harness load` raises the stage limits).
+#[derive(Debug)]
+pub(crate) struct LocalStack<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) authorizer: &'a std::path::Path,
+    pub(crate) issuer: &'a str,
+    pub(crate) audience: &'a str,
+    pub(crate) ttl_seconds: i32,
+    pub(crate) rate: f64,
+    pub(crate) burst: i32,
+}
+
+/// Creates a local stack in `moto` for `key_entry` (see [`local_stack`]).
+pub(crate) async fn create_local_stack(
+    stack: &LocalStack<'_>,
+    moto: &Moto,
+    kms: &aws_sdk_kms::Client,
+    key_entry: &str,
+    signer: &Signer,
+    env: &[(String, String)],
+) -> Result<crate::deployment::Deployment, String> {
     let id = authorizer::keys::split_kms_entry("--kms-key-id", key_entry)
         .map_or(key_entry.to_owned(), |(id, _)| id);
     let meta = kms
@@ -565,18 +601,18 @@ async fn local_stack(
     env.push(("JWT_PUBLIC_KEY_KIDS".into(), kids.join(",")));
     env.extend(signer.pem_alg_env());
     env.push(("JWT_RESPONSE_FORMAT".into(), "simple".into()));
-    let binary = std::fs::read(&opts.authorizer)
-        .map_err(|e| format!("{}: {e}", opts.authorizer.display()))?;
+    let binary = std::fs::read(stack.authorizer)
+        .map_err(|e| format!("{}: {e}", stack.authorizer.display()))?;
     let spec = crate::stack::StackSpec {
-        name: "jwt-authorizer-local".into(),
+        name: stack.name.into(),
         zip: crate::package::zip_bootstrap(&binary)?,
         env,
         key,
-        issuer: opts.issuer.clone(),
-        audience: opts.audience.clone(),
-        ttl_seconds: 300,
-        rate: 100.0,
-        burst: 50,
+        issuer: stack.issuer.to_owned(),
+        audience: stack.audience.to_owned(),
+        ttl_seconds: stack.ttl_seconds,
+        rate: stack.rate,
+        burst: stack.burst,
         route: "GET /hello".into(),
     };
     let conf = crate::sdk::config(Some(moto.endpoint())).await;
@@ -604,16 +640,7 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
         Some(_) => None,
     };
     if let Some(m) = &moto {
-        // Every SDK call of a local run goes to this moto, never elsewhere.
-        std::env::set_var("AWS_ENDPOINT_URL", m.endpoint());
-        for service in ["LAMBDA", "CLOUDWATCH_LOGS", "APIGATEWAYV2"] {
-            std::env::remove_var(format!("AWS_ENDPOINT_URL_{service}"));
-        }
-        for (k, v) in m.sdk_env() {
-            if k != "AWS_ENDPOINT_URL_KMS" && std::env::var_os(&k).is_none() {
-                std::env::set_var(k, v);
-            }
-        }
+        route_sdk_to(m);
     }
     let endpoint = opts
         .kms_endpoint
@@ -666,6 +693,20 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
         }
     }
     outcome
+}
+
+/// Every SDK call of a local run goes to `m`, never elsewhere (KMS too,
+/// unless `AWS_ENDPOINT_URL_KMS` names another endpoint).
+pub(crate) fn route_sdk_to(m: &Moto) {
+    std::env::set_var("AWS_ENDPOINT_URL", m.endpoint());
+    for service in ["LAMBDA", "CLOUDWATCH_LOGS", "APIGATEWAYV2"] {
+        std::env::remove_var(format!("AWS_ENDPOINT_URL_{service}"));
+    }
+    for (k, v) in m.sdk_env() {
+        if k != "AWS_ENDPOINT_URL_KMS" && std::env::var_os(&k).is_none() {
+            std::env::set_var(k, v);
+        }
+    }
 }
 
 /// When and where a run started.
@@ -966,6 +1007,7 @@ async fn run_with_key(
         security: Some(security),
         scenarios: scen,
         bench,
+        load: None,
         verdicts,
     };
     Ok(SuiteResult {

@@ -194,6 +194,7 @@ fn report_renders_and_fails_on_regression_when_asked() {
         security: None,
         scenarios: BTreeMap::from([("caching".to_owned(), scenario(p50))]),
         bench: BTreeMap::new(),
+        load: None,
         verdicts: vec![],
     };
     let dir = std::env::temp_dir().join(format!("harness-report-{}", std::process::id()));

@@ -4,6 +4,8 @@
 
 pub mod atomic;
 pub mod baseline;
+pub mod hist;
+pub mod load;
 pub mod model;
 pub mod render;
 pub mod security;
@@ -31,7 +33,10 @@ pub fn write_report(
     for (name, text) in [
         ("summary.json", json),
         ("report.md", render::markdown(summary, &regressions)),
-        ("report.html", render::html(summary, &regressions)),
+        (
+            "report.html",
+            render::html_with_baseline(summary, baseline, &regressions),
+        ),
         ("verdicts.xml", render::verdicts_junit(summary)),
     ] {
         let p = dir.join(name);

@@ -6,10 +6,13 @@ use crate::security::SecurityReport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Bumped on any incompatible change to the model.
+/// Bumped on any change to the model.
 /// 2: verdicts carry `status` (`pass`, `fail` or `skip`); `pass` stays, true
 /// only for `pass`. Version-1 files (no `status`) still read.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `load` (a `harness load` run: serialised HDR histograms per class and
+/// per second); series kinds `stacked` and `percentile` and `categories`
+/// for labelled bars. Version-1 and -2 files still read.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One run of the suite (or of any part of it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +29,9 @@ pub struct Summary {
     pub scenarios: BTreeMap<String, Scenario>,
     /// Criterion figures (benchmark id → median µs), when present.
     pub bench: BTreeMap<String, f64>,
+    /// A `harness load` run, with its histograms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<crate::load::LoadReport>,
     /// One line per check.
     pub verdicts: Vec<Verdict>,
 }
@@ -108,6 +114,23 @@ impl Band {
     }
 }
 
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesKind {
+    /// Lines through points (x numeric).
+    Line,
+    /// Bars side by side per x (with `categories`: one labelled bar group
+    /// per category, x = its index).
+    Bars,
+    /// Bars over bins (x = bin start).
+    Histogram,
+    /// Bars stacked per x, lines in name order (time series of counts).
+    Stacked,
+    /// A percentile plot: x in percent (50 … 100) on a log(1/(1−p)) axis.
+    Percentile,
+}
+
 /// A chartable series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
@@ -117,10 +140,13 @@ pub struct Series {
     pub x_label: String,
     /// Y axis label.
     pub y_label: String,
-    /// `line`, `bars` or `histogram`.
-    pub kind: String,
+    /// How it is drawn.
+    pub kind: SeriesKind,
     /// Named lines (or bar groups): name → points.
     pub lines: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Category labels for bars (x = index); empty for numeric x.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
 }
 
 /// One scenario's result.

@@ -3,9 +3,11 @@
 //! network), both made from a [`Summary`] and nothing else.
 
 use crate::baseline::Regression;
-use crate::model::{Scenario, Series, Summary};
+use crate::load::LoadReport;
+use crate::model::{Scenario, Series, SeriesKind, Summary};
 use crate::security::esc;
 use plotters::prelude::*;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 fn fmt_value(v: f64, unit: &str) -> String {
@@ -19,7 +21,16 @@ fn fmt_value(v: f64, unit: &str) -> String {
 /// The Markdown report.
 pub fn markdown(s: &Summary, regressions: &[Regression]) -> String {
     let mut m = String::new();
-    let _ = writeln!(m, "# Authorizer suite — run {}\n", s.run.id);
+    let _ = writeln!(
+        m,
+        "# Authorizer {} — run {}\n",
+        if s.load.is_some() {
+            "load test"
+        } else {
+            "suite"
+        },
+        s.run.id
+    );
     let _ = writeln!(
         m,
         "Started {} · {:.1} s · git {} · {} CPUs · load {:.2} → {:.2} · {}\n",
@@ -82,6 +93,11 @@ pub fn markdown(s: &Summary, regressions: &[Regression]) -> String {
     }
     for (name, sc) in &s.scenarios {
         let _ = writeln!(m, "\n## {}\n", title(name));
+        if name == "load" {
+            if let Some(l) = &s.load {
+                load_md(&mut m, l);
+            }
+        }
         scenario_md(&mut m, sc);
     }
     if !s.bench.is_empty() {
@@ -118,6 +134,54 @@ fn title(name: &str) -> String {
     t
 }
 
+fn load_md(m: &mut String, l: &LoadReport) {
+    let plan: Vec<String> = l.plan.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let _ = writeln!(m, "Profile `{}`: {}\n", l.profile, plan.join(", "));
+    let _ = writeln!(
+        m,
+        "| class | requests | wrong decisions | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|"
+    );
+    for (class, c) in &l.classes {
+        let Ok(h) = crate::hist::decode(&c.histogram) else {
+            continue;
+        };
+        let p: Vec<String> = [50.0, 90.0, 99.0, 99.9, 100.0]
+            .iter()
+            .map(|q| format!("{:.2} ms", crate::hist::ms_at(&h, *q)))
+            .collect();
+        let _ = writeln!(
+            m,
+            "| {class} | {} | {} | {} |",
+            c.requests,
+            c.wrong_decisions,
+            p.join(" | ")
+        );
+    }
+    if !l.steps.is_empty() {
+        let _ = writeln!(
+            m,
+            "\n| step rate | achieved | p99 | errors | 429 | held |\n|---|---|---|---|---|---|"
+        );
+        for st in &l.steps {
+            let _ = writeln!(
+                m,
+                "| {} req/s | {:.1} req/s | {:.2} ms | {} | {} | {} |",
+                st.rate,
+                st.achieved_rps,
+                st.p99_ms,
+                st.errors,
+                st.throttled,
+                if st.held {
+                    "held".to_owned()
+                } else {
+                    format!("**no**: {}", st.why)
+                }
+            );
+        }
+    }
+    let _ = writeln!(m);
+}
+
 fn scenario_md(m: &mut String, sc: &Scenario) {
     let inputs: Vec<String> = sc
         .inputs
@@ -144,99 +208,498 @@ fn scenario_md(m: &mut String, sc: &Scenario) {
     );
 }
 
-/// One chart as an SVG string (empty on a drawing error, noted in the page).
-pub fn chart_svg(series: &Series) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (640, 320)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let all: Vec<(f64, f64)> = series.lines.values().flatten().copied().collect();
-        if all.is_empty() {
-            return Err("no data".into());
-        }
-        let (mut x0, mut x1) = all
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-        let y1 = all.iter().fold(0.0_f64, |a, p| a.max(p.1)) * 1.1 + f64::EPSILON;
-        if (x1 - x0).abs() < f64::EPSILON {
-            x0 -= 1.0;
-            x1 += 1.0;
-        }
-        let pad = if series.kind == "line" {
-            0.0
-        } else {
-            (x1 - x0) * 0.05 + 0.5
-        };
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&series.title, ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d((x0 - pad)..(x1 + pad), 0.0..y1)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(&series.x_label)
-            .y_desc(&series.y_label)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        let n_lines = series.lines.len() as f64;
-        for (i, (name, points)) in series.lines.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            if series.kind == "line" {
-                chart
-                    .draw_series(LineSeries::new(
-                        points.iter().copied(),
-                        color.stroke_width(2),
-                    ))
-                    .map_err(|e| e.to_string())?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
-                chart
-                    .draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))
-                    .map_err(|e| e.to_string())?;
+/// Maps a percentile (50 … 100) onto the distribution chart's axis,
+/// log10(1/(1−p)): 90 → 1, 99 → 2, 99.9 → 3.
+fn pct_axis(p: f64) -> f64 {
+    (1.0 / (1.0 - (p / 100.0).min(0.999_999_99))).log10()
+}
+
+/// The percentile an axis position stands for, as a label.
+fn pct_label(u: f64) -> String {
+    let p = 100.0 * (1.0 - 10f64.powf(-u));
+    let decimals = (u.ceil() as i64 - 2).clamp(0, 6) as usize;
+    format!("{p:.decimals$}")
+}
+
+/// Outcome series keep one colour everywhere (2xx green, 5xx red…);
+/// anything else takes the palette's next colour.
+fn colour_for(name: &str, i: usize) -> RGBAColor {
+    let known: [(&str, RGBColor); 10] = [
+        ("2xx", RGBColor(46, 139, 87)),
+        ("passed", RGBColor(46, 139, 87)),
+        ("401", RGBColor(230, 145, 56)),
+        ("403", RGBColor(214, 188, 50)),
+        ("429", RGBColor(128, 90, 190)),
+        ("5xx", RGBColor(200, 40, 50)),
+        ("failed", RGBColor(200, 40, 50)),
+        ("skipped", RGBColor(214, 188, 50)),
+        ("transport", RGBColor(40, 40, 40)),
+        ("other status", RGBColor(150, 150, 150)),
+    ];
+    let base = name.trim_end_matches(" (baseline)");
+    known
+        .iter()
+        .find(|(k, _)| base.contains(k))
+        .map_or_else(|| Palette99::pick(i).to_rgba(), |(_, c)| c.to_rgba())
+}
+
+type Lines<'a> = Vec<(String, Vec<(f64, f64)>, bool)>;
+
+/// The points to draw: the series' lines, then the baseline's (dashed),
+/// each with x mapped onto the chart's axis.
+fn lines_to_draw<'a>(series: &'a Series, baseline: Option<&'a Series>) -> Lines<'a> {
+    let pct = series.kind == SeriesKind::Percentile;
+    let mut out: Lines<'a> = Vec::new();
+    for (source, dashed) in [(Some(series), false), (baseline, true)] {
+        let Some(src) = source else { continue };
+        for (name, pts) in &src.lines {
+            let label = if dashed {
+                format!("{name} (baseline)")
             } else {
-                // Side by side: one slot per line around each x.
-                let width =
-                    ((x1 - x0) / (points.len().max(1) as f64 * (n_lines + 1.0) * 1.5)).max(0.2);
-                let offset = (i as f64 - (n_lines - 1.0) / 2.0) * width;
-                chart
-                    .draw_series(points.iter().map(|(x, y)| {
-                        Rectangle::new(
-                            [
-                                (x - width / 2.0 + offset, 0.0),
-                                (x + width / 2.0 + offset, *y),
-                            ],
-                            color.filled(),
-                        )
-                    }))
-                    .map_err(|e| e.to_string())?
-                    .label(name)
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
-                    });
+                name.clone()
+            };
+            out.push((label, pts.clone(), dashed));
+        }
+    }
+    if pct {
+        // The maximum (p = 100) sits half a decade past the last percentile.
+        let last = out
+            .iter()
+            .flat_map(|l| l.1.iter())
+            .filter(|p| p.0 < 100.0)
+            .map(|p| pct_axis(p.0))
+            .fold(pct_axis(50.0), f64::max);
+        for l in &mut out {
+            for p in &mut l.1 {
+                p.0 = if p.0 >= 100.0 {
+                    last + 0.5
+                } else {
+                    pct_axis(p.0)
+                };
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
+    }
+    out
+}
+
+/// One chart as an SVG string, with `baseline`'s lines overlaid (dashed or
+/// outlined) when given.
+///
+/// # Errors
+/// No data, or a drawing error, as text.
+pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, String> {
+    let lines = lines_to_draw(series, baseline);
+    let all: Vec<(f64, f64)> = lines.iter().flat_map(|l| l.1.iter().copied()).collect();
+    if all.is_empty() {
+        return Err("no data".into());
+    }
+    let kind = series.kind;
+    let cats = &series.categories;
+    let (mut x0, mut x1) = all
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let mut step = f64::INFINITY;
+    let mut xs: Vec<f64> = all.iter().map(|p| p.0).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    for w in xs.windows(2) {
+        step = step.min(w[1] - w[0]);
+    }
+    if !step.is_finite() {
+        step = 1.0;
+    }
+    let y_top = match kind {
+        SeriesKind::Stacked => {
+            let mut totals: BTreeMap<(bool, i64), f64> = BTreeMap::new();
+            for (_, pts, dashed) in &lines {
+                for (x, y) in pts {
+                    *totals.entry((*dashed, (x * 1000.0) as i64)).or_default() += y;
+                }
+            }
+            totals.values().copied().fold(0.0, f64::max)
+        }
+        _ => all.iter().fold(0.0_f64, |a, p| a.max(p.1)),
+    } * 1.1
+        + f64::EPSILON;
+    match kind {
+        _ if !cats.is_empty() => {
+            x0 = -0.5;
+            x1 = cats.len() as f64 - 0.5;
+        }
+        SeriesKind::Line | SeriesKind::Percentile => {
+            if (x1 - x0).abs() < f64::EPSILON {
+                x0 -= 1.0;
+                x1 += 1.0;
+            }
+        }
+        SeriesKind::Bars | SeriesKind::Histogram | SeriesKind::Stacked => {
+            x0 -= step / 2.0 + step * 0.1;
+            x1 += step / 2.0 + step * 0.1;
+        }
+    }
+    if kind == SeriesKind::Percentile {
+        x0 = pct_axis(50.0);
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (540, 330)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&series.title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, 0.0..y_top)
             .map_err(|e| e.to_string())?;
+        let cat_label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                cats.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let pct_fmt = |u: &f64| pct_label(*u);
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(&series.x_label)
+            .y_desc(&series.y_label)
+            .light_line_style(RGBColor(235, 235, 235));
+        if !cats.is_empty() {
+            mesh.x_labels(cats.len() * 2 + 1)
+                .x_label_formatter(&cat_label);
+        } else if kind == SeriesKind::Percentile {
+            mesh.x_labels(((x1 - x0).ceil() as usize + 1).max(2))
+                .x_label_formatter(&pct_fmt);
+        }
+        mesh.draw().map_err(|e| e.to_string())?;
+        let n_plain = lines.iter().filter(|l| !l.2).count().max(1);
+        let mut stack_base: BTreeMap<i64, f64> = BTreeMap::new();
+        for (i, (name, points, dashed)) in lines.iter().enumerate() {
+            let colour = colour_for(name, if *dashed { i - n_plain } else { i });
+            let style = if *dashed {
+                colour.mix(0.55).stroke_width(2)
+            } else {
+                colour.stroke_width(2)
+            };
+            match kind {
+                SeriesKind::Line | SeriesKind::Percentile => {
+                    if *dashed {
+                        chart
+                            .draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))
+                            .map_err(|e| e.to_string())?
+                            .label(name)
+                            .legend(move |(x, y)| {
+                                PathElement::new(vec![(x, y), (x + 16, y)], style)
+                            });
+                    } else {
+                        chart
+                            .draw_series(LineSeries::new(points.iter().copied(), style))
+                            .map_err(|e| e.to_string())?
+                            .label(name)
+                            .legend(move |(x, y)| {
+                                PathElement::new(vec![(x, y), (x + 16, y)], style)
+                            });
+                        if points.len() <= 60 {
+                            chart
+                                .draw_series(
+                                    points.iter().map(|p| Circle::new(*p, 3, colour.filled())),
+                                )
+                                .map_err(|e| e.to_string())?;
+                        }
+                    }
+                }
+                SeriesKind::Stacked => {
+                    let w = step * 0.8;
+                    if *dashed {
+                        continue; // the baseline's totals are drawn below
+                    }
+                    chart
+                        .draw_series(points.iter().map(|(x, y)| {
+                            let key = (x * 1000.0) as i64;
+                            let base = stack_base.get(&key).copied().unwrap_or(0.0);
+                            stack_base.insert(key, base + y);
+                            Rectangle::new(
+                                [(x - w / 2.0, base), (x + w / 2.0, base + y)],
+                                colour.filled(),
+                            )
+                        }))
+                        .map_err(|e| e.to_string())?
+                        .label(name)
+                        .legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                        });
+                }
+                SeriesKind::Bars | SeriesKind::Histogram => {
+                    let slots = lines.len() as f64;
+                    let w = step * 0.8 / slots;
+                    let offset = (i as f64 - (slots - 1.0) / 2.0) * w;
+                    let fill = if *dashed {
+                        colour.mix(0.35).filled()
+                    } else {
+                        colour.filled()
+                    };
+                    chart
+                        .draw_series(points.iter().map(|(x, y)| {
+                            Rectangle::new(
+                                [(x - w / 2.0 + offset, 0.0), (x + w / 2.0 + offset, *y)],
+                                fill,
+                            )
+                        }))
+                        .map_err(|e| e.to_string())?
+                        .label(name)
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill));
+                }
+            }
+        }
+        if kind == SeriesKind::Stacked {
+            if let Some(b) = baseline {
+                let mut totals: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+                for pts in b.lines.values() {
+                    for (x, y) in pts {
+                        totals.entry((x * 1000.0) as i64).or_insert((*x, 0.0)).1 += y;
+                    }
+                }
+                let style = BLACK.mix(0.6).stroke_width(2);
+                chart
+                    .draw_series(DashedLineSeries::new(totals.values().copied(), 6, 4, style))
+                    .map_err(|e| e.to_string())?
+                    .label("total (baseline)")
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            }
+        }
+        // A legend only where there are several series.
+        let legend_entries =
+            lines.len() + usize::from(kind == SeriesKind::Stacked && baseline.is_some());
+        if legend_entries > 1 {
+            chart
+                .configure_series_labels()
+                .position(if kind == SeriesKind::Percentile {
+                    SeriesLabelPosition::UpperLeft
+                } else {
+                    SeriesLabelPosition::UpperRight
+                })
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(180, 180, 180))
+                .label_font(("sans-serif", 12))
+                .draw()
+                .map_err(|e| e.to_string())?;
+        }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
 }
 
+const CSS: &str = "\
+:root{--ink:#1d2330;--muted:#5b6475;--line:#d9dde5;--pass:#176b1c;--fail:#b00020;--skip:#8a6d00;--bg:#f6f7f9}\
+*{box-sizing:border-box}\
+body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--ink);max-width:1180px;margin:0 auto;padding:1.5em 2em;background:#fff}\
+header{border-bottom:3px solid var(--ink);margin-bottom:1em}h1{font-size:1.6em;margin:.2em 0}\
+.meta{color:var(--muted);font-size:.92em}\
+h2{font-size:1.25em;margin:1.6em 0 .5em;padding-bottom:.2em;border-bottom:1px solid var(--line)}\
+section{break-inside:avoid-page;margin-bottom:1.2em}\
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.92em;font-variant-numeric:tabular-nums}\
+td,th{border:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}\
+th{background:var(--bg);font-weight:600}td.num{text-align:right}\
+.pass{color:var(--pass);font-weight:600}.fail{color:var(--fail);font-weight:700}.skip{color:var(--skip);font-weight:600}\
+.regress{background:#fde7ea;color:var(--fail);font-weight:700}.improve{color:var(--pass)}\
+.badge{display:inline-block;padding:1px 8px;border-radius:9px;font-size:.85em;border:1px solid currentColor}\
+.charts{display:flex;flex-wrap:wrap;gap:12px}\
+figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:4px;background:#fff;max-width:100%}\
+figure.chart svg{max-width:100%;height:auto;display:block}\
+code{background:var(--bg);padding:0 4px;border-radius:3px}\
+details summary{cursor:pointer;color:var(--muted)}\
+@media print{body{max-width:none;padding:0;font-size:11pt}figure.chart{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}\
+";
+
+fn figures_html(
+    h: &mut String,
+    name: &str,
+    sc: &Scenario,
+    base: Option<&Scenario>,
+    regressions: &[Regression],
+) {
+    if base.is_some() {
+        h.push_str("<table><tr><th>figure</th><th>value</th><th>baseline</th><th>change</th></tr>");
+    } else {
+        h.push_str("<table><tr><th>figure</th><th>value</th></tr>");
+    }
+    for (k, f) in &sc.figures {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td>",
+            esc(k),
+            esc(&fmt_value(f.value, &f.unit))
+        );
+        if let Some(b) = base {
+            let regressed = regressions
+                .iter()
+                .any(|r| r.scenario == name && r.figure == *k);
+            match b.figures.get(k) {
+                Some(o) => {
+                    let change = if o.value.abs() > f64::EPSILON {
+                        format!("{:+.1}%", (f.value / o.value - 1.0) * 100.0)
+                    } else {
+                        "–".into()
+                    };
+                    let _ = write!(
+                        h,
+                        "<td class=\"num\">{}</td><td class=\"num{}\">{}</td>",
+                        esc(&fmt_value(o.value, &o.unit)),
+                        if regressed { " regress" } else { "" },
+                        esc(&change)
+                    );
+                }
+                None => h.push_str("<td>–</td><td>new</td>"),
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
+}
+
+fn charts_html(h: &mut String, series: &[Series], base: Option<&[Series]>) {
+    h.push_str("<div class=\"charts\">");
+    for s in series {
+        let b = base.and_then(|b| b.iter().find(|x| x.title == s.title));
+        match chart_svg(s, b) {
+            Ok(svg) => {
+                let _ = write!(h, "<figure class=\"chart\">{svg}</figure>");
+            }
+            Err(e) => {
+                let _ = write!(h, "<p>chart {} not drawn: {}</p>", esc(&s.title), esc(&e));
+            }
+        }
+    }
+    h.push_str("</div>");
+}
+
+/// The security matrix as a chart: cases per family by outcome, stacked.
+pub fn security_chart(sec: &crate::security::SecurityReport) -> Series {
+    let cats: Vec<String> = sec.by_family.keys().cloned().collect();
+    let col = |f: fn(&crate::security::Totals) -> usize| -> Vec<(f64, f64)> {
+        sec.by_family
+            .values()
+            .enumerate()
+            .map(|(i, t)| (i as f64, f(t) as f64))
+            .collect()
+    };
+    Series {
+        title: "Security matrix: cases per family by outcome".into(),
+        x_label: "case family".into(),
+        y_label: "cases (count)".into(),
+        kind: SeriesKind::Stacked,
+        lines: BTreeMap::from([
+            ("1. passed".into(), col(|t| t.passed)),
+            ("2. failed".into(), col(|t| t.failed)),
+            ("3. skipped".into(), col(|t| t.skipped)),
+        ]),
+        categories: cats,
+    }
+}
+
+fn load_html(h: &mut String, l: &LoadReport, base: Option<&LoadReport>) {
+    h.push_str("<h3>Plan</h3><table>");
+    let _ = write!(h, "<tr><th>profile</th><td>{}</td></tr>", esc(&l.profile));
+    for (k, v) in &l.plan {
+        let _ = write!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+    }
+    h.push_str(
+        "</table><h3>Latency by token class (measured window, from intended send times)</h3>",
+    );
+    h.push_str("<table><tr><th>class</th><th>requests</th><th>wrong decisions</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th>");
+    if base.is_some() {
+        h.push_str("<th>p99 baseline</th><th>p99 change</th>");
+    }
+    h.push_str("</tr>");
+    for (class, c) in &l.classes {
+        let Ok(hg) = crate::hist::decode(&c.histogram) else {
+            continue;
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td>",
+            esc(class),
+            c.requests,
+            if c.wrong_decisions > 0 { " fail" } else { "" },
+            c.wrong_decisions
+        );
+        for p in [50.0, 90.0, 99.0, 99.9, 100.0] {
+            let _ = write!(
+                h,
+                "<td class=\"num\">{:.2} ms</td>",
+                crate::hist::ms_at(&hg, p)
+            );
+        }
+        if let Some(b) = base {
+            match b
+                .classes
+                .get(class)
+                .and_then(|c| crate::hist::decode(&c.histogram).ok())
+            {
+                Some(bh) if !bh.is_empty() => {
+                    let (now, was) = (crate::hist::ms_at(&hg, 99.0), crate::hist::ms_at(&bh, 99.0));
+                    let change = if was > 0.0 { now / was - 1.0 } else { 0.0 };
+                    let _ = write!(
+                        h,
+                        "<td class=\"num\">{was:.2} ms</td><td class=\"num{}\">{:+.1}%</td>",
+                        if change > 0.2 { " regress" } else { "" },
+                        change * 100.0
+                    );
+                }
+                _ => h.push_str("<td>–</td><td>–</td>"),
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
+    if !l.steps.is_empty() {
+        h.push_str("<h3>Steps</h3><table><tr><th>rate</th><th>start</th><th>achieved</th><th>p99</th><th>errors</th><th>429</th><th>held</th></tr>");
+        for s in &l.steps {
+            let _ = write!(
+                h,
+                "<tr><td class=\"num\">{} req/s</td><td class=\"num\">{:.0} s</td><td class=\"num\">{:.1} req/s</td><td class=\"num\">{:.2} ms</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td></tr>",
+                s.rate,
+                s.start_s,
+                s.achieved_rps,
+                s.p99_ms,
+                s.errors,
+                s.throttled,
+                if s.held { "pass" } else { "fail" },
+                if s.held { "held".to_owned() } else { esc(&s.why) }
+            );
+        }
+        h.push_str("</table>");
+    }
+}
+
 /// The self-contained HTML report.
 pub fn html(s: &Summary, regressions: &[Regression]) -> String {
-    let mut h = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    html_with_baseline(s, None, regressions)
+}
+
+/// The self-contained HTML report; with `baseline`, every chart overlays
+/// the baseline run and every figure table shows the change.
+pub fn html_with_baseline(
+    s: &Summary,
+    baseline: Option<&Summary>,
+    regressions: &[Regression],
+) -> String {
+    let mut h = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
     let _ = write!(h, "<title>Authorizer suite {}</title>", esc(&s.run.id));
-    h.push_str("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.pass{color:#176b1c}.fail{color:#b00020;font-weight:bold}.skip{color:#8a6d00}figure{display:inline-block;margin:.5em}</style></head><body>");
-    let _ = write!(h, "<h1>Authorizer suite — run {}</h1>", esc(&s.run.id));
+    let _ = write!(h, "<style>{CSS}</style></head><body>");
     let _ = write!(
         h,
-        "<p>Started {} · {:.1} s · git {} · {} CPUs · load {:.2} → {:.2} · {}<br>Target: {} <code>{}</code></p>",
+        "<header><h1>Authorizer {} — run {}</h1>",
+        if s.load.is_some() {
+            "load test"
+        } else {
+            "suite"
+        },
+        esc(&s.run.id)
+    );
+    let _ = write!(
+        h,
+        "<p class=\"meta\">Started {} · {:.1} s · git {} · {} CPUs · load {:.2} → {:.2} · {}<br>Target: {} <code>{}</code>{}</p></header>",
         esc(&s.run.started),
         s.run.duration_s,
         esc(s.run.git_revision.as_deref().unwrap_or("unknown")),
@@ -245,9 +708,14 @@ pub fn html(s: &Summary, regressions: &[Regression]) -> String {
         s.run.machine.load_after[0],
         esc(&s.run.machine.os),
         esc(&s.target.kind),
-        esc(&s.target.endpoint)
+        esc(&s.target.endpoint),
+        baseline.map_or(String::new(), |b| format!(
+            "<br>Baseline: run {} (git {}); dashed lines and paler bars are the baseline",
+            esc(&b.run.id),
+            esc(b.run.git_revision.as_deref().unwrap_or("unknown"))
+        ))
     );
-    h.push_str("<h2>Verdicts</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>");
+    h.push_str("<section id=\"verdicts\"><h2>Verdicts</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>");
     for v in &s.verdicts {
         let status = v.status();
         let (class, word) = (status.label().to_ascii_lowercase(), status.label());
@@ -258,48 +726,61 @@ pub fn html(s: &Summary, regressions: &[Regression]) -> String {
             esc(&v.detail)
         );
     }
-    h.push_str("</table>");
+    h.push_str("</table></section>");
     for (name, sc) in &s.scenarios {
-        let _ = write!(h, "<h2>{}</h2>", esc(&title(name)));
-        h.push_str("<table><tr><th>figure</th><th>value</th></tr>");
-        for (k, f) in &sc.figures {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                esc(k),
-                esc(&fmt_value(f.value, &f.unit))
-            );
-        }
+        let base = baseline.and_then(|b| b.scenarios.get(name));
         let _ = write!(
             h,
-            "</table><p>Decides: <code>{}</code> in [{}, {}] → <span class=\"{}\">{}</span></p>",
+            "<section id=\"{}\"><h2>{}</h2>",
+            esc(name),
+            esc(&title(name))
+        );
+        if name == "load" {
+            if let Some(l) = &s.load {
+                load_html(&mut h, l, baseline.and_then(|b| b.load.as_ref()));
+            }
+        }
+        figures_html(&mut h, name, sc, base, regressions);
+        let _ = write!(
+            h,
+            "<p>Decides: <code>{}</code> in [{}, {}] → <span class=\"{}\">{}</span></p>",
             esc(&sc.decides),
             sc.band.min,
             sc.band.max,
             if sc.pass { "pass" } else { "fail" },
             if sc.pass { "PASS" } else { "FAIL" }
         );
-        for series in &sc.series {
-            match chart_svg(series) {
-                Ok(svg) => {
-                    let _ = write!(h, "<figure class=\"chart\">{svg}</figure>");
-                }
-                Err(e) => {
-                    let _ = write!(
-                        h,
-                        "<p>chart {} not drawn: {}</p>",
-                        esc(&series.title),
-                        esc(&e)
-                    );
-                }
-            }
-        }
+        charts_html(&mut h, &sc.series, base.map(|b| b.series.as_slice()));
+        h.push_str("</section>");
     }
     if let Some(sec) = &s.security {
-        h.push_str("<h2>Security matrix</h2><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th></tr>");
+        h.push_str("<section id=\"security\"><h2>Security matrix</h2>");
+        let chart = security_chart(sec);
+        let base_chart = baseline
+            .and_then(|b| b.security.as_ref())
+            .map(security_chart);
+        h.push_str("<table><tr><th>family</th><th>passed</th><th>failed</th><th>skipped</th></tr>");
+        for (family, t) in &sec.by_family {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(family),
+                t.passed,
+                if t.failed > 0 { " fail" } else { "" },
+                t.failed,
+                t.skipped
+            );
+        }
+        h.push_str("</table>");
+        charts_html(
+            &mut h,
+            std::slice::from_ref(&chart),
+            base_chart.as_ref().map(std::slice::from_ref),
+        );
+        h.push_str("<details><summary>Every case</summary><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th></tr>");
         for c in &sec.cases {
             let (class, word) = if c.actual == "skipped" {
-                ("", "skipped")
+                ("skip", "skipped")
             } else if c.pass {
                 ("pass", "ok")
             } else {
@@ -317,14 +798,26 @@ pub fn html(s: &Summary, regressions: &[Regression]) -> String {
                 esc(c.actual_reason.as_deref().unwrap_or("")),
             );
         }
-        h.push_str("</table>");
+        h.push_str("</table></details></section>");
+    }
+    if !s.bench.is_empty() {
+        h.push_str("<section id=\"bench\"><h2>Verify benchmark (criterion medians)</h2><table><tr><th>id</th><th>median</th></tr>");
+        for (id, us) in &s.bench {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+                esc(id),
+                esc(&fmt_value(*us, "µs"))
+            );
+        }
+        h.push_str("</table></section>");
     }
     if !regressions.is_empty() {
-        h.push_str("<h2>Regressions against the baseline</h2><table><tr><th>scenario</th><th>figure</th><th>baseline</th><th>now</th><th>change</th></tr>");
+        h.push_str("<section id=\"regressions\"><h2>Regressions against the baseline</h2><table><tr><th>scenario</th><th>figure</th><th>baseline</th><th>now</th><th>change</th></tr>");
         for r in regressions {
-            let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td class=\"fail\">{:+.1}%</td></tr>", esc(&r.scenario), esc(&r.figure), r.before, r.after, r.change * 100.0);
+            let _ = write!(h, "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num regress\">{:+.1}%</td></tr>", esc(&r.scenario), esc(&r.figure), r.before, r.after, r.change * 100.0);
         }
-        h.push_str("</table>");
+        h.push_str("</table></section>");
     }
     h.push_str("</body></html>\n");
     h

@@ -32,7 +32,8 @@ fn sample() -> Summary {
             title: "Offered vs admitted".into(),
             x_label: "offered req/s".into(),
             y_label: "admitted req/s".into(),
-            kind: "line".into(),
+            kind: reports::model::SeriesKind::Line,
+            categories: Vec::new(),
             lines: BTreeMap::from([(
                 "admitted".into(),
                 vec![(25.0, 25.0), (50.0, 49.0), (100.0, 51.0)],
@@ -40,7 +41,7 @@ fn sample() -> Summary {
         }],
     };
     throttling.series.push(Series {
-        kind: "bars".into(),
+        kind: reports::model::SeriesKind::Bars,
         title: "Init durations".into(),
         ..throttling.series[0].clone()
     });
@@ -78,6 +79,7 @@ fn sample() -> Summary {
         security: Some(SecurityReport::new("lib".into(), true, vec![case])),
         scenarios: BTreeMap::from([("throttling".into(), throttling)]),
         bench: BTreeMap::from([("allow_uncached".into(), 361.0)]),
+        load: None,
         verdicts: vec![
             Verdict::new(
                 "throttling",
@@ -99,8 +101,8 @@ fn html_is_self_contained_with_every_chart_inline() {
     let html = reports::render::html(&s, &[]);
     assert_eq!(
         html.matches("<figure class=\"chart\"><svg").count(),
-        2,
-        "one inline SVG per series"
+        3,
+        "one inline SVG per series, and the security matrix's"
     );
     assert!(!html.contains("<script"), "no scripts");
     for attr in ["src=", "href=", "@import", "url("] {

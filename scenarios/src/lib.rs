@@ -10,9 +10,16 @@
 //! with a paced transaction: user *i* of *U* sends its *k*-th request at
 //! `start + (i + k·U)/R`, and latency is measured from that intended send
 //! time (as wrk2 does), so a stall shows up instead of being hidden by
-//! coordinated omission. Metrics are never reset after ramp-up and goose's
-//! request log stays off (it would record the `Authorization` header).
+//! coordinated omission. Samples are our own (goose's metrics are not
+//! read, so goose's reset after launch, which keeps its "All N users
+//! launched" line off stdout, changes nothing) and goose's request log stays
+//! off (it would record the `Authorization` header).
+//!
+//! [`engine`] runs `harness load` plans: [`arrival`] profiles turned into a
+//! precomputed schedule, HDR histograms per class and per second.
 
+pub mod arrival;
+pub mod engine;
 mod load;
 
 pub use load::{paced, Picker, Sample};
@@ -193,7 +200,8 @@ pub async fn throttling(
                 title: "Offered vs admitted rate".into(),
                 x_label: "offered req/s".into(),
                 y_label: "req/s".into(),
-                kind: "line".into(),
+                kind: reports::model::SeriesKind::Line,
+                categories: Vec::new(),
                 lines: BTreeMap::from([
                     (
                         "admitted".into(),
@@ -209,7 +217,8 @@ pub async fn throttling(
                 title: "429 fraction vs expected".into(),
                 x_label: "offered req/s".into(),
                 y_label: "fraction".into(),
-                kind: "line".into(),
+                kind: reports::model::SeriesKind::Line,
+                categories: Vec::new(),
                 lines: BTreeMap::from([
                     (
                         "measured".into(),
@@ -302,7 +311,7 @@ pub async fn mixed(
             format!("{family}_requests"),
             fig(lat.len() as f64, "requests", Better::InBand),
         );
-        bars.push(((i + 1) as f64, percentile(&lat, 0.5)));
+        bars.push((i as f64, percentile(&lat, 0.5)));
     }
     let mut throttled = 0usize;
     for s in &samples {
@@ -350,13 +359,11 @@ pub async fn mixed(
         decides: "wrong_decisions".into(),
         band,
         series: vec![Series {
-            title: format!(
-                "p50 latency by family ({})",
-                weights.iter().map(|w| w.0).collect::<Vec<_>>().join(", ")
-            ),
-            x_label: "family (in weight order)".into(),
-            y_label: "ms".into(),
-            kind: "bars".into(),
+            title: "p50 latency by token family".into(),
+            x_label: "token family".into(),
+            y_label: "p50 latency (ms)".into(),
+            kind: reports::model::SeriesKind::Bars,
+            categories: weights.iter().map(|w| w.0.to_owned()).collect(),
             lines: BTreeMap::from([("p50".into(), bars)]),
         }],
     })

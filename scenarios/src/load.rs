@@ -71,7 +71,6 @@ pub async fn paced(
         .and_then(|a| a.set_default(GooseDefault::Users, users))
         .and_then(|a| a.set_default(GooseDefault::IncreaseRate, "1000"))
         .and_then(|a| a.set_default(GooseDefault::RunTime, seconds))
-        .and_then(|a| a.set_default(GooseDefault::NoResetMetrics, true))
         .and_then(|a| a.set_default(GooseDefault::NoPrintMetrics, true))
         .and_then(|a| a.set_default(GooseDefault::NoErrorSummary, true))
         .and_then(|a| a.set_default(GooseDefault::NoTelnet, true))

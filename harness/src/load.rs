@@ -1,0 +1,1405 @@
+//! `harness load`: one load plan against the local stack or a deployment
+//! (the suite's target options), measured from intended send times into
+//! HDR histograms per token class and per second, with the function's logs
+//! read for cold starts and authorizer invocations per second.
+//!
+//! A plan is an arrival profile (constant, ramp, steps, spike), a length,
+//! a warm-up excluded from the figures, a cap on requests in flight and a
+//! token mix; or one of two presets: `knee` (steps up until p99 exceeds a
+//! bound or errors appear; the highest rate that held) and `scaling` (a
+//! step from a low to a high rate after a configuration change, so every
+//! environment starts cold; cold starts per second and p99 during the
+//! step). Every token is minted before the first request.
+
+use crate::catalog::{self, Expected, Family, Profile};
+use crate::gateway::config::GatewayConfig;
+use crate::gateway::Gateway;
+use crate::moto::Moto;
+use crate::signer::Signer;
+use crate::suite::{self, Progress};
+use reports::hist;
+use reports::load::{ClassStats, LoadReport, Outcomes, Second, StepStats};
+use reports::model::{
+    Band, Better, Machine, RunInfo, Scenario, Status, Summary, TargetInfo, Verdict, SCHEMA_VERSION,
+};
+use scenarios::arrival::{Arrival, Step};
+use scenarios::engine::{self, Live, Planned};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The token mix: weights per family, and for valid tokens the share of
+/// repeats (a few tokens sent again and again: API Gateway cache hits
+/// after their first use) against fresh ones (each used once: a miss).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mix {
+    /// Weight of valid tokens.
+    #[serde(default = "w70")]
+    pub valid: u32,
+    /// Weight of expired tokens (the catalog's).
+    #[serde(default = "w10")]
+    pub expired: u32,
+    /// Weight of forged tokens (the catalog's).
+    #[serde(default = "w10")]
+    pub forged: u32,
+    /// Weight of malformed tokens (the catalog's, those HTTP can carry).
+    #[serde(default = "w10")]
+    pub malformed: u32,
+    /// Share of valid requests that repeat a token (0–1).
+    #[serde(default = "repeat_default")]
+    pub repeat: f64,
+    /// How many distinct repeated tokens.
+    #[serde(default = "repeat_tokens_default")]
+    pub repeat_tokens: usize,
+}
+
+const fn w70() -> u32 {
+    70
+}
+const fn w10() -> u32 {
+    10
+}
+const fn repeat_default() -> f64 {
+    0.9
+}
+const fn repeat_tokens_default() -> usize {
+    16
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Self {
+            valid: 70,
+            expired: 10,
+            forged: 10,
+            malformed: 10,
+            repeat: 0.9,
+            repeat_tokens: 16,
+        }
+    }
+}
+
+impl Mix {
+    /// Parses `valid=70,expired=10,forged=10,malformed=10` (families not
+    /// named keep their weight).
+    ///
+    /// # Errors
+    /// An unknown family or a weight that is not a whole number.
+    pub fn with_weights(mut self, text: &str) -> Result<Self, String> {
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (name, w) = part
+                .split_once('=')
+                .ok_or_else(|| format!("--mix {part}: expected FAMILY=WEIGHT"))?;
+            let w: u32 = w
+                .trim()
+                .parse()
+                .map_err(|_| format!("--mix {part}: the weight must be a whole number"))?;
+            match name.trim() {
+                "valid" => self.valid = w,
+                "expired" => self.expired = w,
+                "forged" => self.forged = w,
+                "malformed" => self.malformed = w,
+                other => {
+                    return Err(format!(
+                        "--mix: unknown family {other:?} (valid, expired, forged, malformed)"
+                    ))
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.valid + self.expired + self.forged + self.malformed == 0 {
+            return Err("mix: every weight is 0".into());
+        }
+        if !(0.0..=1.0).contains(&self.repeat) {
+            return Err(format!("--repeat must be in 0..1, got {}", self.repeat));
+        }
+        if self.repeat > 0.0 && self.repeat_tokens == 0 {
+            return Err("mix.repeat_tokens must be ≥ 1 when repeat > 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// The `knee` preset.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knee {
+    /// First step's rate, req/s.
+    #[serde(default = "knee_start")]
+    pub start_rate: f64,
+    /// Each step's rate is the previous one's times this.
+    #[serde(default = "knee_factor")]
+    pub factor: f64,
+    /// Step length, s.
+    #[serde(default = "knee_step")]
+    pub step_s: f64,
+    /// Highest rate tried, req/s.
+    #[serde(default = "knee_max")]
+    pub max_rate: f64,
+    /// A step holds while its p99 stays at or below this, ms.
+    #[serde(default = "knee_p99")]
+    pub p99_ms: f64,
+    /// … and its errors (5xx, transport, wrong decisions, 429) stay at or
+    /// below this fraction.
+    #[serde(default = "knee_errors")]
+    pub max_error_fraction: f64,
+}
+
+const fn knee_start() -> f64 {
+    100.0
+}
+const fn knee_factor() -> f64 {
+    1.5
+}
+const fn knee_step() -> f64 {
+    5.0
+}
+const fn knee_max() -> f64 {
+    20_000.0
+}
+const fn knee_p99() -> f64 {
+    50.0
+}
+const fn knee_errors() -> f64 {
+    0.001
+}
+
+impl Default for Knee {
+    fn default() -> Self {
+        Self {
+            start_rate: knee_start(),
+            factor: knee_factor(),
+            step_s: knee_step(),
+            max_rate: knee_max(),
+            p99_ms: knee_p99(),
+            max_error_fraction: knee_errors(),
+        }
+    }
+}
+
+/// The `scaling` preset.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scaling {
+    /// Rate before the step, req/s.
+    #[serde(default = "scaling_low")]
+    pub low_rate: f64,
+    /// Seconds at the low rate.
+    #[serde(default = "scaling_low_s")]
+    pub low_s: f64,
+    /// Rate after the step, req/s.
+    #[serde(default = "scaling_high")]
+    pub high_rate: f64,
+    /// Seconds at the high rate.
+    #[serde(default = "scaling_high_s")]
+    pub high_s: f64,
+}
+
+const fn scaling_low() -> f64 {
+    20.0
+}
+const fn scaling_low_s() -> f64 {
+    5.0
+}
+const fn scaling_high() -> f64 {
+    400.0
+}
+const fn scaling_high_s() -> f64 {
+    10.0
+}
+
+impl Default for Scaling {
+    fn default() -> Self {
+        Self {
+            low_rate: scaling_low(),
+            low_s: scaling_low_s(),
+            high_rate: scaling_high(),
+            high_s: scaling_high_s(),
+        }
+    }
+}
+
+/// A plan file (`--plan load.toml`); every field optional, flags override.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    /// `knee` or `scaling` (a preset), or leave out and give `arrival`.
+    pub profile: Option<String>,
+    /// The arrival profile (`kind` = constant, ramp, steps or spike).
+    pub arrival: Option<Arrival>,
+    /// Run length, s (default: the profile's own, else 60).
+    pub duration_s: Option<f64>,
+    /// Seconds at the start excluded from the figures.
+    pub warmup_s: Option<f64>,
+    /// Most requests in flight at once (goose users).
+    pub max_in_flight: Option<usize>,
+    /// Most fresh tokens minted for one run.
+    pub max_fresh_tokens: Option<usize>,
+    /// The token mix.
+    pub mix: Option<Mix>,
+    /// The `knee` preset's settings.
+    pub knee: Option<Knee>,
+    /// The `scaling` preset's settings.
+    pub scaling: Option<Scaling>,
+}
+
+impl PlanFile {
+    /// Reads a plan file.
+    ///
+    /// # Errors
+    /// Unreadable or not a plan, with the path and TOML's message.
+    pub fn read(path: &std::path::Path) -> Result<Self, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("--plan {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            format!(
+                "--plan {}: {}",
+                path.display(),
+                e.to_string().replace('\n', " ")
+            )
+        })
+    }
+}
+
+/// What a run does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// One arrival profile.
+    Profile(Arrival),
+    /// Steps up until one does not hold.
+    Knee(Knee),
+    /// Low rate, then a step to a high rate, from a cold start.
+    Scaling(Scaling),
+}
+
+/// A validated plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// What runs.
+    pub shape: Shape,
+    /// Length, s (knee: per step).
+    pub duration_s: f64,
+    /// Excluded from the figures, s (knee: per step).
+    pub warmup_s: f64,
+    /// Cap on requests in flight.
+    pub max_in_flight: usize,
+    /// Most fresh tokens minted (per step for `knee`).
+    pub max_fresh_tokens: usize,
+    /// Token mix.
+    pub mix: Mix,
+}
+
+impl Plan {
+    /// Validates a plan file (after the flags were applied to it).
+    ///
+    /// # Errors
+    /// One line naming the field or flag.
+    pub fn from_file(f: PlanFile) -> Result<Self, String> {
+        let mix = f.mix.unwrap_or_default();
+        mix.validate()?;
+        let shape = match (f.profile.as_deref(), f.arrival) {
+            (Some("knee"), _) => Shape::Knee(f.knee.unwrap_or_default()),
+            (Some("scaling"), _) => Shape::Scaling(f.scaling.unwrap_or_default()),
+            (Some(other), _) if !["constant", "ramp", "steps", "spike"].contains(&other) => {
+                return Err(format!(
+                    "--profile {other:?}: expected knee, scaling, constant, ramp, steps or spike"
+                ))
+            }
+            (_, Some(a)) => Shape::Profile(a),
+            (Some(p), None) => {
+                return Err(format!(
+                    "--profile {p} needs its rates: --rate, --ramp, --steps or --spike (or [arrival] in the plan file)"
+                ))
+            }
+            (None, None) => {
+                return Err(
+                    "no load profile: give --profile knee|scaling, --rate, --ramp, --steps, --spike or --plan FILE".into(),
+                )
+            }
+        };
+        let natural = match &shape {
+            Shape::Profile(a) => {
+                a.validate()?;
+                a.natural_duration()
+            }
+            Shape::Knee(k) => {
+                for (name, v) in [
+                    ("knee.start_rate", k.start_rate),
+                    ("knee.step_s", k.step_s),
+                    ("knee.max_rate", k.max_rate),
+                    ("knee.p99_ms", k.p99_ms),
+                ] {
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(format!("{name} must be > 0, got {v}"));
+                    }
+                }
+                if !(k.factor.is_finite() && k.factor > 1.0) {
+                    return Err(format!("knee.factor must be > 1, got {}", k.factor));
+                }
+                Some(k.step_s)
+            }
+            Shape::Scaling(s) => {
+                for (name, v) in [
+                    ("scaling.low_rate", s.low_rate),
+                    ("scaling.low_s", s.low_s),
+                    ("scaling.high_rate", s.high_rate),
+                    ("scaling.high_s", s.high_s),
+                ] {
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(format!("{name} must be > 0, got {v}"));
+                    }
+                }
+                Some(s.low_s + s.high_s)
+            }
+        };
+        let duration_s = match (&shape, f.duration_s) {
+            (Shape::Profile(_), Some(d)) => d,
+            (_, _) => natural.unwrap_or(60.0),
+        };
+        if !(duration_s.is_finite() && duration_s > 0.0) {
+            return Err(format!("--duration must be > 0 s, got {duration_s}"));
+        }
+        let warmup_s = f.warmup_s.unwrap_or(match shape {
+            Shape::Profile(_) => (duration_s * 0.1).min(5.0),
+            Shape::Knee(_) => 1.0,
+            Shape::Scaling(_) => 0.0,
+        });
+        if !(warmup_s.is_finite() && warmup_s >= 0.0 && warmup_s < duration_s) {
+            return Err(format!(
+                "--warmup must be ≥ 0 and shorter than the run ({duration_s} s), got {warmup_s}"
+            ));
+        }
+        let max_in_flight = f.max_in_flight.unwrap_or(256);
+        if !(1..=4096).contains(&max_in_flight) {
+            return Err(format!(
+                "--max-in-flight must be in 1..=4096, got {max_in_flight}"
+            ));
+        }
+        Ok(Self {
+            shape,
+            duration_s,
+            warmup_s,
+            max_in_flight,
+            max_fresh_tokens: f.max_fresh_tokens.unwrap_or(50_000),
+            mix,
+        })
+    }
+
+    /// The profile's name.
+    pub fn name(&self) -> &'static str {
+        match &self.shape {
+            Shape::Profile(Arrival::Constant { .. }) => "constant",
+            Shape::Profile(Arrival::Ramp { .. }) => "ramp",
+            Shape::Profile(Arrival::Steps { .. }) => "steps",
+            Shape::Profile(Arrival::Spike { .. }) => "spike",
+            Shape::Knee(_) => "knee",
+            Shape::Scaling(_) => "scaling",
+        }
+    }
+
+    fn describe(&self) -> BTreeMap<String, String> {
+        let mut d = BTreeMap::new();
+        let arrival = match &self.shape {
+            Shape::Profile(Arrival::Constant { rate }) => format!("constant {rate} req/s"),
+            Shape::Profile(Arrival::Ramp { from, to, seconds }) => {
+                format!("ramp {from} → {to} req/s over {seconds} s")
+            }
+            Shape::Profile(Arrival::Steps { steps }) => steps
+                .iter()
+                .map(|s| format!("{} req/s × {} s", s.rate, s.seconds))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Shape::Profile(Arrival::Spike {
+                base,
+                spike,
+                at,
+                length,
+            }) => format!("{base} req/s, {spike} req/s from {at} s for {length} s"),
+            Shape::Knee(k) => format!(
+                "steps of {} s from {} req/s × {} up to {} req/s; a step holds with p99 ≤ {} ms and errors ≤ {}",
+                k.step_s, k.start_rate, k.factor, k.max_rate, k.p99_ms, k.max_error_fraction
+            ),
+            Shape::Scaling(s) => format!(
+                "{} req/s for {} s, then {} req/s for {} s, from a configuration change (every environment cold)",
+                s.low_rate, s.low_s, s.high_rate, s.high_s
+            ),
+        };
+        d.insert("arrival".into(), arrival);
+        if let Shape::Knee(_) = self.shape {
+            d.insert(
+                "figures".into(),
+                "from the steps that held (the first that did not is in the step table and the time series)".into(),
+            );
+        }
+        d.insert("duration_s".into(), self.duration_s.to_string());
+        d.insert("warmup_s".into(), self.warmup_s.to_string());
+        d.insert("max_in_flight".into(), self.max_in_flight.to_string());
+        let m = &self.mix;
+        d.insert(
+            "mix".into(),
+            format!(
+                "valid {} (repeat {} over {} tokens), expired {}, forged {}, malformed {}",
+                m.valid, m.repeat, m.repeat_tokens, m.expired, m.forged, m.malformed
+            ),
+        );
+        d
+    }
+}
+
+/// Where to run and how to report.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The plan.
+    pub plan: Plan,
+    /// The suite's target options (target, deployment, KMS, issuer…).
+    pub target: suite::SuiteOptions,
+    /// The local stack's stage limits (rate, burst).
+    pub stage: (f64, i32),
+    /// A progress bar on a terminal (else one line per stage).
+    pub progress: bool,
+}
+
+/// The token classes, in plan order.
+const CLASSES: [&str; 5] = [
+    "valid_repeat",
+    "valid_fresh",
+    "expired",
+    "forged",
+    "malformed",
+];
+
+/// A deterministic 64-bit mix of `n` (splitmix64).
+fn mix64(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The class of request `n` under `mix` (a deterministic draw by weight).
+fn class_of(mix: &Mix, n: u64) -> usize {
+    let total = u64::from(mix.valid + mix.expired + mix.forged + mix.malformed);
+    let h = mix64(n) % total;
+    let (v, e, f) = (
+        u64::from(mix.valid),
+        u64::from(mix.expired),
+        u64::from(mix.forged),
+    );
+    if h < v {
+        let u = (mix64(n ^ 0xA5A5_A5A5) >> 11) as f64 / (1u64 << 53) as f64;
+        usize::from(u >= mix.repeat)
+    } else if h < v + e {
+        2
+    } else if h < v + e + f {
+        3
+    } else {
+        4
+    }
+}
+
+/// Catalog tokens of one family that HTTP can carry (no re-mint needed).
+struct Pools {
+    signer: Arc<Signer>,
+    profile: Profile,
+    repeat: Vec<Arc<str>>,
+    expired: Vec<(Option<Arc<str>>, bool)>,
+    forged: Vec<(Option<Arc<str>>, bool)>,
+    malformed: Vec<(Option<Arc<str>>, bool)>,
+}
+
+fn family_pool(cases: &[catalog::Case], family: Family) -> Vec<(Option<Arc<str>>, bool)> {
+    cases
+        .iter()
+        .filter(|c| c.family == family && c.http_safe() && c.refresh_exp.is_none())
+        .map(|c| {
+            (
+                c.authorization.as_deref().map(Arc::from),
+                c.expected == Expected::Allow,
+            )
+        })
+        .collect()
+}
+
+/// `n` valid tokens signed by `signer`, up to 8 signing calls at a time;
+/// distinct `sub`s, so each is its own cache entry.
+async fn mint_valid(
+    signer: &Arc<Signer>,
+    profile: &Profile,
+    n: usize,
+    tag: &str,
+) -> Result<Vec<Arc<str>>, String> {
+    use base64::Engine;
+    let header = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, signer.algorithm().name());
+    let mut out: Vec<Option<Arc<str>>> = vec![None; n];
+    let mut set = tokio::task::JoinSet::new();
+    let mut next = 0usize;
+    loop {
+        while set.len() < 8 && next < n {
+            let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{next}"), "iat": profile.now, "exp": profile.now + 3600});
+            let input = crate::mint::signing_input(&header, &claims.to_string());
+            let s = Arc::clone(signer);
+            let i = next;
+            set.spawn(async move {
+                let sig = s.sign(input.as_bytes()).await?;
+                Ok::<_, String>((
+                    i,
+                    format!(
+                        "Bearer {input}.{}",
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)
+                    ),
+                ))
+            });
+            next += 1;
+        }
+        match set.join_next().await {
+            Some(r) => {
+                let (i, t) = r.map_err(|e| format!("minting: {e}"))??;
+                out[i] = Some(Arc::from(t));
+            }
+            None => break,
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// Builds the requests of one run: send times from `arrival`, a class per
+/// request from the mix, a token per request (fresh ones minted here).
+async fn build_requests(
+    plan: &Plan,
+    arrival: &Arrival,
+    duration: f64,
+    pools: &Pools,
+    tag: &str,
+    first_n: u64,
+) -> Result<Vec<Planned>, String> {
+    let times = arrival.send_times(duration)?;
+    let classes: Vec<usize> = (0..times.len() as u64)
+        .map(|i| class_of(&plan.mix, first_n + i))
+        .collect();
+    let fresh_needed = classes.iter().filter(|c| **c == 1).count();
+    if fresh_needed > plan.max_fresh_tokens {
+        return Err(format!(
+            "the plan needs {fresh_needed} fresh tokens (each used once), more than --max-fresh-tokens {}; raise it, lower the rate or duration, or raise --repeat",
+            plan.max_fresh_tokens
+        ));
+    }
+    let fresh = mint_valid(&pools.signer, &pools.profile, fresh_needed, tag).await?;
+    let mut fresh_it = fresh.into_iter();
+    let mut counters = [0usize; 5];
+    let mut out = Vec::with_capacity(times.len());
+    for (at, class) in times.into_iter().zip(classes) {
+        let k = counters[class];
+        counters[class] += 1;
+        let (authorization, allow) = match class {
+            0 => (
+                pools.repeat.get(k % pools.repeat.len().max(1)).cloned(),
+                true,
+            ),
+            1 => (fresh_it.next(), true),
+            c => {
+                let pool = match c {
+                    2 => &pools.expired,
+                    3 => &pools.forged,
+                    _ => &pools.malformed,
+                };
+                match pool.get(k % pool.len().max(1)) {
+                    Some(p) => p.clone(),
+                    None => continue,
+                }
+            }
+        };
+        out.push(Planned {
+            at,
+            class: class as u16,
+            authorization,
+            allow,
+        });
+    }
+    Ok(out)
+}
+
+/// The target of a load run, prepared.
+struct Prepared {
+    url: String,
+    kind: String,
+    settings: BTreeMap<String, String>,
+    deployment: Option<crate::deployment::Deployment>,
+    throttle: Option<(f64, f64)>,
+}
+
+fn class_names() -> Vec<String> {
+    CLASSES.iter().map(|c| (*c).to_owned()).collect()
+}
+
+/// Runs `opts`' plan; the summary carries the load report, its charts and
+/// verdicts.
+///
+/// # Errors
+/// A one-line cause; everything started is stopped first.
+pub async fn run(opts: &LoadOptions) -> Result<suite::SuiteResult, String> {
+    let started = Instant::now();
+    let p = Progress(started);
+    let load_before = suite::load_average();
+    let now = authorizer::UnixTime::now().0 as i64;
+    let (run_id, started_at) = suite::utc_stamp(now);
+    let t = &opts.target;
+    let moto = match &t.target {
+        None => {
+            p.stage("starting moto_server (the local control plane)")?;
+            Some(Moto::start().map_err(|e| e.to_string())?)
+        }
+        Some(_) => None,
+    };
+    if let Some(m) = &moto {
+        suite::route_sdk_to(m);
+    }
+    let endpoint = t
+        .kms_endpoint
+        .clone()
+        .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
+    let client = crate::kms::client(endpoint.as_deref()).await;
+    let users_kms = t.kms_endpoint.is_some() || moto.is_none();
+    let mut created: Option<crate::kms::KmsKey> = None;
+    let key_id = match &t.kms_key_id {
+        Some(k) => k.clone(),
+        None if users_kms && !t.create_kms_key => {
+            return Err(
+                "no signing key: pass --kms-key-id (the deployment's key), or --create-kms-key to create a temporary one (scheduled for deletion at the end)".into(),
+            )
+        }
+        None => {
+            let alias = format!("alias/harness-load-{run_id}");
+            p.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
+            let key = crate::kms::create_key(&client, Some(&alias))
+                .await
+                .map_err(|e| e.to_string())?;
+            let id = key.key_id.clone();
+            created = Some(key);
+            id
+        }
+    };
+    let mut gateway: Option<Gateway> = None;
+    let outcome = async {
+        let signer = Arc::new(Signer::kms(client.clone(), &key_id).await?);
+        let kid = authorizer::keys::split_kms_entry("--kms-key-id", &key_id)
+            .map_or(key_id.clone(), |(id, _)| id);
+        let profile = Profile {
+            issuer: t.issuer.clone(),
+            audience: t.audience.clone(),
+            kid,
+            max_token_bytes: 8192,
+            now,
+        };
+        let prepared = match (&t.target, &moto) {
+            (Some(url), _) => {
+                let deployed = match &t.deployment {
+                    Some(dep) => {
+                        p.stage("reading the deployed settings (GetStage, GetAuthorizer)")?;
+                        crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
+                    }
+                    None => crate::apigw::DeployedSettings::default(),
+                };
+                Prepared {
+                    url: url.clone(),
+                    kind: if t.deployment.is_some() { "deployment" } else { "url" }.into(),
+                    settings: deployed.notes.iter().cloned().collect(),
+                    deployment: t.deployment.clone(),
+                    throttle: t.target_throttle.or(deployed.throttle),
+                }
+            }
+            (None, Some(m)) => {
+                p.stage("creating the deployment in moto (function, log group, HTTP API, authorizer, stage)")?;
+                let env = profile.authorizer_env(&signer.public_pem());
+                let stack = suite::LocalStack {
+                    name: "jwt-authorizer-load",
+                    authorizer: &t.authorizer,
+                    issuer: &t.issuer,
+                    audience: &t.audience,
+                    ttl_seconds: 300,
+                    rate: opts.stage.0,
+                    burst: opts.stage.1,
+                };
+                let dep = suite::create_local_stack(&stack, m, &client, &key_id, &signer, &env).await?;
+                p.stage("starting the emulator as its data plane (the real authorizer binary)")?;
+                let gw = Gateway::start(GatewayConfig {
+                    authorizer: t.authorizer.clone(),
+                    control_plane_api: dep.api_id.clone(),
+                    endpoint_url: Some(m.endpoint().to_owned()),
+                    ..GatewayConfig::default()
+                })
+                .await?;
+                let url = format!("{}/hello", gw.base_url());
+                gateway = Some(gw);
+                Prepared {
+                    url,
+                    kind: "local deployment".into(),
+                    settings: BTreeMap::from([
+                        ("control plane".into(), format!("moto at {}", m.endpoint())),
+                        (
+                            "stage throttling".into(),
+                            format!("{} req/s, burst {} (harness load's local stack; --stage-rate, --stage-burst)", opts.stage.0, opts.stage.1),
+                        ),
+                        ("authorizer TTL".into(), "300 s".into()),
+                    ]),
+                    deployment: Some(dep),
+                    throttle: Some((opts.stage.0, f64::from(opts.stage.1))),
+                }
+            }
+            (None, None) => unreachable!("a local run always starts moto"),
+        };
+        p.stage("minting tokens through KMS (catalog cases and the repeated valid tokens)")?;
+        let cases = catalog::build(&signer, &profile).await?;
+        let repeat_n = if opts.plan.mix.repeat > 0.0 {
+            opts.plan.mix.repeat_tokens
+        } else {
+            0
+        };
+        let pools = Pools {
+            signer: Arc::clone(&signer),
+            profile: profile.clone(),
+            repeat: mint_valid(&signer, &profile, repeat_n, "repeat").await?,
+            expired: family_pool(&cases, Family::Expired),
+            forged: family_pool(&cases, Family::Forged),
+            malformed: family_pool(&cases, Family::Malformed),
+        };
+        let measured = measure(opts, &p, &prepared, &pools).await?;
+        Ok::<_, String>((prepared, measured))
+    }
+    .await;
+    if let Some(g) = gateway {
+        g.stop().await;
+    }
+    drop(moto);
+    if let (true, Some(key)) = (users_kms, &created) {
+        match crate::kms::schedule_deletion(&client, key).await {
+            Ok(()) => eprintln!(
+                "scheduled deletion of the load run's KMS key {} in 7 days",
+                key.key_id
+            ),
+            Err(e) => eprintln!(
+                "could not schedule deletion of KMS key {}: {e} — delete it by hand",
+                key.key_id
+            ),
+        }
+    }
+    let (prepared, (report, scenario, verdicts)) = outcome?;
+    let summary = Summary {
+        schema_version: SCHEMA_VERSION,
+        run: RunInfo {
+            id: run_id.clone(),
+            started: started_at,
+            duration_s: started.elapsed().as_secs_f64(),
+            git_revision: suite::git_revision(&t.root),
+            machine: Machine {
+                cpus: std::thread::available_parallelism().map_or(1, usize::from),
+                load_before,
+                load_after: suite::load_average(),
+                os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            },
+        },
+        target: TargetInfo {
+            kind: prepared.kind,
+            endpoint: prepared.url,
+            settings: prepared.settings,
+        },
+        security: None,
+        scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
+        bench: BTreeMap::new(),
+        load: Some(report),
+        verdicts,
+    };
+    Ok(suite::SuiteResult {
+        dir: t
+            .out
+            .clone()
+            .unwrap_or_else(|| reports::run_dir(&t.root, &run_id)),
+        summary,
+    })
+}
+
+/// One engine run with a progress display.
+async fn one_run(
+    opts: &LoadOptions,
+    p: &Progress,
+    url: &str,
+    requests: Vec<Planned>,
+    what: &str,
+) -> Result<(Arc<Vec<Planned>>, engine::Recorded, i64), String> {
+    p.stage(&format!("{what}: {} requests", requests.len()))?;
+    let plan = Arc::new(requests);
+    let live = Arc::new(Live::default());
+    let bar = opts
+        .progress
+        .then(|| crate::progress::LoadBar::start(Arc::clone(&live), plan.len() as u64, what));
+    let rec = engine::run(
+        url,
+        Arc::clone(&plan),
+        opts.plan.max_in_flight,
+        Arc::clone(&live),
+    )
+    .await;
+    if let Some(b) = bar {
+        b.finish().await;
+    }
+    // When request 0 was due, in epoch ms (log timestamps are).
+    let since = live.started_at().map_or(Duration::ZERO, |s| {
+        Instant::now().saturating_duration_since(s)
+    });
+    let start_ms = crate::cwlogs::now_ms() - since.as_millis() as i64;
+    Ok((plan, rec?, start_ms))
+}
+
+type Measured = (LoadReport, Scenario, Vec<Verdict>);
+
+/// Runs the plan's shape and builds the report.
+async fn measure(
+    opts: &LoadOptions,
+    p: &Progress,
+    target: &Prepared,
+    pools: &Pools,
+) -> Result<Measured, String> {
+    let plan = &opts.plan;
+    let names = class_names();
+    let dep = target.deployment.as_ref();
+    let group = dep.and_then(|d| d.log_group_name.clone());
+    let function = dep.and_then(|d| d.function_name.clone());
+    let mut steps: Vec<StepStats> = Vec::new();
+    let mut seconds: Vec<Second> = Vec::new();
+    let mut class_hists: BTreeMap<String, (u64, u64, hist::Hist)> = BTreeMap::new();
+    let mut all = hist::new_hist();
+    let mut outcomes = Outcomes::default();
+    let (mut wrong, mut unsent) = (0u64, 0u64);
+    let (mut achieved_sum, mut planned_sum, mut window_sum) = (0.0, 0.0, 0.0);
+    let mut epoch_start_ms: Option<i64> = None;
+    let mut verdicts = Vec::new();
+    let mut extra_figures: BTreeMap<String, reports::model::Figure> = BTreeMap::new();
+
+    // `count`: whether the run enters the figures (a knee's step that did
+    // not hold is in the series and the step table only).
+    let mut absorb = |t: engine::Tally, rec_unsent: u64, window: f64, count: bool| {
+        if !count {
+            seconds.extend(t.seconds);
+            return;
+        }
+        for (name, c) in &t.classes {
+            let e = class_hists
+                .entry(name.clone())
+                .or_insert_with(|| (0, 0, hist::new_hist()));
+            e.0 += c.requests;
+            e.1 += c.wrong_decisions;
+            if let Ok(h) = hist::decode(&c.histogram) {
+                let _ = hist::merge(&mut e.2, &h);
+            }
+        }
+        let _ = hist::merge(&mut all, &t.all);
+        outcomes.add(&t.outcomes);
+        wrong += t.wrong;
+        unsent += rec_unsent;
+        achieved_sum += t.achieved_rps * window;
+        planned_sum += t.planned_rps * window;
+        window_sum += window;
+        seconds.extend(t.seconds);
+    };
+
+    match &plan.shape {
+        Shape::Profile(arrival) => {
+            let reqs = build_requests(plan, arrival, plan.duration_s, pools, "fresh", 0).await?;
+            let (pl, rec, at) = one_run(opts, p, &target.url, reqs, plan.name()).await?;
+            epoch_start_ms = Some(at);
+            let t = engine::tally(&pl, &names, &rec, plan.warmup_s, plan.duration_s, 0)?;
+            if let Arrival::Steps { steps: st } = arrival {
+                steps = step_stats(&t.seconds, st, None)?;
+            }
+            absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
+        }
+        Shape::Scaling(s) => {
+            if let Some(f) = &function {
+                p.stage(&format!(
+                    "forcing cold starts: UpdateFunctionConfiguration on {f}"
+                ))?;
+                let lambda = crate::coldstart::client().await;
+                let mut vars = crate::coldstart::environment(&lambda, f).await?;
+                vars.insert(
+                    "HARNESS_LOAD_NONCE".into(),
+                    format!("{}", crate::cwlogs::now_ms()),
+                );
+                crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60))
+                    .await?;
+                // The emulator follows the configuration every 50 ms.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            let st = vec![
+                Step {
+                    rate: s.low_rate,
+                    seconds: s.low_s,
+                },
+                Step {
+                    rate: s.high_rate,
+                    seconds: s.high_s,
+                },
+            ];
+            let arrival = Arrival::Steps { steps: st.clone() };
+            let reqs = build_requests(plan, &arrival, plan.duration_s, pools, "fresh", 0).await?;
+            let (pl, rec, at) = one_run(opts, p, &target.url, reqs, "scaling").await?;
+            epoch_start_ms = Some(at);
+            let t = engine::tally(&pl, &names, &rec, plan.warmup_s, plan.duration_s, 0)?;
+            steps = step_stats(&t.seconds, &st, None)?;
+            absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
+        }
+        Shape::Knee(k) => {
+            let mut rate = k.start_rate;
+            let mut first_n = 0u64;
+            loop {
+                let arrival = Arrival::Constant { rate };
+                let reqs = build_requests(
+                    plan,
+                    &arrival,
+                    k.step_s,
+                    pools,
+                    &format!("fresh-{rate}"),
+                    first_n,
+                )
+                .await?;
+                first_n += reqs.len() as u64;
+                let (pl, rec, at) = one_run(
+                    opts,
+                    p,
+                    &target.url,
+                    reqs,
+                    &format!("knee step {rate:.0} req/s"),
+                )
+                .await?;
+                let first = *epoch_start_ms.get_or_insert(at);
+                // Seconds since the first step began (minting sits between steps).
+                let offset = ((at - first).max(0) as f64 / 1000.0).round() as u32;
+                let t = engine::tally(&pl, &names, &rec, plan.warmup_s, k.step_s, offset)?;
+                let mut st = step_stats(
+                    &t.seconds,
+                    &[Step {
+                        rate,
+                        seconds: k.step_s,
+                    }],
+                    Some(plan.warmup_s),
+                )?
+                .remove(0);
+                st.start_s = f64::from(offset);
+                let n = t.outcomes.total().max(1) as f64;
+                let errors = t.wrong + t.outcomes.throttled + rec.unsent;
+                let error_fraction = errors as f64 / n;
+                let achieved_ratio = t.achieved_rps / t.planned_rps.max(1e-9);
+                let p99 = hist::ms_at(&t.all, 99.0);
+                st.p99_ms = p99;
+                st.held = p99 <= k.p99_ms
+                    && error_fraction <= k.max_error_fraction
+                    && achieved_ratio >= 0.95;
+                if !st.held {
+                    let mut why = Vec::new();
+                    if p99 > k.p99_ms {
+                        why.push(format!("p99 {p99:.1} ms > {} ms", k.p99_ms));
+                    }
+                    if error_fraction > k.max_error_fraction {
+                        why.push(format!(
+                            "errors {:.2}% ({} wrong or failed, {} throttled, {} unsent)",
+                            error_fraction * 100.0,
+                            t.wrong,
+                            t.outcomes.throttled,
+                            rec.unsent
+                        ));
+                    }
+                    if achieved_ratio < 0.95 {
+                        why.push(format!("achieved {:.0} of {rate:.0} req/s", t.achieved_rps));
+                    }
+                    st.why = why.join("; ");
+                }
+                let held = st.held;
+                steps.push(st);
+                absorb(t, rec.unsent, k.step_s - plan.warmup_s, held);
+                let next = (rate * k.factor).round();
+                if !held
+                    || next > k.max_rate
+                    || suite::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    break;
+                }
+                rate = next;
+            }
+            let held: Vec<&StepStats> = steps.iter().filter(|s| s.held).collect();
+            let knee = held.last().map_or(0.0, |s| s.rate);
+            let broke = steps.iter().find(|s| !s.held);
+            extra_figures.insert("knee_rps".into(), suite_fig(knee, "req/s", Better::Higher));
+            let detail = match (held.last(), broke) {
+                (Some(h), Some(b)) => format!(
+                    "held {} req/s (p99 {:.1} ms); {} req/s did not: {}",
+                    h.rate, h.p99_ms, b.rate, b.why
+                ),
+                (Some(h), None) => format!(
+                    "held every step up to {} req/s (p99 {:.1} ms; the plan's max_rate {})",
+                    h.rate, h.p99_ms, k.max_rate
+                ),
+                (None, Some(b)) => {
+                    format!("the first step ({} req/s) did not hold: {}", b.rate, b.why)
+                }
+                (None, None) => "no step ran".into(),
+            };
+            verdicts.push(Verdict::new(
+                "knee",
+                if held.is_empty() {
+                    Status::Fail
+                } else {
+                    Status::Pass
+                },
+                detail,
+            ));
+        }
+    }
+    let end_ms = crate::cwlogs::now_ms() + 1000;
+
+    // The function's logs: authorizer invocations and cold starts per second.
+    let mut init_durations = None;
+    match &group {
+        Some(g) => {
+            p.stage(&format!("reading decisions and cold starts from {g}"))?;
+            let logs = crate::cwlogs::client(None).await;
+            let epoch_start_ms = epoch_start_ms.unwrap_or(end_ms);
+            let events = settled_events(&logs, g, epoch_start_ms - 1000, end_ms).await?;
+            let mut inits = Vec::new();
+            let mut inv: BTreeMap<u32, u64> = BTreeMap::new();
+            let mut cold: BTreeMap<u32, u64> = BTreeMap::new();
+            for (ts, m) in &events {
+                if *ts < epoch_start_ms - 500 {
+                    continue; // the start-up preflight, before request 0
+                }
+                let sec = ((ts - epoch_start_ms).max(0) / 1000) as u32;
+                if crate::cwlogs::decision_request_id(m).is_some() {
+                    *inv.entry(sec).or_default() += 1;
+                } else if let Some((_, ms)) = crate::coldstart::init_duration(m) {
+                    *cold.entry(sec).or_default() += 1;
+                    inits.push(ms);
+                }
+            }
+            for s in &mut seconds {
+                s.invocations = Some(inv.get(&s.t).copied().unwrap_or(0));
+                s.cold_starts = Some(cold.get(&s.t).copied().unwrap_or(0));
+            }
+            extra_figures.insert("cold_starts".into(), suite_fig(inits.len() as f64, "count", Better::InBand));
+            extra_figures.insert(
+                "authorizer_invocations".into(),
+                suite_fig(inv.values().sum::<u64>() as f64, "count", Better::InBand),
+            );
+            init_durations = Some(inits);
+        }
+        None => verdicts.push(Verdict::new(
+            "cold_starts",
+            Status::Skip,
+            "skipped: cold starts and cache hits per second need the log group: pass --deployment (terraform output -json)",
+        )),
+    }
+    if let Shape::Scaling(s) = &plan.shape {
+        let step_at = s.low_s as u32;
+        let during: Vec<&Second> = seconds
+            .iter()
+            .filter(|x| x.t >= step_at && x.t < step_at + 3)
+            .collect();
+        let mut h = hist::new_hist();
+        for x in &during {
+            if let Ok(d) = hist::decode(&x.histogram) {
+                let _ = hist::merge(&mut h, &d);
+            }
+        }
+        let p99 = hist::ms_at(&h, 99.0);
+        extra_figures.insert(
+            "p99_first_3s_of_step_ms".into(),
+            suite_fig(p99, "ms", Better::Lower),
+        );
+        match &init_durations {
+            Some(inits) => {
+                let at_step: u64 = during.iter().map(|x| x.cold_starts.unwrap_or(0)).sum();
+                verdicts.push(Verdict::new(
+                    "scaling",
+                    if inits.is_empty() { Status::Fail } else { Status::Pass },
+                    format!(
+                        "{} cold starts in the run ({at_step} in the first 3 s of the step to {} req/s); p99 in those 3 s {p99:.1} ms",
+                        inits.len(),
+                        s.high_rate
+                    ),
+                ));
+            }
+            None => verdicts.push(Verdict::new(
+                "scaling",
+                Status::Skip,
+                format!("skipped: cold starts need the function's log group (p99 in the first 3 s of the step {p99:.1} ms)"),
+            )),
+        }
+    }
+
+    let classes: BTreeMap<String, ClassStats> = class_hists
+        .into_iter()
+        .map(|(name, (requests, wrong_decisions, h))| {
+            Ok((
+                name,
+                ClassStats {
+                    requests,
+                    wrong_decisions,
+                    histogram: hist::encode(&h)?,
+                },
+            ))
+        })
+        .collect::<Result<_, String>>()?;
+    let report = LoadReport {
+        profile: plan.name().into(),
+        plan: plan.describe(),
+        warmup_s: plan.warmup_s,
+        classes,
+        seconds,
+        steps,
+        init_durations_ms: init_durations,
+        stage_rate: target.throttle.map(|t| t.0),
+        stage_burst: target.throttle.map(|t| t.1),
+    };
+
+    let window = window_sum.max(1e-9);
+    let (achieved, planned) = (achieved_sum / window, planned_sum / window);
+    let ratio = if planned > 0.0 {
+        achieved / planned
+    } else {
+        0.0
+    };
+    let mut figures = extra_figures;
+    figures.insert(
+        "planned_rps".into(),
+        suite_fig(planned, "req/s", Better::InBand),
+    );
+    figures.insert(
+        "achieved_rps".into(),
+        suite_fig(achieved, "req/s", Better::Higher),
+    );
+    figures.insert(
+        "achieved_to_planned".into(),
+        suite_fig(ratio, "ratio", Better::InBand),
+    );
+    for (name, q) in [
+        ("p50_ms", 50.0),
+        ("p90_ms", 90.0),
+        ("p99_ms", 99.0),
+        ("p999_ms", 99.9),
+        ("max_ms", 100.0),
+    ] {
+        figures.insert(
+            name.into(),
+            suite_fig(hist::ms_at(&all, q), "ms", Better::Lower),
+        );
+    }
+    figures.insert(
+        "wrong_decisions".into(),
+        suite_fig(wrong as f64, "requests", Better::Lower),
+    );
+    figures.insert(
+        "server_or_transport_errors".into(),
+        suite_fig(
+            (outcomes.server_error + outcomes.transport_error) as f64,
+            "requests",
+            Better::Lower,
+        ),
+    );
+    figures.insert(
+        "throttled".into(),
+        suite_fig(outcomes.throttled as f64, "requests", Better::Lower),
+    );
+    figures.insert(
+        "unsent".into(),
+        suite_fig(unsent as f64, "requests", Better::Lower),
+    );
+    let band = Band {
+        min: 0.98,
+        max: 1.02,
+    };
+    let is_knee = matches!(plan.shape, Shape::Knee(_));
+    let (decides, pass) = if is_knee {
+        (
+            "knee_rps".to_owned(),
+            figures.get("knee_rps").is_some_and(|f| f.value > 0.0),
+        )
+    } else {
+        ("achieved_to_planned".to_owned(), band.contains(ratio))
+    };
+    if !is_knee {
+        verdicts.insert(
+            0,
+            Verdict::new(
+                "rate",
+                if band.contains(ratio) { Status::Pass } else { Status::Fail },
+                format!(
+                    "achieved {achieved:.1} of {planned:.1} req/s planned (ratio {ratio:.3}, band 0.98..1.02; measured window {:.0} s)",
+                    window
+                ),
+            ),
+        );
+    }
+    verdicts.push(Verdict::new(
+        "decisions",
+        if wrong == 0 {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        format!(
+            "{wrong} wrong decisions of {} responses (429 counted apart: {})",
+            outcomes.total(),
+            outcomes.throttled
+        ),
+    ));
+    let scenario = Scenario {
+        inputs: report.plan.clone(),
+        figures,
+        decides,
+        band: match &plan.shape {
+            Shape::Knee(k) => Band {
+                min: k.start_rate,
+                max: k.max_rate,
+            },
+            _ => band,
+        },
+        pass,
+        series: reports::load::charts(&report)?,
+    };
+    Ok((report, scenario, verdicts))
+}
+
+fn suite_fig(value: f64, unit: &str, better: Better) -> reports::model::Figure {
+    scenarios::fig(value, unit, better)
+}
+
+/// Per-step figures from per-second data (steps laid end to end from 0).
+fn step_stats(
+    seconds: &[Second],
+    steps: &[Step],
+    warmup: Option<f64>,
+) -> Result<Vec<StepStats>, String> {
+    let mut out = Vec::new();
+    let mut start = 0.0;
+    let first_t = seconds.first().map_or(0, |s| s.t);
+    for st in steps {
+        let skip = warmup.unwrap_or(0.0);
+        let (lo, hi) = (start + skip, start + st.seconds);
+        let mut h = hist::new_hist();
+        let mut o = Outcomes::default();
+        for s in seconds {
+            let rel = f64::from(s.t - first_t);
+            if rel >= lo.floor() && rel < hi {
+                h.add(hist::decode(&s.histogram)?)
+                    .map_err(|e| format!("{e:?}"))?;
+                o.add(&s.outcomes);
+            }
+        }
+        let len = (hi - lo.floor()).max(1e-9);
+        out.push(StepStats {
+            rate: st.rate,
+            start_s: start,
+            seconds: st.seconds,
+            achieved_rps: o.total() as f64 / len,
+            p99_ms: hist::ms_at(&h, 99.0),
+            errors: o.server_error + o.transport_error + o.other,
+            throttled: o.throttled,
+            held: true,
+            why: String::new(),
+        });
+        start += st.seconds;
+    }
+    Ok(out)
+}
+
+/// Log events until their count is unchanged over two polls 1 s apart
+/// (at most 30 s): log delivery is asynchronous.
+async fn settled_events(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<Vec<(i64, String)>, String> {
+    let began = Instant::now();
+    let mut last: Option<usize> = None;
+    loop {
+        let ev = crate::cwlogs::filter_events(client, group, start_ms, end_ms, None).await?;
+        if last == Some(ev.len()) || began.elapsed() > Duration::from_secs(30) {
+            return Ok(ev);
+        }
+        last = Some(ev.len());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mix_draws_classes_by_weight_and_repeat_share() {
+        let mix = Mix::default();
+        let mut n = [0usize; 5];
+        for i in 0..100_000u64 {
+            n[class_of(&mix, i)] += 1;
+        }
+        let share = |c: usize| n[c] as f64 / 100_000.0;
+        assert!((share(0) - 0.63).abs() < 0.01, "repeat {}", share(0));
+        assert!((share(1) - 0.07).abs() < 0.01, "fresh {}", share(1));
+        for c in 2..5 {
+            assert!((share(c) - 0.10).abs() < 0.01, "class {c}: {}", share(c));
+        }
+        let only_fresh = Mix {
+            repeat: 0.0,
+            ..Mix::default()
+        }
+        .with_weights("valid=1,expired=0,forged=0,malformed=0")
+        .expect("weights");
+        assert!((0..1000).all(|i| class_of(&only_fresh, i) == 1));
+    }
+
+    #[test]
+    fn plan_files_and_flags_are_checked_by_name() {
+        let f: PlanFile = toml::from_str(
+            r#"
+            duration_s = 30
+            warmup_s = 2
+            max_in_flight = 64
+            [arrival]
+            kind = "steps"
+            steps = [{ rate = 50, seconds = 10 }, { rate = 100, seconds = 20 }]
+            [mix]
+            valid = 80
+            repeat = 0.5
+            "#,
+        )
+        .expect("plan");
+        let plan = Plan::from_file(f).expect("valid");
+        assert_eq!(plan.name(), "steps");
+        assert_eq!(plan.duration_s, 30.0);
+        assert_eq!(plan.mix.valid, 80);
+        assert_eq!(plan.mix.expired, 10);
+        let e = toml::from_str::<PlanFile>("rate = 5")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rate"), "{e}");
+        let e = Plan::from_file(PlanFile::default()).unwrap_err();
+        assert!(e.contains("no load profile"), "{e}");
+        let e = Plan::from_file(PlanFile {
+            profile: Some("knee".into()),
+            max_in_flight: Some(0),
+            ..PlanFile::default()
+        })
+        .unwrap_err();
+        assert!(e.contains("--max-in-flight"), "{e}");
+        let e = Mix::default().with_weights("valid=x").unwrap_err();
+        assert!(e.contains("--mix"), "{e}");
+        let knee = Plan::from_file(PlanFile {
+            profile: Some("knee".into()),
+            ..PlanFile::default()
+        })
+        .expect("knee");
+        assert_eq!(knee.duration_s, knee_step());
+    }
+}

@@ -1,0 +1,255 @@
+//! `harness load` as a user runs it: the release-style CLI against the
+//! local stack (its own moto, the emulator running the real authorizer
+//! binary), a plan file with a flag overriding it, and what lands in
+//! `summary.json` — histograms in their serialised form that merge exactly.
+
+use reports::hist;
+use serde_json::Value;
+use std::process::Command;
+
+fn harness() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("harness-load-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tmp dir");
+    d
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let out = harness()
+        .args(args)
+        .arg("--authorizer")
+        .arg(&bin)
+        .arg("--quiet")
+        .output()
+        .expect("harness load");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn summary(dir: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary"))
+        .expect("json")
+}
+
+#[test]
+fn a_stepped_plan_file_runs_with_flags_over_it_and_its_histograms_merge_exactly() {
+    let dir = tmp("steps");
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        r#"
+        warmup_s = 1
+        max_in_flight = 32
+        [arrival]
+        kind = "steps"
+        steps = [{ rate = 60, seconds = 3 }, { rate = 150, seconds = 3 }]
+        [mix]
+        valid = 60
+        expired = 10
+        forged = 10
+        malformed = 10
+        repeat = 0.8
+        "#,
+    )
+    .expect("plan");
+    let out = dir.join("report");
+    let (code, stdout, stderr) = run(&[
+        "load",
+        "--plan",
+        plan.to_str().expect("utf-8"),
+        "--mix",
+        "forged=20",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        !stdout.contains("users launched"),
+        "goose's launch line leaked:\n{stdout}"
+    );
+    let s = summary(&out);
+    assert_eq!(s["schema_version"], 3);
+    let load = &s["load"];
+    assert_eq!(load["profile"], "steps");
+    let mix = load["plan"]["mix"].as_str().expect("mix");
+    assert!(
+        mix.contains("forged 20") && mix.contains("valid 60"),
+        "{mix}"
+    );
+
+    // Per second: the planned rate of each step, every response counted,
+    // the authorizer's invocations read from the log group.
+    let secs = load["seconds"].as_array().expect("seconds");
+    assert_eq!(secs.len(), 6, "{secs:?}");
+    for (i, sec) in secs.iter().enumerate() {
+        let want = if i < 3 { 60 } else { 150 };
+        let planned = sec["planned"].as_u64().expect("planned");
+        assert!(planned.abs_diff(want) <= 1, "second {i}: {planned}");
+        assert!(sec["invocations"].as_u64().is_some(), "second {i}: {sec}");
+    }
+    let steps = load["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 2);
+    for st in steps {
+        let (rate, got) = (
+            st["rate"].as_f64().expect("rate"),
+            st["achieved_rps"].as_f64().expect("achieved"),
+        );
+        assert!((got / rate - 1.0).abs() < 0.05, "{st}");
+    }
+
+    // The measured window (due at or after the 1 s warm-up) two ways: the
+    // classes merged, and the per-second histograms merged. Same samples,
+    // so exactly the same percentiles.
+    let classes = load["classes"].as_object().expect("classes");
+    assert!(classes.contains_key("valid_repeat") && classes.contains_key("forged"));
+    let by_class = hist::merge_encoded(
+        classes
+            .values()
+            .map(|c| c["histogram"].as_str().expect("histogram")),
+    )
+    .expect("classes merge");
+    let by_second = hist::merge_encoded(
+        secs.iter()
+            .filter(|x| x["t"].as_u64().expect("t") >= 1)
+            .map(|x| x["histogram"].as_str().expect("histogram")),
+    )
+    .expect("seconds merge");
+    assert_eq!(by_class.len(), by_second.len());
+    for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
+        assert_eq!(
+            by_class.value_at_quantile(q),
+            by_second.value_at_quantile(q),
+            "q {q}"
+        );
+    }
+    let requests: u64 = classes
+        .values()
+        .map(|c| c["requests"].as_u64().expect("requests"))
+        .sum();
+    assert_eq!(requests, by_class.len());
+
+    let verdicts: Vec<(String, String)> = s["verdicts"]
+        .as_array()
+        .expect("verdicts")
+        .iter()
+        .map(|v| {
+            (
+                v["check"].as_str().unwrap_or("").to_owned(),
+                v["status"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        verdicts.contains(&("rate".into(), "pass".into())),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.contains(&("decisions".into(), "pass".into())),
+        "{verdicts:?}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    for title in [
+        "Latency percentiles over time",
+        "Throughput by outcome over time",
+        "Latency distribution by token class",
+        "Authorizer cache hit ratio over time",
+        "p99 latency per step",
+    ] {
+        assert!(html.contains(title), "{title}");
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn knee_reports_the_highest_step_that_held_and_fails_when_none_did() {
+    let dir = tmp("knee");
+    let plan = dir.join("knee.toml");
+    let write = |bound: f64| {
+        std::fs::write(
+            &plan,
+            format!(
+                "profile = \"knee\"\n[knee]\nstart_rate = 50\nfactor = 2\nstep_s = 2\nmax_rate = 200\np99_ms = {bound}\n"
+            ),
+        )
+        .expect("plan");
+    };
+    write(2000.0);
+    let out = dir.join("held");
+    let (code, stdout, stderr) = run(&[
+        "load",
+        "--plan",
+        plan.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let s = summary(&out);
+    let steps: Vec<f64> = s["load"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|x| x["rate"].as_f64().expect("rate"))
+        .collect();
+    assert_eq!(steps, vec![50.0, 100.0, 200.0]);
+    assert_eq!(
+        s["scenarios"]["load"]["figures"]["knee_rps"]["value"],
+        200.0
+    );
+    assert!(
+        stdout.contains("knee         PASS   held every step up to 200"),
+        "{stdout}"
+    );
+
+    // No step can hold a 1 µs p99: the first step fails and so does the run.
+    write(0.001);
+    let out = dir.join("broke");
+    let (code, stdout, _) = run(&[
+        "load",
+        "--plan",
+        plan.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("the first step (50 req/s) did not hold: p99"),
+        "{stdout}"
+    );
+    let s = summary(&out);
+    assert_eq!(s["load"]["steps"].as_array().map(Vec::len), Some(1));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn bad_plans_and_flags_exit_2_with_one_line_naming_them() {
+    let dir = tmp("bad");
+    let plan = dir.join("bad.toml");
+    std::fs::write(&plan, "rate = 5\n").expect("plan");
+    let p = plan.to_str().expect("utf-8").to_owned();
+    for (args, needle) in [
+        (vec!["load"], "no load profile"),
+        (vec!["load", "--rate", "10", "--mix", "bogus=1"], "--mix"),
+        (vec!["load", "--plan", p.as_str()], "--plan"),
+        (vec!["load", "--steps", "10:x"], "--steps"),
+        (vec!["load", "--profile", "sideways"], "--profile"),
+        (
+            vec!["load", "--rate", "10", "--warmup", "60", "--duration", "10"],
+            "--warmup",
+        ),
+    ] {
+        let out = harness().args(&args).output().expect("harness");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

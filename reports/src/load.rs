@@ -1,0 +1,473 @@
+//! A load run in `summary.json` (`harness load`): the plan, one histogram
+//! per token class (the measured window, warm-up excluded), and per second
+//! of the run a histogram and the count of each outcome; cold starts and
+//! authorizer invocations per second when the function's logs were read.
+//! Every histogram is in the standard serialised form ([`crate::hist`]).
+
+use crate::hist::{self, Hist};
+use crate::model::{Series, SeriesKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Responses by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcomes {
+    /// 2xx.
+    pub ok: u64,
+    /// 401.
+    pub unauthorized: u64,
+    /// 403.
+    pub forbidden: u64,
+    /// 429 (throttling; never a wrong decision).
+    pub throttled: u64,
+    /// 5xx.
+    pub server_error: u64,
+    /// Any other status.
+    pub other: u64,
+    /// No response (connection refused, reset, timeout).
+    pub transport_error: u64,
+}
+
+impl Outcomes {
+    /// Counts one response (`0`: no response).
+    pub fn count(&mut self, status: u16) {
+        let slot = match status {
+            0 => &mut self.transport_error,
+            200..=299 => &mut self.ok,
+            401 => &mut self.unauthorized,
+            403 => &mut self.forbidden,
+            429 => &mut self.throttled,
+            500..=599 => &mut self.server_error,
+            _ => &mut self.other,
+        };
+        *slot += 1;
+    }
+
+    /// Every response.
+    pub fn total(&self) -> u64 {
+        self.ok
+            + self.unauthorized
+            + self.forbidden
+            + self.throttled
+            + self.server_error
+            + self.other
+            + self.transport_error
+    }
+
+    /// Adds `o`.
+    pub fn add(&mut self, o: &Outcomes) {
+        self.ok += o.ok;
+        self.unauthorized += o.unauthorized;
+        self.forbidden += o.forbidden;
+        self.throttled += o.throttled;
+        self.server_error += o.server_error;
+        self.other += o.other;
+        self.transport_error += o.transport_error;
+    }
+
+    /// `(label, count)` in a fixed order (the stacked chart's).
+    pub fn labelled(&self) -> [(&'static str, u64); 7] {
+        [
+            ("2xx", self.ok),
+            ("401", self.unauthorized),
+            ("403", self.forbidden),
+            ("429", self.throttled),
+            ("5xx", self.server_error),
+            ("other status", self.other),
+            ("transport error", self.transport_error),
+        ]
+    }
+}
+
+/// One second of the run (by intended send time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Second {
+    /// Seconds since the run's start.
+    pub t: u32,
+    /// Requests the plan scheduled in this second.
+    pub planned: u64,
+    /// Responses by outcome.
+    pub outcomes: Outcomes,
+    /// Latency histogram of this second (µs, serialised).
+    pub histogram: String,
+    /// Authorizer invocations (decision lines in the log group), when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invocations: Option<u64>,
+    /// Cold starts (reports with an Init Duration), when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_starts: Option<u64>,
+}
+
+/// One token class over the measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassStats {
+    /// Requests sent.
+    pub requests: u64,
+    /// Responses whose decision was not the expected one (429 aside).
+    pub wrong_decisions: u64,
+    /// Latency histogram (µs, serialised).
+    pub histogram: String,
+}
+
+/// One step of a stepped plan (`knee`, `steps`, `scaling`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepStats {
+    /// Planned rate, req/s.
+    pub rate: f64,
+    /// Seconds since the run's start when the step began.
+    pub start_s: f64,
+    /// Length, s.
+    pub seconds: f64,
+    /// Responses per second received in the step.
+    pub achieved_rps: f64,
+    /// p99 latency, ms.
+    pub p99_ms: f64,
+    /// 5xx, transport errors and wrong decisions.
+    pub errors: u64,
+    /// 429s.
+    pub throttled: u64,
+    /// Whether the step held (knee: p99 within the bound, no errors).
+    pub held: bool,
+    /// Why it did not hold (empty when it did).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
+}
+
+/// A load run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadReport {
+    /// `constant`, `ramp`, `steps`, `spike`, `knee` or `scaling`.
+    pub profile: String,
+    /// The plan as run (arrival, duration, mix, caps), as text.
+    pub plan: BTreeMap<String, String>,
+    /// Seconds at the start excluded from the figures.
+    pub warmup_s: f64,
+    /// Per token class (measured window).
+    pub classes: BTreeMap<String, ClassStats>,
+    /// Per second of the run (warm-up included, marked by `warmup_s`).
+    pub seconds: Vec<Second>,
+    /// Stepped plans: one entry per step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepStats>,
+    /// Init Duration of each cold start in the run, ms (from the logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_durations_ms: Option<Vec<f64>>,
+    /// The stage's steady-state rate limit, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_rate: Option<f64>,
+    /// The stage's burst, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_burst: Option<f64>,
+}
+
+impl LoadReport {
+    /// Every class merged (the measured window).
+    ///
+    /// # Errors
+    /// A histogram that does not decode.
+    pub fn all_classes(&self) -> Result<Hist, String> {
+        hist::merge_encoded(self.classes.values().map(|c| c.histogram.as_str()))
+    }
+}
+
+/// Percentiles on the distribution chart's x axis.
+const DIST_POINTS: [f64; 13] = [
+    50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 99.9995, 99.9999,
+];
+
+/// The load run's charts, each the type its question needs.
+///
+/// # Errors
+/// A histogram that does not decode.
+pub fn charts(r: &LoadReport) -> Result<Vec<Series>, String> {
+    let mut out = Vec::new();
+    let per_second: Vec<(f64, Hist)> = r
+        .seconds
+        .iter()
+        .map(|s| Ok((f64::from(s.t), hist::decode(&s.histogram)?)))
+        .collect::<Result<_, String>>()?;
+    // 1. Latency percentiles over time.
+    let mut lines = BTreeMap::new();
+    for (name, p) in [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("max", 100.0)] {
+        lines.insert(
+            name.to_owned(),
+            per_second
+                .iter()
+                .filter(|(_, h)| !h.is_empty())
+                .map(|(t, h)| (*t, hist::ms_at(h, p)))
+                .collect(),
+        );
+    }
+    out.push(Series {
+        title: "Latency percentiles over time (from intended send times)".into(),
+        x_label: "time since start (s)".into(),
+        y_label: "latency (ms)".into(),
+        kind: SeriesKind::Line,
+        lines,
+        categories: Vec::new(),
+    });
+    // 2. Throughput by outcome over time, stacked.
+    let mut stacked: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for (i, (label, _)) in Outcomes::default().labelled().iter().enumerate() {
+        let pts: Vec<(f64, f64)> = r
+            .seconds
+            .iter()
+            .map(|s| (f64::from(s.t), s.outcomes.labelled()[i].1 as f64))
+            .collect();
+        if pts.iter().any(|p| p.1 > 0.0) {
+            stacked.insert(format!("{}. {label}", i + 1), pts);
+        }
+    }
+    out.push(Series {
+        title: "Throughput by outcome over time (stacked)".into(),
+        x_label: "time since start (s)".into(),
+        y_label: "responses per second (req/s)".into(),
+        kind: SeriesKind::Stacked,
+        lines: stacked,
+        categories: Vec::new(),
+    });
+    // 3. Latency distribution: percentile plot on a log(1/(1−p)) axis.
+    let mut dist = BTreeMap::new();
+    for (class, c) in &r.classes {
+        let h = hist::decode(&c.histogram)?;
+        if h.is_empty() {
+            continue;
+        }
+        dist.insert(class.clone(), percentile_points(&h, h.len()));
+    }
+    out.push(Series {
+        title: "Latency distribution by token class (percentile plot)".into(),
+        x_label: "percentile (%)".into(),
+        y_label: "latency (ms)".into(),
+        kind: SeriesKind::Percentile,
+        lines: dist,
+        categories: Vec::new(),
+    });
+    // 4. Cold starts over time and the Init Duration distribution.
+    if r.seconds.iter().any(|s| s.cold_starts.is_some()) {
+        out.push(Series {
+            title: "Cold starts per second (function logs)".into(),
+            x_label: "time since start (s)".into(),
+            y_label: "cold starts (count)".into(),
+            kind: SeriesKind::Bars,
+            lines: BTreeMap::from([(
+                "cold starts".into(),
+                r.seconds
+                    .iter()
+                    .map(|s| (f64::from(s.t), s.cold_starts.unwrap_or(0) as f64))
+                    .collect(),
+            )]),
+            categories: Vec::new(),
+        });
+    }
+    if let Some(init) = r.init_durations_ms.as_ref().filter(|v| !v.is_empty()) {
+        out.push(init_histogram(init));
+    }
+    // 5. Cache hit ratio over time: requests that did not reach the
+    // authorizer.
+    if r.seconds.iter().any(|s| s.invocations.is_some()) {
+        out.push(Series {
+            title: "Authorizer cache hit ratio over time".into(),
+            x_label: "time since start (s)".into(),
+            y_label: "hit ratio (fraction of requests)".into(),
+            kind: SeriesKind::Line,
+            lines: BTreeMap::from([(
+                "hit ratio".into(),
+                r.seconds
+                    .iter()
+                    .filter(|s| s.outcomes.total() > 0)
+                    .map(|s| {
+                        let n = s.outcomes.total() as f64;
+                        let inv = s.invocations.unwrap_or(0) as f64;
+                        (f64::from(s.t), (1.0 - inv / n).clamp(0.0, 1.0))
+                    })
+                    .collect(),
+            )]),
+            categories: Vec::new(),
+        });
+    }
+    // 6. Throttling: offered vs admitted with the expected curve — when the
+    // plan offered at least half the stage's limit (below that the three
+    // lines are one).
+    let peak = r.seconds.iter().map(|s| s.planned).max().unwrap_or(0) as f64;
+    if let Some(limit) = r.stage_rate.filter(|l| peak >= 0.5 * l) {
+        let mut lines = BTreeMap::new();
+        lines.insert(
+            "offered".to_owned(),
+            r.seconds
+                .iter()
+                .map(|s| (f64::from(s.t), s.planned as f64))
+                .collect(),
+        );
+        lines.insert(
+            "admitted (not 429)".to_owned(),
+            r.seconds
+                .iter()
+                .map(|s| {
+                    (
+                        f64::from(s.t),
+                        (s.outcomes.total() - s.outcomes.throttled) as f64,
+                    )
+                })
+                .collect(),
+        );
+        lines.insert(
+            format!("expected min(offered, {limit} req/s)"),
+            r.seconds
+                .iter()
+                .map(|s| (f64::from(s.t), (s.planned as f64).min(limit)))
+                .collect(),
+        );
+        out.push(Series {
+            title: "Throttling: offered vs admitted rate".into(),
+            x_label: "time since start (s)".into(),
+            y_label: "requests per second (req/s)".into(),
+            kind: SeriesKind::Line,
+            lines,
+            categories: Vec::new(),
+        });
+    }
+    // 7. Stepped plans: p99 per step.
+    if !r.steps.is_empty() {
+        out.push(Series {
+            title: "p99 latency per step".into(),
+            x_label: "planned rate (req/s)".into(),
+            y_label: "p99 latency (ms)".into(),
+            kind: SeriesKind::Line,
+            lines: BTreeMap::from([(
+                "p99".into(),
+                r.steps.iter().map(|s| (s.rate, s.p99_ms)).collect(),
+            )]),
+            categories: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+/// `(percentile, ms)` points up to the highest percentile `n` samples
+/// resolve, then the maximum at 100.
+fn percentile_points(h: &Hist, n: u64) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = DIST_POINTS
+        .iter()
+        .filter(|p| (n as f64) * (1.0 - **p / 100.0) >= 1.0)
+        .map(|p| (*p, hist::ms_at(h, *p)))
+        .collect();
+    pts.push((100.0, h.max() as f64 / 1000.0));
+    pts
+}
+
+/// The Init Duration distribution as a histogram (ms bins).
+fn init_histogram(init: &[f64]) -> Series {
+    let max = init.iter().copied().fold(0.0_f64, f64::max);
+    let bins = 12usize;
+    let width = (max / bins as f64).max(0.001);
+    let mut counts = vec![0u64; bins + 1];
+    for v in init {
+        counts[((v / width) as usize).min(bins)] += 1;
+    }
+    Series {
+        title: "Init Duration distribution (cold starts)".into(),
+        x_label: "Init Duration (ms, bin start)".into(),
+        y_label: "cold starts (count)".into(),
+        kind: SeriesKind::Histogram,
+        lines: BTreeMap::from([(
+            "cold starts".into(),
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(i, c)| (i as f64 * width, *c as f64))
+                .collect(),
+        )]),
+        categories: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> LoadReport {
+        let mut h = hist::new_hist();
+        for v in 1..=10_000u64 {
+            hist::record(&mut h, v * 10);
+        }
+        let enc = hist::encode(&h).expect("encode");
+        let mut o = Outcomes::default();
+        for s in [200, 200, 401, 403, 429, 503, 0, 404] {
+            o.count(s);
+        }
+        LoadReport {
+            profile: "constant".into(),
+            plan: BTreeMap::new(),
+            warmup_s: 0.0,
+            classes: BTreeMap::from([(
+                "valid_repeat".into(),
+                ClassStats {
+                    requests: 10_000,
+                    wrong_decisions: 0,
+                    histogram: enc.clone(),
+                },
+            )]),
+            seconds: vec![Second {
+                t: 0,
+                planned: 8,
+                outcomes: o,
+                histogram: enc,
+                invocations: Some(2),
+                cold_starts: Some(1),
+            }],
+            steps: Vec::new(),
+            init_durations_ms: Some(vec![12.0, 30.0]),
+            stage_rate: Some(5.0),
+            stage_burst: Some(5.0),
+        }
+    }
+
+    #[test]
+    fn outcomes_are_counted_by_status_class() {
+        let r = report();
+        let o = r.seconds[0].outcomes;
+        assert_eq!(
+            (o.ok, o.unauthorized, o.forbidden, o.throttled),
+            (2, 1, 1, 1)
+        );
+        assert_eq!((o.server_error, o.transport_error, o.other), (1, 1, 1));
+        assert_eq!(o.total(), 8);
+    }
+
+    #[test]
+    fn charts_cover_every_question_with_data() {
+        let charts = charts(&report()).expect("charts");
+        let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
+        for want in [
+            "Latency percentiles over time",
+            "Throughput by outcome",
+            "Latency distribution",
+            "Cold starts per second",
+            "Init Duration distribution",
+            "cache hit ratio",
+            "Throttling",
+        ] {
+            assert!(
+                titles.iter().any(|t| t.contains(want)),
+                "{want}: {titles:?}"
+            );
+        }
+        let dist = charts
+            .iter()
+            .find(|c| c.kind == SeriesKind::Percentile)
+            .expect("distribution");
+        let pts = &dist.lines["valid_repeat"];
+        // 10 000 samples resolve up to 99.99; then the maximum at 100.
+        assert_eq!(pts.last().map(|p| p.0), Some(100.0));
+        assert!(pts.iter().any(|p| (p.0 - 99.99).abs() < 1e-9));
+        assert!(!pts.iter().any(|p| (p.0 - 99.999).abs() < 1e-9));
+        assert!((pts[0].1 - 50.0).abs() < 0.1, "p50 {}", pts[0].1);
+        let hit = charts
+            .iter()
+            .find(|c| c.title.contains("cache hit"))
+            .expect("hit");
+        assert!((hit.lines["hit ratio"][0].1 - 0.75).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,396 @@
+//! The open-model load engine behind `harness load`: a goose attack whose
+//! users take the next due request from a precomputed plan (send time,
+//! token class, `Authorization`), sleep until it is due and send it, so
+//! latency is measured from the intended send time. The number of goose
+//! users is the cap on requests in flight; when every user is busy, due
+//! requests wait and their waiting shows in the latency. A request still
+//! unsent when the run's time is up is counted `unsent`, never dropped
+//! silently. Nothing is minted here: every token is in the plan already.
+
+use goose::config::GooseConfiguration;
+use goose::prelude::*;
+use reports::hist::{self, Hist};
+use reports::load::{ClassStats, Outcomes, Second};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// One planned request.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// Due, seconds after the start.
+    pub at: f64,
+    /// Index into the run's class names.
+    pub class: u16,
+    /// The `Authorization` value (`None`: no header).
+    pub authorization: Option<Arc<str>>,
+    /// Whether it must be allowed (2xx) — else denied (401/403).
+    pub allow: bool,
+}
+
+/// One answered (or failed) request.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    /// Index into the plan.
+    pub n: u32,
+    /// HTTP status (0: no response).
+    pub status: u16,
+    /// From the intended send time to the end of the response, µs.
+    pub latency_us: u64,
+    /// When the response ended, seconds after the start.
+    pub done_at: f64,
+}
+
+/// Counters a progress display reads while the run goes on.
+#[derive(Debug)]
+pub struct Live {
+    /// Requests sent.
+    pub sent: AtomicU64,
+    /// Responses received (or failed).
+    pub done: AtomicU64,
+    /// 5xx, transport errors and wrong decisions so far.
+    pub errors: AtomicU64,
+    /// 429s so far.
+    pub throttled: AtomicU64,
+    /// Latencies since the display last took them.
+    pub window: Mutex<Hist>,
+    started: OnceLock<Instant>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self {
+            sent: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+            window: Mutex::new(hist::new_hist()),
+            started: OnceLock::new(),
+        }
+    }
+}
+
+impl Live {
+    /// Seconds since the first request was due (0 before).
+    pub fn elapsed(&self) -> f64 {
+        self.started
+            .get()
+            .map_or(0.0, |s| s.elapsed().as_secs_f64().max(0.0))
+    }
+
+    /// When request 0 was due (`None` before the run began).
+    pub fn started_at(&self) -> Option<Instant> {
+        self.started.get().copied()
+    }
+
+    /// The window's p99 in ms, and empties it.
+    pub fn take_p99_ms(&self) -> f64 {
+        self.window.lock().map_or(0.0, |mut h| {
+            let p = hist::ms_at(&h, 99.0);
+            h.reset();
+            p
+        })
+    }
+}
+
+struct Run {
+    path: String,
+    plan: Arc<Vec<Planned>>,
+    next: AtomicUsize,
+    lead: Duration,
+    end: Duration,
+    live: Arc<Live>,
+    done: Mutex<Vec<Done>>,
+}
+
+/// What a run sent and got.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// One entry per request sent, in completion order.
+    pub done: Vec<Done>,
+    /// Planned requests never sent (the cap was reached and time ran out).
+    pub unsent: u64,
+}
+
+/// Runs `plan` against `url` with at most `max_in_flight` requests at once.
+///
+/// # Errors
+/// A bad URL or a goose error.
+pub async fn run(
+    url: &str,
+    plan: Arc<Vec<Planned>>,
+    max_in_flight: usize,
+    live: Arc<Live>,
+) -> Result<Recorded, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+    let host = format!(
+        "{}://{}",
+        parsed.scheme(),
+        parsed.host_str().unwrap_or("127.0.0.1")
+    ) + &parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let users = max_in_flight.clamp(1, 4096);
+    let last = plan.last().map_or(0.0, |p| p.at);
+    // All users are launched before the first request is due.
+    let hatch = (users as f64 * 20.0).max(100.0);
+    let lead = Duration::from_secs_f64(users as f64 / hatch + 0.2);
+    let end = lead + Duration::from_secs_f64(last + 2.0);
+    let run = Arc::new(Run {
+        path: parsed.path().to_owned(),
+        plan: Arc::clone(&plan),
+        next: AtomicUsize::new(0),
+        lead,
+        end,
+        live,
+        done: Mutex::new(Vec::with_capacity(plan.len())),
+    });
+    let r = Arc::clone(&run);
+    let tx = Transaction::new(Arc::new(move |user: &mut GooseUser| {
+        let r = Arc::clone(&r);
+        Box::pin(async move { one(&r, user).await })
+    }))
+    .set_name("load");
+    GooseAttack::initialize_with_config(GooseConfiguration::default())
+        .map_err(|e| e.to_string())?
+        .register_scenario(scenario!("load").register_transaction(tx))
+        .set_default(GooseDefault::Host, host.as_str())
+        .and_then(|a| a.set_default(GooseDefault::Users, users))
+        .and_then(|a| a.set_default(GooseDefault::IncreaseRate, hatch.to_string().as_str()))
+        .and_then(|a| a.set_default(GooseDefault::RunTime, end.as_secs() as usize + 1))
+        .and_then(|a| a.set_default(GooseDefault::NoPrintMetrics, true))
+        .and_then(|a| a.set_default(GooseDefault::NoErrorSummary, true))
+        .and_then(|a| a.set_default(GooseDefault::NoTelnet, true))
+        .and_then(|a| a.set_default(GooseDefault::Quiet, 1usize))
+        .map_err(|e| e.to_string())?
+        .execute()
+        .await
+        .map_err(|e| e.to_string())?;
+    let done = run.done.lock().map(|d| d.clone()).unwrap_or_default();
+    let unsent = plan.len().saturating_sub(done.len()) as u64;
+    Ok(Recorded { done, unsent })
+}
+
+async fn one(r: &Run, user: &mut GooseUser) -> TransactionResult {
+    let start = *r.live.started.get_or_init(|| Instant::now() + r.lead);
+    let n = r.next.fetch_add(1, Ordering::SeqCst);
+    let Some(p) = r.plan.get(n) else {
+        // Nothing left: idle in short naps so the attack ends on time.
+        let left = (start + r.end).saturating_duration_since(Instant::now());
+        tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+        return Ok(());
+    };
+    let intended = start + Duration::from_secs_f64(p.at);
+    let now = Instant::now();
+    if intended > now {
+        tokio::time::sleep(intended - now).await;
+    }
+    if goose::is_killswitch_triggered() {
+        return Ok(());
+    }
+    r.live.sent.fetch_add(1, Ordering::Relaxed);
+    let mut rb = user.get_request_builder(&GooseMethod::Get, &r.path)?;
+    if let Some(a) = &p.authorization {
+        rb = rb.header("authorization", a.as_ref());
+    }
+    let req = GooseRequest::builder().set_request_builder(rb).build();
+    let status = match user.request(req).await {
+        Ok(resp) => resp
+            .response
+            .as_ref()
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0),
+        Err(_) => 0,
+    };
+    let latency_us = intended.elapsed().as_micros() as u64;
+    let live = &r.live;
+    live.done.fetch_add(1, Ordering::Relaxed);
+    if status == 429 {
+        live.throttled.fetch_add(1, Ordering::Relaxed);
+    } else if !decision_ok(status, p.allow) {
+        live.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    if let Ok(mut w) = live.window.lock() {
+        hist::record(&mut w, latency_us);
+    }
+    if let Ok(mut d) = r.done.lock() {
+        d.push(Done {
+            n: n as u32,
+            status,
+            latency_us,
+            done_at: start.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `status` is the expected decision (429 is neither: callers
+/// count it apart).
+pub fn decision_ok(status: u16, allow: bool) -> bool {
+    match status {
+        200..=299 => allow,
+        401 | 403 => !allow,
+        _ => false,
+    }
+}
+
+/// The figures of a run, by intended send time.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    /// Per class (name → stats), requests due at or after the warm-up.
+    pub classes: BTreeMap<String, ClassStats>,
+    /// Per second of the run.
+    pub seconds: Vec<Second>,
+    /// Every class merged, measured window.
+    pub all: Hist,
+    /// Outcomes in the measured window.
+    pub outcomes: Outcomes,
+    /// Wrong decisions (429 aside) in the measured window.
+    pub wrong: u64,
+    /// Responses that ended inside the measured window, per second of it.
+    pub achieved_rps: f64,
+    /// Requests due in the measured window, per second of it.
+    pub planned_rps: f64,
+}
+
+/// Tallies `rec` of `plan`: per class and per second histograms and
+/// outcomes; requests due before `warmup` s appear in the per-second
+/// series only. `offset` shifts the seconds (a step after earlier ones).
+///
+/// # Errors
+/// A histogram that cannot be serialised.
+pub fn tally(
+    plan: &[Planned],
+    classes: &[String],
+    rec: &Recorded,
+    warmup: f64,
+    duration: f64,
+    offset: u32,
+) -> Result<Tally, String> {
+    let secs = duration.ceil().max(1.0) as usize;
+    let mut per_sec: Vec<(u64, Outcomes, Hist)> = (0..secs)
+        .map(|_| (0, Outcomes::default(), hist::new_hist()))
+        .collect();
+    for p in plan {
+        if let Some(s) = per_sec.get_mut(p.at as usize) {
+            s.0 += 1;
+        }
+    }
+    let mut by_class: Vec<(u64, u64, Hist)> =
+        classes.iter().map(|_| (0, 0, hist::new_hist())).collect();
+    let (mut all, mut outcomes, mut wrong, mut achieved) =
+        (hist::new_hist(), Outcomes::default(), 0u64, 0u64);
+    for d in &rec.done {
+        let Some(p) = plan.get(d.n as usize) else {
+            continue;
+        };
+        if let Some(s) = per_sec.get_mut(p.at as usize) {
+            s.1.count(d.status);
+            hist::record(&mut s.2, d.latency_us);
+        }
+        if d.done_at >= warmup && d.done_at < duration {
+            achieved += 1;
+        }
+        if p.at < warmup {
+            continue;
+        }
+        let bad = d.status != 429 && !decision_ok(d.status, p.allow);
+        if let Some(c) = by_class.get_mut(usize::from(p.class)) {
+            c.0 += 1;
+            c.1 += u64::from(bad);
+            hist::record(&mut c.2, d.latency_us);
+        }
+        hist::record(&mut all, d.latency_us);
+        outcomes.count(d.status);
+        wrong += u64::from(bad);
+    }
+    let window = (duration - warmup).max(1e-9);
+    let planned = plan
+        .iter()
+        .filter(|p| p.at >= warmup && p.at < duration)
+        .count();
+    let mut class_stats = BTreeMap::new();
+    for (name, (n, bad, h)) in classes.iter().zip(by_class) {
+        if n == 0 {
+            continue;
+        }
+        class_stats.insert(
+            name.clone(),
+            ClassStats {
+                requests: n,
+                wrong_decisions: bad,
+                histogram: hist::encode(&h)?,
+            },
+        );
+    }
+    let seconds = per_sec
+        .into_iter()
+        .enumerate()
+        .map(|(t, (planned, outcomes, h))| {
+            Ok(Second {
+                t: offset + t as u32,
+                planned,
+                outcomes,
+                histogram: hist::encode(&h)?,
+                invocations: None,
+                cold_starts: None,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Tally {
+        classes: class_stats,
+        seconds,
+        all,
+        outcomes,
+        wrong,
+        achieved_rps: achieved as f64 / window,
+        planned_rps: planned as f64 / window,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_splits_classes_seconds_and_the_warm_up() {
+        let plan: Vec<Planned> = (0..40)
+            .map(|i| Planned {
+                at: f64::from(i) * 0.1,
+                class: (i % 2) as u16,
+                authorization: None,
+                allow: i % 2 == 0,
+            })
+            .collect();
+        let done: Vec<Done> = (0..40u32)
+            .map(|n| Done {
+                n,
+                // class 0 (allow) gets 200; class 1 (deny) gets 401, one 200 (wrong), one 429.
+                status: match n {
+                    n if n % 2 == 0 => 200,
+                    31 => 200,
+                    33 => 429,
+                    _ => 401,
+                },
+                latency_us: 1000 + u64::from(n),
+                done_at: f64::from(n) * 0.1 + 0.001,
+            })
+            .collect();
+        let rec = Recorded { done, unsent: 0 };
+        let t = tally(&plan, &["a".into(), "b".into()], &rec, 1.0, 4.0, 0).expect("tally");
+        assert_eq!(t.seconds.len(), 4);
+        assert!(t.seconds.iter().all(|s| s.planned == 10));
+        assert_eq!(
+            t.seconds[0].outcomes.total(),
+            10,
+            "warm-up stays in the series"
+        );
+        assert_eq!(t.classes["a"].requests, 15);
+        assert_eq!(t.classes["b"].requests, 15);
+        assert_eq!(t.classes["b"].wrong_decisions, 1, "the 200, not the 429");
+        assert_eq!(t.wrong, 1);
+        assert_eq!(t.outcomes.throttled, 1);
+        assert!((t.planned_rps - 10.0).abs() < 1e-9);
+        assert!((t.achieved_rps - 10.0).abs() < 1e-9);
+        assert_eq!(t.all.len(), 30);
+    }
+}
