@@ -1107,7 +1107,7 @@ async fn load(a: load_cli::LoadArgs) -> Outcome {
         plan,
         target,
         stage,
-        progress: !a.quiet && std::io::stderr().is_terminal(),
+        progress: !a.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
     };
     let result = harness::load::run(&opts).await;
     if harness::suite::INTERRUPTED.load(Ordering::SeqCst) {

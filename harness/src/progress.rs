@@ -29,8 +29,15 @@ impl LoadBar {
         let b = bar.clone();
         let ticker = tokio::spawn(async move {
             let mut last = 0u64;
+            let mut began = false;
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
+                if !began && live.started_at().is_some() {
+                    // Time from the first due request, not from goose's start-up.
+                    began = true;
+                    b.reset_elapsed();
+                    b.reset_eta();
+                }
                 let sent = live.sent.load(Ordering::Relaxed);
                 b.set_position(sent);
                 b.set_message(format!(

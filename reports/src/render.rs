@@ -243,6 +243,17 @@ fn colour_for(name: &str, i: usize) -> RGBAColor {
         .map_or_else(|| Palette99::pick(i).to_rgba(), |(_, c)| c.to_rgba())
 }
 
+/// A series name as the legend shows it: without the `N. ` that orders
+/// stacked series (`1. 2xx` → `2xx`).
+fn legend_name(name: &str) -> String {
+    match name.split_once(". ") {
+        Some((n, rest)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            rest.to_owned()
+        }
+        _ => name.to_owned(),
+    }
+}
+
 type Lines<'a> = Vec<(String, Vec<(f64, f64)>, bool)>;
 
 /// The points to draw: the series' lines, then the baseline's (dashed),
@@ -387,7 +398,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                         chart
                             .draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))
                             .map_err(|e| e.to_string())?
-                            .label(name)
+                            .label(legend_name(name))
                             .legend(move |(x, y)| {
                                 PathElement::new(vec![(x, y), (x + 16, y)], style)
                             });
@@ -395,7 +406,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                         chart
                             .draw_series(LineSeries::new(points.iter().copied(), style))
                             .map_err(|e| e.to_string())?
-                            .label(name)
+                            .label(legend_name(name))
                             .legend(move |(x, y)| {
                                 PathElement::new(vec![(x, y), (x + 16, y)], style)
                             });
@@ -424,7 +435,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                             )
                         }))
                         .map_err(|e| e.to_string())?
-                        .label(name)
+                        .label(legend_name(name))
                         .legend(move |(x, y)| {
                             Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
                         });
@@ -446,7 +457,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                             )
                         }))
                         .map_err(|e| e.to_string())?
-                        .label(name)
+                        .label(legend_name(name))
                         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill));
                 }
             }

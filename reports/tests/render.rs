@@ -191,3 +191,28 @@ fn a_skip_is_shown_as_skipped_never_as_passed_and_fails_only_when_strict() {
     let v: Verdict = serde_json::from_str(v1).unwrap();
     assert_eq!(v.status(), Status::Fail);
 }
+
+#[test]
+fn a_baseline_is_overlaid_on_every_chart_and_each_figure_shows_its_change() {
+    let base = sample();
+    let mut now = sample();
+    let sc = now.scenarios.get_mut("throttling").unwrap();
+    sc.figures.get_mut("p50_ms").unwrap().value = 3.0; // 100 % slower
+    let regressions = compare(&now, &base, 0.2);
+    let html = reports::render::html_with_baseline(&now, Some(&base), &regressions);
+    // Each of the three charts carries the baseline's series too.
+    assert!(html.matches("(baseline)").count() >= 3, "{html}");
+    assert!(html.contains("<th>baseline</th><th>change</th>"));
+    assert!(
+        html.contains("<td class=\"num regress\">+100.0%</td>"),
+        "the regression is highlighted"
+    );
+    assert!(
+        html.contains("<td class=\"num\">+0.0%</td>"),
+        "an unchanged figure"
+    );
+    assert!(html.contains("Baseline: run 20261128T150000Z"));
+    // Without a baseline: no overlay, no change columns.
+    let plain = reports::render::html(&now, &[]);
+    assert!(!plain.contains("(baseline)") && !plain.contains("<th>change</th>"));
+}
