@@ -84,6 +84,9 @@ struct SuiteArgs {
     /// Shorter runs (about a minute) for CI.
     #[arg(long)]
     quick: bool,
+    /// No progress bar: one line per stage (also when stdout is not a terminal).
+    #[arg(long)]
+    quiet: bool,
     #[command(flatten)]
     target: TargetArgs,
     /// Write the report here (default: reports/out/<UTC timestamp>/).
@@ -1047,7 +1050,14 @@ fn suite_options(
         authorizer,
         root: harness::binary::workspace_root(),
         deployment,
+        progress: false,
     })
+}
+
+/// Whether stdout and stderr are both a terminal (else: plain lines).
+fn terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
 }
 
 fn interrupt_handler() {
@@ -1089,7 +1099,6 @@ fn finish(
 }
 
 async fn load(a: load_cli::LoadArgs) -> Outcome {
-    use std::io::IsTerminal;
     use std::sync::atomic::Ordering;
     let plan = a.plan().map_err(|e| (2, e))?;
     let throttle = a
@@ -1107,7 +1116,7 @@ async fn load(a: load_cli::LoadArgs) -> Outcome {
         plan,
         target,
         stage,
-        progress: !a.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+        progress: !a.quiet && terminal(),
     };
     let result = harness::load::run(&opts).await;
     if harness::suite::INTERRUPTED.load(Ordering::SeqCst) {
@@ -1122,7 +1131,8 @@ async fn suite(a: SuiteArgs) -> Outcome {
     use std::sync::atomic::Ordering;
     interrupt_handler();
     let baseline = a.compare.load()?;
-    let opts = suite_options(a.target, a.out, a.quick, a.rate.zip(a.burst))?;
+    let mut opts = suite_options(a.target, a.out, a.quick, a.rate.zip(a.burst))?;
+    opts.progress = !a.quiet && terminal();
     let result = harness::suite::run(&opts).await;
     if INTERRUPTED.load(Ordering::SeqCst) {
         return Err((130, "interrupted; every child process was stopped".into()));

@@ -60,6 +60,8 @@ pub struct SuiteOptions {
     pub root: PathBuf,
     /// The deployment described by `--deployment` (`terraform output -json`).
     pub deployment: Option<crate::deployment::Deployment>,
+    /// A progress bar during the loaded stages (a terminal, no `--quiet`).
+    pub progress: bool,
 }
 
 /// What a suite run produced.
@@ -827,6 +829,7 @@ async fn run_with_key(
         };
         let main = Endpoint {
             url: url.clone(),
+            live: None,
         };
         settings.extend(deployed.notes.iter().cloned());
         if let (Some(t), None) = (opts.target_throttle, deployed.throttle) {
@@ -912,18 +915,21 @@ async fn run_with_key(
         match &thr {
             Some(t) => {
                 p.stage("throttling (rate sweep and burst)")?;
-                scen.insert(
-                    "throttling".into(),
-                    scenarios::throttling(
-                        t,
-                        &shared_token,
-                        thr_rate,
-                        thr_burst,
-                        multipliers,
-                        thr_secs,
-                    )
-                    .await?,
-                );
+                let planned: f64 = multipliers.iter().map(|m| thr_rate * m * thr_secs as f64).sum();
+                let (ep, bar) = live_endpoint(opts, t, planned, "throttling");
+                let result = scenarios::throttling(
+                    &ep,
+                    &shared_token,
+                    thr_rate,
+                    thr_burst,
+                    multipliers,
+                    thr_secs,
+                )
+                .await;
+                if let Some(b) = bar {
+                    b.finish().await;
+                }
+                scen.insert("throttling".into(), result?);
             }
             None => {
                 skipped.insert(
@@ -949,10 +955,12 @@ async fn run_with_key(
             ("forged", 2),
             ("malformed", 1),
         ];
-        scen.insert(
-            "mixed".into(),
-            scenarios::mixed(mixed_ep, &mixed_cases, &weights, below(mixed_rate), mixed_secs).await?,
-        );
+        let (ep, bar) = live_endpoint(opts, mixed_ep, below(mixed_rate) * mixed_secs as f64, "mixed");
+        let result = scenarios::mixed(&ep, &mixed_cases, &weights, below(mixed_rate), mixed_secs).await;
+        if let Some(b) = bar {
+            b.finish().await;
+        }
+        scen.insert("mixed".into(), result?);
         p.stage("writing the report")?;
         Ok::<_, String>((scen, skipped, security, target_info))
     }
@@ -1017,6 +1025,27 @@ async fn run_with_key(
             .unwrap_or_else(|| reports::run_dir(&opts.root, &run.id)),
         summary,
     })
+}
+
+/// `ep` with a progress bar over `planned` requests, when the run shows one.
+fn live_endpoint(
+    opts: &SuiteOptions,
+    ep: &Endpoint,
+    planned: f64,
+    what: &str,
+) -> (Endpoint, Option<crate::progress::LoadBar>) {
+    if !opts.progress {
+        return (ep.clone(), None);
+    }
+    let live = std::sync::Arc::new(scenarios::engine::Live::default());
+    let bar = crate::progress::LoadBar::start(std::sync::Arc::clone(&live), planned as u64, what);
+    (
+        Endpoint {
+            url: ep.url.clone(),
+            live: Some(live),
+        },
+        Some(bar),
+    )
 }
 
 /// Criterion medians (µs) for the verify benchmark ids, when present.

@@ -553,6 +553,7 @@ async fn mixed_traffic_counts_429s_apart_never_as_wrong_decisions() {
     ];
     let ep = scenarios::Endpoint {
         url: format!("{}/hello", gw.base_url()),
+        live: None,
     };
     let sc = scenarios::mixed(&ep, &cases, &[("valid", 1), ("forged", 1)], 40.0, 2)
         .await
@@ -576,6 +577,7 @@ async fn the_burst_test_against_a_deployed_stage_waits_for_the_bucket_to_refill(
     // No control URL: measured as a deployed stage is, by time alone.
     let ep = scenarios::Endpoint {
         url: format!("{}/hello", gw.base_url()),
+        live: None,
     };
     let sc = scenarios::throttling(&ep, &token(&signer, "b"), 10.0, 10.0, &[3.0], 2)
         .await

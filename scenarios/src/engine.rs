@@ -55,7 +55,7 @@ pub struct Live {
     pub throttled: AtomicU64,
     /// Latencies since the display last took them.
     pub window: Mutex<Hist>,
-    started: OnceLock<Instant>,
+    pub(crate) started: OnceLock<Instant>,
 }
 
 impl Default for Live {
@@ -77,6 +77,21 @@ impl Live {
         self.started
             .get()
             .map_or(0.0, |s| s.elapsed().as_secs_f64().max(0.0))
+    }
+
+    /// Counts one sent and answered request (`error`: a failure or a
+    /// wrong decision; a 429 is counted apart).
+    pub fn count(&self, status: u16, error: bool, latency_ms: f64) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        self.done.fetch_add(1, Ordering::Relaxed);
+        if status == 429 {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+        } else if error {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Ok(mut w) = self.window.lock() {
+            hist::record(&mut w, (latency_ms * 1000.0) as u64);
+        }
     }
 
     /// When request 0 was due (`None` before the run began).

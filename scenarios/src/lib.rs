@@ -22,7 +22,7 @@ pub mod arrival;
 pub mod engine;
 mod load;
 
-pub use load::{paced, Picker, Sample};
+pub use load::{paced, paced_with, Picker, Sample};
 
 use reports::model::{Band, Better, Figure, Scenario, Series};
 use std::collections::BTreeMap;
@@ -33,6 +33,8 @@ use std::time::{Duration, Instant};
 pub struct Endpoint {
     /// The protected route, e.g. `http://127.0.0.1:PORT/hello`.
     pub url: String,
+    /// Fed as requests go, for a progress display.
+    pub live: Option<std::sync::Arc<engine::Live>>,
 }
 
 /// Median of `v` (0 for empty).
@@ -99,11 +101,12 @@ pub async fn throttling(
         // Idle long enough for the bucket to refill, so each point starts equal.
         refill(rate, burst).await;
         let b = bearer.clone();
-        let samples = paced(
+        let samples = paced_with(
             &ep.url,
             offered,
             seconds,
             std::sync::Arc::new(move |_| ("t".to_owned(), Some(b.clone()))),
+            ep.live.clone(),
         )
         .await?;
         let n = samples.len() as f64;
@@ -281,7 +284,7 @@ pub async fn mixed(
     }
     let shared = std::sync::Arc::new(pool);
     let p = std::sync::Arc::clone(&shared);
-    let samples = paced(
+    let samples = paced_with(
         &ep.url,
         rate,
         seconds,
@@ -292,6 +295,7 @@ pub async fn mixed(
                 c.authorization.clone(),
             )
         }),
+        ep.live.clone(),
     )
     .await?;
     let mut figures = BTreeMap::new();

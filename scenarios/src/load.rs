@@ -21,6 +21,7 @@ pub struct Sample {
 pub type Picker = Arc<dyn Fn(u64) -> (String, Option<String>) + Send + Sync>;
 
 struct Run {
+    live: Option<Arc<crate::engine::Live>>,
     path: String,
     rate: f64,
     users: u64,
@@ -40,6 +41,20 @@ pub async fn paced(
     seconds: usize,
     pick: Picker,
 ) -> Result<Vec<Sample>, String> {
+    paced_with(url, rate, seconds, pick, None).await
+}
+
+/// [`paced`], feeding `live` (a progress display) as it goes.
+///
+/// # Errors
+/// A bad URL or a goose error.
+pub async fn paced_with(
+    url: &str,
+    rate: f64,
+    seconds: usize,
+    pick: Picker,
+    live: Option<Arc<crate::engine::Live>>,
+) -> Result<Vec<Sample>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
     let host = format!(
         "{}://{}",
@@ -50,6 +65,7 @@ pub async fn paced(
     // Enough users that a slow response does not delay the schedule.
     let users = ((rate / 50.0).ceil() as usize).clamp(4, 64);
     let run = Arc::new(Run {
+        live,
         path,
         rate,
         users: users as u64,
@@ -123,6 +139,10 @@ async fn send(r: &Run, user: &mut GooseUser) -> TransactionResult {
         .map(|r| r.status().as_u16())
         .unwrap_or(0);
     let latency_ms = intended.elapsed().as_secs_f64() * 1000.0;
+    if let Some(live) = &r.live {
+        live.started.get_or_init(|| start);
+        live.count(status, status == 0 || status >= 500, latency_ms);
+    }
     if let Ok(mut s) = r.samples.lock() {
         s.push(Sample {
             class,
