@@ -5,50 +5,8 @@
 //! and `aud` that legacy issuers need.
 
 use crate::keys::{self, StaticKey};
+pub use crate::vars::{env, ConfigError};
 use crate::Backend;
-
-/// The environment variables, in one table (mirrored by `terraform/variables.tf`).
-pub mod env {
-    /// One or more PEM SubjectPublicKeyInfo keys (EC or RSA).
-    pub const PUBLIC_KEY_PEM: &str = "JWT_PUBLIC_KEY_PEM";
-    /// The algorithm of the PEM keys — one for all, or a comma-separated
-    /// list with one per key in order: required for RSA keys (RS256…PS512),
-    /// optional for EC keys (their curve decides; if set it must agree).
-    pub const PUBLIC_KEY_ALG: &str = "JWT_PUBLIC_KEY_ALG";
-    /// Kids bound to the PEM keys (comma-separated; e.g. the KMS key ARN, id
-    /// and alias); with several keys, one group per key in order, groups
-    /// separated by `;`. Unset: a single PEM key accepts any `kid`.
-    pub const PUBLIC_KEY_KIDS: &str = "JWT_PUBLIC_KEY_KIDS";
-    /// A JWKS document with EC P-521 keys, each with a `kid`.
-    pub const JWKS: &str = "JWT_JWKS";
-    /// Comma-separated KMS key ids, ARNs or aliases, each optionally
-    /// `:ALG` (required for RSA keys: `alias/jwt-rsa:PS256`).
-    pub const KMS_KEY_IDS: &str = "JWT_KMS_KEY_IDS";
-    /// The Go authorizer's name for a single KMS key (drop-in compatibility).
-    pub const KMS_KEY_ID_LEGACY: &str = "KMS_JWT_KEY_ID";
-    /// The required `iss`, or `!unchecked`.
-    pub const ISSUER: &str = "JWT_ISSUER";
-    /// Accepted `aud` values, comma-separated, or `!unchecked`.
-    pub const AUDIENCE: &str = "JWT_AUDIENCE";
-    /// Clock-skew allowance in seconds, 0–300 (default 0).
-    pub const LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
-    /// Size cap on the token before decoding (default 8192).
-    pub const MAX_TOKEN_BYTES: &str = "JWT_MAX_TOKEN_BYTES";
-    /// Cap on `exp - iat` in seconds (default unset).
-    pub const MAX_LIFETIME_SECONDS: &str = "JWT_MAX_LIFETIME_SECONDS";
-    /// `true` refuses bare tokens without `Bearer` (default false).
-    pub const REQUIRE_BEARER: &str = "JWT_REQUIRE_BEARER";
-    /// `simple` or `policy` for payload 2.0 (default simple).
-    pub const RESPONSE_FORMAT: &str = "JWT_RESPONSE_FORMAT";
-    /// Extra claims copied into the context, comma-separated.
-    pub const CONTEXT_CLAIMS: &str = "JWT_CONTEXT_CLAIMS";
-    /// Decision cache size (default 10000; 0 = off).
-    pub const CACHE_MAX_ENTRIES: &str = "JWT_CACHE_MAX_ENTRIES";
-    /// Decision cache memory bound in bytes (default 16 MiB; 0 = off).
-    pub const CACHE_MAX_BYTES: &str = "JWT_CACHE_MAX_BYTES";
-    /// Re-fetch KMS keys this often, seconds (default 900; 0 = never).
-    pub const KMS_REFRESH_SECONDS: &str = "JWT_KMS_REFRESH_SECONDS";
-}
 
 /// The value of `JWT_ISSUER` / `JWT_AUDIENCE` that opts out of that check.
 pub const UNCHECKED: &str = "!unchecked";
@@ -63,34 +21,6 @@ pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
 pub const DEFAULT_CACHE_MAX_BYTES: usize = 16 << 20;
 /// Default `JWT_KMS_REFRESH_SECONDS`: 15 minutes.
 pub const DEFAULT_KMS_REFRESH_SECONDS: u64 = 900;
-
-/// A fatal configuration error; the message names the variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A required variable is unset or empty.
-    #[error("{0} is required{1}")]
-    Missing(&'static str, &'static str),
-    /// A variable has a value that cannot be used.
-    #[error("{var} is invalid: {why}")]
-    Invalid {
-        /// The variable.
-        var: &'static str,
-        /// Why, without echoing secrets.
-        why: String,
-    },
-    /// No key source is configured.
-    #[error("no key source: set JWT_PUBLIC_KEY_PEM, JWT_JWKS or JWT_KMS_KEY_IDS")]
-    NoKeySource,
-}
-
-impl ConfigError {
-    pub(crate) fn invalid(var: &'static str, why: impl Into<String>) -> Self {
-        Self::Invalid {
-            var,
-            why: why.into(),
-        }
-    }
-}
 
 /// What `iss` must be.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -118,7 +118,7 @@ async fn fetch_one(
         key: entry.to_owned(),
         why,
     };
-    let (id, pinned) = crate::keys::split_kms_entry(crate::config::env::KMS_KEY_IDS, entry)
+    let (id, pinned) = crate::keys::split_kms_entry(crate::vars::env::KMS_KEY_IDS, entry)
         .map_err(|e| wrong(e.to_string()))?;
     let id = id.as_str();
     let out = client

@@ -39,6 +39,7 @@ mod reason;
 #[cfg(any(test, feature = "test-util"))]
 pub mod test_util;
 mod token;
+mod vars;
 
 #[cfg(feature = "dangerous-test-faults")]
 pub use crate::authorizer::DangerousFault;

@@ -118,24 +118,27 @@ pub fn init_duration(line: &str) -> Option<(String, f64)> {
     Some((record.get("requestId")?.as_str()?.to_owned(), ms))
 }
 
-/// The cold starts reported in `group` between `start_ms` and `end_ms`.
+/// The cold starts reported in `group` between `start_ms` and `end_ms`,
+/// with their log timestamps: `(timestamp ms, request id, Init Duration
+/// ms)`, one per request id, in time order.
 ///
 /// # Errors
 /// A one-line message naming the call.
-pub async fn reported_cold_starts(
+pub async fn reported_cold_start_times(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
     end_ms: i64,
-) -> Result<Vec<(String, f64)>, String> {
-    let mut out: Vec<(String, f64)> =
-        crate::cwlogs::filter_messages(client, group, start_ms, end_ms, None)
+) -> Result<Vec<(i64, String, f64)>, String> {
+    let mut out: Vec<(i64, String, f64)> =
+        crate::cwlogs::filter_events(client, group, start_ms, end_ms, None)
             .await?
             .iter()
-            .filter_map(|m| init_duration(m))
+            .filter_map(|(ts, m)| init_duration(m).map(|(id, ms)| (*ts, id, ms)))
             .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.dedup_by(|a, b| a.0 == b.0);
+    out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    out.dedup_by(|a, b| a.1 == b.1);
+    out.sort_by_key(|e| e.0);
     Ok(out)
 }
 
