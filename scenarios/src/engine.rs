@@ -190,17 +190,23 @@ async fn one(r: &Run, user: &mut GooseUser) -> TransactionResult {
     let n = r.next.fetch_add(1, Ordering::SeqCst);
     let Some(p) = r.plan.get(n) else {
         // Nothing left: idle in short naps so the attack ends on time.
+        // (never 0: past the end, goose's own timer is the one to stop it).
         let left = (start + r.end).saturating_duration_since(Instant::now());
-        tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+        tokio::time::sleep(left.clamp(Duration::from_millis(50), Duration::from_millis(200))).await;
         return Ok(());
     };
     let intended = start + Duration::from_secs_f64(p.at);
-    let now = Instant::now();
-    if intended > now {
-        tokio::time::sleep(intended - now).await;
-    }
-    if goose::is_killswitch_triggered() {
-        return Ok(());
+    // Wait until due in naps of at most 200 ms, so Ctrl-C ends a slow plan
+    // (users hold requests due seconds ahead) at once.
+    loop {
+        if goose::is_killswitch_triggered() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if intended <= now {
+            break;
+        }
+        tokio::time::sleep((intended - now).min(Duration::from_millis(200))).await;
     }
     r.live.sent.fetch_add(1, Ordering::Relaxed);
     let mut rb = user.get_request_builder(&GooseMethod::Get, &r.path)?;
