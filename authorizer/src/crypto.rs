@@ -639,12 +639,15 @@ fn scalar_in_range(x: &[u8], n: &[u8]) -> bool {
 }
 
 /// The order n of the P-521 group (the catalog builds out-of-range
-/// signatures from it).
+/// signatures from it). Harness-only: behind `test-util`.
+#[cfg(any(test, feature = "test-util"))]
 pub const fn group_order() -> [u8; 66] {
     ORDER_P521
 }
 
 /// The P-521 SubjectPublicKeyInfo DER for an uncompressed point.
+/// Harness-only: behind `test-util`.
+#[cfg(any(test, feature = "test-util"))]
 pub fn spki_der(point: &[u8; POINT_LEN]) -> Vec<u8> {
     let mut der = Vec::with_capacity(SPKI_P521_PREFIX.len() + POINT_LEN - 1);
     der.extend_from_slice(&SPKI_P521_PREFIX[..SPKI_P521_PREFIX.len() - 1]);

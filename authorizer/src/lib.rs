@@ -46,9 +46,12 @@ pub use crate::authorizer::DangerousFault;
 pub use crate::authorizer::{AuthRequest, Authorizer, Decision, Outcome};
 pub use crate::claims::{Grant, UnixTime, MAX_NUMERIC_DATE};
 pub use crate::config::{AudienceCheck, Config, ConfigError, IssuerCheck, ResponseFormat};
+/// Helpers for the harness and tests (P-521 group order, SPKI encoding).
+#[cfg(any(test, feature = "test-util"))]
+pub use crate::crypto::{group_order, spki_der};
 pub use crate::crypto::{
-    group_order, spki_der, Algorithm, Backend, Curve, KeyError, PublicKey, MAX_RSA_BITS,
-    MIN_RSA_BITS, POINT_LEN, SIGNATURE_LEN,
+    Algorithm, Backend, Curve, KeyError, PublicKey, MAX_RSA_BITS, MIN_RSA_BITS, POINT_LEN,
+    SIGNATURE_LEN,
 };
 pub use crate::reason::RejectReason;
 pub use crate::token::FORBIDDEN_HEADERS;
