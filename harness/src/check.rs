@@ -234,7 +234,7 @@ fn compare(case: &Case, actual: Actual, reasons: bool) -> CaseResult {
         Actual::Allow => ("allow", None, None),
         Actual::Deny(r) => ("deny", r.clone(), None),
         Actual::Error(e) => ("error", None, Some(e.clone())),
-        Actual::Skipped(why) => ("skipped", None, Some(why.clone())),
+        Actual::Skipped(why) => (CaseResult::SKIPPED, None, Some(why.clone())),
     };
     let pass = match (&actual, case.expected) {
         (Actual::Allow, Expected::Allow) => true,
@@ -528,12 +528,10 @@ pub fn render(report: &SecurityReport) -> String {
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
         );
-        let mark = if c.actual == "skipped" {
-            "SKIP"
-        } else if c.pass {
-            "ok"
-        } else {
-            "MISMATCH"
+        let mark = match c.outcome() {
+            reports::security::CaseOutcome::Skipped => "SKIP",
+            reports::security::CaseOutcome::Passed => "ok",
+            reports::security::CaseOutcome::Failed => "MISMATCH",
         };
         s.push_str(&format!(
             "{:<36} {:<10} {:<24} {:<24} {mark}\n",

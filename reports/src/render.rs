@@ -74,7 +74,7 @@ pub fn markdown(s: &Summary, regressions: &[Regression]) -> String {
         let failures: Vec<_> = sec
             .cases
             .iter()
-            .filter(|c| !c.pass && c.actual != "skipped")
+            .filter(|c| c.outcome() == crate::security::CaseOutcome::Failed)
             .collect();
         if !failures.is_empty() {
             let _ = writeln!(m, "\n| failing case | expected | actual |\n|---|---|---|");
@@ -790,12 +790,10 @@ pub fn html_with_baseline(
         );
         h.push_str("<details><summary>Every case</summary><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th></tr>");
         for c in &sec.cases {
-            let (class, word) = if c.actual == "skipped" {
-                ("skip", "skipped")
-            } else if c.pass {
-                ("pass", "ok")
-            } else {
-                ("fail", "MISMATCH")
+            let (class, word) = match c.outcome() {
+                crate::security::CaseOutcome::Skipped => ("skip", "skipped"),
+                crate::security::CaseOutcome::Passed => ("pass", "ok"),
+                crate::security::CaseOutcome::Failed => ("fail", "MISMATCH"),
             };
             let _ = write!(
                 h,

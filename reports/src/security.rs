@@ -28,6 +28,34 @@ pub struct CaseResult {
     pub note: Option<String>,
 }
 
+/// A case's outcome, read from its fields (the JSON keeps `actual` and
+/// `pass` as they are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseOutcome {
+    /// Decision (and reason, where exposed) matched.
+    Passed,
+    /// It did not.
+    Failed,
+    /// Not sent to this target (`actual` is `skipped`; `note` says why).
+    Skipped,
+}
+
+impl CaseResult {
+    /// The `actual` of a case that was not sent.
+    pub const SKIPPED: &'static str = "skipped";
+
+    /// Passed, failed or skipped.
+    pub fn outcome(&self) -> CaseOutcome {
+        if self.actual == Self::SKIPPED {
+            CaseOutcome::Skipped
+        } else if self.pass {
+            CaseOutcome::Passed
+        } else {
+            CaseOutcome::Failed
+        }
+    }
+}
+
 /// Pass / fail / skip counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
@@ -87,12 +115,10 @@ impl SecurityReport {
         for c in &cases {
             let fam = by_family.entry(c.family.clone()).or_default();
             for t in [&mut totals, fam] {
-                if c.actual == "skipped" {
-                    t.skipped += 1;
-                } else if c.pass {
-                    t.passed += 1;
-                } else {
-                    t.failed += 1;
+                match c.outcome() {
+                    CaseOutcome::Skipped => t.skipped += 1,
+                    CaseOutcome::Passed => t.passed += 1,
+                    CaseOutcome::Failed => t.failed += 1,
                 }
             }
         }
@@ -143,7 +169,7 @@ impl SecurityReport {
                     esc(family),
                     esc(&c.id)
                 ));
-                if c.actual == "skipped" {
+                if c.outcome() == CaseOutcome::Skipped {
                     x.push_str(&format!(
                         "<skipped message=\"{}\"/>",
                         esc(c.note.as_deref().unwrap_or(""))

@@ -63,7 +63,7 @@ pub(crate) struct LoadArgs {
     #[arg(long)]
     pub(crate) quiet: bool,
     #[command(flatten)]
-    pub(crate) target: crate::TargetArgs,
+    pub(crate) target: crate::cli::run::TargetArgs,
     /// Write the report here (default: reports/out/<UTC timestamp>/).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -71,7 +71,7 @@ pub(crate) struct LoadArgs {
     #[arg(long)]
     pub(crate) strict: bool,
     #[command(flatten)]
-    pub(crate) compare: crate::BaselineArgs,
+    pub(crate) compare: crate::cli::run::BaselineArgs,
 }
 
 fn numbers(flag: &str, text: &str, n: usize) -> Result<Vec<f64>, String> {

@@ -1,0 +1,254 @@
+//! `harness suite`, `harness load` and `harness report`: the target and baseline flags they share, and the step from a run to its report and exit code.
+
+use crate::{non_negative, Outcome};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub(crate) struct SuiteArgs {
+    /// Shorter runs (about a minute) for CI.
+    #[arg(long)]
+    pub(crate) quick: bool,
+    /// No progress bar: one line per stage (also when stdout is not a terminal).
+    #[arg(long)]
+    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    /// Write the report here (default: reports/out/<UTC timestamp>/).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Count a SKIP verdict as a failure (exit 1). Default: SKIP is neither
+    /// a pass nor a failure.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// With --target: the stage's throttling rate, for the throttling
+    /// scenario (with --deployment: read from the stage, GetStage).
+    #[arg(long, requires = "burst", value_parser = non_negative)]
+    pub(crate) rate: Option<f64>,
+    /// With --target: the stage's throttling burst.
+    #[arg(long, requires = "rate", value_parser = non_negative)]
+    pub(crate) burst: Option<f64>,
+    #[command(flatten)]
+    pub(crate) compare: BaselineArgs,
+}
+
+/// Where a run goes: the local stack (default), or a deployment.
+#[derive(Args, Debug)]
+pub(crate) struct TargetArgs {
+    /// Measure a deployed API (the protected route's URL) instead of the local emulator.
+    #[arg(long)]
+    pub(crate) target: Option<String>,
+    /// A deployment described by `terraform output -json` of the module or
+    /// the example: URL, key, kids, issuer, audience, API, stage,
+    /// authorizer, function and log group (flags override each value; the
+    /// stage throttling and the authorizer TTL are then read from AWS).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) deployment: Option<PathBuf>,
+    /// KMS endpoint (default: start moto_server; with --target, the SDK environment).
+    #[arg(long, visible_alias = "endpoint-url")]
+    pub(crate) kms_endpoint: Option<String>,
+    /// Sign with this KMS key (the deployment's). Required with --target or
+    /// --kms-endpoint unless --create-kms-key; the local run uses its own moto.
+    #[arg(long)]
+    pub(crate) kms_key_id: Option<String>,
+    /// Create a temporary signing key (and alias) where --kms-endpoint / the
+    /// SDK environment points; its deletion is scheduled at the end (Ctrl-C too).
+    #[arg(long, conflicts_with = "kms_key_id")]
+    pub(crate) create_kms_key: bool,
+    /// `iss` of minted tokens (and of the local authorizer); default: the
+    /// deployment's, else https://issuer.harness.test.
+    #[arg(long)]
+    pub(crate) issuer: Option<String>,
+    /// `aud` of minted tokens (and of the local authorizer); default: the
+    /// deployment's first, else harness-api.
+    #[arg(long)]
+    pub(crate) audience: Option<String>,
+    /// The authorizer binary (default: target/release/authorizer).
+    #[arg(long)]
+    pub(crate) authorizer: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BaselineArgs {
+    /// Compare with an earlier summary.json.
+    #[arg(long)]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Relative change that counts as a regression (0.2 = 20 %).
+    #[arg(long, default_value_t = 0.2, value_parser = non_negative)]
+    pub(crate) threshold: f64,
+    /// Exit 1 on a regression against the baseline.
+    #[arg(long)]
+    pub(crate) fail_on_regression: bool,
+}
+
+impl BaselineArgs {
+    pub(crate) fn load(&self) -> Result<Option<reports::model::Summary>, (u8, String)> {
+        self.baseline.as_ref().map(|p| read_summary(p)).transpose()
+    }
+
+    /// Prints each regression; an error when asked to fail on them.
+    pub(crate) fn judge(
+        &self,
+        regressions: &[reports::baseline::Regression],
+    ) -> Result<(), (u8, String)> {
+        for r in regressions {
+            println!(
+                "regression: {} {} {:.3} -> {:.3} ({:+.1}%)",
+                r.scenario,
+                r.figure,
+                r.before,
+                r.after,
+                r.change * 100.0
+            );
+        }
+        match &self.baseline {
+            Some(b) if self.fail_on_regression && !regressions.is_empty() => Err((
+                1,
+                format!(
+                    "{} regression(s) against {}",
+                    regressions.len(),
+                    b.display()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub(crate) fn read_summary(p: &std::path::Path) -> Result<reports::model::Summary, (u8, String)> {
+    let text = std::fs::read_to_string(p).map_err(|e| (2, format!("{}: {e}", p.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| (2, format!("{}: not a summary.json ({e})", p.display())))
+}
+
+/// The suite's options from the target flags (a deployment file's values
+/// where a flag is not given).
+pub(crate) fn suite_options(
+    t: TargetArgs,
+    out: Option<PathBuf>,
+    quick: bool,
+    throttle: Option<(f64, f64)>,
+) -> Result<harness::suite::SuiteOptions, (u8, String)> {
+    let deployment = t
+        .deployment
+        .as_deref()
+        .map(harness::deployment::Deployment::read)
+        .transpose()
+        .map_err(|e| (2, e))?;
+    let dep = deployment.clone().unwrap_or_default();
+    let target = t.target.or(dep.api_endpoint.clone());
+    let authorizer = match (&t.authorizer, &target) {
+        (Some(p), _) => p.clone(),
+        (None, Some(_)) => PathBuf::new(),
+        (None, None) => harness::binary::authorizer_binary(true).map_err(|e| (2, e))?,
+    };
+    Ok(harness::suite::SuiteOptions {
+        quick,
+        target,
+        kms_endpoint: t.kms_endpoint,
+        kms_key_id: t.kms_key_id.or(dep.kms_key.clone()),
+        create_kms_key: t.create_kms_key,
+        out,
+        issuer: t
+            .issuer
+            .or(dep.issuer.clone())
+            .unwrap_or_else(|| "https://issuer.harness.test".into()),
+        audience: t
+            .audience
+            .or(dep.audience.first().cloned())
+            .unwrap_or_else(|| "harness-api".into()),
+        target_throttle: throttle,
+        authorizer,
+        root: harness::binary::workspace_root(),
+        deployment,
+        progress: false,
+    })
+}
+
+/// Whether stdout and stderr are both a terminal (else: plain lines).
+pub(crate) fn terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
+}
+
+pub(crate) fn interrupt_handler() {
+    use std::sync::atomic::Ordering;
+    let _ = ctrlc::set_handler(|| {
+        eprintln!("stopping (Ctrl-C): finishing the current step and stopping every child process");
+        harness::suite::INTERRUPTED.store(true, Ordering::SeqCst);
+        scenarios::request_stop();
+    });
+}
+
+/// Writes the report, prints the verdicts and decides the exit code.
+pub(crate) fn finish(
+    r: &harness::suite::SuiteResult,
+    compare: &BaselineArgs,
+    baseline: Option<&reports::model::Summary>,
+    strict: bool,
+) -> Outcome {
+    let regressions = reports::write_report(&r.dir, &r.summary, baseline, compare.threshold)
+        .map_err(|e| (2, e))?;
+    print!("{}", harness::suite::render_verdicts(&r.summary));
+    let judged = compare.judge(&regressions);
+    println!("report: {}", r.dir.join("report.html").display());
+    let failures = r.summary.failures(strict);
+    if !failures.is_empty() {
+        let failed: Vec<String> = failures
+            .iter()
+            .map(|v| format!("{} ({})", v.check, v.status().label()))
+            .collect();
+        let strict = if strict {
+            " (--strict: a SKIP fails)"
+        } else {
+            ""
+        };
+        return Err((1, format!("failed: {}{strict}", failed.join(", "))));
+    }
+    judged?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn load(a: super::load::LoadArgs) -> Outcome {
+    use std::sync::atomic::Ordering;
+    let plan = a.plan().map_err(|e| (2, e))?;
+    let throttle = a
+        .stage_rate
+        .map(|r| (r, f64::from(a.stage_burst.unwrap_or(r as u32))));
+    let stage = (
+        a.stage_rate.unwrap_or(10_000.0),
+        i32::try_from(a.stage_burst.unwrap_or(5000))
+            .map_err(|_| (2, "--stage-burst: too large".to_owned()))?,
+    );
+    let baseline = a.compare.load()?;
+    let target = suite_options(a.target, a.out, false, throttle.filter(|_| true))?;
+    interrupt_handler();
+    let opts = harness::load::LoadOptions {
+        plan,
+        target,
+        stage,
+        progress: !a.quiet && terminal(),
+    };
+    let result = harness::load::run(&opts).await;
+    if harness::suite::INTERRUPTED.load(Ordering::SeqCst) {
+        return Err((130, "interrupted; every child process was stopped".into()));
+    }
+    let r = result.map_err(|e| (2, e))?;
+    finish(&r, &a.compare, baseline.as_ref(), a.strict)
+}
+
+pub(crate) async fn suite(a: SuiteArgs) -> Outcome {
+    use harness::suite::INTERRUPTED;
+    use std::sync::atomic::Ordering;
+    interrupt_handler();
+    let baseline = a.compare.load()?;
+    let mut opts = suite_options(a.target, a.out, a.quick, a.rate.zip(a.burst))?;
+    opts.progress = !a.quiet && terminal();
+    let result = harness::suite::run(&opts).await;
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err((130, "interrupted; every child process was stopped".into()));
+    }
+    let r = result.map_err(|e| (2, e))?;
+    finish(&r, &a.compare, baseline.as_ref(), a.strict)
+}

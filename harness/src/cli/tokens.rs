@@ -1,0 +1,265 @@
+//! `harness keys`, `harness mint` and the signer flags `cases` and `check` share.
+
+use crate::Outcome;
+use clap::{Args, Subcommand};
+use harness::catalog::Profile;
+use harness::signer::Signer;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum KeysCommand {
+    /// A new signing key (P-521 by default): PKCS#8 private key and SPKI
+    /// public PEM, or a KMS key.
+    New {
+        /// Directory for private.pem and public.pem (local keys).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Key spec: ES512 (default), ES256, ES384, ES256K, RS256…PS512, a KMS
+        /// spec (ECC_NIST_P256…) or RSA_2048|3072|4096:ALG.
+        #[arg(long, default_value = "ES512", value_parser = one_spec)]
+        spec: harness::keypair::Spec,
+        /// Create a SIGN_VERIFY key of that spec in KMS (or moto) instead.
+        #[arg(long)]
+        kms: bool,
+        /// Alias for the KMS key, e.g. alias/jwt-signing.
+        #[arg(long)]
+        alias: Option<String>,
+        /// KMS endpoint (moto); default: the SDK environment.
+        #[arg(long)]
+        endpoint_url: Option<String>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub(crate) struct SignerArgs {
+    /// PKCS#8 PEM private key (from `harness keys new`); default: a fresh key.
+    #[arg(long, conflicts_with = "kms_key_id")]
+    pub(crate) key: Option<PathBuf>,
+    /// Key spec of the local key: ES512 (default), ES256, ES384, ES256K,
+    /// RS256…PS512, a KMS spec (ECC_NIST_P256…), RSA_2048|3072|4096:ALG;
+    /// `check` and `cases` also take a comma-separated list or `all`.
+    #[arg(long, conflicts_with = "kms_key_id")]
+    pub(crate) spec: Option<String>,
+    /// Sign with this KMS key (id, ARN or alias; an RSA key as ID:ALG, e.g.
+    /// alias/jwt-rsa:PS256) instead.
+    #[arg(long)]
+    pub(crate) kms_key_id: Option<String>,
+    /// KMS endpoint (moto); default: the SDK environment.
+    #[arg(long)]
+    pub(crate) endpoint_url: Option<String>,
+    /// The issuer the authorizer expects (`iss`).
+    #[arg(
+        long,
+        visible_alias = "iss",
+        default_value = "https://issuer.harness.test"
+    )]
+    pub(crate) issuer: String,
+    /// An audience the authorizer accepts (`aud`).
+    #[arg(long, visible_alias = "aud", default_value = "harness-api")]
+    pub(crate) audience: String,
+    /// A kid bound to the signing key on the target.
+    #[arg(long, default_value = "harness-key")]
+    pub(crate) kid: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MintArgs {
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    /// Expiry: +SECONDS, -SECONDS or an absolute epoch.
+    #[arg(long, default_value = "+300")]
+    pub(crate) exp: String,
+    /// Subject.
+    #[arg(long, default_value = "harness-user")]
+    pub(crate) sub: String,
+    /// Put the kid in the header.
+    #[arg(long)]
+    pub(crate) with_kid: bool,
+    /// Extra claims, key=value (value parsed as JSON when it can be).
+    #[arg(long = "claim")]
+    pub(crate) claims: Vec<String>,
+    /// Claims as a JSON object, merged last.
+    #[arg(long)]
+    pub(crate) claims_json: Option<String>,
+    /// Mint this many distinct tokens (local key only), one per line.
+    #[arg(long)]
+    pub(crate) count: Option<usize>,
+}
+
+pub(crate) fn now() -> i64 {
+    authorizer::UnixTime::now().0 as i64
+}
+
+pub(crate) fn profile(args: &SignerArgs) -> Profile {
+    let mut p = Profile::local(now());
+    p.issuer.clone_from(&args.issuer);
+    p.audience.clone_from(&args.audience);
+    p.kid.clone_from(&args.kid);
+    p
+}
+
+/// The specs named by `--spec` (default ES512).
+pub(crate) fn specs(args: &SignerArgs) -> Result<Vec<harness::keypair::Spec>, (u8, String)> {
+    args.spec
+        .as_deref()
+        .map_or(Ok(vec![harness::keypair::Spec::DEFAULT]), |s| {
+            harness::keypair::Spec::parse_list(s).map_err(|e| (2, e))
+        })
+}
+
+pub(crate) fn one_spec(text: &str) -> Result<harness::keypair::Spec, String> {
+    harness::keypair::Spec::parse(text)
+}
+
+pub(crate) async fn signer(args: &SignerArgs) -> Result<Signer, (u8, String)> {
+    match specs(args)?.as_slice() {
+        [spec] => signer_of(args, *spec).await,
+        _ => Err((2, "--spec: this command signs with one key spec".into())),
+    }
+}
+
+pub(crate) async fn signer_of(
+    args: &SignerArgs,
+    spec: harness::keypair::Spec,
+) -> Result<Signer, (u8, String)> {
+    if let Some(id) = &args.kms_key_id {
+        let client = harness::kms::client(args.endpoint_url.as_deref()).await;
+        return Signer::kms(client, id).await.map_err(|e| (2, e));
+    }
+    match &args.key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+            harness::keypair::LocalKey::from_pkcs8_pem(&pem, spec.alg)
+                .map(Signer::Local)
+                .map_err(|e| {
+                    (
+                        2,
+                        format!(
+                            "--key {}: {e} (the key's spec is --spec, default ES512)",
+                            path.display()
+                        ),
+                    )
+                })
+        }
+        None => Signer::generate(spec).map_err(|e| (2, e)),
+    }
+}
+
+pub(crate) async fn keys_new(
+    out: PathBuf,
+    spec: harness::keypair::Spec,
+    kms: bool,
+    alias: Option<String>,
+    endpoint_url: Option<String>,
+) -> Outcome {
+    let alg = spec.alg.name();
+    if kms {
+        let client = harness::kms::client(endpoint_url.as_deref()).await;
+        let key = harness::kms::create_key_spec(&client, spec.kms_key_spec(), alias.as_deref())
+            .await
+            .map_err(|e| (2, e.to_string()))?;
+        // What JWT_KMS_KEY_IDS (and --kms-key-id) name: RSA keys with their algorithm.
+        let name = key.alias.clone().unwrap_or_else(|| key.key_id.clone());
+        let entry = if spec.alg.is_rsa() {
+            format!("{name}:{alg}")
+        } else {
+            name
+        };
+        let pem = Signer::kms(client, &entry)
+            .await
+            .map_err(|e| (2, e))?
+            .public_pem();
+        println!(
+            "{}",
+            json!({"key_id": key.key_id, "arn": key.arn, "alias": key.alias,
+                   "key_spec": spec.kms_key_spec().as_str(), "alg": alg,
+                   "jwt_kms_key_ids": entry, "public_key_pem": pem})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = Signer::generate(spec).map_err(|e| (2, e))?;
+    let Signer::Local(local) = &s else {
+        return Err((2, "not a local key".into()));
+    };
+    let private = local.private_pem().map_err(|e| (2, e))?;
+    std::fs::create_dir_all(&out).map_err(|e| (2, format!("{}: {e}", out.display())))?;
+    let (priv_path, pub_path) = (out.join("private.pem"), out.join("public.pem"));
+    reports::write_atomic(&priv_path, private.as_bytes())
+        .map_err(|e| (2, format!("{}: {e}", priv_path.display())))?;
+    reports::write_atomic(&pub_path, s.public_pem().as_bytes())
+        .map_err(|e| (2, format!("{}: {e}", pub_path.display())))?;
+    let pin = s.pem_alg_env().map_or(String::new(), |(k, v)| {
+        format!("; configure the authorizer with {k}={v}")
+    });
+    println!(
+        "wrote {} and {} ({}){pin}",
+        priv_path.display(),
+        pub_path.display(),
+        spec.label()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn mint(args: MintArgs) -> Outcome {
+    let now = now();
+    let signer = signer(&args.signer).await?;
+    if let Some(count) = args.count {
+        let Signer::Local(local) = &signer else {
+            return Err((
+                2,
+                "--count works with local keys only (KMS Sign is one call per token)".into(),
+            ));
+        };
+        let lifetime = harness::mint::parse_time(&args.exp, now).map_err(|e| (2, e))? - now;
+        for t in harness::mint::pool(
+            local,
+            count,
+            &args.signer.issuer,
+            &args.signer.audience,
+            now,
+            lifetime,
+        ) {
+            println!("{t}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut claims = Map::new();
+    claims.insert("iss".into(), args.signer.issuer.clone().into());
+    claims.insert("aud".into(), args.signer.audience.clone().into());
+    claims.insert("sub".into(), args.sub.clone().into());
+    claims.insert("iat".into(), now.into());
+    claims.insert(
+        "exp".into(),
+        harness::mint::parse_time(&args.exp, now)
+            .map_err(|e| (2, e))?
+            .into(),
+    );
+    for kv in &args.claims {
+        let (k, v) = harness::mint::parse_claim(kv).map_err(|e| (2, e))?;
+        claims.insert(k, v);
+    }
+    if let Some(j) = &args.claims_json {
+        let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(j) else {
+            return Err((2, "--claims-json must be a JSON object".into()));
+        };
+        claims.extend(extra);
+    }
+    let alg = signer.algorithm().name();
+    let header = if args.with_kid {
+        json!({"alg": alg, "typ": "JWT", "kid": args.signer.kid})
+    } else {
+        json!({"alg": alg, "typ": "JWT"})
+    };
+    let input =
+        harness::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
+    let sig = signer.sign(input.as_bytes()).await.map_err(|e| (2, e))?;
+    use base64::Engine;
+    println!(
+        "{input}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)
+    );
+    Ok(ExitCode::SUCCESS)
+}
