@@ -14,7 +14,6 @@
 use crate::catalog::{self, Expected, Family, Profile};
 use crate::gateway::config::GatewayConfig;
 use crate::gateway::Gateway;
-use crate::moto::Moto;
 use crate::signer::Signer;
 use crate::suite::{self, Progress};
 use reports::hist;
@@ -648,41 +647,9 @@ pub async fn run(opts: &LoadOptions) -> Result<suite::SuiteResult, String> {
     let now = authorizer::UnixTime::now().0 as i64;
     let (run_id, started_at) = suite::utc_stamp(now);
     let t = &opts.target;
-    let moto = match &t.target {
-        None => {
-            p.stage("starting moto_server (the local control plane)")?;
-            Some(Moto::start().map_err(|e| e.to_string())?)
-        }
-        Some(_) => None,
-    };
-    if let Some(m) = &moto {
-        suite::route_sdk_to(m);
-    }
-    let endpoint = t
-        .kms_endpoint
-        .clone()
-        .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
-    let client = crate::kms::client(endpoint.as_deref()).await;
-    let users_kms = t.kms_endpoint.is_some() || moto.is_none();
-    let mut created: Option<crate::kms::KmsKey> = None;
-    let key_id = match &t.kms_key_id {
-        Some(k) => k.clone(),
-        None if users_kms && !t.create_kms_key => {
-            return Err(
-                "no signing key: pass --kms-key-id (the deployment's key), or --create-kms-key to create a temporary one (scheduled for deletion at the end)".into(),
-            )
-        }
-        None => {
-            let alias = format!("alias/harness-load-{run_id}");
-            p.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
-            let key = crate::kms::create_key(&client, Some(&alias))
-                .await
-                .map_err(|e| e.to_string())?;
-            let id = key.key_id.clone();
-            created = Some(key);
-            id
-        }
-    };
+    let mut key = suite::RunKey::open(t, &p, &format!("alias/harness-load-{run_id}")).await?;
+    let moto = key.moto.take();
+    let (client, key_id) = (key.client.clone(), key.key_id.clone());
     let mut gateway: Option<Gateway> = None;
     let outcome = async {
         let signer = Arc::new(Signer::kms(client.clone(), &key_id).await?);
@@ -775,18 +742,7 @@ pub async fn run(opts: &LoadOptions) -> Result<suite::SuiteResult, String> {
         g.stop().await;
     }
     drop(moto);
-    if let (true, Some(key)) = (users_kms, &created) {
-        match crate::kms::schedule_deletion(&client, key).await {
-            Ok(()) => eprintln!(
-                "scheduled deletion of the load run's KMS key {} in 7 days",
-                key.key_id
-            ),
-            Err(e) => eprintln!(
-                "could not schedule deletion of KMS key {}: {e} — delete it by hand",
-                key.key_id
-            ),
-        }
-    }
+    key.close("load run's").await;
     let (prepared, (report, scenario, verdicts)) = outcome?;
     let summary = Summary {
         schema_version: SCHEMA_VERSION,

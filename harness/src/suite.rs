@@ -679,47 +679,7 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
     let now = authorizer::UnixTime::now().0 as i64;
     let (run_id, started_at) = utc_stamp(now);
 
-    // The local run is a deployment in its own moto (KMS unless an
-    // endpoint is given, Lambda, CloudWatch Logs, API Gateway v2).
-    let moto = match &opts.target {
-        None => {
-            p.stage("starting moto_server (the local control plane)")?;
-            Some(Moto::start().map_err(|e| e.to_string())?)
-        }
-        Some(_) => None,
-    };
-    if let Some(m) = &moto {
-        route_sdk_to(m);
-    }
-    let endpoint = opts
-        .kms_endpoint
-        .clone()
-        .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
-    let client = crate::kms::client(endpoint.as_deref()).await;
-    // Nothing is created in the user's account without an explicit flag:
-    // only the suite's own moto gets a key unasked.
-    let users_kms = opts.kms_endpoint.is_some() || moto.is_none();
-    let mut created: Option<crate::kms::KmsKey> = None;
-    let key_id = match &opts.kms_key_id {
-        Some(k) => k.clone(),
-        None if users_kms && !opts.create_kms_key => {
-            return Err(
-                "no signing key: pass --kms-key-id (the deployment's key, e.g. `terraform output -raw kms_key_id`), \
-                 or --create-kms-key to create a temporary one (scheduled for deletion at the end)"
-                    .into(),
-            )
-        }
-        None => {
-            let alias = format!("alias/harness-suite-{run_id}");
-            p.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
-            let key = crate::kms::create_key(&client, Some(&alias))
-                .await
-                .map_err(|e| e.to_string())?;
-            let id = key.key_id.clone();
-            created = Some(key);
-            id
-        }
-    };
+    let mut key = RunKey::open(opts, &p, &format!("alias/harness-suite-{run_id}")).await?;
     let run = RunClock {
         id: run_id,
         started_at,
@@ -727,11 +687,84 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
         load_before,
         now,
     };
-    let outcome = run_with_key(opts, &p, &client, &key_id, moto, &run).await;
-    if let (true, Some(key)) = (users_kms, &created) {
-        match crate::kms::schedule_deletion(&client, key).await {
+    let moto = key.moto.take();
+    let outcome = run_with_key(opts, &p, &key.client, &key.key_id, moto, &run).await;
+    key.close("suite's").await;
+    outcome
+}
+
+/// Where a run signs: the local run's own moto (started here; the control
+/// plane of the local deployment too) or the user's KMS, and the key — the
+/// one given, or a temporary one. Nothing is created in the user's account
+/// without `--create-kms-key`: only the run's own moto gets a key unasked.
+pub(crate) struct RunKey {
+    /// The local run's moto (`None` against a target).
+    pub(crate) moto: Option<Moto>,
+    /// KMS, where the key is.
+    pub(crate) client: aws_sdk_kms::Client,
+    /// The key's id, ARN or alias (with `:ALG` for RSA).
+    pub(crate) key_id: String,
+    /// A key created in the user's KMS, deleted by [`RunKey::close`].
+    created: Option<crate::kms::KmsKey>,
+}
+
+impl RunKey {
+    /// Starts moto for a local run and finds or creates the key.
+    pub(crate) async fn open(
+        opts: &SuiteOptions,
+        p: &Progress,
+        alias: &str,
+    ) -> Result<Self, String> {
+        // The local run is a deployment in its own moto (KMS unless an
+        // endpoint is given, Lambda, CloudWatch Logs, API Gateway v2).
+        let moto = match &opts.target {
+            None => {
+                p.stage("starting moto_server (the local control plane)")?;
+                Some(Moto::start().map_err(|e| e.to_string())?)
+            }
+            Some(_) => None,
+        };
+        if let Some(m) = &moto {
+            route_sdk_to(m);
+        }
+        let endpoint = opts
+            .kms_endpoint
+            .clone()
+            .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
+        let client = crate::kms::client(endpoint.as_deref()).await;
+        let users_kms = opts.kms_endpoint.is_some() || moto.is_none();
+        let (key_id, created) = match &opts.kms_key_id {
+            Some(k) => (k.clone(), None),
+            None if users_kms && !opts.create_kms_key => {
+                return Err(
+                    "no signing key: pass --kms-key-id (the deployment's key, e.g. `terraform output -raw kms_key_id`), \
+                     or --create-kms-key to create a temporary one (scheduled for deletion at the end)"
+                        .into(),
+                )
+            }
+            None => {
+                p.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
+                let key = crate::kms::create_key(&client, Some(alias))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (key.key_id.clone(), users_kms.then_some(key))
+            }
+        };
+        Ok(Self {
+            moto,
+            client,
+            key_id,
+            created,
+        })
+    }
+
+    /// Schedules deletion (7 days) of a key created in the user's KMS;
+    /// `whose` names the run on the console.
+    pub(crate) async fn close(&self, whose: &str) {
+        let Some(key) = &self.created else { return };
+        match crate::kms::schedule_deletion(&self.client, key).await {
             Ok(()) => eprintln!(
-                "scheduled deletion of the suite's KMS key {} ({}) in 7 days",
+                "scheduled deletion of the {whose} KMS key {} ({}) in 7 days",
                 key.key_id,
                 key.alias.as_deref().unwrap_or("no alias")
             ),
@@ -741,7 +774,6 @@ pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
             ),
         }
     }
-    outcome
 }
 
 /// Every SDK call of a local run goes to `m`, never elsewhere (KMS too,

@@ -7,7 +7,6 @@
 //! unsent when the run's time is up is counted `unsent`, never dropped
 //! silently. Nothing is minted here: every token is in the plan already.
 
-use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use reports::hist::{self, Hist};
 use reports::load::{ClassStats, Outcomes, Second};
@@ -138,12 +137,7 @@ pub async fn run(
     max_in_flight: usize,
     live: Arc<Live>,
 ) -> Result<Recorded, String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
-    let host = format!(
-        "{}://{}",
-        parsed.scheme(),
-        parsed.host_str().unwrap_or("127.0.0.1")
-    ) + &parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let (host, path) = crate::load::split_url(url)?;
     let users = max_in_flight.clamp(1, 4096);
     let last = plan.last().map_or(0.0, |p| p.at);
     // All users are launched before the first request is due.
@@ -151,7 +145,7 @@ pub async fn run(
     let lead = Duration::from_secs_f64(users as f64 / hatch + 0.2);
     let end = lead + Duration::from_secs_f64(last + 2.0);
     let run = Arc::new(Run {
-        path: parsed.path().to_owned(),
+        path,
         plan: Arc::clone(&plan),
         next: AtomicUsize::new(0),
         lead,
@@ -165,21 +159,15 @@ pub async fn run(
         Box::pin(async move { one(&r, user).await })
     }))
     .set_name("load");
-    GooseAttack::initialize_with_config(GooseConfiguration::default())
-        .map_err(|e| e.to_string())?
-        .register_scenario(scenario!("load").register_transaction(tx))
-        .set_default(GooseDefault::Host, host.as_str())
-        .and_then(|a| a.set_default(GooseDefault::Users, users))
-        .and_then(|a| a.set_default(GooseDefault::IncreaseRate, hatch.to_string().as_str()))
-        .and_then(|a| a.set_default(GooseDefault::RunTime, end.as_secs() as usize + 1))
-        .and_then(|a| a.set_default(GooseDefault::NoPrintMetrics, true))
-        .and_then(|a| a.set_default(GooseDefault::NoErrorSummary, true))
-        .and_then(|a| a.set_default(GooseDefault::NoTelnet, true))
-        .and_then(|a| a.set_default(GooseDefault::Quiet, 1usize))
-        .map_err(|e| e.to_string())?
-        .execute()
-        .await
-        .map_err(|e| e.to_string())?;
+    crate::load::attack(
+        "load",
+        &host,
+        users,
+        &hatch.to_string(),
+        end.as_secs() as usize + 1,
+        tx,
+    )
+    .await?;
     let done = run.done.lock().map(|d| d.clone()).unwrap_or_default();
     let unsent = plan.len().saturating_sub(done.len()) as u64;
     Ok(Recorded { done, unsent })

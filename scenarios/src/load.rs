@@ -55,13 +55,7 @@ pub async fn paced_with(
     pick: Picker,
     live: Option<Arc<crate::engine::Live>>,
 ) -> Result<Vec<Sample>, String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
-    let host = format!(
-        "{}://{}",
-        parsed.scheme(),
-        parsed.host_str().unwrap_or("127.0.0.1")
-    ) + &parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
-    let path = parsed.path().to_owned();
+    let (host, path) = split_url(url)?;
     // Enough users that a slow response does not delay the schedule.
     let users = ((rate / 50.0).ceil() as usize).clamp(4, 64);
     let run = Arc::new(Run {
@@ -80,12 +74,39 @@ pub async fn paced_with(
         Box::pin(async move { send(&r, user).await })
     }))
     .set_name("paced");
+    attack("paced", &host, users, "1000", seconds, tx).await?;
+    let samples = run.samples.lock().map(|s| s.clone()).unwrap_or_default();
+    Ok(samples)
+}
+
+/// `scheme://host[:port]` (goose's host) and the path of `url`.
+pub(crate) fn split_url(url: &str) -> Result<(String, String), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+    let host = format!(
+        "{}://{}",
+        parsed.scheme(),
+        parsed.host_str().unwrap_or("127.0.0.1")
+    ) + &parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+    Ok((host, parsed.path().to_owned()))
+}
+
+/// One goose attack: `users` users launched at `hatch` per second, each
+/// repeating `tx` for `seconds`; goose's own metrics, error summary,
+/// telnet and output stay off (the samples are ours).
+pub(crate) async fn attack(
+    name: &str,
+    host: &str,
+    users: usize,
+    hatch: &str,
+    seconds: usize,
+    tx: Transaction,
+) -> Result<(), String> {
     GooseAttack::initialize_with_config(GooseConfiguration::default())
         .map_err(|e| e.to_string())?
-        .register_scenario(scenario!("paced").register_transaction(tx))
-        .set_default(GooseDefault::Host, host.as_str())
+        .register_scenario(Scenario::new(name).register_transaction(tx))
+        .set_default(GooseDefault::Host, host)
         .and_then(|a| a.set_default(GooseDefault::Users, users))
-        .and_then(|a| a.set_default(GooseDefault::IncreaseRate, "1000"))
+        .and_then(|a| a.set_default(GooseDefault::IncreaseRate, hatch))
         .and_then(|a| a.set_default(GooseDefault::RunTime, seconds))
         .and_then(|a| a.set_default(GooseDefault::NoPrintMetrics, true))
         .and_then(|a| a.set_default(GooseDefault::NoErrorSummary, true))
@@ -95,8 +116,7 @@ pub async fn paced_with(
         .execute()
         .await
         .map_err(|e| e.to_string())?;
-    let samples = run.samples.lock().map(|s| s.clone()).unwrap_or_default();
-    Ok(samples)
+    Ok(())
 }
 
 async fn send(r: &Run, user: &mut GooseUser) -> TransactionResult {
