@@ -874,21 +874,6 @@ async fn measure(
             absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
         }
         Shape::Scaling(s) => {
-            if let Some(f) = &function {
-                p.stage(&format!(
-                    "forcing cold starts: UpdateFunctionConfiguration on {f}"
-                ))?;
-                let lambda = crate::coldstart::client().await;
-                let mut vars = crate::coldstart::environment(&lambda, f).await?;
-                vars.insert(
-                    "HARNESS_LOAD_NONCE".into(),
-                    format!("{}", crate::cwlogs::now_ms()),
-                );
-                crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60))
-                    .await?;
-                // The emulator follows the configuration every 50 ms.
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
             let st = vec![
                 Step {
                     rate: s.low_rate,
@@ -901,7 +886,33 @@ async fn measure(
             ];
             let arrival = Arrival::Steps { steps: st.clone() };
             let reqs = build_requests(plan, &arrival, plan.duration_s, pools, "fresh", 0).await?;
-            let (pl, rec, at) = one_run(opts, p, &target.url, reqs, "scaling").await?;
+            // Every environment cold: a configuration change (a nonce
+            // variable), the original environment restored afterwards,
+            // failures included.
+            let mut restore = None;
+            if let Some(f) = &function {
+                p.stage(&format!(
+                    "forcing cold starts: UpdateFunctionConfiguration on {f}"
+                ))?;
+                let lambda = crate::coldstart::client().await;
+                let original = crate::coldstart::environment(&lambda, f).await?;
+                let mut vars = original.clone();
+                vars.insert(
+                    "HARNESS_LOAD_NONCE".into(),
+                    format!("{}", crate::cwlogs::now_ms()),
+                );
+                crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60))
+                    .await?;
+                restore = Some((lambda, f.clone(), original));
+                // The emulator follows the configuration every 50 ms.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            let ran = one_run(opts, p, &target.url, reqs, "scaling").await;
+            if let Some((lambda, f, original)) = restore {
+                crate::coldstart::update_and_wait(&lambda, &f, original, Duration::from_secs(60))
+                    .await?;
+            }
+            let (pl, rec, at) = ran?;
             epoch_start_ms = Some(at);
             let t = engine::tally(&pl, &names, &rec, plan.warmup_s, plan.duration_s, 0)?;
             steps = step_stats(&t.seconds, &st, None)?;
