@@ -2,9 +2,10 @@
 //! verified. Time is injected as [`UnixTime`] so every boundary is testable.
 
 use crate::config::{AudienceCheck, Config, IssuerCheck};
-use crate::json;
+use crate::json::{self, Member, Shallow};
 use crate::RejectReason;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Seconds since the Unix epoch (fractional allowed, as NumericDate is).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
@@ -79,7 +80,7 @@ impl ClaimsPolicy {
     /// `BadClaims`, `Expired`, `NotYetValid`, `IssuedInFuture`,
     /// `LifetimeTooLong`, `WrongIssuer` or `WrongAudience`.
     pub(crate) fn check(&self, payload: &[u8], now: UnixTime) -> Result<Grant, RejectReason> {
-        let claims = json::parse_object(payload).ok_or(RejectReason::BadClaims)?;
+        let claims = json::parse_shallow(payload).ok_or(RejectReason::BadClaims)?;
         let now = now.0;
         let exp = time_claim(&claims, "exp")?.ok_or(RejectReason::BadClaims)?;
         let nbf = time_claim(&claims, "nbf")?;
@@ -89,7 +90,7 @@ impl ClaimsPolicy {
         }
         let sub = match claims.get("sub") {
             None => None,
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Member::Str(s)) => Some(s.as_ref().to_owned()),
             Some(_) => return Err(RejectReason::BadClaims),
         };
         // RFC 7519 §4.1.4: the current time MUST be before exp.
@@ -118,10 +119,10 @@ impl ClaimsPolicy {
         })
     }
 
-    fn check_issuer(&self, iss: Option<&Value>) -> Result<(), RejectReason> {
+    fn check_issuer(&self, iss: Option<&Member<'_>>) -> Result<(), RejectReason> {
         match (&self.issuer, iss) {
-            (IssuerCheck::Exactly(want), Some(Value::String(got))) if got == want => Ok(()),
-            (IssuerCheck::Unchecked, None | Some(Value::String(_))) => Ok(()),
+            (IssuerCheck::Exactly(want), Some(Member::Str(got))) if got == want => Ok(()),
+            (IssuerCheck::Unchecked, None | Some(Member::Str(_))) => Ok(()),
             _ => Err(RejectReason::WrongIssuer),
         }
     }
@@ -130,17 +131,11 @@ impl ClaimsPolicy {
     /// `aud` must have that shape even under `!unchecked`; an empty array is
     /// well-formed (an array of zero strings), so it passes `!unchecked` and
     /// fails every `JWT_AUDIENCE` list (it names no audience of ours).
-    fn check_audience(&self, aud: Option<&Value>) -> Result<(), RejectReason> {
-        let values: Vec<&str> = match aud {
-            None => Vec::new(),
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(items)) => {
-                let strs: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                if strs.len() != items.len() {
-                    return Err(RejectReason::WrongAudience);
-                }
-                strs
-            }
+    fn check_audience(&self, aud: Option<&Member<'_>>) -> Result<(), RejectReason> {
+        let values: &[Cow<'_, str>] = match aud {
+            None => &[],
+            Some(Member::Str(s)) => std::slice::from_ref(s),
+            Some(Member::Array(Some(items))) => items,
             Some(_) => return Err(RejectReason::WrongAudience),
         };
         match &self.audience {
@@ -154,7 +149,7 @@ impl ClaimsPolicy {
         }
     }
 
-    fn context(&self, claims: &Map<String, Value>) -> Map<String, Value> {
+    fn context(&self, claims: &Shallow<'_>) -> Map<String, Value> {
         let mut ctx = Map::new();
         let standard = ["sub", "iss", "exp", "scope"];
         for name in standard
@@ -162,10 +157,8 @@ impl ClaimsPolicy {
             .copied()
             .chain(self.context_claims.iter().map(String::as_str))
         {
-            if let Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) =
-                claims.get(name)
-            {
-                ctx.insert(name.to_owned(), v.clone());
+            if let Some(v) = claims.get(name).and_then(Member::to_flat_value) {
+                ctx.insert(name.to_owned(), v);
             }
         }
         ctx
@@ -173,10 +166,10 @@ impl ClaimsPolicy {
 }
 
 /// A NumericDate claim: absent, or a finite JSON number within range.
-fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, RejectReason> {
+fn time_claim(claims: &Shallow<'_>, name: &str) -> Result<Option<f64>, RejectReason> {
     match claims.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_f64() {
+        Some(Member::Num(n)) => match n.as_f64() {
             Some(v) if v.is_finite() && v.abs() <= MAX_NUMERIC_DATE => Ok(Some(v)),
             _ => Err(RejectReason::BadClaims),
         },

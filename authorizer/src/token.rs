@@ -3,11 +3,10 @@
 //! header checks (RFC 7515 §4). Nothing here trusts the signature yet.
 
 use crate::crypto::{Algorithm, MAX_RSA_BITS};
-use crate::json;
+use crate::json::{self, Member};
 use crate::RejectReason;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::Value;
 
 /// Longest accepted `kid`, in bytes.
 pub(crate) const MAX_KID_LEN: usize = 256;
@@ -139,11 +138,11 @@ fn check_header(
     faults: Faults,
     allowed: &Allowed,
 ) -> Result<(Algorithm, Option<String>), RejectReason> {
-    let header = json::parse_object(bytes).ok_or(RejectReason::BadHeader)?;
+    let header = json::parse_shallow(bytes).ok_or(RejectReason::BadHeader)?;
     // RFC 7515 §4.1.1 and RFC 8725 §3.1: an allow-list (the configured keys'
     // algorithms), compared after JSON unescaping, case-sensitively.
-    let alg = match header.get("alg") {
-        Some(Value::String(name)) => allowed
+    let alg = match header.get("alg").and_then(Member::as_str) {
+        Some(name) => allowed
             .algs
             .iter()
             .copied()
@@ -156,25 +155,25 @@ fn check_header(
     };
     if FORBIDDEN_HEADERS
         .iter()
-        .any(|name| header.contains_key(*name) && !(faults.accept_crit && *name == "crit"))
+        .any(|name| header.contains(name) && !(faults.accept_crit && *name == "crit"))
     {
         return Err(RejectReason::ForbiddenHeader);
     }
     // RFC 7519 §5.1: `typ` is a media type, compared case-insensitively.
     match header.get("typ") {
         None => {}
-        Some(Value::String(t))
+        Some(Member::Str(t))
             if t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt") => {}
         Some(_) => return Err(RejectReason::BadHeader),
     }
     let kid = match header.get("kid") {
         None => None,
-        Some(Value::String(kid))
+        Some(Member::Str(kid))
             if !kid.is_empty()
                 && kid.len() <= MAX_KID_LEN
                 && kid.bytes().all(|b| (0x20..=0x7e).contains(&b)) =>
         {
-            Some(kid.clone())
+            Some(kid.as_ref().to_owned())
         }
         Some(_) => return Err(RejectReason::BadHeader),
     };
