@@ -113,7 +113,7 @@ pub struct Fresh<'a> {
 
 impl Fresh<'_> {
     async fn authorization(&self, case: &Case) -> Result<Option<String>, Unreachable> {
-        if case.refresh_exp.is_none() {
+        if !case.fresh {
             return Ok(case.authorization.clone());
         }
         // Start on a fresh second, so `exp = now + 1` leaves almost a whole

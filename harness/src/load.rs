@@ -514,7 +514,7 @@ struct Pools {
 fn family_pool(cases: &[catalog::Case], family: Family) -> Vec<(Option<Arc<str>>, bool)> {
     cases
         .iter()
-        .filter(|c| c.family == family && c.http_safe() && c.refresh_exp.is_none())
+        .filter(|c| c.family == family && c.http_safe() && !c.fresh)
         .map(|c| {
             (
                 c.authorization.as_deref().map(Arc::from),

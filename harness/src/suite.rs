@@ -1020,7 +1020,7 @@ async fn run_with_key(
         p.stage("mixed traffic")?;
         let mixed_cases: Vec<MixedCase> = cases
             .iter()
-            .filter(|c| c.http_safe() && c.refresh_exp.is_none())
+            .filter(|c| c.http_safe() && !c.fresh)
             .map(|c| MixedCase {
                 family: c.family.as_str().into(),
                 authorization: c.authorization.clone(),
