@@ -22,7 +22,10 @@ pub(crate) fn bearer_token(
     if value.is_empty() {
         return Err(RejectReason::MissingToken);
     }
-    let Some(ws) = value.find(|c: char| c.is_ascii_whitespace()) else {
+    // Byte scans: ASCII whitespace never occurs inside a multi-byte UTF-8
+    // sequence, so a byte position is a char boundary (and this is the
+    // per-request hot path: no per-char decoding).
+    let Some(ws) = value.bytes().position(|b| b.is_ascii_whitespace()) else {
         // No whitespace at all: a lone scheme or a bare token.
         if value.eq_ignore_ascii_case("bearer") {
             return Err(RejectReason::MissingToken);
@@ -39,19 +42,48 @@ pub(crate) fn bearer_token(
     }
     // `1*SP`: only spaces may separate the scheme from the token.
     let token = rest.trim_start_matches(' ');
-    if token.len() == rest.len() || token.starts_with(|c: char| c.is_ascii_whitespace()) {
+    if token.len() == rest.len()
+        || token
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_whitespace())
+    {
         return Err(RejectReason::BadScheme);
     }
-    if token.contains(|c: char| c.is_ascii_whitespace()) {
+    if has_ascii_whitespace(token) {
         return Err(RejectReason::Malformed);
     }
     Ok(token)
+}
+
+/// Whether `s` holds ASCII whitespace. Every ASCII whitespace byte is at
+/// most `b' '`, so a branch-free count of such bytes (which the compiler
+/// vectorises) screens a token of base64url and dots, and only a hit is
+/// looked at byte by byte.
+fn has_ascii_whitespace(s: &str) -> bool {
+    let low = s.bytes().filter(|&b| b <= b' ').count();
+    low > 0 && s.bytes().any(|b| b.is_ascii_whitespace())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use RejectReason::*;
+
+    #[test]
+    fn whitespace_screen_matches_is_ascii_whitespace() {
+        for b in 0u8..=0x7f {
+            let s = format!("abc{}def", char::from(b));
+            assert_eq!(
+                has_ascii_whitespace(&s),
+                b.is_ascii_whitespace(),
+                "byte {b:#04x}"
+            );
+        }
+        assert!(!has_ascii_whitespace("eyJh.eyJi.c2ln-_"));
+        assert!(has_ascii_whitespace("x\u{3000}y\t"));
+        assert!(!has_ascii_whitespace("x\u{3000}y"), "only ASCII whitespace");
+    }
 
     #[test]
     fn accepts_bearer_in_any_case_with_spaces() {

@@ -88,26 +88,51 @@ impl KeySet {
         &self,
         kid: Option<&str>,
         alg: Algorithm,
-    ) -> Result<Vec<&StaticKey>, RejectReason> {
+    ) -> Result<Candidates<'_>, RejectReason> {
+        let one = |k| Candidates {
+            first: Some(k),
+            rest: [].iter(),
+            alg,
+        };
         if let Some(kid) = kid {
             if let Some(k) = self.keys.iter().find(|k| k.kids.iter().any(|x| x == kid)) {
-                return Ok(vec![k]);
+                return Ok(one(k));
             }
         }
         match (self.keys.as_slice(), kid) {
-            ([only], None) => Ok(vec![only]),
-            ([only], Some(_)) if !only.binds_kid => Ok(vec![only]),
+            ([only], None) => Ok(one(only)),
+            ([only], Some(_)) if !only.binds_kid => Ok(one(only)),
             (_, Some(_)) => Err(RejectReason::UnknownKid),
-            (keys, None) => {
-                let of_alg: Vec<&StaticKey> =
-                    keys.iter().filter(|k| k.key.algorithm() == alg).collect();
-                if of_alg.is_empty() {
-                    Err(RejectReason::AlgNotAllowed)
-                } else {
-                    Ok(of_alg)
-                }
-            }
+            (keys, None) if keys.iter().any(|k| k.key.algorithm() == alg) => Ok(Candidates {
+                first: None,
+                rest: keys.iter(),
+                alg,
+            }),
+            (_, None) => Err(RejectReason::AlgNotAllowed),
         }
+    }
+}
+
+/// The keys [`KeySet::select`] chose, in the order to try them (no
+/// allocation on the request path).
+#[derive(Debug, Clone)]
+pub struct Candidates<'a> {
+    /// The one key a `kid` (or a single-key set) names.
+    first: Option<&'a StaticKey>,
+    /// Without a `kid` and with several keys: those of `alg`.
+    rest: std::slice::Iter<'a, StaticKey>,
+    alg: Algorithm,
+}
+
+impl<'a> Iterator for Candidates<'a> {
+    type Item = &'a StaticKey;
+
+    fn next(&mut self) -> Option<&'a StaticKey> {
+        if let Some(k) = self.first.take() {
+            return Some(k);
+        }
+        let alg = self.alg;
+        self.rest.find(|k| k.key.algorithm() == alg)
     }
 }
 
@@ -382,7 +407,7 @@ mod tests {
         alg: Algorithm,
     ) -> Result<Vec<String>, RejectReason> {
         set.select(kid, alg)
-            .map(|keys| keys.iter().map(|k| k.label.clone()).collect())
+            .map(|keys| keys.map(|k| k.label.clone()).collect())
     }
 
     const ES512: Algorithm = Algorithm::Es512;
