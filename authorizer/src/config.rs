@@ -83,6 +83,84 @@ pub struct Config {
     pub backend: Backend,
 }
 
+/// The keys configured inline (`JWT_PUBLIC_KEY_PEM` with its kids and
+/// algorithms, `JWT_JWKS`) and the KMS key ids to fetch; at least one
+/// source, and no kid twice.
+fn key_sources(
+    get: &dyn Fn(&str) -> Option<String>,
+    backend: Backend,
+) -> Result<(Vec<StaticKey>, Vec<String>), ConfigError> {
+    let mut static_keys = Vec::new();
+    if let Some(pem) = get(env::PUBLIC_KEY_PEM) {
+        let algs = match get(env::PUBLIC_KEY_ALG) {
+            Some(a) => list(env::PUBLIC_KEY_ALG, &a)?
+                .iter()
+                .map(|a| keys::algorithm(env::PUBLIC_KEY_ALG, a))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let mut pem_keys = keys::parse_pem(&pem, backend, &algs)?;
+        if let Some(kids) = get(env::PUBLIC_KEY_KIDS) {
+            // One group of kids per PEM key, in order, separated by `;`.
+            let groups: Vec<&str> = kids.split(';').collect();
+            if groups.len() != pem_keys.len() {
+                return Err(ConfigError::invalid(
+                    env::PUBLIC_KEY_KIDS,
+                    format!(
+                        "has {} group(s) of kids for {} PEM keys: separate one group per key, in order, with ';'",
+                        groups.len(),
+                        pem_keys.len()
+                    ),
+                ));
+            }
+            for (key, group) in pem_keys.iter_mut().zip(groups) {
+                key.kids.extend(list(env::PUBLIC_KEY_KIDS, group)?);
+                key.binds_kid = true;
+            }
+        }
+        static_keys.extend(pem_keys);
+    } else if let Some(var) = [env::PUBLIC_KEY_KIDS, env::PUBLIC_KEY_ALG]
+        .into_iter()
+        .find(|v| get(v).is_some())
+    {
+        return Err(ConfigError::invalid(var, "set without JWT_PUBLIC_KEY_PEM"));
+    }
+    if let Some(jwks) = get(env::JWKS) {
+        static_keys.extend(keys::parse_jwks(&jwks, backend)?);
+    }
+    let kms_raw = match (get(env::KMS_KEY_IDS), get(env::KMS_KEY_ID_LEGACY)) {
+        (Some(v), _) => Some((env::KMS_KEY_IDS, v)),
+        (None, Some(v)) => Some((env::KMS_KEY_ID_LEGACY, v)),
+        (None, None) => None,
+    };
+    let kms_key_ids = match kms_raw {
+        Some((var, v)) => list(var, &v)?,
+        None => Vec::new(),
+    };
+    for entry in &kms_key_ids {
+        let (_, alg) = keys::split_kms_entry(env::KMS_KEY_IDS, entry)?;
+        if let Some(a) = alg.filter(|a| !backend.verifies(*a)) {
+            return Err(ConfigError::invalid(
+                env::KMS_KEY_IDS,
+                format!("the {} backend cannot verify {a} ({entry})", backend.name()),
+            ));
+        }
+    }
+    if static_keys.is_empty() && kms_key_ids.is_empty() {
+        return Err(ConfigError::NoKeySource);
+    }
+    let mut seen = std::collections::HashSet::new();
+    for kid in static_keys.iter().flat_map(|k| k.kids.iter()) {
+        if !seen.insert(kid.as_str()) {
+            return Err(ConfigError::invalid(
+                env::JWKS,
+                format!("kid {kid:?} appears twice"),
+            ));
+        }
+    }
+    Ok((static_keys, kms_key_ids))
+}
+
 impl Config {
     /// Reads the process environment.
     ///
@@ -108,74 +186,7 @@ impl Config {
         };
         let backend = Backend::default_backend();
 
-        let mut static_keys = Vec::new();
-        if let Some(pem) = get(env::PUBLIC_KEY_PEM) {
-            let algs = match get(env::PUBLIC_KEY_ALG) {
-                Some(a) => list(env::PUBLIC_KEY_ALG, &a)?
-                    .iter()
-                    .map(|a| keys::algorithm(env::PUBLIC_KEY_ALG, a))
-                    .collect::<Result<Vec<_>, _>>()?,
-                None => Vec::new(),
-            };
-            let mut pem_keys = keys::parse_pem(&pem, backend, &algs)?;
-            if let Some(kids) = get(env::PUBLIC_KEY_KIDS) {
-                // One group of kids per PEM key, in order, separated by `;`.
-                let groups: Vec<&str> = kids.split(';').collect();
-                if groups.len() != pem_keys.len() {
-                    return Err(ConfigError::invalid(
-                        env::PUBLIC_KEY_KIDS,
-                        format!(
-                            "has {} group(s) of kids for {} PEM keys: separate one group per key, in order, with ';'",
-                            groups.len(),
-                            pem_keys.len()
-                        ),
-                    ));
-                }
-                for (key, group) in pem_keys.iter_mut().zip(groups) {
-                    key.kids.extend(list(env::PUBLIC_KEY_KIDS, group)?);
-                    key.binds_kid = true;
-                }
-            }
-            static_keys.extend(pem_keys);
-        } else if let Some(var) = [env::PUBLIC_KEY_KIDS, env::PUBLIC_KEY_ALG]
-            .into_iter()
-            .find(|v| get(v).is_some())
-        {
-            return Err(ConfigError::invalid(var, "set without JWT_PUBLIC_KEY_PEM"));
-        }
-        if let Some(jwks) = get(env::JWKS) {
-            static_keys.extend(keys::parse_jwks(&jwks, backend)?);
-        }
-        let kms_raw = match (get(env::KMS_KEY_IDS), get(env::KMS_KEY_ID_LEGACY)) {
-            (Some(v), _) => Some((env::KMS_KEY_IDS, v)),
-            (None, Some(v)) => Some((env::KMS_KEY_ID_LEGACY, v)),
-            (None, None) => None,
-        };
-        let kms_key_ids = match kms_raw {
-            Some((var, v)) => list(var, &v)?,
-            None => Vec::new(),
-        };
-        for entry in &kms_key_ids {
-            let (_, alg) = keys::split_kms_entry(env::KMS_KEY_IDS, entry)?;
-            if let Some(a) = alg.filter(|a| !backend.verifies(*a)) {
-                return Err(ConfigError::invalid(
-                    env::KMS_KEY_IDS,
-                    format!("the {} backend cannot verify {a} ({entry})", backend.name()),
-                ));
-            }
-        }
-        if static_keys.is_empty() && kms_key_ids.is_empty() {
-            return Err(ConfigError::NoKeySource);
-        }
-        let mut seen = std::collections::HashSet::new();
-        for kid in static_keys.iter().flat_map(|k| k.kids.iter()) {
-            if !seen.insert(kid.as_str()) {
-                return Err(ConfigError::invalid(
-                    env::JWKS,
-                    format!("kid {kid:?} appears twice"),
-                ));
-            }
-        }
+        let (static_keys, kms_key_ids) = key_sources(&get, backend)?;
 
         let issuer = match get(env::ISSUER) {
             None => {

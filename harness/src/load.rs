@@ -812,38 +812,55 @@ async fn one_run(
 
 type Measured = (LoadReport, Scenario, Vec<Verdict>);
 
-/// Runs the plan's shape and builds the report.
-async fn measure(
-    opts: &LoadOptions,
-    p: &Progress,
-    target: &Prepared,
-    pools: &Pools,
-) -> Result<Measured, String> {
-    let plan = &opts.plan;
-    let names = class_names();
-    let dep = target.deployment.as_ref();
-    let group = dep.and_then(|d| d.log_group_name.clone());
-    let function = dep.and_then(|d| d.function_name.clone());
-    let mut steps: Vec<StepStats> = Vec::new();
-    let mut seconds: Vec<Second> = Vec::new();
-    let mut class_hists: BTreeMap<String, (u64, u64, hist::Hist)> = BTreeMap::new();
-    let mut all = hist::new_hist();
-    let mut outcomes = Outcomes::default();
-    let (mut wrong, mut unsent) = (0u64, 0u64);
-    let (mut achieved_sum, mut planned_sum, mut window_sum) = (0.0, 0.0, 0.0);
-    let mut epoch_start_ms: Option<i64> = None;
-    let mut verdicts = Vec::new();
-    let mut extra_figures: BTreeMap<String, reports::model::Figure> = BTreeMap::new();
+/// What the runs of one plan add up to, as they are absorbed.
+struct Totals {
+    steps: Vec<StepStats>,
+    seconds: Vec<Second>,
+    class_hists: BTreeMap<String, (u64, u64, hist::Hist)>,
+    all: hist::Hist,
+    outcomes: Outcomes,
+    wrong: u64,
+    unsent: u64,
+    achieved_sum: f64,
+    planned_sum: f64,
+    window_sum: f64,
+    /// When request 0 of the first run was due, in epoch ms.
+    epoch_start_ms: Option<i64>,
+    verdicts: Vec<Verdict>,
+    figures: BTreeMap<String, reports::model::Figure>,
+    init_durations: Option<Vec<f64>>,
+}
 
-    // `count`: whether the run enters the figures (a knee's step that did
-    // not hold is in the series and the step table only).
-    let mut absorb = |t: engine::Tally, rec_unsent: u64, window: f64, count: bool| {
+impl Totals {
+    fn new() -> Self {
+        Self {
+            steps: Vec::new(),
+            seconds: Vec::new(),
+            class_hists: BTreeMap::new(),
+            all: hist::new_hist(),
+            outcomes: Outcomes::default(),
+            wrong: 0,
+            unsent: 0,
+            achieved_sum: 0.0,
+            planned_sum: 0.0,
+            window_sum: 0.0,
+            epoch_start_ms: None,
+            verdicts: Vec::new(),
+            figures: BTreeMap::new(),
+            init_durations: None,
+        }
+    }
+
+    /// Adds one run. `count`: whether it enters the figures (a knee's step
+    /// that did not hold is in the series and the step table only).
+    fn absorb(&mut self, t: engine::Tally, unsent: u64, window: f64, count: bool) {
         if !count {
-            seconds.extend(t.seconds);
+            self.seconds.extend(t.seconds);
             return;
         }
         for (name, c) in &t.classes {
-            let e = class_hists
+            let e = self
+                .class_hists
                 .entry(name.clone())
                 .or_insert_with(|| (0, 0, hist::new_hist()));
             e.0 += c.requests;
@@ -852,259 +869,309 @@ async fn measure(
                 let _ = hist::merge(&mut e.2, &h);
             }
         }
-        let _ = hist::merge(&mut all, &t.all);
-        outcomes.add(&t.outcomes);
-        wrong += t.wrong;
-        unsent += rec_unsent;
-        achieved_sum += t.achieved_rps * window;
-        planned_sum += t.planned_rps * window;
-        window_sum += window;
-        seconds.extend(t.seconds);
-    };
+        let _ = hist::merge(&mut self.all, &t.all);
+        self.outcomes.add(&t.outcomes);
+        self.wrong += t.wrong;
+        self.unsent += unsent;
+        self.achieved_sum += t.achieved_rps * window;
+        self.planned_sum += t.planned_rps * window;
+        self.window_sum += window;
+        self.seconds.extend(t.seconds);
+    }
 
+    fn figure(&mut self, name: &str, value: f64, unit: &str, better: Better) {
+        self.figures
+            .insert(name.into(), suite_fig(value, unit, better));
+    }
+}
+
+/// Runs the plan's shape and builds the report.
+async fn measure(
+    opts: &LoadOptions,
+    p: &Progress,
+    target: &Prepared,
+    pools: &Pools,
+) -> Result<Measured, String> {
+    let plan = &opts.plan;
+    let mut totals = Totals::new();
     match &plan.shape {
         Shape::Profile(arrival) => {
             let reqs = build_requests(plan, arrival, plan.duration_s, pools, "fresh", 0).await?;
             let (pl, rec, at) = one_run(opts, p, &target.url, reqs, plan.name()).await?;
-            epoch_start_ms = Some(at);
-            let t = engine::tally(&pl, &names, &rec, plan.warmup_s, plan.duration_s, 0)?;
+            totals.epoch_start_ms = Some(at);
+            let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0)?;
             if let Arrival::Steps { steps: st } = arrival {
-                steps = step_stats(&t.seconds, st, None)?;
+                totals.steps = step_stats(&t.seconds, st, None)?;
             }
-            absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
+            totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
         }
-        Shape::Scaling(s) => {
-            let st = vec![
-                Step {
-                    rate: s.low_rate,
-                    seconds: s.low_s,
-                },
-                Step {
-                    rate: s.high_rate,
-                    seconds: s.high_s,
-                },
-            ];
-            let arrival = Arrival::Steps { steps: st.clone() };
-            let reqs = build_requests(plan, &arrival, plan.duration_s, pools, "fresh", 0).await?;
-            // Every environment cold: a configuration change (a nonce
-            // variable), the original environment restored afterwards,
-            // failures included.
-            let mut restore = None;
-            if let Some(f) = &function {
-                p.stage(&format!(
-                    "forcing cold starts: UpdateFunctionConfiguration on {f}"
-                ))?;
-                let lambda = crate::coldstart::client().await;
-                let original = crate::coldstart::environment(&lambda, f).await?;
-                let mut vars = original.clone();
-                vars.insert(
-                    "HARNESS_LOAD_NONCE".into(),
-                    format!("{}", crate::cwlogs::now_ms()),
-                );
-                crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60))
-                    .await?;
-                restore = Some((lambda, f.clone(), original));
-                // The emulator follows the configuration every 50 ms.
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            let ran = one_run(opts, p, &target.url, reqs, "scaling").await;
-            if let Some((lambda, f, original)) = restore {
-                crate::coldstart::update_and_wait(&lambda, &f, original, Duration::from_secs(60))
-                    .await?;
-            }
-            let (pl, rec, at) = ran?;
-            epoch_start_ms = Some(at);
-            let t = engine::tally(&pl, &names, &rec, plan.warmup_s, plan.duration_s, 0)?;
-            steps = step_stats(&t.seconds, &st, None)?;
-            absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
-        }
-        Shape::Knee(k) => {
-            let mut rate = k.start_rate;
-            let mut first_n = 0u64;
-            loop {
-                let arrival = Arrival::Constant { rate };
-                let reqs = build_requests(
-                    plan,
-                    &arrival,
-                    k.step_s,
-                    pools,
-                    &format!("fresh-{rate}"),
-                    first_n,
-                )
-                .await?;
-                first_n += reqs.len() as u64;
-                let (pl, rec, at) = one_run(
-                    opts,
-                    p,
-                    &target.url,
-                    reqs,
-                    &format!("knee step {rate:.0} req/s"),
-                )
-                .await?;
-                let first = *epoch_start_ms.get_or_insert(at);
-                // Seconds since the first step began (minting sits between steps).
-                let offset = ((at - first).max(0) as f64 / 1000.0).round() as u32;
-                let t = engine::tally(&pl, &names, &rec, plan.warmup_s, k.step_s, offset)?;
-                let mut st = step_stats(
-                    &t.seconds,
-                    &[Step {
-                        rate,
-                        seconds: k.step_s,
-                    }],
-                    Some(plan.warmup_s),
-                )?
-                .remove(0);
-                st.start_s = f64::from(offset);
-                let n = t.outcomes.total().max(1) as f64;
-                let errors = t.wrong + t.outcomes.throttled + rec.unsent;
-                let error_fraction = errors as f64 / n;
-                let achieved_ratio = t.achieved_rps / t.planned_rps.max(1e-9);
-                let p99 = hist::ms_at(&t.all, 99.0);
-                st.p99_ms = p99;
-                st.held = p99 <= k.p99_ms
-                    && error_fraction <= k.max_error_fraction
-                    && achieved_ratio >= 0.95;
-                if !st.held {
-                    let mut why = Vec::new();
-                    if p99 > k.p99_ms {
-                        why.push(format!("p99 {p99:.1} ms > {} ms", k.p99_ms));
-                    }
-                    if error_fraction > k.max_error_fraction {
-                        why.push(format!(
-                            "errors {:.2}% ({} wrong or failed, {} throttled, {} unsent)",
-                            error_fraction * 100.0,
-                            t.wrong,
-                            t.outcomes.throttled,
-                            rec.unsent
-                        ));
-                    }
-                    if achieved_ratio < 0.95 {
-                        why.push(format!("achieved {:.0} of {rate:.0} req/s", t.achieved_rps));
-                    }
-                    st.why = why.join("; ");
-                }
-                let held = st.held;
-                steps.push(st);
-                absorb(t, rec.unsent, k.step_s - plan.warmup_s, held);
-                let next = (rate * k.factor).round();
-                if !held
-                    || next > k.max_rate
-                    || suite::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
-                {
-                    break;
-                }
-                rate = next;
-            }
-            let held: Vec<&StepStats> = steps.iter().filter(|s| s.held).collect();
-            let knee = held.last().map_or(0.0, |s| s.rate);
-            let broke = steps.iter().find(|s| !s.held);
-            extra_figures.insert("knee_rps".into(), suite_fig(knee, "req/s", Better::Higher));
-            let detail = match (held.last(), broke) {
-                (Some(h), Some(b)) => format!(
-                    "held {} req/s (p99 {:.1} ms); {} req/s did not: {}",
-                    h.rate, h.p99_ms, b.rate, b.why
-                ),
-                (Some(h), None) => format!(
-                    "held every step up to {} req/s (p99 {:.1} ms; the plan's max_rate {})",
-                    h.rate, h.p99_ms, k.max_rate
-                ),
-                (None, Some(b)) => {
-                    format!("the first step ({} req/s) did not hold: {}", b.rate, b.why)
-                }
-                (None, None) => "no step ran".into(),
-            };
-            verdicts.push(Verdict::new(
-                "knee",
-                if held.is_empty() {
-                    Status::Fail
-                } else {
-                    Status::Pass
-                },
-                detail,
-            ));
-        }
+        Shape::Scaling(s) => run_scaling(opts, p, target, pools, s, &mut totals).await?,
+        Shape::Knee(k) => run_knee(opts, p, target, pools, k, &mut totals).await?,
     }
     let end_ms = crate::cwlogs::now_ms() + 1000;
-
-    // The function's logs: authorizer invocations and cold starts per second.
-    let mut init_durations = None;
+    let group = target
+        .deployment
+        .as_ref()
+        .and_then(|d| d.log_group_name.clone());
     match &group {
-        Some(g) => {
-            p.stage(&format!("reading decisions and cold starts from {g}"))?;
-            let logs = crate::cwlogs::client(None).await;
-            let epoch_start_ms = epoch_start_ms.unwrap_or(end_ms);
-            let events = settled_events(&logs, g, epoch_start_ms - 1000, end_ms).await?;
-            let mut inits = Vec::new();
-            let mut inv: BTreeMap<u32, u64> = BTreeMap::new();
-            let mut cold: BTreeMap<u32, u64> = BTreeMap::new();
-            for (ts, m) in &events {
-                if *ts < epoch_start_ms - 500 {
-                    continue; // the start-up preflight, before request 0
-                }
-                let sec = ((ts - epoch_start_ms).max(0) / 1000) as u32;
-                if crate::cwlogs::decision_request_id(m).is_some() {
-                    *inv.entry(sec).or_default() += 1;
-                } else if let Some((_, ms)) = crate::coldstart::init_duration(m) {
-                    *cold.entry(sec).or_default() += 1;
-                    inits.push(ms);
-                }
-            }
-            for s in &mut seconds {
-                s.invocations = Some(inv.get(&s.t).copied().unwrap_or(0));
-                s.cold_starts = Some(cold.get(&s.t).copied().unwrap_or(0));
-            }
-            extra_figures.insert("cold_starts".into(), suite_fig(inits.len() as f64, "count", Better::InBand));
-            extra_figures.insert(
-                "authorizer_invocations".into(),
-                suite_fig(inv.values().sum::<u64>() as f64, "count", Better::InBand),
-            );
-            init_durations = Some(inits);
-        }
-        None => verdicts.push(Verdict::new(
+        Some(g) => read_function_logs(p, g, end_ms, &mut totals).await?,
+        None => totals.verdicts.push(Verdict::new(
             "cold_starts",
             Status::Skip,
             "skipped: cold starts and cache hits per second need the log group: pass --deployment (terraform output -json)",
         )),
     }
     if let Shape::Scaling(s) = &plan.shape {
-        let step_at = s.low_s as u32;
-        let during: Vec<&Second> = seconds
-            .iter()
-            .filter(|x| x.t >= step_at && x.t < step_at + 3)
-            .collect();
-        let mut h = hist::new_hist();
-        for x in &during {
-            if let Ok(d) = hist::decode(&x.histogram) {
-                let _ = hist::merge(&mut h, &d);
-            }
-        }
-        let p99 = hist::ms_at(&h, 99.0);
-        extra_figures.insert(
-            "p99_first_3s_of_step_ms".into(),
-            suite_fig(p99, "ms", Better::Lower),
+        scaling_verdict(s, &mut totals);
+    }
+    finish(plan, target, totals)
+}
+
+/// The scaling preset: the low rate, then the step, from cold environments
+/// (a configuration change, the original environment restored afterwards,
+/// failures included).
+async fn run_scaling(
+    opts: &LoadOptions,
+    p: &Progress,
+    target: &Prepared,
+    pools: &Pools,
+    s: &Scaling,
+    totals: &mut Totals,
+) -> Result<(), String> {
+    let plan = &opts.plan;
+    let st = vec![
+        Step {
+            rate: s.low_rate,
+            seconds: s.low_s,
+        },
+        Step {
+            rate: s.high_rate,
+            seconds: s.high_s,
+        },
+    ];
+    let arrival = Arrival::Steps { steps: st.clone() };
+    let reqs = build_requests(plan, &arrival, plan.duration_s, pools, "fresh", 0).await?;
+    let function = target
+        .deployment
+        .as_ref()
+        .and_then(|d| d.function_name.clone());
+    let mut restore = None;
+    if let Some(f) = &function {
+        p.stage(&format!(
+            "forcing cold starts: UpdateFunctionConfiguration on {f}"
+        ))?;
+        let lambda = crate::coldstart::client().await;
+        let original = crate::coldstart::environment(&lambda, f).await?;
+        let mut vars = original.clone();
+        vars.insert(
+            "HARNESS_LOAD_NONCE".into(),
+            format!("{}", crate::cwlogs::now_ms()),
         );
-        match &init_durations {
-            Some(inits) => {
-                let at_step: u64 = during.iter().map(|x| x.cold_starts.unwrap_or(0)).sum();
-                verdicts.push(Verdict::new(
-                    "scaling",
-                    if inits.is_empty() { Status::Fail } else { Status::Pass },
-                    format!(
-                        "{} cold starts in the run ({at_step} in the first 3 s of the step to {} req/s); p99 in those 3 s {p99:.1} ms",
-                        inits.len(),
-                        s.high_rate
-                    ),
-                ));
-            }
-            None => verdicts.push(Verdict::new(
-                "scaling",
-                Status::Skip,
-                format!("skipped: cold starts need the function's log group (p99 in the first 3 s of the step {p99:.1} ms)"),
-            )),
+        crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60)).await?;
+        restore = Some((lambda, f.clone(), original));
+        // The emulator follows the configuration every 50 ms.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let ran = one_run(opts, p, &target.url, reqs, "scaling").await;
+    if let Some((lambda, f, original)) = restore {
+        crate::coldstart::update_and_wait(&lambda, &f, original, Duration::from_secs(60)).await?;
+    }
+    let (pl, rec, at) = ran?;
+    totals.epoch_start_ms = Some(at);
+    let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0)?;
+    totals.steps = step_stats(&t.seconds, &st, None)?;
+    totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
+    Ok(())
+}
+
+/// The knee preset: steps ×factor until one does not hold.
+async fn run_knee(
+    opts: &LoadOptions,
+    p: &Progress,
+    target: &Prepared,
+    pools: &Pools,
+    k: &Knee,
+    totals: &mut Totals,
+) -> Result<(), String> {
+    let plan = &opts.plan;
+    let mut rate = k.start_rate;
+    let mut first_n = 0u64;
+    loop {
+        let arrival = Arrival::Constant { rate };
+        let tag = format!("fresh-{rate}");
+        let reqs = build_requests(plan, &arrival, k.step_s, pools, &tag, first_n).await?;
+        first_n += reqs.len() as u64;
+        let label = format!("knee step {rate:.0} req/s");
+        let (pl, rec, at) = one_run(opts, p, &target.url, reqs, &label).await?;
+        let first = *totals.epoch_start_ms.get_or_insert(at);
+        // Seconds since the first step began (minting sits between steps).
+        let offset = ((at - first).max(0) as f64 / 1000.0).round() as u32;
+        let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, k.step_s, offset)?;
+        let only = [Step {
+            rate,
+            seconds: k.step_s,
+        }];
+        let mut st = step_stats(&t.seconds, &only, Some(plan.warmup_s))?.remove(0);
+        st.start_s = f64::from(offset);
+        judge_step(&mut st, k, &t, rec.unsent);
+        let held = st.held;
+        totals.steps.push(st);
+        totals.absorb(t, rec.unsent, k.step_s - plan.warmup_s, held);
+        let next = (rate * k.factor).round();
+        if !held
+            || next > k.max_rate
+            || suite::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            break;
+        }
+        rate = next;
+    }
+    knee_verdict(k, totals);
+    Ok(())
+}
+
+/// Whether a knee step held: p99 within the bound, errors (wrong, failed,
+/// throttled, unsent) within their share, ≥ 95 % of the rate achieved; if
+/// not, why.
+fn judge_step(st: &mut StepStats, k: &Knee, t: &engine::Tally, unsent: u64) {
+    let rate = st.rate;
+    let n = t.outcomes.total().max(1) as f64;
+    let errors = t.wrong + t.outcomes.throttled + unsent;
+    let error_fraction = errors as f64 / n;
+    let achieved_ratio = t.achieved_rps / t.planned_rps.max(1e-9);
+    let p99 = hist::ms_at(&t.all, 99.0);
+    st.p99_ms = p99;
+    st.held = p99 <= k.p99_ms && error_fraction <= k.max_error_fraction && achieved_ratio >= 0.95;
+    if st.held {
+        return;
+    }
+    let mut why = Vec::new();
+    if p99 > k.p99_ms {
+        why.push(format!("p99 {p99:.1} ms > {} ms", k.p99_ms));
+    }
+    if error_fraction > k.max_error_fraction {
+        why.push(format!(
+            "errors {:.2}% ({} wrong or failed, {} throttled, {} unsent)",
+            error_fraction * 100.0,
+            t.wrong,
+            t.outcomes.throttled,
+            unsent
+        ));
+    }
+    if achieved_ratio < 0.95 {
+        why.push(format!("achieved {:.0} of {rate:.0} req/s", t.achieved_rps));
+    }
+    st.why = why.join("; ");
+}
+
+/// The `knee` verdict and figure: the highest step that held.
+fn knee_verdict(k: &Knee, totals: &mut Totals) {
+    let held: Vec<&StepStats> = totals.steps.iter().filter(|s| s.held).collect();
+    let knee = held.last().map_or(0.0, |s| s.rate);
+    let broke = totals.steps.iter().find(|s| !s.held);
+    let detail = match (held.last(), broke) {
+        (Some(h), Some(b)) => format!(
+            "held {} req/s (p99 {:.1} ms); {} req/s did not: {}",
+            h.rate, h.p99_ms, b.rate, b.why
+        ),
+        (Some(h), None) => format!(
+            "held every step up to {} req/s (p99 {:.1} ms; the plan's max_rate {})",
+            h.rate, h.p99_ms, k.max_rate
+        ),
+        (None, Some(b)) => format!("the first step ({} req/s) did not hold: {}", b.rate, b.why),
+        (None, None) => "no step ran".into(),
+    };
+    let status = if held.is_empty() {
+        Status::Fail
+    } else {
+        Status::Pass
+    };
+    totals.figure("knee_rps", knee, "req/s", Better::Higher);
+    totals.verdicts.push(Verdict::new("knee", status, detail));
+}
+
+/// The function's logs: authorizer invocations and cold starts per second.
+async fn read_function_logs(
+    p: &Progress,
+    group: &str,
+    end_ms: i64,
+    totals: &mut Totals,
+) -> Result<(), String> {
+    p.stage(&format!("reading decisions and cold starts from {group}"))?;
+    let logs = crate::cwlogs::client(None).await;
+    let epoch_start_ms = totals.epoch_start_ms.unwrap_or(end_ms);
+    let events = settled_events(&logs, group, epoch_start_ms - 1000, end_ms).await?;
+    let mut inits = Vec::new();
+    let mut inv: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut cold: BTreeMap<u32, u64> = BTreeMap::new();
+    for (ts, m) in &events {
+        if *ts < epoch_start_ms - 500 {
+            continue; // the start-up preflight, before request 0
+        }
+        let sec = ((ts - epoch_start_ms).max(0) / 1000) as u32;
+        if crate::cwlogs::decision_request_id(m).is_some() {
+            *inv.entry(sec).or_default() += 1;
+        } else if let Some((_, ms)) = crate::coldstart::init_duration(m) {
+            *cold.entry(sec).or_default() += 1;
+            inits.push(ms);
         }
     }
+    for s in &mut totals.seconds {
+        s.invocations = Some(inv.get(&s.t).copied().unwrap_or(0));
+        s.cold_starts = Some(cold.get(&s.t).copied().unwrap_or(0));
+    }
+    totals.figure("cold_starts", inits.len() as f64, "count", Better::InBand);
+    let invocations = inv.values().sum::<u64>() as f64;
+    totals.figure(
+        "authorizer_invocations",
+        invocations,
+        "count",
+        Better::InBand,
+    );
+    totals.init_durations = Some(inits);
+    Ok(())
+}
 
-    let classes: BTreeMap<String, ClassStats> = class_hists
+/// The `scaling` verdict: cold starts in the run and p99 in the first 3 s
+/// of the step.
+fn scaling_verdict(s: &Scaling, totals: &mut Totals) {
+    let step_at = s.low_s as u32;
+    let during: Vec<&Second> = totals
+        .seconds
+        .iter()
+        .filter(|x| x.t >= step_at && x.t < step_at + 3)
+        .collect();
+    let mut h = hist::new_hist();
+    for x in &during {
+        if let Ok(d) = hist::decode(&x.histogram) {
+            let _ = hist::merge(&mut h, &d);
+        }
+    }
+    let p99 = hist::ms_at(&h, 99.0);
+    let at_step: u64 = during.iter().map(|x| x.cold_starts.unwrap_or(0)).sum();
+    let verdict = match &totals.init_durations {
+        Some(inits) => Verdict::new(
+            "scaling",
+            if inits.is_empty() { Status::Fail } else { Status::Pass },
+            format!(
+                "{} cold starts in the run ({at_step} in the first 3 s of the step to {} req/s); p99 in those 3 s {p99:.1} ms",
+                inits.len(),
+                s.high_rate
+            ),
+        ),
+        None => Verdict::new(
+            "scaling",
+            Status::Skip,
+            format!("skipped: cold starts need the function's log group (p99 in the first 3 s of the step {p99:.1} ms)"),
+        ),
+    };
+    totals.figure("p99_first_3s_of_step_ms", p99, "ms", Better::Lower);
+    totals.verdicts.push(verdict);
+}
+
+/// The report, the scenario's figures and the run's verdicts.
+fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> Result<Measured, String> {
+    let classes: BTreeMap<String, ClassStats> = std::mem::take(&mut totals.class_hists)
         .into_iter()
         .map(|(name, (requests, wrong_decisions, h))| {
             Ok((
@@ -1122,65 +1189,20 @@ async fn measure(
         plan: plan.describe(),
         warmup_s: plan.warmup_s,
         classes,
-        seconds,
-        steps,
-        init_durations_ms: init_durations,
+        seconds: std::mem::take(&mut totals.seconds),
+        steps: std::mem::take(&mut totals.steps),
+        init_durations_ms: totals.init_durations.take(),
         stage_rate: target.throttle.map(|t| t.0),
         stage_burst: target.throttle.map(|t| t.1),
     };
-
-    let window = window_sum.max(1e-9);
-    let (achieved, planned) = (achieved_sum / window, planned_sum / window);
+    let window = totals.window_sum.max(1e-9);
+    let (achieved, planned) = (totals.achieved_sum / window, totals.planned_sum / window);
     let ratio = if planned > 0.0 {
         achieved / planned
     } else {
         0.0
     };
-    let mut figures = extra_figures;
-    figures.insert(
-        "planned_rps".into(),
-        suite_fig(planned, "req/s", Better::InBand),
-    );
-    figures.insert(
-        "achieved_rps".into(),
-        suite_fig(achieved, "req/s", Better::Higher),
-    );
-    figures.insert(
-        "achieved_to_planned".into(),
-        suite_fig(ratio, "ratio", Better::InBand),
-    );
-    for (name, q) in [
-        ("p50_ms", 50.0),
-        ("p90_ms", 90.0),
-        ("p99_ms", 99.0),
-        ("p999_ms", 99.9),
-        ("max_ms", 100.0),
-    ] {
-        figures.insert(
-            name.into(),
-            suite_fig(hist::ms_at(&all, q), "ms", Better::Lower),
-        );
-    }
-    figures.insert(
-        "wrong_decisions".into(),
-        suite_fig(wrong as f64, "requests", Better::Lower),
-    );
-    figures.insert(
-        "server_or_transport_errors".into(),
-        suite_fig(
-            (outcomes.server_error + outcomes.transport_error) as f64,
-            "requests",
-            Better::Lower,
-        ),
-    );
-    figures.insert(
-        "throttled".into(),
-        suite_fig(outcomes.throttled as f64, "requests", Better::Lower),
-    );
-    figures.insert(
-        "unsent".into(),
-        suite_fig(unsent as f64, "requests", Better::Lower),
-    );
+    rate_figures(&mut totals, planned, achieved, ratio);
     let band = Band {
         min: 0.98,
         max: 1.02,
@@ -1189,11 +1211,15 @@ async fn measure(
     let (decides, pass) = if is_knee {
         (
             "knee_rps".to_owned(),
-            figures.get("knee_rps").is_some_and(|f| f.value > 0.0),
+            totals
+                .figures
+                .get("knee_rps")
+                .is_some_and(|f| f.value > 0.0),
         )
     } else {
         ("achieved_to_planned".to_owned(), band.contains(ratio))
     };
+    let mut verdicts = std::mem::take(&mut totals.verdicts);
     if !is_knee {
         verdicts.insert(
             0,
@@ -1209,20 +1235,21 @@ async fn measure(
     }
     verdicts.push(Verdict::new(
         "decisions",
-        if wrong == 0 {
+        if totals.wrong == 0 {
             Status::Pass
         } else {
             Status::Fail
         },
         format!(
-            "{wrong} wrong decisions of {} responses (429 counted apart: {})",
-            outcomes.total(),
-            outcomes.throttled
+            "{} wrong decisions of {} responses (429 counted apart: {})",
+            totals.wrong,
+            totals.outcomes.total(),
+            totals.outcomes.throttled
         ),
     ));
     let scenario = Scenario {
         inputs: report.plan.clone(),
-        figures,
+        figures: totals.figures,
         decides,
         band: match &plan.shape {
             Shape::Knee(k) => Band {
@@ -1235,6 +1262,39 @@ async fn measure(
         series: reports::load::charts(&report)?,
     };
     Ok((report, scenario, verdicts))
+}
+
+/// Rates, latency percentiles and error counts of the counted runs.
+fn rate_figures(totals: &mut Totals, planned: f64, achieved: f64, ratio: f64) {
+    totals.figure("planned_rps", planned, "req/s", Better::InBand);
+    totals.figure("achieved_rps", achieved, "req/s", Better::Higher);
+    totals.figure("achieved_to_planned", ratio, "ratio", Better::InBand);
+    for (name, q) in [
+        ("p50_ms", 50.0),
+        ("p90_ms", 90.0),
+        ("p99_ms", 99.0),
+        ("p999_ms", 99.9),
+        ("max_ms", 100.0),
+    ] {
+        let v = hist::ms_at(&totals.all, q);
+        totals.figure(name, v, "ms", Better::Lower);
+    }
+    let o = totals.outcomes;
+    totals.figure(
+        "wrong_decisions",
+        totals.wrong as f64,
+        "requests",
+        Better::Lower,
+    );
+    let failed = (o.server_error + o.transport_error) as f64;
+    totals.figure(
+        "server_or_transport_errors",
+        failed,
+        "requests",
+        Better::Lower,
+    );
+    totals.figure("throttled", o.throttled as f64, "requests", Better::Lower);
+    totals.figure("unsent", totals.unsent as f64, "requests", Better::Lower);
 }
 
 fn suite_fig(value: f64, unit: &str, better: Better) -> reports::model::Figure {

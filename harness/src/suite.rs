@@ -12,7 +12,7 @@
 //! description is SKIP with the reason. Writes `summary.json`, `report.md`
 //! and `report.html`, stops everything it started and returns the verdicts.
 
-use crate::catalog::{self, Expected, Profile};
+use crate::catalog::{self, Case, Expected, Profile};
 use crate::check::{self, Fresh, Target};
 use crate::gateway::config::GatewayConfig;
 use crate::gateway::Gateway;
@@ -21,6 +21,7 @@ use crate::signer::Signer;
 use reports::model::{
     Machine, RunInfo, Scenario, Status, Summary, TargetInfo, Verdict, SCHEMA_VERSION,
 };
+use reports::security::SecurityReport;
 use scenarios::{Endpoint, MixedCase};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -181,71 +182,138 @@ async fn cold_start_from_logs(
     trials: usize,
     k: usize,
 ) -> Result<Scenario, String> {
-    use crate::coldstart::{self, NONCE_VARIABLE};
-    use reports::model::{Band, Better};
-    use scenarios::fig;
+    use crate::coldstart;
     use std::time::Duration;
     let lambda = coldstart::client().await;
     let original = coldstart::environment(&lambda, function).await?;
-    let http = reqwest::Client::new();
-    let mut tokens = tokens.iter();
-    let (mut cold, mut warm, mut waits) = (Vec::new(), Vec::new(), Vec::new());
-    let start_ms = crate::cwlogs::now_ms();
-    // When each trial's first requests went out: the trials' log windows.
-    let mut sent_ms: Vec<i64> = Vec::new();
-    let measured = async {
-        for trial in 0..trials {
-            let mut vars = original.clone();
-            vars.insert(NONCE_VARIABLE.into(), format!("{start_ms}-{trial}"));
-            waits.push(
-                coldstart::update_and_wait(&lambda, function, vars, Duration::from_secs(60))
-                    .await?,
-            );
-            // A guard for propagation after Successful (not the wait itself).
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            // Each first request on its own connection, opened beforehand
-            // by a request without the identity source (answered 401 by API
-            // Gateway without invoking the authorizer), then all released
-            // at once, so they reach the function together.
-            let mut set = tokio::task::JoinSet::new();
-            let gate = std::sync::Arc::new(tokio::sync::Barrier::new(k + 1));
-            for tok in tokens.by_ref().take(k) {
-                let (url, tok, gate) = (url.to_owned(), tok.clone(), std::sync::Arc::clone(&gate));
-                let own = reqwest::Client::new();
-                let _ = scenarios::timed_get(&own, &url, None).await;
-                set.spawn(async move {
-                    gate.wait().await;
-                    scenarios::timed_get(&own, &url, Some(&format!("Bearer {tok}"))).await
-                });
-            }
-            sent_ms.push(crate::cwlogs::now_ms());
-            gate.wait().await;
-            while let Some(r) = set.join_next().await {
-                let (status, ms) = r.map_err(|e| e.to_string())??;
-                if status != 200 {
-                    return Err(format!("cold start: a first request got HTTP {status}"));
-                }
-                cold.push(ms);
-            }
-            for tok in tokens.by_ref().take(3) {
-                if let Ok((200, ms)) =
-                    scenarios::timed_get(&http, url, Some(&format!("Bearer {tok}"))).await
-                {
-                    warm.push(ms);
-                }
-            }
-        }
-        Ok::<(), String>(())
-    }
-    .await;
+    let mut run = ColdRun {
+        start_ms: crate::cwlogs::now_ms(),
+        ..ColdRun::default()
+    };
+    let target = ColdTarget {
+        lambda: &lambda,
+        function,
+        original: &original,
+        url,
+    };
+    let measured = cold_trials(&target, tokens, trials, k, &mut run).await;
     let restored =
         coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60)).await;
     measured?;
     restored?;
     let end_ms = crate::cwlogs::now_ms() + 1000;
-    let expected = trials * k;
     let logs = crate::cwlogs::client(None).await;
+    let reported = settled_cold_reports(&logs, group, &run, end_ms, trials * k).await?;
+    Ok(cold_start_scenario(
+        function, group, trials, k, &run, &reported,
+    ))
+}
+
+/// What the cold-start trials measured client-side.
+#[derive(Debug, Default)]
+struct ColdRun {
+    /// When the first trial began, in epoch ms.
+    start_ms: i64,
+    /// First requests after each configuration change (ms).
+    cold: Vec<f64>,
+    /// Warm requests after them (ms).
+    warm: Vec<f64>,
+    /// How long each UpdateFunctionConfiguration took to settle.
+    waits: Vec<std::time::Duration>,
+    /// When each trial's first requests went out: the trials' log windows.
+    sent_ms: Vec<i64>,
+}
+
+/// The function whose environments the trials force, and the route.
+struct ColdTarget<'a> {
+    lambda: &'a aws_sdk_lambda::Client,
+    function: &'a str,
+    /// Its environment before the run (restored after).
+    original: &'a std::collections::HashMap<String, String>,
+    url: &'a str,
+}
+
+/// The trials: a forced configuration change each, then `k` first requests
+/// released together and three warm ones.
+async fn cold_trials(
+    target: &ColdTarget<'_>,
+    tokens: &[String],
+    trials: usize,
+    k: usize,
+    run: &mut ColdRun,
+) -> Result<(), String> {
+    use crate::coldstart::{self, NONCE_VARIABLE};
+    use std::time::Duration;
+    let ColdTarget {
+        lambda,
+        function,
+        original,
+        url,
+    } = *target;
+    let http = reqwest::Client::new();
+    let mut tokens = tokens.iter();
+    for trial in 0..trials {
+        let mut vars = original.clone();
+        vars.insert(NONCE_VARIABLE.into(), format!("{}-{trial}", run.start_ms));
+        run.waits.push(
+            coldstart::update_and_wait(lambda, function, vars, Duration::from_secs(60)).await?,
+        );
+        // A guard for propagation after Successful (not the wait itself).
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Each first request on its own connection, opened beforehand
+        // by a request without the identity source (answered 401 by API
+        // Gateway without invoking the authorizer), then all released
+        // at once, so they reach the function together.
+        let mut set = tokio::task::JoinSet::new();
+        let gate = std::sync::Arc::new(tokio::sync::Barrier::new(k + 1));
+        for tok in tokens.by_ref().take(k) {
+            let (url, tok, gate) = (url.to_owned(), tok.clone(), std::sync::Arc::clone(&gate));
+            let own = reqwest::Client::new();
+            let _ = scenarios::timed_get(&own, &url, None).await;
+            set.spawn(async move {
+                gate.wait().await;
+                scenarios::timed_get(&own, &url, Some(&format!("Bearer {tok}"))).await
+            });
+        }
+        run.sent_ms.push(crate::cwlogs::now_ms());
+        gate.wait().await;
+        while let Some(r) = set.join_next().await {
+            let (status, ms) = r.map_err(|e| e.to_string())??;
+            if status != 200 {
+                return Err(format!("cold start: a first request got HTTP {status}"));
+            }
+            run.cold.push(ms);
+        }
+        for tok in tokens.by_ref().take(3) {
+            if let Ok((200, ms)) =
+                scenarios::timed_get(&http, url, Some(&format!("Bearer {tok}"))).await
+            {
+                run.warm.push(ms);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The cold starts the log group reported, polled until every trial shows
+/// one (and 10 s passed) or all `expected` are in, at most 60 s.
+struct ColdReports {
+    reports: Vec<(i64, String, f64)>,
+    /// Per trial, the cold starts in its window.
+    counts: Vec<usize>,
+    delivery: std::time::Duration,
+}
+
+async fn settled_cold_reports(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    run: &ColdRun,
+    end_ms: i64,
+    expected: usize,
+) -> Result<ColdReports, String> {
+    use std::time::Duration;
     let waited = Instant::now();
+    let sent_ms = &run.sent_ms;
     // Trial i's window: from its first requests to the next trial's.
     let per_trial = |r: &[(i64, String, f64)]| -> Vec<usize> {
         (0..sent_ms.len())
@@ -256,17 +324,38 @@ async fn cold_start_from_logs(
             })
             .collect()
     };
-    let (reports, counts) = loop {
-        let r = coldstart::reported_cold_start_times(&logs, group, start_ms, end_ms).await?;
+    loop {
+        let r =
+            crate::coldstart::reported_cold_start_times(logs, group, run.start_ms, end_ms).await?;
         let counts = per_trial(&r);
         let settled = r.len() >= expected
             || (counts.iter().all(|c| *c >= 1) && waited.elapsed() >= Duration::from_secs(10));
         if settled || waited.elapsed() >= Duration::from_secs(60) {
-            break (r, counts);
+            return Ok(ColdReports {
+                reports: r,
+                counts,
+                delivery: waited.elapsed(),
+            });
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-    };
-    let delivery = waited.elapsed();
+    }
+}
+
+/// The cold start scenario: PASS when first requests are slower than warm
+/// ones (ratio in 1..200) and every trial reported 1..=k cold starts.
+fn cold_start_scenario(
+    function: &str,
+    group: &str,
+    trials: usize,
+    k: usize,
+    run: &ColdRun,
+    reported: &ColdReports,
+) -> Scenario {
+    use crate::coldstart::NONCE_VARIABLE;
+    use reports::model::{Band, Better};
+    use scenarios::fig;
+    let (reports, counts) = (&reported.reports, &reported.counts);
+    let expected = trials * k;
     let inits: Vec<f64> = reports.iter().map(|(_, _, ms)| *ms).collect();
     // Each forced change must show in the logs as at least one new
     // environment and at most K: a first request that arrives after an
@@ -274,8 +363,8 @@ async fn cold_start_from_logs(
     // would.
     let trials_ok = counts.len() == trials && counts.iter().all(|c| (1..=k).contains(c));
     let (cold_p50, warm_p50) = (
-        scenarios::percentile(&cold, 0.5),
-        scenarios::percentile(&warm, 0.5),
+        scenarios::percentile(&run.cold, 0.5),
+        scenarios::percentile(&run.warm, 0.5),
     );
     let ratio = if warm_p50 > 0.0 {
         cold_p50 / warm_p50
@@ -286,48 +375,47 @@ async fn cold_start_from_logs(
         min: 1.0,
         max: 200.0,
     };
-    let mut figures = BTreeMap::new();
-    figures.insert(
-        "cold_to_warm_ratio".into(),
-        fig(ratio, "ratio", Better::InBand),
-    );
-    figures.insert("cold_p50_ms".into(), fig(cold_p50, "ms", Better::Lower));
-    figures.insert("warm_p50_ms".into(), fig(warm_p50, "ms", Better::Lower));
-    figures.insert(
-        "init_duration_p50_ms".into(),
-        fig(scenarios::percentile(&inits, 0.5), "ms", Better::Lower),
-    );
-    figures.insert(
-        "init_duration_max_ms".into(),
-        fig(
-            inits.iter().copied().fold(0.0, f64::max),
-            "ms",
-            Better::Lower,
+    let waits: Vec<f64> = run
+        .waits
+        .iter()
+        .map(std::time::Duration::as_secs_f64)
+        .collect();
+    let figures = BTreeMap::from([
+        (
+            "cold_to_warm_ratio".into(),
+            fig(ratio, "ratio", Better::InBand),
         ),
-    );
-    figures.insert(
-        "cold_starts_reported".into(),
-        fig(reports.len() as f64, "environments", Better::InBand),
-    );
-    figures.insert(
-        "cold_starts_expected".into(),
-        fig(expected as f64, "environments", Better::InBand),
-    );
-    figures.insert(
-        "update_wait_p50_s".into(),
-        fig(
-            scenarios::percentile(
-                &waits.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
-                0.5,
+        ("cold_p50_ms".into(), fig(cold_p50, "ms", Better::Lower)),
+        ("warm_p50_ms".into(), fig(warm_p50, "ms", Better::Lower)),
+        (
+            "init_duration_p50_ms".into(),
+            fig(scenarios::percentile(&inits, 0.5), "ms", Better::Lower),
+        ),
+        (
+            "init_duration_max_ms".into(),
+            fig(
+                inits.iter().copied().fold(0.0, f64::max),
+                "ms",
+                Better::Lower,
             ),
-            "s",
-            Better::Lower,
         ),
-    );
-    figures.insert(
-        "log_delivery_s".into(),
-        fig(delivery.as_secs_f64(), "s", Better::Lower),
-    );
+        (
+            "cold_starts_reported".into(),
+            fig(reports.len() as f64, "environments", Better::InBand),
+        ),
+        (
+            "cold_starts_expected".into(),
+            fig(expected as f64, "environments", Better::InBand),
+        ),
+        (
+            "update_wait_p50_s".into(),
+            fig(scenarios::percentile(&waits, 0.5), "s", Better::Lower),
+        ),
+        (
+            "log_delivery_s".into(),
+            fig(reported.delivery.as_secs_f64(), "s", Better::Lower),
+        ),
+    ]);
     let mut inputs = BTreeMap::from([
         ("trials".into(), trials.to_string()),
         ("simultaneous first requests".into(), k.to_string()),
@@ -342,15 +430,15 @@ async fn cold_start_from_logs(
                 reports.len()
             ),
         ),
+        (
+            "cold starts per trial".into(),
+            counts
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     ]);
-    inputs.insert(
-        "cold starts per trial".into(),
-        counts
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
     if !trials_ok {
         inputs.insert(
             "problem".into(),
@@ -367,7 +455,7 @@ async fn cold_start_from_logs(
             ),
         );
     }
-    Ok(Scenario {
+    Scenario {
         inputs,
         figures,
         decides: "cold_to_warm_ratio".into(),
@@ -391,13 +479,13 @@ async fn cold_start_from_logs(
                 lines: BTreeMap::from([
                     (
                         "first requests after a configuration change".into(),
-                        numbered(&cold),
+                        numbered(&run.cold),
                     ),
-                    ("warm requests".into(), numbered(&warm)),
+                    ("warm requests".into(), numbered(&run.warm)),
                 ]),
             },
         ],
-    })
+    }
 }
 
 /// `values` as chart points numbered from 1.
@@ -799,7 +887,95 @@ struct RunClock {
     now: i64,
 }
 
-#[allow(clippy::too_many_lines)]
+/// How long and how hard each scenario runs (`--quick` shortens them all).
+#[derive(Debug, Clone, Copy)]
+struct Timings {
+    cold_trials: usize,
+    burst_k: usize,
+    cache: CacheTiming,
+    thr_secs: usize,
+    multipliers: &'static [f64],
+    mixed_rate: f64,
+    mixed_secs: usize,
+}
+
+impl Timings {
+    fn of(quick: bool) -> Self {
+        if quick {
+            Self {
+                cold_trials: 3,
+                burst_k: 3,
+                cache: CacheTiming {
+                    rate: 40.0,
+                    seconds: 3,
+                    expiry_wait_max: 10,
+                },
+                thr_secs: 3,
+                multipliers: &[0.5, 1.0, 2.0, 4.0],
+                mixed_rate: 60.0,
+                mixed_secs: 3,
+            }
+        } else {
+            Self {
+                cold_trials: 10,
+                burst_k: 5,
+                cache: CacheTiming {
+                    rate: 100.0,
+                    seconds: 8,
+                    expiry_wait_max: 30,
+                },
+                thr_secs: 5,
+                multipliers: &[0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
+                mixed_rate: 150.0,
+                mixed_secs: 10,
+            }
+        }
+    }
+}
+
+/// What the run measures: the URL, the deployment behind it (if known) and
+/// what was read from it.
+struct Measured {
+    /// The protected route's URL.
+    main: Endpoint,
+    deployment: Option<crate::deployment::Deployment>,
+    deployed: crate::apigw::DeployedSettings,
+    /// The stage's limits: read from the deployment, or `--rate/--burst`.
+    throttle: Option<(f64, f64)>,
+    target: TargetInfo,
+}
+
+impl Measured {
+    /// Against a throttled stage, stay below its rate: mixed traffic and the
+    /// security check measure decisions, not the bucket (and any 429 left
+    /// is counted apart).
+    fn below(&self, rate: f64) -> f64 {
+        match self.throttle {
+            Some((limit, _)) if limit > 0.0 => f64::min(rate, 0.8 * limit),
+            _ => rate,
+        }
+    }
+}
+
+/// The run's key: where it is, its signer, and the authorizer environment
+/// that trusts it.
+struct RunSigning<'a> {
+    client: &'a aws_sdk_kms::Client,
+    key_id: &'a str,
+    signer: &'a Signer,
+    env: &'a [(String, String)],
+}
+
+/// The genuine tokens a run needs, minted before anything is measured.
+struct Tokens {
+    cases: Vec<Case>,
+    /// Per cold-start trial: k first requests and 3 warm ones, each its own
+    /// token (so each reaches the authorizer).
+    cold: Vec<String>,
+    /// One token shared by caching and throttling.
+    shared: String,
+}
+
 async fn run_with_key(
     opts: &SuiteOptions,
     p: &Progress,
@@ -808,121 +984,40 @@ async fn run_with_key(
     moto: Option<Moto>,
     run: &RunClock,
 ) -> Result<SuiteResult, String> {
-    let (now, started) = (run.now, run.started);
-    let key_id = key_id.to_owned();
-    let signer = Signer::kms(client.clone(), &key_id).await?;
+    let signer = Signer::kms(client.clone(), key_id).await?;
     // The kid is the key's id or ARN (an RSA entry's `:ALG` is not part of it).
-    let kid = authorizer::keys::split_kms_entry("--kms-key-id", &key_id)
-        .map_or(key_id.clone(), |(id, _)| id);
+    let kid = authorizer::keys::split_kms_entry("--kms-key-id", key_id)
+        .map_or(key_id.to_owned(), |(id, _)| id);
     let profile = Profile {
         issuer: opts.issuer.clone(),
         audience: opts.audience.clone(),
         kid,
         max_token_bytes: 8192,
-        now,
+        now: run.now,
     };
     let env = profile.authorizer_env(&signer.public_pem());
-
-    let q = opts.quick;
-    let (cold_trials, burst_k) = if q { (3, 3) } else { (10, 5) };
-    let (cache_rate, cache_secs) = if q { (40.0, 3) } else { (100.0, 8) };
-    let thr_secs = if q { 3 } else { 5 };
-    let multipliers: &[f64] = if q {
-        &[0.5, 1.0, 2.0, 4.0]
-    } else {
-        &[0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
-    };
-    let (mixed_rate, mixed_secs) = if q { (60.0, 3) } else { (150.0, 10) };
+    let timings = Timings::of(opts.quick);
 
     p.stage("minting tokens through KMS (catalog and pools)")?;
     let cases = catalog::build(&signer, &profile).await?;
-    // Per cold-start trial: k first requests and 3 warm ones, each its
-    // own token (so each reaches the authorizer); one shared token.
-    let cold_n = cold_trials * (burst_k + 3);
-    let pool = mint_many(&signer, &profile, cold_n + 1, "load").await?;
-    let (cold_tokens, shared) = pool.split_at(cold_n);
-    let shared_token = shared[0].clone();
+    let cold_n = timings.cold_trials * (timings.burst_k + 3);
+    let mut pool = mint_many(&signer, &profile, cold_n + 1, "load").await?;
+    let shared = pool.pop().ok_or("no shared token minted")?;
+    let tokens = Tokens {
+        cases,
+        cold: pool,
+        shared,
+    };
 
     let mut gateway: Option<Gateway> = None;
     let result = async {
-        let mut scen: BTreeMap<String, Scenario> = BTreeMap::new();
-        let mut skipped: BTreeMap<&str, String> = BTreeMap::new();
-        let mut settings: BTreeMap<String, String> = BTreeMap::new();
-        // The local run: the module's resources created in moto, the
-        // emulator serving them. From here on it is measured exactly as a
-        // deployment reached by URL and outputs.
-        let (url, deployment, kind) = match (&opts.target, &moto) {
-            (Some(url), _) => (
-                url.clone(),
-                opts.deployment.clone(),
-                if opts.deployment.is_some() { "deployment" } else { "url" },
-            ),
-            (None, Some(m)) => {
-                p.stage("creating the deployment in moto with the AWS SDK (function, log group, HTTP API, authorizer, stage)")?;
-                let dep = local_stack(opts, m, client, &key_id, &signer, &env).await?;
-                p.stage("starting the emulator as its data plane (gateway --api-id; the real authorizer binary)")?;
-                let gw = Gateway::start(GatewayConfig {
-                    authorizer: opts.authorizer.clone(),
-                    control_plane_api: dep.api_id.clone(),
-                    endpoint_url: Some(m.endpoint().to_owned()),
-                    ..GatewayConfig::default()
-                })
-                .await?;
-                let url = format!("{}/hello", gw.base_url());
-                settings.insert(
-                    "control plane".into(),
-                    format!(
-                        "moto at {}: KMS key, Lambda function, log group, HTTP API, authorizer and stage created with the AWS SDK (what terraform/ creates)",
-                        m.endpoint()
-                    ),
-                );
-                settings.insert(
-                    "data plane".into(),
-                    format!(
-                        "emulator serving API {} (gateway --api-id), running {}",
-                        dep.api_id.as_deref().unwrap_or("?"),
-                        opts.authorizer.display()
-                    ),
-                );
-                gateway = Some(gw);
-                (url, Some(dep), "local deployment")
-            }
-            (None, None) => unreachable!("a local run always starts moto"),
+        let key = RunSigning {
+            client,
+            key_id,
+            signer: &signer,
+            env: &env,
         };
-        // What decides verdicts is read from the deployment itself.
-        let deployed = match &deployment {
-            Some(dep) => {
-                p.stage("reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)")?;
-                crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
-            }
-            None => crate::apigw::DeployedSettings::default(),
-        };
-        let target_throttle = opts.target_throttle.or(deployed.throttle);
-        let (thr_rate, thr_burst) = target_throttle.unwrap_or((0.0, 0.0));
-        // Against a throttled stage, stay below its rate: mixed traffic
-        // measures decisions, not the bucket (and any 429 left is counted
-        // apart).
-        let below = |rate: f64| match target_throttle {
-            Some((limit, _)) if limit > 0.0 => f64::min(rate, 0.8 * limit),
-            _ => rate,
-        };
-        let main = Endpoint {
-            url: url.clone(),
-            live: None,
-        };
-        settings.extend(deployed.notes.iter().cloned());
-        if let (Some(t), None) = (opts.target_throttle, deployed.throttle) {
-            settings.insert(
-                "stage throttling".into(),
-                format!("{} rps / burst {} (--rate, --burst)", t.0, t.1),
-            );
-        }
-        let target_info = TargetInfo {
-            kind: kind.into(),
-            endpoint: url.clone(),
-            settings,
-        };
-
+        let target = open_target(opts, p, moto.as_ref(), &key, &mut gateway).await?;
         p.stage("security check (catalog through the gateway)")?;
         let fresh = Fresh {
             signer: &signer,
@@ -930,118 +1025,20 @@ async fn run_with_key(
         };
         // Paced below the stage's rate, when it is known.
         let security = check::run(
-            &Target::Url(main.url.clone()),
-            &cases,
+            &Target::Url(target.main.url.clone()),
+            &tokens.cases,
             &[],
             &fresh,
             check::CheckOptions {
-                pace: target_throttle.map(|(rate, _)| below(rate)),
+                pace: target.throttle.map(|(rate, _)| target.below(rate)),
                 ..check::CheckOptions::default()
             },
         )
         .await
         .map_err(|e| e.to_string())?;
-
-        let group = deployment.as_ref().and_then(|d| d.log_group_name.clone());
-        let function = deployment.as_ref().and_then(|d| d.function_name.clone());
-        match (&function, &group) {
-            (Some(function), Some(group)) => {
-                p.stage(&format!(
-                    "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
-                ))?;
-                scen.insert(
-                    "cold_start".into(),
-                    cold_start_from_logs(&main.url, cold_tokens, function, group, cold_trials, burst_k)
-                        .await?,
-                );
-            }
-            (None, Some(_)) => {
-                skipped.insert(
-                    "cold_start",
-                    "needs the function name: pass --deployment with a function_name output".into(),
-                );
-            }
-            (_, None) => {
-                skipped.insert(
-                    "cold_start",
-                    "needs the function name and log group: pass --deployment (terraform output -json)".into(),
-                );
-            }
-        }
-        match &group {
-            Some(group) => {
-                p.stage(&format!(
-                    "caching (one shared token; authorizer invocations counted in {group})"
-                ))?;
-                let timing = CacheTiming {
-                    rate: below(cache_rate),
-                    seconds: cache_secs,
-                    expiry_wait_max: if q { 10 } else { 30 },
-                };
-                scen.insert(
-                    "caching".into(),
-                    caching_from_logs(&main.url, &shared_token, group, &deployed, timing).await?,
-                );
-            }
-            None => {
-                skipped.insert(
-                    "caching",
-                    "needs the function name and log group: pass --deployment (terraform output -json)".into(),
-                );
-            }
-        }
-        let thr = target_throttle.map(|_| main.clone());
-        match &thr {
-            Some(t) => {
-                p.stage("throttling (rate sweep and burst)")?;
-                let planned: f64 = multipliers.iter().map(|m| thr_rate * m * thr_secs as f64).sum();
-                let (ep, bar) = live_endpoint(opts, t, planned, "throttling");
-                let result = scenarios::throttling(
-                    &ep,
-                    &shared_token,
-                    thr_rate,
-                    thr_burst,
-                    multipliers,
-                    thr_secs,
-                )
-                .await;
-                if let Some(b) = bar {
-                    b.finish().await;
-                }
-                scen.insert("throttling".into(), result?);
-            }
-            None => {
-                skipped.insert(
-                    "throttling",
-                    "needs the stage's limits: pass --deployment (read with GetStage) or --rate and --burst".into(),
-                );
-            }
-        }
-        p.stage("mixed traffic")?;
-        let mixed_cases: Vec<MixedCase> = cases
-            .iter()
-            .filter(|c| c.http_safe() && !c.fresh)
-            .map(|c| MixedCase {
-                family: c.family.as_str().into(),
-                authorization: c.authorization.clone(),
-                allow: c.expected == Expected::Allow,
-            })
-            .collect();
-        let mixed_ep = &main;
-        let weights = [
-            ("valid", 6),
-            ("expired", 1),
-            ("forged", 2),
-            ("malformed", 1),
-        ];
-        let (ep, bar) = live_endpoint(opts, mixed_ep, below(mixed_rate) * mixed_secs as f64, "mixed");
-        let result = scenarios::mixed(&ep, &mixed_cases, &weights, below(mixed_rate), mixed_secs).await;
-        if let Some(b) = bar {
-            b.finish().await;
-        }
-        scen.insert("mixed".into(), result?);
+        let (scen, skipped) = measure(opts, p, &target, &tokens, timings).await?;
         p.stage("writing the report")?;
-        Ok::<_, String>((scen, skipped, security, target_info))
+        Ok::<_, String>((scen, skipped, security, target.target))
     }
     .await;
     if let Some(g) = gateway {
@@ -1049,7 +1046,235 @@ async fn run_with_key(
     }
     drop(moto);
     let (scen, skipped, security, target) = result?;
+    Ok(summarize(opts, run, target, security, scen, &skipped))
+}
 
+/// The URL to measure and what is known of the deployment behind it: the
+/// given target, or (a local run) the module's resources created in moto
+/// and the emulator serving them as their data plane. From here on a local
+/// run is measured exactly as a deployment reached by URL and outputs.
+async fn open_target(
+    opts: &SuiteOptions,
+    p: &Progress,
+    moto: Option<&Moto>,
+    key: &RunSigning<'_>,
+    gateway: &mut Option<Gateway>,
+) -> Result<Measured, String> {
+    let mut settings: BTreeMap<String, String> = BTreeMap::new();
+    let (url, deployment, kind) = match (&opts.target, moto) {
+        (Some(url), _) => (
+            url.clone(),
+            opts.deployment.clone(),
+            if opts.deployment.is_some() {
+                "deployment"
+            } else {
+                "url"
+            },
+        ),
+        (None, Some(m)) => {
+            p.stage("creating the deployment in moto with the AWS SDK (function, log group, HTTP API, authorizer, stage)")?;
+            let dep = local_stack(opts, m, key.client, key.key_id, key.signer, key.env).await?;
+            p.stage("starting the emulator as its data plane (gateway --api-id; the real authorizer binary)")?;
+            let gw = Gateway::start(GatewayConfig {
+                authorizer: opts.authorizer.clone(),
+                control_plane_api: dep.api_id.clone(),
+                endpoint_url: Some(m.endpoint().to_owned()),
+                ..GatewayConfig::default()
+            })
+            .await?;
+            let url = format!("{}/hello", gw.base_url());
+            settings.insert(
+                "control plane".into(),
+                format!(
+                    "moto at {}: KMS key, Lambda function, log group, HTTP API, authorizer and stage created with the AWS SDK (what terraform/ creates)",
+                    m.endpoint()
+                ),
+            );
+            settings.insert(
+                "data plane".into(),
+                format!(
+                    "emulator serving API {} (gateway --api-id), running {}",
+                    dep.api_id.as_deref().unwrap_or("?"),
+                    opts.authorizer.display()
+                ),
+            );
+            *gateway = Some(gw);
+            (url, Some(dep), "local deployment")
+        }
+        (None, None) => unreachable!("a local run always starts moto"),
+    };
+    // What decides verdicts is read from the deployment itself.
+    let deployed = match &deployment {
+        Some(dep) => {
+            p.stage("reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)")?;
+            crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
+        }
+        None => crate::apigw::DeployedSettings::default(),
+    };
+    let throttle = opts.target_throttle.or(deployed.throttle);
+    settings.extend(deployed.notes.iter().cloned());
+    if let (Some(t), None) = (opts.target_throttle, deployed.throttle) {
+        settings.insert(
+            "stage throttling".into(),
+            format!("{} rps / burst {} (--rate, --burst)", t.0, t.1),
+        );
+    }
+    Ok(Measured {
+        main: Endpoint {
+            url: url.clone(),
+            live: None,
+        },
+        deployment,
+        deployed,
+        throttle,
+        target: TargetInfo {
+            kind: kind.into(),
+            endpoint: url,
+            settings,
+        },
+    })
+}
+
+type Scenarios = BTreeMap<String, Scenario>;
+type Skipped = BTreeMap<&'static str, String>;
+
+const NEEDS_DEPLOYMENT: &str =
+    "needs the function name and log group: pass --deployment (terraform output -json)";
+
+/// Cold start, caching, throttling and mixed traffic, each measured or
+/// skipped with its reason.
+async fn measure(
+    opts: &SuiteOptions,
+    p: &Progress,
+    t: &Measured,
+    tokens: &Tokens,
+    timings: Timings,
+) -> Result<(Scenarios, Skipped), String> {
+    let mut scen = Scenarios::new();
+    let mut skipped = Skipped::new();
+    let group = t.deployment.as_ref().and_then(|d| d.log_group_name.clone());
+    let function = t.deployment.as_ref().and_then(|d| d.function_name.clone());
+    match (&function, &group) {
+        (Some(function), Some(group)) => {
+            p.stage(&format!(
+                "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
+            ))?;
+            let s = cold_start_from_logs(
+                &t.main.url,
+                &tokens.cold,
+                function,
+                group,
+                timings.cold_trials,
+                timings.burst_k,
+            )
+            .await?;
+            scen.insert("cold_start".into(), s);
+        }
+        (None, Some(_)) => {
+            skipped.insert(
+                "cold_start",
+                "needs the function name: pass --deployment with a function_name output".into(),
+            );
+        }
+        (_, None) => {
+            skipped.insert("cold_start", NEEDS_DEPLOYMENT.into());
+        }
+    }
+    match &group {
+        Some(group) => {
+            p.stage(&format!(
+                "caching (one shared token; authorizer invocations counted in {group})"
+            ))?;
+            let timing = CacheTiming {
+                rate: t.below(timings.cache.rate),
+                ..timings.cache
+            };
+            let s =
+                caching_from_logs(&t.main.url, &tokens.shared, group, &t.deployed, timing).await?;
+            scen.insert("caching".into(), s);
+        }
+        None => {
+            skipped.insert("caching", NEEDS_DEPLOYMENT.into());
+        }
+    }
+    match t.throttle {
+        Some((rate, burst)) => {
+            p.stage("throttling (rate sweep and burst)")?;
+            let planned: f64 = timings
+                .multipliers
+                .iter()
+                .map(|m| rate * m * timings.thr_secs as f64)
+                .sum();
+            let (ep, bar) = live_endpoint(opts, &t.main, planned, "throttling");
+            let result = scenarios::throttling(
+                &ep,
+                &tokens.shared,
+                rate,
+                burst,
+                timings.multipliers,
+                timings.thr_secs,
+            )
+            .await;
+            if let Some(b) = bar {
+                b.finish().await;
+            }
+            scen.insert("throttling".into(), result?);
+        }
+        None => {
+            skipped.insert(
+                "throttling",
+                "needs the stage's limits: pass --deployment (read with GetStage) or --rate and --burst".into(),
+            );
+        }
+    }
+    p.stage("mixed traffic")?;
+    scen.insert(
+        "mixed".into(),
+        mixed(opts, t, &tokens.cases, timings).await?,
+    );
+    Ok((scen, skipped))
+}
+
+/// Mixed traffic: the catalog's HTTP-safe cases in a 6:1:2:1 mix.
+async fn mixed(
+    opts: &SuiteOptions,
+    t: &Measured,
+    cases: &[Case],
+    timings: Timings,
+) -> Result<Scenario, String> {
+    let mixed_cases: Vec<MixedCase> = cases
+        .iter()
+        .filter(|c| c.http_safe() && !c.fresh)
+        .map(|c| MixedCase {
+            family: c.family.as_str().into(),
+            authorization: c.authorization.clone(),
+            allow: c.expected == Expected::Allow,
+        })
+        .collect();
+    let weights = [
+        ("valid", 6),
+        ("expired", 1),
+        ("forged", 2),
+        ("malformed", 1),
+    ];
+    let rate = t.below(timings.mixed_rate);
+    let (ep, bar) = live_endpoint(opts, &t.main, rate * timings.mixed_secs as f64, "mixed");
+    let result = scenarios::mixed(&ep, &mixed_cases, &weights, rate, timings.mixed_secs).await;
+    if let Some(b) = bar {
+        b.finish().await;
+    }
+    result
+}
+
+/// The run's verdicts and summary.
+fn summarize(
+    opts: &SuiteOptions,
+    run: &RunClock,
+    target: TargetInfo,
+    security: SecurityReport,
+    scen: Scenarios,
+    skipped: &Skipped,
+) -> SuiteResult {
     let security_status = if security.totals.failed > 0 {
         Status::Fail
     } else if security.totals.passed == 0 {
@@ -1075,13 +1300,12 @@ async fn run_with_key(
             skipped.get(name).map_or("", String::as_str),
         ));
     }
-    let bench = read_bench(&opts.root);
     let summary = Summary {
         schema_version: SCHEMA_VERSION,
         run: RunInfo {
             id: run.id.clone(),
             started: run.started_at.clone(),
-            duration_s: started.elapsed().as_secs_f64(),
+            duration_s: run.started.elapsed().as_secs_f64(),
             git_revision: git_revision(&opts.root),
             machine: Machine {
                 cpus: std::thread::available_parallelism().map_or(1, usize::from),
@@ -1093,17 +1317,17 @@ async fn run_with_key(
         target,
         security: Some(security),
         scenarios: scen,
-        bench,
+        bench: read_bench(&opts.root),
         load: None,
         verdicts,
     };
-    Ok(SuiteResult {
+    SuiteResult {
         dir: opts
             .out
             .clone()
             .unwrap_or_else(|| reports::run_dir(&opts.root, &run.id)),
         summary,
-    })
+    }
 }
 
 /// `ep` with a progress bar over `planned` requests, when the run shows one.

@@ -175,6 +175,48 @@ const DIST_POINTS: [f64; 13] = [
     50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 99.9995, 99.9999,
 ];
 
+/// Offered vs admitted with the expected curve, when the plan offered at
+/// least half the stage's limit (below that the three lines are one).
+fn throttling_chart(r: &LoadReport) -> Option<Series> {
+    let peak = r.seconds.iter().map(|s| s.planned).max().unwrap_or(0) as f64;
+    let limit = r.stage_rate.filter(|l| peak >= 0.5 * l)?;
+    let mut lines = BTreeMap::new();
+    lines.insert(
+        "offered".to_owned(),
+        r.seconds
+            .iter()
+            .map(|s| (f64::from(s.t), s.planned as f64))
+            .collect(),
+    );
+    lines.insert(
+        "admitted (not 429)".to_owned(),
+        r.seconds
+            .iter()
+            .map(|s| {
+                (
+                    f64::from(s.t),
+                    (s.outcomes.total() - s.outcomes.throttled) as f64,
+                )
+            })
+            .collect(),
+    );
+    lines.insert(
+        format!("expected min(offered, {limit} req/s)"),
+        r.seconds
+            .iter()
+            .map(|s| (f64::from(s.t), (s.planned as f64).min(limit)))
+            .collect(),
+    );
+    Some(Series {
+        title: "Throttling: offered vs admitted rate".into(),
+        x_label: "time since start (s)".into(),
+        y_label: "requests per second (req/s)".into(),
+        kind: SeriesKind::Line,
+        lines,
+        categories: Vec::new(),
+    })
+}
+
 /// The load run's charts, each the type its question needs.
 ///
 /// # Errors
@@ -289,44 +331,7 @@ pub fn charts(r: &LoadReport) -> Result<Vec<Series>, String> {
     // 6. Throttling: offered vs admitted with the expected curve — when the
     // plan offered at least half the stage's limit (below that the three
     // lines are one).
-    let peak = r.seconds.iter().map(|s| s.planned).max().unwrap_or(0) as f64;
-    if let Some(limit) = r.stage_rate.filter(|l| peak >= 0.5 * l) {
-        let mut lines = BTreeMap::new();
-        lines.insert(
-            "offered".to_owned(),
-            r.seconds
-                .iter()
-                .map(|s| (f64::from(s.t), s.planned as f64))
-                .collect(),
-        );
-        lines.insert(
-            "admitted (not 429)".to_owned(),
-            r.seconds
-                .iter()
-                .map(|s| {
-                    (
-                        f64::from(s.t),
-                        (s.outcomes.total() - s.outcomes.throttled) as f64,
-                    )
-                })
-                .collect(),
-        );
-        lines.insert(
-            format!("expected min(offered, {limit} req/s)"),
-            r.seconds
-                .iter()
-                .map(|s| (f64::from(s.t), (s.planned as f64).min(limit)))
-                .collect(),
-        );
-        out.push(Series {
-            title: "Throttling: offered vs admitted rate".into(),
-            x_label: "time since start (s)".into(),
-            y_label: "requests per second (req/s)".into(),
-            kind: SeriesKind::Line,
-            lines,
-            categories: Vec::new(),
-        });
-    }
+    out.extend(throttling_chart(r));
     // 7. Stepped plans: p99 per step.
     if !r.steps.is_empty() {
         out.push(Series {

@@ -293,19 +293,19 @@ fn lines_to_draw<'a>(series: &'a Series, baseline: Option<&'a Series>) -> Lines<
     out
 }
 
-/// One chart as an SVG string, with `baseline`'s lines overlaid (dashed or
-/// outlined) when given.
-///
-/// # Errors
-/// No data, or a drawing error, as text.
-pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, String> {
-    let lines = lines_to_draw(series, baseline);
-    let all: Vec<(f64, f64)> = lines.iter().flat_map(|l| l.1.iter().copied()).collect();
-    if all.is_empty() {
-        return Err("no data".into());
-    }
-    let kind = series.kind;
-    let cats = &series.categories;
+/// The axes' ranges and the bar slot width of a chart.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    x0: f64,
+    x1: f64,
+    y_top: f64,
+    step: f64,
+}
+
+/// The ranges that fit `all` points (stacked: the tallest stack), bars
+/// padded half a slot either side, categories one slot each, percentile
+/// plots from p50.
+fn frame(kind: SeriesKind, categories: usize, lines: &Lines<'_>, all: &[(f64, f64)]) -> Frame {
     let (mut x0, mut x1) = all
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
@@ -322,7 +322,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
     let y_top = match kind {
         SeriesKind::Stacked => {
             let mut totals: BTreeMap<(bool, i64), f64> = BTreeMap::new();
-            for (_, pts, dashed) in &lines {
+            for (_, pts, dashed) in lines {
                 for (x, y) in pts {
                     *totals.entry((*dashed, (x * 1000.0) as i64)).or_default() += y;
                 }
@@ -333,9 +333,9 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
     } * 1.1
         + f64::EPSILON;
     match kind {
-        _ if !cats.is_empty() => {
+        _ if categories > 0 => {
             x0 = -0.5;
-            x1 = cats.len() as f64 - 0.5;
+            x1 = categories as f64 - 0.5;
         }
         SeriesKind::Line | SeriesKind::Percentile => {
             if (x1 - x0).abs() < f64::EPSILON {
@@ -351,6 +351,76 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
     if kind == SeriesKind::Percentile {
         x0 = pct_axis(50.0);
     }
+    Frame {
+        x0,
+        x1,
+        y_top,
+        step,
+    }
+}
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// A baseline's stacked totals as one dashed line over the current bars.
+fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(), String> {
+    let mut totals: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+    for pts in baseline.lines.values() {
+        for (x, y) in pts {
+            totals.entry((x * 1000.0) as i64).or_insert((*x, 0.0)).1 += y;
+        }
+    }
+    let style = BLACK.mix(0.6).stroke_width(2);
+    chart
+        .draw_series(DashedLineSeries::new(totals.values().copied(), 6, 4, style))
+        .map_err(|e| e.to_string())?
+        .label("total (baseline)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+    Ok(())
+}
+
+/// The legend box: upper left on percentile plots (their tails rise on the
+/// right), upper right elsewhere.
+fn draw_legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, kind: SeriesKind) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(if kind == SeriesKind::Percentile {
+            SeriesLabelPosition::UpperLeft
+        } else {
+            SeriesLabelPosition::UpperRight
+        })
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+/// One chart as an SVG string, with `baseline`'s lines overlaid (dashed or
+/// outlined) when given.
+///
+/// # Errors
+/// No data, or a drawing error, as text.
+pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, String> {
+    let lines = lines_to_draw(series, baseline);
+    let all: Vec<(f64, f64)> = lines.iter().flat_map(|l| l.1.iter().copied()).collect();
+    if all.is_empty() {
+        return Err("no data".into());
+    }
+    let kind = series.kind;
+    let cats = &series.categories;
+    let Frame {
+        x0,
+        x1,
+        y_top,
+        step,
+    } = frame(kind, cats.len(), &lines, &all);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (540, 330)).into_drawing_area();
@@ -464,36 +534,14 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
         }
         if kind == SeriesKind::Stacked {
             if let Some(b) = baseline {
-                let mut totals: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
-                for pts in b.lines.values() {
-                    for (x, y) in pts {
-                        totals.entry((x * 1000.0) as i64).or_insert((*x, 0.0)).1 += y;
-                    }
-                }
-                let style = BLACK.mix(0.6).stroke_width(2);
-                chart
-                    .draw_series(DashedLineSeries::new(totals.values().copied(), 6, 4, style))
-                    .map_err(|e| e.to_string())?
-                    .label("total (baseline)")
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+                draw_stacked_totals(&mut chart, b)?;
             }
         }
         // A legend only where there are several series.
         let legend_entries =
             lines.len() + usize::from(kind == SeriesKind::Stacked && baseline.is_some());
         if legend_entries > 1 {
-            chart
-                .configure_series_labels()
-                .position(if kind == SeriesKind::Percentile {
-                    SeriesLabelPosition::UpperLeft
-                } else {
-                    SeriesLabelPosition::UpperRight
-                })
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 12))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            draw_legend(&mut chart, kind)?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
