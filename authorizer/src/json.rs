@@ -90,12 +90,23 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Option<Object> {
 /// Parses `bytes` strictly into owned values, with the reason on failure (the
 /// duplicated member's name, or serde_json's message with line and column).
 /// For configuration only: a token's content must never reach a message.
-pub(crate) fn parse_object_explained(bytes: &[u8]) -> Result<Object, String> {
+pub(crate) fn parse_object_explained(bytes: &[u8]) -> Result<Object, JsonError> {
     match serde_json::from_slice::<StrictValue>(bytes) {
         Ok(StrictValue(Value::Object(map))) => Ok(map),
-        Ok(_) => Err("not a JSON object".into()),
-        Err(e) => Err(e.to_string()),
+        Ok(_) => Err(JsonError::NotAnObject),
+        Err(e) => Err(JsonError::Syntax(e)),
     }
+}
+
+/// Why a configuration document is not a strict JSON object.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum JsonError {
+    /// Valid JSON, but an array, string, number or literal.
+    #[error("not a JSON object")]
+    NotAnObject,
+    /// serde_json's message (line and column), or the duplicated member.
+    #[error("{0}")]
+    Syntax(#[source] serde_json::Error),
 }
 
 /// Whether `names` holds a name twice: pairwise for the few members a token

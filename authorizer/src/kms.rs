@@ -137,7 +137,7 @@ async fn fetch_one(
             .customer_master_key_spec()
             .map(CustomerMasterKeySpec::as_str))
         .unwrap_or("unknown");
-    let alg = algorithm_for(spec, pinned, entry).map_err(wrong)?;
+    let alg = algorithm_for(spec, pinned, entry).map_err(|e| wrong(e.to_string()))?;
     if out.key_usage() != Some(&KeyUsageType::SignVerify) {
         return Err(wrong("key usage is not SIGN_VERIFY".into()));
     }
@@ -178,31 +178,62 @@ async fn fetch_one(
     })
 }
 
+/// Why a KMS key spec cannot be trusted for the algorithm asked of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    /// An EC key named with another algorithm than its curve's.
+    #[error("{spec} verifies {verifies} only, not {asked}")]
+    NotItsAlgorithm {
+        /// The key spec.
+        spec: String,
+        /// The curve's algorithm.
+        verifies: Algorithm,
+        /// The algorithm named.
+        asked: Algorithm,
+    },
+    /// An RSA key without a named algorithm.
+    #[error("{spec} allows several algorithms: name one, e.g. {entry}:PS256")]
+    AlgorithmRequired {
+        /// The key spec.
+        spec: String,
+        /// The configured entry, quoted in the example.
+        entry: String,
+    },
+    /// Not a signing key spec this authorizer verifies.
+    #[error("key spec {spec} is not a supported signing key spec")]
+    Unsupported {
+        /// The key spec.
+        spec: String,
+    },
+}
+
 /// The one algorithm a KMS key of `spec` is trusted for: the key spec
 /// fixes it for EC keys; an RSA key allows six, so the operator names one
 /// (`alias/jwt-rsa:PS256`). `entry` is only quoted in the message.
 ///
 /// # Errors
-/// Why the key cannot be used, in words.
+/// Why the key cannot be used.
 pub fn algorithm_for(
     spec: &str,
     pinned: Option<Algorithm>,
     entry: &str,
-) -> Result<Algorithm, String> {
+) -> Result<Algorithm, SpecError> {
     match (spec_curve(spec), pinned) {
         (Some(curve), None) => Ok(curve.algorithm()),
         (Some(curve), Some(a)) if a == curve.algorithm() => Ok(a),
-        (Some(curve), Some(a)) => Err(format!(
-            "{spec} verifies {} only, not {a}",
-            curve.algorithm()
-        )),
+        (Some(curve), Some(a)) => Err(SpecError::NotItsAlgorithm {
+            spec: spec.to_owned(),
+            verifies: curve.algorithm(),
+            asked: a,
+        }),
         (None, Some(a)) if spec.starts_with("RSA_") && a.is_rsa() => Ok(a),
-        (None, None) if spec.starts_with("RSA_") => Err(format!(
-            "{spec} allows several algorithms: name one, e.g. {entry}:PS256"
-        )),
-        (None, _) => Err(format!(
-            "key spec {spec} is not a supported signing key spec"
-        )),
+        (None, None) if spec.starts_with("RSA_") => Err(SpecError::AlgorithmRequired {
+            spec: spec.to_owned(),
+            entry: entry.to_owned(),
+        }),
+        (None, _) => Err(SpecError::Unsupported {
+            spec: spec.to_owned(),
+        }),
     }
 }
 

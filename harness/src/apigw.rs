@@ -33,7 +33,7 @@ pub async fn get_authorizer(
     client: &aws_sdk_apigatewayv2::Client,
     api: &str,
     id: &str,
-) -> Result<aws_sdk_apigatewayv2::operation::get_authorizer::GetAuthorizerOutput, String> {
+) -> crate::Result<aws_sdk_apigatewayv2::operation::get_authorizer::GetAuthorizerOutput> {
     client
         .get_authorizer()
         .api_id(api)
@@ -41,9 +41,11 @@ pub async fn get_authorizer(
         .send()
         .await
         .map_err(|e| {
-            format!(
-                "{} (api {api}, authorizer {id})",
-                crate::aws_error::describe("API Gateway", "GetAuthorizer", &e)
+            crate::Error::aws_about(
+                "API Gateway",
+                "GetAuthorizer",
+                e,
+                format!("api {api}, authorizer {id}"),
             )
         })
 }
@@ -65,7 +67,7 @@ pub async fn stage_limits(
     client: &aws_sdk_apigatewayv2::Client,
     api: &str,
     stage: &str,
-) -> Result<StageLimits, String> {
+) -> crate::Result<StageLimits> {
     let out = client
         .get_stage()
         .api_id(api)
@@ -73,9 +75,11 @@ pub async fn stage_limits(
         .send()
         .await
         .map_err(|e| {
-            format!(
-                "{} (api {api}, stage {stage})",
-                crate::aws_error::describe("API Gateway", "GetStage", &e)
+            crate::Error::aws_about(
+                "API Gateway",
+                "GetStage",
+                e,
+                format!("api {api}, stage {stage}"),
             )
         })?;
     let pair = |r: &aws_sdk_apigatewayv2::types::RouteSettings| {
@@ -117,7 +121,7 @@ pub fn function_from_uri(uri: &str) -> Option<String> {
 pub async fn read_settings(
     client: &aws_sdk_apigatewayv2::Client,
     dep: &Deployment,
-) -> Result<DeployedSettings, String> {
+) -> crate::Result<DeployedSettings> {
     let mut s = DeployedSettings::default();
     let Some(api) = dep.api_id.as_deref() else {
         return Ok(s);

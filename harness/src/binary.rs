@@ -9,17 +9,21 @@ use std::path::{Path, PathBuf};
 /// # Errors
 /// A one-line message with the command that builds it, when it is missing or
 /// older than the authorizer's sources (a stale binary would test old code).
-pub fn authorizer_binary(prefer_release: bool) -> Result<PathBuf, String> {
+pub fn authorizer_binary(prefer_release: bool) -> crate::Result<PathBuf> {
     if let Ok(p) = std::env::var("AUTHORIZER_BIN") {
         let p = PathBuf::from(p);
         return if p.is_file() {
             Ok(p)
         } else {
-            Err(format!("AUTHORIZER_BIN={} does not exist", p.display()))
+            Err(crate::Error::unavailable(format!(
+                "AUTHORIZER_BIN={} does not exist",
+                p.display()
+            )))
         };
     }
-    let target =
-        target_dir().ok_or("cannot locate the cargo target directory; set AUTHORIZER_BIN")?;
+    let target = target_dir().ok_or_else(|| {
+        crate::Error::unavailable("cannot locate the cargo target directory; set AUTHORIZER_BIN")
+    })?;
     let profiles: &[&str] = if prefer_release {
         &["release", "debug"]
     } else {
@@ -37,13 +41,13 @@ pub fn authorizer_binary(prefer_release: bool) -> Result<PathBuf, String> {
         }
     }
     let flag = if prefer_release { " --release" } else { "" };
-    Err(match stale {
+    Err(crate::Error::unavailable(match stale {
         Some(p) => format!(
             "{} is older than authorizer/src; rebuild it: cargo build{flag} -p authorizer",
             p.display()
         ),
         None => format!("the authorizer binary is not built; run: cargo build{flag} -p authorizer"),
-    })
+    }))
 }
 
 /// The workspace root (parent of the harness crate).

@@ -25,8 +25,8 @@ pub enum Target {
 }
 
 impl FromStr for Target {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
         if s == "lib" {
             Ok(Target::Lib)
         } else if let Some(p) = s.strip_prefix("lambda:") {
@@ -34,9 +34,9 @@ impl FromStr for Target {
         } else if s.starts_with("http://") || s.starts_with("https://") {
             Ok(Target::Url(s.to_owned()))
         } else {
-            Err(format!(
+            Err(crate::Error::unavailable(format!(
                 "unknown target {s:?}: use lib, lambda:PATH or an http(s) URL"
-            ))
+            )))
         }
     }
 }
@@ -97,11 +97,6 @@ pub struct CheckOptions {
     pub pace: Option<f64>,
 }
 
-/// Why the check could not run at all (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Unreachable(pub String);
-
 /// What re-mints boundary cases just before they are sent.
 #[derive(Debug, Clone, Copy)]
 pub struct Fresh<'a> {
@@ -112,7 +107,7 @@ pub struct Fresh<'a> {
 }
 
 impl Fresh<'_> {
-    async fn authorization(&self, case: &Case) -> Result<Option<String>, Unreachable> {
+    async fn authorization(&self, case: &Case) -> crate::Result<Option<String>> {
         if !case.fresh {
             return Ok(case.authorization.clone());
         }
@@ -122,10 +117,7 @@ impl Fresh<'_> {
         let t = UnixTime::now().0;
         tokio::time::sleep(std::time::Duration::from_secs_f64(t.ceil() - t + 0.005)).await;
         let now = t.ceil() as i64;
-        match crate::catalog::refresh(case, self.signer, self.profile, now)
-            .await
-            .map_err(Unreachable)?
-        {
+        match crate::catalog::refresh(case, self.signer, self.profile, now).await? {
             Some(fresh) => Ok(Some(fresh)),
             None => Ok(case.authorization.clone()),
         }
@@ -141,7 +133,7 @@ pub async fn check_authorizer(
     auth: &Authorizer,
     cases: &[Case],
     fresh: &Fresh<'_>,
-) -> Result<SecurityReport, Unreachable> {
+) -> crate::Result<SecurityReport> {
     let actuals = run_authorizer(auth, cases, fresh).await?;
     let rows = cases
         .iter()
@@ -163,14 +155,14 @@ enum Actual {
 /// Runs `cases` against `target`. `authorizer_env` configures local targets.
 ///
 /// # Errors
-/// [`Unreachable`] when the target cannot be started or reached.
+/// [`crate::Error`] when the target cannot be started or reached.
 pub async fn run(
     target: &Target,
     cases: &[Case],
     authorizer_env: &[(String, String)],
     fresh: &Fresh<'_>,
     options: CheckOptions,
-) -> Result<SecurityReport, Unreachable> {
+) -> crate::Result<SecurityReport> {
     let choice = |c: &Case| match options.profile {
         CatalogProfile::Rfc => crate::choices::project_choice(&c.id),
         CatalogProfile::Full => None,
@@ -188,7 +180,7 @@ pub async fn run(
                     .find(|(k, _)| k == n)
                     .map(|(_, v)| v.clone())
             })
-            .map_err(|e| Unreachable(format!("authorizer configuration: {e}")))?;
+            .map_err(|e| crate::Error::from(e).context("authorizer configuration"))?;
             run_authorizer(&Authorizer::new(&config), &sent, fresh).await?
         }
         Target::Lambda(path) => run_lambda(path, &sent, authorizer_env, fresh).await?,
@@ -197,7 +189,7 @@ pub async fn run(
     let reports_reasons = actuals.iter().any(|a| matches!(a, Actual::Deny(Some(_))));
     let (reasons, comparison) = match (options.compare, reports_reasons) {
         (Compare::Reasons, false) => {
-            return Err(Unreachable(format!(
+            return Err(crate::Error::unavailable(format!(
                 "--compare reasons: {target} reports no reasons (no deny carried context.reason); use --compare decisions"
             )))
         }
@@ -261,7 +253,7 @@ async fn run_authorizer(
     auth: &Authorizer,
     cases: &[Case],
     fresh: &Fresh<'_>,
-) -> Result<Vec<Actual>, Unreachable> {
+) -> crate::Result<Vec<Actual>> {
     let mut out = Vec::with_capacity(cases.len());
     for c in cases {
         let authorization = fresh.authorization(c).await?;
@@ -304,13 +296,13 @@ async fn run_lambda(
     cases: &[Case],
     env: &[(String, String)],
     fresh: &Fresh<'_>,
-) -> Result<Vec<Actual>, Unreachable> {
+) -> crate::Result<Vec<Actual>> {
     let mut f = FunctionConfig::new(path);
     f.env = env.to_vec();
     let start = |f: FunctionConfig| async move { Environment::start(&f).await };
     let mut envr = start(f.clone())
         .await
-        .map_err(|e| Unreachable(format!("{}: {e}", path.display())))?;
+        .map_err(|e| crate::Error::from(e).context(path.display()))?;
     let mut out = Vec::with_capacity(cases.len());
     for c in cases {
         let now_ms = i64::try_from(UnixTime::now().0 as u64 * 1000).unwrap_or(0);
@@ -334,9 +326,7 @@ async fn run_lambda(
             Err(e) => {
                 // A crashed or timed-out environment is replaced, as Lambda does.
                 envr.stop().await;
-                envr = start(f.clone())
-                    .await
-                    .map_err(|e| Unreachable(e.to_string()))?;
+                envr = start(f.clone()).await?;
                 Actual::Error(e.to_string())
             }
         };
@@ -380,11 +370,10 @@ async fn run_url(
     cases: &[Case],
     fresh: &Fresh<'_>,
     pace: Option<f64>,
-) -> Result<Vec<Actual>, Unreachable> {
+) -> crate::Result<Vec<Actual>> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| Unreachable(e.to_string()))?;
+        .build()?;
     sanity(&client, url, cases, fresh).await?;
     let interval = pace
         .filter(|r| *r > 0.0)
@@ -415,7 +404,7 @@ async fn send_case(
     url: &str,
     c: &Case,
     fresh: &Fresh<'_>,
-) -> Result<Actual, Unreachable> {
+) -> crate::Result<Actual> {
     let mut delay = Duration::from_millis(100);
     let mut attempt = 0;
     loop {
@@ -454,19 +443,22 @@ async fn sanity(
     url: &str,
     cases: &[Case],
     fresh: &Fresh<'_>,
-) -> Result<(), Unreachable> {
+) -> crate::Result<()> {
     let status = |r: Result<reqwest::Response, reqwest::Error>| match r {
         Ok(resp) => Ok(resp.status().as_u16()),
-        Err(e) => Err(Unreachable(format!("{url}: {}", error_chain(&e)))),
+        Err(e) => Err(crate::Error::unavailable(format!(
+            "{url}: {}",
+            error_chain(&e)
+        ))),
     };
     match status(client.get(url).send().await)? {
         200..=299 => {
-            return Err(Unreachable(format!(
+            return Err(crate::Error::unavailable(format!(
                 "{url} answers without a token: the route is not protected by the authorizer"
             )))
         }
         404 => {
-            return Err(Unreachable(format!(
+            return Err(crate::Error::unavailable(format!(
                 "{url} answers 404: no such route (give the protected route's URL, e.g. the example's api_endpoint output)"
             )))
         }
@@ -481,7 +473,7 @@ async fn sanity(
     for _ in 0..=THROTTLE_RETRIES {
         match status(client.get(url).header("authorization", &auth).send().await)? {
             401 | 403 => {
-                return Err(Unreachable(format!(
+                return Err(crate::Error::unavailable(format!(
                     "{url} denies a genuine token: the deployment's issuer, audience, key or kid differ from \
                      --iss, --aud, --kms-key-id / --key and --kid"
                 )))

@@ -26,16 +26,18 @@ pub async fn client() -> aws_sdk_lambda::Client {
 pub async fn environment(
     client: &aws_sdk_lambda::Client,
     function: &str,
-) -> Result<HashMap<String, String>, String> {
+) -> crate::Result<HashMap<String, String>> {
     let out = client
         .get_function_configuration()
         .function_name(function)
         .send()
         .await
         .map_err(|e| {
-            format!(
-                "{} (function {function})",
-                crate::aws_error::describe("Lambda", "GetFunctionConfiguration", &e)
+            crate::Error::aws_about(
+                "Lambda",
+                "GetFunctionConfiguration",
+                e,
+                format!("function {function}"),
             )
         })?;
     Ok(out
@@ -55,7 +57,7 @@ pub async fn update_and_wait(
     function: &str,
     vars: HashMap<String, String>,
     bound: Duration,
-) -> Result<Duration, String> {
+) -> crate::Result<Duration> {
     let started = Instant::now();
     client
         .update_function_configuration()
@@ -64,9 +66,11 @@ pub async fn update_and_wait(
         .send()
         .await
         .map_err(|e| {
-            format!(
-                "{} (function {function})",
-                crate::aws_error::describe("Lambda", "UpdateFunctionConfiguration", &e)
+            crate::Error::aws_about(
+                "Lambda",
+                "UpdateFunctionConfiguration",
+                e,
+                format!("function {function}"),
             )
         })?;
     loop {
@@ -75,20 +79,20 @@ pub async fn update_and_wait(
             .function_name(function)
             .send()
             .await
-            .map_err(|e| crate::aws_error::describe("Lambda", "GetFunctionConfiguration", &e))?;
+            .map_err(|e| crate::Error::aws("Lambda", "GetFunctionConfiguration", e))?;
         match out.last_update_status() {
             None | Some(LastUpdateStatus::Successful) => return Ok(started.elapsed()),
             Some(LastUpdateStatus::Failed) => {
-                return Err(format!(
+                return Err(crate::Error::unavailable(format!(
                     "function {function}: the configuration update failed ({})",
                     out.last_update_status_reason().unwrap_or("no reason given")
-                ))
+                )))
             }
             Some(_) if started.elapsed() >= bound => {
-                return Err(format!(
+                return Err(crate::Error::unavailable(format!(
                     "function {function}: the configuration update did not finish within {} s",
                     bound.as_secs()
-                ))
+                )))
             }
             Some(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
@@ -129,7 +133,7 @@ pub async fn reported_cold_start_times(
     group: &str,
     start_ms: i64,
     end_ms: i64,
-) -> Result<Vec<(i64, String, f64)>, String> {
+) -> crate::Result<Vec<(i64, String, f64)>> {
     let mut out: Vec<(i64, String, f64)> =
         crate::cwlogs::filter_events(client, group, start_ms, end_ms, None)
             .await?

@@ -127,7 +127,7 @@ pub async fn filter_messages(
     start_ms: i64,
     end_ms: i64,
     pattern: Option<&str>,
-) -> Result<Vec<String>, String> {
+) -> crate::Result<Vec<String>> {
     Ok(filter_events(client, group, start_ms, end_ms, pattern)
         .await?
         .into_iter()
@@ -146,7 +146,7 @@ pub async fn filter_events(
     start_ms: i64,
     end_ms: i64,
     pattern: Option<&str>,
-) -> Result<Vec<(i64, String)>, String> {
+) -> crate::Result<Vec<(i64, String)>> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -160,9 +160,11 @@ pub async fn filter_events(
             .send()
             .await
             .map_err(|e| {
-                format!(
-                    "{} (log group {group})",
-                    crate::aws_error::describe("CloudWatch Logs", "FilterLogEvents", &e)
+                crate::Error::aws_about(
+                    "CloudWatch Logs",
+                    "FilterLogEvents",
+                    e,
+                    format!("log group {group}"),
                 )
             })?;
         out.extend(page.events().iter().filter_map(|e| {
@@ -188,7 +190,7 @@ pub async fn decision_request_ids(
     group: &str,
     start_ms: i64,
     end_ms: i64,
-) -> Result<BTreeSet<String>, String> {
+) -> crate::Result<BTreeSet<String>> {
     Ok(
         filter_messages(client, group, start_ms, end_ms, Some("decision"))
             .await?
@@ -223,7 +225,7 @@ pub async fn settled_request_ids(
     start_ms: i64,
     end_ms: i64,
     bound: Duration,
-) -> Result<(BTreeSet<String>, Duration), String> {
+) -> crate::Result<(BTreeSet<String>, Duration)> {
     let started = Instant::now();
     let mut last: Option<usize> = None;
     let mut settled_at = Duration::ZERO;

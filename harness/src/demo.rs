@@ -53,7 +53,7 @@ fn event(authorization: Option<&str>) -> Bytes {
 ///
 /// # Errors
 /// A one-line cause when the binary cannot start or an invocation fails.
-pub async fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
+pub async fn run(opts: &DemoOptions) -> crate::Result<DemoReport> {
     let signer = LocalSigner::generate();
     let mut f = FunctionConfig::new(&opts.binary);
     f.env = vec![
@@ -61,7 +61,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
         ("JWT_ISSUER".into(), "https://issuer.demo".into()),
         ("JWT_AUDIENCE".into(), "demo-api".into()),
     ];
-    let mut env = Environment::start(&f).await.map_err(|e| e.to_string())?;
+    let mut env = Environment::start(&f).await?;
     let claims = |exp: i64| {
         json!({"iss": "https://issuer.demo", "aud": "demo-api", "sub": "demo-user", "exp": exp})
             .to_string()
@@ -85,10 +85,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
     ];
     let mut rows = Vec::new();
     for (name, auth) in &cases {
-        let inv = env
-            .invoke(event(auth.as_deref()))
-            .await
-            .map_err(|e| e.to_string())?;
+        let inv = env.invoke(event(auth.as_deref())).await?;
         let (decision, reason) = match &inv.result {
             InvokeResult::Response(b) => {
                 let v: Value = serde_json::from_slice(b).unwrap_or_default();
@@ -112,10 +109,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
         } else {
             format!("Bearer {forged}")
         };
-        let inv = env
-            .invoke(event(Some(&auth)))
-            .await
-            .map_err(|e| e.to_string())?;
+        let inv = env.invoke(event(Some(&auth))).await?;
         warm.push(inv.duration);
     }
     warm.sort();

@@ -38,21 +38,26 @@ impl Deployment {
     ///
     /// # Errors
     /// A one-line message naming the file and what is wrong.
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("--deployment {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("--deployment {}: {e}", path.display()))
+    pub fn read(path: &Path) -> crate::Result<Self> {
+        let flag = || format!("--deployment {}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(flag(), e))?;
+        Self::parse(&text).map_err(|e| e.context(flag()))
     }
 
     /// Parses the JSON text.
     ///
     /// # Errors
     /// Not a JSON object, or an output of the wrong type.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let doc: Value = serde_json::from_str(text)
-            .map_err(|e| format!("not JSON ({e}); write it with `terraform output -json`"))?;
+    pub fn parse(text: &str) -> crate::Result<Self> {
+        let doc: Value = serde_json::from_str(text).map_err(|e| {
+            crate::Error::invalid(format!(
+                "not JSON ({e}); write it with `terraform output -json`"
+            ))
+        })?;
         let Value::Object(map) = doc else {
-            return Err("not a JSON object; write it with `terraform output -json`".into());
+            return Err(crate::Error::invalid(
+                "not a JSON object; write it with `terraform output -json`",
+            ));
         };
         let get = |name: &str| -> Option<&Value> {
             let v = map.get(name)?;
@@ -61,27 +66,31 @@ impl Deployment {
                 other => Some(other),
             }
         };
-        let string = |name: &str| -> Result<Option<String>, String> {
+        let string = |name: &str| -> crate::Result<Option<String>> {
             match get(name) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) if s.is_empty() => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(format!("output {name} is not a string")),
+                Some(_) => Err(crate::Error::invalid(format!(
+                    "output {name} is not a string"
+                ))),
             }
         };
-        let strings = |name: &str| -> Result<Vec<String>, String> {
+        let strings = |name: &str| -> crate::Result<Vec<String>> {
             match get(name) {
                 None | Some(Value::Null) => Ok(Vec::new()),
                 Some(Value::String(s)) => Ok(vec![s.clone()]),
                 Some(Value::Array(a)) => a
                     .iter()
                     .map(|v| {
-                        v.as_str()
-                            .map(str::to_owned)
-                            .ok_or_else(|| format!("output {name} is not a list of strings"))
+                        v.as_str().map(str::to_owned).ok_or_else(|| {
+                            crate::Error::invalid(format!("output {name} is not a list of strings"))
+                        })
                     })
                     .collect(),
-                Some(_) => Err(format!("output {name} is not a list of strings")),
+                Some(_) => Err(crate::Error::invalid(format!(
+                    "output {name} is not a list of strings"
+                ))),
             }
         };
         let key = string("kms_key_arn")?.or(string("kms_key_id")?);
@@ -104,7 +113,9 @@ impl Deployment {
             audience: strings("audience")?,
         };
         if d.api_endpoint.is_none() {
-            return Err("no api_endpoint output (the protected route's URL)".into());
+            return Err(crate::Error::invalid(
+                "no api_endpoint output (the protected route's URL)",
+            ));
         }
         Ok(d)
     }
@@ -150,7 +161,7 @@ mod tests {
                 "kids is not a list",
             ),
         ] {
-            let e = Deployment::parse(bad).expect_err(bad);
+            let e = Deployment::parse(bad).expect_err(bad).to_string();
             assert!(e.contains(why), "{bad}: {e}");
         }
     }

@@ -11,6 +11,66 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{self as sig, KeyPair as _};
 use p521::pkcs8::der::pem;
 
+/// Why a key spec, a local key or a local signature could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// `--spec` names no key spec.
+    #[error(
+        "--spec {0:?}: not a key spec (ES256, ES384, ES512, ES256K, RS256…PS512, \
+         ECC_NIST_P256…, RSA_2048:PS256, or all)"
+    )]
+    UnknownSpec(String),
+    /// An RSA key spec without its algorithm.
+    #[error(
+        "--spec {text:?}: an RSA key signs with one of six algorithms; name it, e.g. {size}:PS256"
+    )]
+    RsaAlgorithmRequired {
+        /// The value given.
+        text: String,
+        /// Its key size part, e.g. `RSA_2048`.
+        size: String,
+    },
+    /// The crypto library could not generate the key.
+    #[error("cannot generate {what} key")]
+    Generate {
+        /// `a ES256`, `an RSA_3072`.
+        what: String,
+    },
+    /// A file that is not PEM.
+    #[error("not a PEM file: {0}")]
+    NotPem(pem::Error),
+    /// PEM of another kind than a PKCS#8 private key.
+    #[error("expected a PKCS#8 PRIVATE KEY, found {0}")]
+    NotPkcs8(String),
+    /// A PKCS#8 key of another type or curve than the algorithm needs.
+    #[error("not {what} PKCS#8 private key{suffix}: {detail}")]
+    WrongKey {
+        /// `a ES384`, `an RSA`, `a P-521`.
+        what: String,
+        /// ` for PS256` where the algorithm is not implied.
+        suffix: String,
+        /// The parser's reason.
+        detail: String,
+    },
+    /// The private key did not encode.
+    #[error("cannot encode the private key")]
+    Encode,
+    /// The crypto library refused to sign.
+    #[error("{0} signing failed")]
+    Sign(&'static str),
+    /// An algorithm the key cannot sign with.
+    #[error("a {key} key cannot sign {asked}")]
+    CannotSign {
+        /// The key's algorithm.
+        key: Algorithm,
+        /// The algorithm asked.
+        asked: Algorithm,
+    },
+    /// A prehashed P-521 signature asked of another key.
+    #[error("a prehashed P-521 signature needs an ES512 key, not {0}")]
+    NotP521(Algorithm),
+}
+
 /// What `--spec` names: a JWS algorithm and, for RSA, the modulus size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
@@ -57,7 +117,7 @@ impl Spec {
     ///
     /// # Errors
     /// A one-line message naming the value.
-    pub fn parse(text: &str) -> Result<Spec, String> {
+    pub fn parse(text: &str) -> Result<Spec, KeyError> {
         let text = text.trim();
         if let Some(alg) = Algorithm::from_name(text) {
             return Ok(Self::of(alg));
@@ -75,21 +135,17 @@ impl Spec {
             "RSA_2048" => 2048,
             "RSA_3072" => 3072,
             "RSA_4096" => 4096,
-            _ => {
-                return Err(format!(
-                    "--spec {text:?}: not a key spec (ES256, ES384, ES512, ES256K, RS256…PS512, \
-                     ECC_NIST_P256…, RSA_2048:PS256, or all)"
-                ))
-            }
+            _ => return Err(KeyError::UnknownSpec(text.to_owned())),
         };
         match Algorithm::from_name(alg) {
             Some(alg) if alg.is_rsa() => Ok(Spec {
                 alg,
                 rsa_bits: bits,
             }),
-            _ => Err(format!(
-                "--spec {text:?}: an RSA key signs with one of six algorithms; name it, e.g. {size}:PS256"
-            )),
+            _ => Err(KeyError::RsaAlgorithmRequired {
+                text: text.to_owned(),
+                size: size.to_owned(),
+            }),
         }
     }
 
@@ -97,7 +153,7 @@ impl Spec {
     ///
     /// # Errors
     /// As [`Spec::parse`].
-    pub fn parse_list(text: &str) -> Result<Vec<Spec>, String> {
+    pub fn parse_list(text: &str) -> Result<Vec<Spec>, KeyError> {
         if text.trim() == "all" {
             return Ok(Self::all());
         }
@@ -166,13 +222,15 @@ impl LocalKey {
     ///
     /// # Errors
     /// When aws-lc-rs cannot generate it.
-    pub fn generate(spec: Spec) -> Result<Self, String> {
+    pub fn generate(spec: Spec) -> Result<Self, KeyError> {
         use aws_lc_rs::rsa::KeySize;
         match spec.alg {
             Algorithm::Es512 => Ok(Self::P521(LocalSigner::generate())),
             alg if !alg.is_rsa() => sig::EcdsaKeyPair::generate(ec_signing(alg))
                 .map(|k| Self::Ec(alg, k))
-                .map_err(|_| format!("cannot generate a {} key", alg.name())),
+                .map_err(|_| KeyError::Generate {
+                    what: format!("a {}", alg.name()),
+                }),
             alg => {
                 let size = match spec.rsa_bits {
                     3072 => KeySize::Rsa3072,
@@ -181,7 +239,9 @@ impl LocalKey {
                 };
                 aws_lc_rs::rsa::KeyPair::generate(size)
                     .map(|k| Self::Rsa(alg, k))
-                    .map_err(|_| format!("cannot generate an RSA_{} key", spec.rsa_bits))
+                    .map_err(|_| KeyError::Generate {
+                        what: format!("an RSA_{}", spec.rsa_bits),
+                    })
             }
         }
     }
@@ -190,23 +250,30 @@ impl LocalKey {
     ///
     /// # Errors
     /// When the PEM is not a PKCS#8 key of `alg`'s type and curve.
-    pub fn from_pkcs8_pem(text: &str, alg: Algorithm) -> Result<Self, String> {
+    pub fn from_pkcs8_pem(text: &str, alg: Algorithm) -> Result<Self, KeyError> {
         if alg == Algorithm::Es512 {
             return LocalSigner::from_pkcs8_pem(text).map(Self::P521);
         }
-        let (label, der) =
-            pem::decode_vec(text.trim().as_bytes()).map_err(|e| format!("not a PEM file: {e}"))?;
+        let (label, der) = pem::decode_vec(text.trim().as_bytes()).map_err(KeyError::NotPem)?;
         if label != "PRIVATE KEY" {
-            return Err(format!("expected a PKCS#8 PRIVATE KEY, found {label}"));
+            return Err(KeyError::NotPkcs8(label.to_owned()));
         }
         if alg.is_rsa() {
             aws_lc_rs::rsa::KeyPair::from_pkcs8(&der)
                 .map(|k| Self::Rsa(alg, k))
-                .map_err(|e| format!("not an RSA PKCS#8 private key for {}: {e}", alg.name()))
+                .map_err(|e| KeyError::WrongKey {
+                    what: "an RSA".into(),
+                    suffix: format!(" for {}", alg.name()),
+                    detail: e.to_string(),
+                })
         } else {
             sig::EcdsaKeyPair::from_pkcs8(ec_signing(alg), &der)
                 .map(|k| Self::Ec(alg, k))
-                .map_err(|e| format!("not a {} PKCS#8 private key: {e}", alg.name()))
+                .map_err(|e| KeyError::WrongKey {
+                    what: format!("a {}", alg.name()),
+                    suffix: String::new(),
+                    detail: e.to_string(),
+                })
         }
     }
 
@@ -214,14 +281,14 @@ impl LocalKey {
     ///
     /// # Errors
     /// When encoding fails.
-    pub fn private_pem(&self) -> Result<String, String> {
+    pub fn private_pem(&self) -> Result<String, KeyError> {
         let der = match self {
-            Self::P521(s) => return s.private_pem().map_err(|e| e.to_string()),
+            Self::P521(s) => return s.private_pem().map_err(|_| KeyError::Encode),
             Self::Ec(_, k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
             Self::Rsa(_, k) => k.as_der().map(|d| d.as_ref().to_vec()),
         }
-        .map_err(|_| "cannot encode the private key".to_owned())?;
-        pem::encode_string("PRIVATE KEY", pem::LineEnding::LF, &der).map_err(|e| e.to_string())
+        .map_err(|_| KeyError::Encode)?;
+        pem::encode_string("PRIVATE KEY", pem::LineEnding::LF, &der).map_err(|_| KeyError::Encode)
     }
 
     /// The algorithm.
@@ -261,25 +328,24 @@ impl LocalKey {
     ///
     /// # Errors
     /// When `alg` does not fit the key.
-    pub fn sign_as(&self, alg: Algorithm, input: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn sign_as(&self, alg: Algorithm, input: &[u8]) -> Result<Vec<u8>, KeyError> {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         match self {
             Self::P521(s) if alg == Algorithm::Es512 => Ok(s.sign(input).to_vec()),
             Self::Ec(own, k) if alg == *own => k
                 .sign(&rng, input)
                 .map(|s| s.as_ref().to_vec())
-                .map_err(|_| "ECDSA signing failed".to_owned()),
+                .map_err(|_| KeyError::Sign("ECDSA")),
             Self::Rsa(_, k) if alg.is_rsa() => {
                 let mut out = vec![0u8; k.public_modulus_len()];
                 k.sign(rsa_encoding(alg), &rng, input, &mut out)
-                    .map_err(|_| "RSA signing failed".to_owned())?;
+                    .map_err(|_| KeyError::Sign("RSA"))?;
                 Ok(out)
             }
-            _ => Err(format!(
-                "a {} key cannot sign {}",
-                self.algorithm().name(),
-                alg.name()
-            )),
+            _ => Err(KeyError::CannotSign {
+                key: self.algorithm(),
+                asked: alg,
+            }),
         }
     }
 }
@@ -295,19 +361,19 @@ mod tests {
 
     #[test]
     fn specs_parse_and_refuse_by_name() {
-        assert_eq!(Spec::parse("ES512"), Ok(Spec::DEFAULT));
+        assert_eq!(Spec::parse("ES512").ok(), Some(Spec::DEFAULT));
         assert_eq!(
-            Spec::parse("ECC_NIST_P256").map(|s| s.alg),
-            Ok(Algorithm::Es256)
+            Spec::parse("ECC_NIST_P256").map(|s| s.alg).ok(),
+            Some(Algorithm::Es256)
         );
         assert_eq!(
-            Spec::parse("RSA_3072:PS256"),
-            Ok(Spec {
+            Spec::parse("RSA_3072:PS256").ok(),
+            Some(Spec {
                 alg: Algorithm::Ps256,
                 rsa_bits: 3072
             })
         );
-        assert_eq!(Spec::parse("RS512").map(|s| s.rsa_bits), Ok(4096));
+        assert_eq!(Spec::parse("RS512").map(|s| s.rsa_bits).ok(), Some(4096));
         for bad in [
             "RSA_2048",
             "RSA_2048:ES256",
@@ -315,13 +381,13 @@ mod tests {
             "es512",
             "RSA_1024:RS256",
         ] {
-            let e = Spec::parse(bad).expect_err(bad);
+            let e = Spec::parse(bad).expect_err(bad).to_string();
             assert!(e.contains(&format!("{bad:?}")), "{e}");
         }
         let all = Spec::parse_list("all").expect("all");
         assert_eq!(all.len(), Algorithm::ALL.len());
         assert_eq!(all[0], Spec::DEFAULT);
-        assert_eq!(Spec::parse_list("ES256,PS384").map(|v| v.len()), Ok(2));
+        assert_eq!(Spec::parse_list("ES256,PS384").map(|v| v.len()).ok(), Some(2));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod coldstart;
 pub mod cwlogs;
 pub mod demo;
 pub mod deployment;
+mod error;
 pub mod gateway;
 pub mod keypair;
 pub mod kms;
@@ -25,3 +26,5 @@ pub mod signer;
 pub mod stack;
 pub mod suite;
 pub mod tools;
+
+pub use error::{BoxError, Error, Result};

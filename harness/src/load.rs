@@ -86,39 +86,43 @@ impl Mix {
     ///
     /// # Errors
     /// An unknown family or a weight that is not a whole number.
-    pub fn with_weights(mut self, text: &str) -> Result<Self, String> {
+    pub fn with_weights(mut self, text: &str) -> crate::Result<Self> {
         for part in text.split(',').filter(|p| !p.trim().is_empty()) {
-            let (name, w) = part
-                .split_once('=')
-                .ok_or_else(|| format!("--mix {part}: expected FAMILY=WEIGHT"))?;
-            let w: u32 = w
-                .trim()
-                .parse()
-                .map_err(|_| format!("--mix {part}: the weight must be a whole number"))?;
+            let (name, w) = part.split_once('=').ok_or_else(|| {
+                crate::Error::invalid(format!("--mix {part}: expected FAMILY=WEIGHT"))
+            })?;
+            let w: u32 = w.trim().parse().map_err(|_| {
+                crate::Error::invalid(format!("--mix {part}: the weight must be a whole number"))
+            })?;
             match name.trim() {
                 "valid" => self.valid = w,
                 "expired" => self.expired = w,
                 "forged" => self.forged = w,
                 "malformed" => self.malformed = w,
                 other => {
-                    return Err(format!(
+                    return Err(crate::Error::invalid(format!(
                         "--mix: unknown family {other:?} (valid, expired, forged, malformed)"
-                    ))
+                    )))
                 }
             }
         }
         Ok(self)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> crate::Result<()> {
         if self.valid + self.expired + self.forged + self.malformed == 0 {
-            return Err("mix: every weight is 0".into());
+            return Err(crate::Error::invalid("mix: every weight is 0"));
         }
         if !(0.0..=1.0).contains(&self.repeat) {
-            return Err(format!("--repeat must be in 0..1, got {}", self.repeat));
+            return Err(crate::Error::invalid(format!(
+                "--repeat must be in 0..1, got {}",
+                self.repeat
+            )));
         }
         if self.repeat > 0.0 && self.repeat_tokens == 0 {
-            return Err("mix.repeat_tokens must be ≥ 1 when repeat > 0".into());
+            return Err(crate::Error::invalid(
+                "mix.repeat_tokens must be ≥ 1 when repeat > 0",
+            ));
         }
         Ok(())
     }
@@ -252,15 +256,15 @@ impl PlanFile {
     ///
     /// # Errors
     /// Unreadable or not a plan, with the path and TOML's message.
-    pub fn read(path: &std::path::Path) -> Result<Self, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("--plan {}: {e}", path.display()))?;
+    pub fn read(path: &std::path::Path) -> crate::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error::io(format!("--plan {}", path.display()), e))?;
         toml::from_str(&text).map_err(|e| {
-            format!(
+            crate::Error::invalid(format!(
                 "--plan {}: {}",
                 path.display(),
                 e.to_string().replace('\n', " ")
-            )
+            ))
         })
     }
 }
@@ -298,27 +302,27 @@ impl Plan {
     ///
     /// # Errors
     /// One line naming the field or flag.
-    pub fn from_file(f: PlanFile) -> Result<Self, String> {
+    pub fn from_file(f: PlanFile) -> crate::Result<Self> {
         let mix = f.mix.unwrap_or_default();
         mix.validate()?;
         let shape = match (f.profile.as_deref(), f.arrival) {
             (Some("knee"), _) => Shape::Knee(f.knee.unwrap_or_default()),
             (Some("scaling"), _) => Shape::Scaling(f.scaling.unwrap_or_default()),
             (Some(other), _) if !["constant", "ramp", "steps", "spike"].contains(&other) => {
-                return Err(format!(
+                return Err(crate::Error::invalid(format!(
                     "--profile {other:?}: expected knee, scaling, constant, ramp, steps or spike"
-                ))
+                )))
             }
             (_, Some(a)) => Shape::Profile(a),
             (Some(p), None) => {
-                return Err(format!(
+                return Err(crate::Error::invalid(format!(
                     "--profile {p} needs its rates: --rate, --ramp, --steps or --spike (or [arrival] in the plan file)"
-                ))
+                )))
             }
             (None, None) => {
-                return Err(
-                    "no load profile: give --profile knee|scaling, --rate, --ramp, --steps, --spike or --plan FILE".into(),
-                )
+                return Err(crate::Error::invalid(
+                    "no load profile: give --profile knee|scaling, --rate, --ramp, --steps, --spike or --plan FILE",
+                ))
             }
         };
         let natural = match &shape {
@@ -334,11 +338,16 @@ impl Plan {
                     ("knee.p99_ms", k.p99_ms),
                 ] {
                     if !(v.is_finite() && v > 0.0) {
-                        return Err(format!("{name} must be > 0, got {v}"));
+                        return Err(crate::Error::invalid(format!(
+                            "{name} must be > 0, got {v}"
+                        )));
                     }
                 }
                 if !(k.factor.is_finite() && k.factor > 1.0) {
-                    return Err(format!("knee.factor must be > 1, got {}", k.factor));
+                    return Err(crate::Error::invalid(format!(
+                        "knee.factor must be > 1, got {}",
+                        k.factor
+                    )));
                 }
                 Some(k.step_s)
             }
@@ -350,7 +359,9 @@ impl Plan {
                     ("scaling.high_s", s.high_s),
                 ] {
                     if !(v.is_finite() && v > 0.0) {
-                        return Err(format!("{name} must be > 0, got {v}"));
+                        return Err(crate::Error::invalid(format!(
+                            "{name} must be > 0, got {v}"
+                        )));
                     }
                 }
                 Some(s.low_s + s.high_s)
@@ -361,7 +372,9 @@ impl Plan {
             (_, _) => natural.unwrap_or(60.0),
         };
         if !(duration_s.is_finite() && duration_s > 0.0) {
-            return Err(format!("--duration must be > 0 s, got {duration_s}"));
+            return Err(crate::Error::invalid(format!(
+                "--duration must be > 0 s, got {duration_s}"
+            )));
         }
         let warmup_s = f.warmup_s.unwrap_or(match shape {
             Shape::Profile(_) => (duration_s * 0.1).min(5.0),
@@ -369,15 +382,15 @@ impl Plan {
             Shape::Scaling(_) => 0.0,
         });
         if !(warmup_s.is_finite() && warmup_s >= 0.0 && warmup_s < duration_s) {
-            return Err(format!(
+            return Err(crate::Error::invalid(format!(
                 "--warmup must be ≥ 0 and shorter than the run ({duration_s} s), got {warmup_s}"
-            ));
+            )));
         }
         let max_in_flight = f.max_in_flight.unwrap_or(256);
         if !(1..=4096).contains(&max_in_flight) {
-            return Err(format!(
+            return Err(crate::Error::invalid(format!(
                 "--max-in-flight must be in 1..=4096, got {max_in_flight}"
-            ));
+            )));
         }
         Ok(Self {
             shape,
@@ -531,7 +544,7 @@ async fn mint_valid(
     profile: &Profile,
     n: usize,
     tag: &str,
-) -> Result<Vec<Arc<str>>, String> {
+) -> crate::Result<Vec<Arc<str>>> {
     use base64::Engine;
     let header = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, signer.algorithm().name());
     let mut out: Vec<Option<Arc<str>>> = vec![None; n];
@@ -545,7 +558,7 @@ async fn mint_valid(
             let i = next;
             set.spawn(async move {
                 let sig = s.sign(input.as_bytes()).await?;
-                Ok::<_, String>((
+                Ok::<_, crate::Error>((
                     i,
                     format!(
                         "Bearer {input}.{}",
@@ -557,7 +570,7 @@ async fn mint_valid(
         }
         match set.join_next().await {
             Some(r) => {
-                let (i, t) = r.map_err(|e| format!("minting: {e}"))??;
+                let (i, t) = r.map_err(|e| crate::Error::from(e).context("minting"))??;
                 out[i] = Some(Arc::from(t));
             }
             None => break,
@@ -575,17 +588,17 @@ async fn build_requests(
     pools: &Pools,
     tag: &str,
     first_n: u64,
-) -> Result<Vec<Planned>, String> {
+) -> crate::Result<Vec<Planned>> {
     let times = arrival.send_times(duration)?;
     let classes: Vec<usize> = (0..times.len() as u64)
         .map(|i| class_of(&plan.mix, first_n + i))
         .collect();
     let fresh_needed = classes.iter().filter(|c| **c == 1).count();
     if fresh_needed > plan.max_fresh_tokens {
-        return Err(format!(
+        return Err(crate::Error::invalid(format!(
             "the plan needs {fresh_needed} fresh tokens (each used once), more than --max-fresh-tokens {}; raise it, lower the rate or duration, or raise --repeat",
             plan.max_fresh_tokens
-        ));
+        )));
     }
     let fresh = mint_valid(&pools.signer, &pools.profile, fresh_needed, tag).await?;
     let mut fresh_it = fresh.into_iter();
@@ -640,7 +653,7 @@ fn class_names() -> Vec<String> {
 ///
 /// # Errors
 /// A one-line cause; everything started is stopped first.
-pub async fn run(opts: &LoadOptions) -> Result<suite::SuiteResult, String> {
+pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
     let started = Instant::now();
     let p = Progress(started);
     let load_before = suite::load_average();
@@ -735,7 +748,7 @@ pub async fn run(opts: &LoadOptions) -> Result<suite::SuiteResult, String> {
             malformed: family_pool(&cases, Family::Malformed),
         };
         let measured = measure(opts, &p, &prepared, &pools).await?;
-        Ok::<_, String>((prepared, measured))
+        Ok::<_, crate::Error>((prepared, measured))
     }
     .await;
     if let Some(g) = gateway {
@@ -785,7 +798,7 @@ async fn one_run(
     url: &str,
     requests: Vec<Planned>,
     what: &str,
-) -> Result<(Arc<Vec<Planned>>, engine::Recorded, i64), String> {
+) -> crate::Result<(Arc<Vec<Planned>>, engine::Recorded, i64)> {
     p.stage(&format!("{what}: {} requests", requests.len()))?;
     let plan = Arc::new(requests);
     let live = Arc::new(Live::default());
@@ -891,7 +904,7 @@ async fn measure(
     p: &Progress,
     target: &Prepared,
     pools: &Pools,
-) -> Result<Measured, String> {
+) -> crate::Result<Measured> {
     let plan = &opts.plan;
     let mut totals = Totals::new();
     match &plan.shape {
@@ -937,7 +950,7 @@ async fn run_scaling(
     pools: &Pools,
     s: &Scaling,
     totals: &mut Totals,
-) -> Result<(), String> {
+) -> crate::Result<()> {
     let plan = &opts.plan;
     let st = vec![
         Step {
@@ -992,7 +1005,7 @@ async fn run_knee(
     pools: &Pools,
     k: &Knee,
     totals: &mut Totals,
-) -> Result<(), String> {
+) -> crate::Result<()> {
     let plan = &opts.plan;
     let mut rate = k.start_rate;
     let mut first_n = 0u64;
@@ -1096,7 +1109,7 @@ async fn read_function_logs(
     group: &str,
     end_ms: i64,
     totals: &mut Totals,
-) -> Result<(), String> {
+) -> crate::Result<()> {
     p.stage(&format!("reading decisions and cold starts from {group}"))?;
     let logs = crate::cwlogs::client(None).await;
     let epoch_start_ms = totals.epoch_start_ms.unwrap_or(end_ms);
@@ -1170,7 +1183,7 @@ fn scaling_verdict(s: &Scaling, totals: &mut Totals) {
 }
 
 /// The report, the scenario's figures and the run's verdicts.
-fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> Result<Measured, String> {
+fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<Measured> {
     let classes: BTreeMap<String, ClassStats> = std::mem::take(&mut totals.class_hists)
         .into_iter()
         .map(|(name, (requests, wrong_decisions, h))| {
@@ -1183,7 +1196,7 @@ fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> Result<Measured
                 },
             ))
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<crate::Result<_>>()?;
     let report = LoadReport {
         profile: plan.name().into(),
         plan: plan.describe(),
@@ -1306,7 +1319,7 @@ fn step_stats(
     seconds: &[Second],
     steps: &[Step],
     warmup: Option<f64>,
-) -> Result<Vec<StepStats>, String> {
+) -> crate::Result<Vec<StepStats>> {
     let mut out = Vec::new();
     let mut start = 0.0;
     let first_t = seconds.first().map_or(0, |s| s.t);
@@ -1318,8 +1331,7 @@ fn step_stats(
         for s in seconds {
             let rel = f64::from(s.t - first_t);
             if rel >= lo.floor() && rel < hi {
-                h.add(hist::decode(&s.histogram)?)
-                    .map_err(|e| format!("{e:?}"))?;
+                hist::merge(&mut h, &hist::decode(&s.histogram)?)?;
                 o.add(&s.outcomes);
             }
         }
@@ -1347,7 +1359,7 @@ async fn settled_events(
     group: &str,
     start_ms: i64,
     end_ms: i64,
-) -> Result<Vec<(i64, String)>, String> {
+) -> crate::Result<Vec<(i64, String)>> {
     let began = Instant::now();
     let mut last: Option<usize> = None;
     loop {
@@ -1411,16 +1423,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("rate"), "{e}");
-        let e = Plan::from_file(PlanFile::default()).unwrap_err();
+        let e = Plan::from_file(PlanFile::default()).unwrap_err().to_string();
         assert!(e.contains("no load profile"), "{e}");
         let e = Plan::from_file(PlanFile {
             profile: Some("knee".into()),
             max_in_flight: Some(0),
             ..PlanFile::default()
         })
-        .unwrap_err();
+        .unwrap_err().to_string();
         assert!(e.contains("--max-in-flight"), "{e}");
-        let e = Mix::default().with_weights("valid=x").unwrap_err();
+        let e = Mix::default().with_weights("valid=x").unwrap_err().to_string();
         assert!(e.contains("--mix"), "{e}");
         let knee = Plan::from_file(PlanFile {
             profile: Some("knee".into()),

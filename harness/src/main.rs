@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 mod cli;
 
+use cli::{CliError, Outcome};
+
 use cli::{check::*, gateway::*, run::*, tokens::*};
 
 const LOAD_EXAMPLES: &str = "Examples:
@@ -77,20 +79,34 @@ enum Command {
     },
 }
 
+/// A `--flag` value that is not the number the flag takes.
+#[derive(Debug, thiserror::Error)]
+#[error("expected a finite number {bound}, got {value:?}")]
+pub(crate) struct NumberError {
+    bound: &'static str,
+    value: String,
+}
+
 /// `--flag` values that are a finite number ≥ 0 (rates, bursts, thresholds:
 /// 0 is a valid AWS setting, "throttle everything").
-pub(crate) fn non_negative(v: &str) -> Result<f64, String> {
+pub(crate) fn non_negative(v: &str) -> Result<f64, NumberError> {
     match v.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("expected a finite number >= 0, got {v:?}")),
+        _ => Err(NumberError {
+            bound: ">= 0",
+            value: v.to_owned(),
+        }),
     }
 }
 
 /// `--flag` values that are a finite number > 0 (durations).
-pub(crate) fn positive(v: &str) -> Result<f64, String> {
+pub(crate) fn positive(v: &str) -> Result<f64, NumberError> {
     match v.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        _ => Err(format!("expected a finite number > 0, got {v:?}")),
+        _ => Err(NumberError {
+            bound: "> 0",
+            value: v.to_owned(),
+        }),
     }
 }
 
@@ -108,7 +124,7 @@ fn parse_cli() -> Result<Cli, ExitCode> {
         _ => {
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("invalid arguments");
-            fail(2, first.trim_start_matches("error: "))
+            CliError::usage(first.trim_start_matches("error: ")).report()
         }
     })
 }
@@ -123,15 +139,13 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => return fail(2, &format!("cannot start the async runtime: {e}")),
+        Err(e) => return CliError::usage(format!("cannot start the async runtime: {e}")).report(),
     };
     match runtime.block_on(dispatch(cli.command)) {
         Ok(code) => code,
-        Err((code, message)) => fail(code, &message),
+        Err(e) => e.report(),
     }
 }
-
-pub(crate) type Outcome = Result<ExitCode, (u8, String)>;
 
 async fn dispatch(command: Command) -> Outcome {
     match command {
@@ -139,15 +153,12 @@ async fn dispatch(command: Command) -> Outcome {
             authorizer,
             invocations,
         } => {
-            let binary = authorizer
-                .map_or_else(|| harness::binary::authorizer_binary(true), Ok)
-                .map_err(|e| (2, e))?;
+            let binary = authorizer.map_or_else(|| harness::binary::authorizer_binary(true), Ok)?;
             let report = harness::demo::run(&harness::demo::DemoOptions {
                 binary,
                 invocations,
             })
-            .await
-            .map_err(|e| (2, e))?;
+            .await?;
             print!("{}", harness::demo::render(&report));
             Ok(ExitCode::SUCCESS)
         }
@@ -168,9 +179,7 @@ async fn dispatch(command: Command) -> Outcome {
                     Some(_) => signer(&args).await?,
                     None => signer_of(&args, spec).await?,
                 };
-                let cases = harness::catalog::build(&signer, &profile(&args))
-                    .await
-                    .map_err(|e| (2, e))?;
+                let cases = harness::catalog::build(&signer, &profile(&args)).await?;
                 for c in cases {
                     println!("{}", c.to_json());
                 }
@@ -191,17 +200,14 @@ async fn dispatch(command: Command) -> Outcome {
             let dir =
                 out.unwrap_or_else(|| summary.parent().map(PathBuf::from).unwrap_or_default());
             let regressions =
-                reports::write_report(&dir, &current, base.as_ref(), compare.threshold)
-                    .map_err(|e| (2, e))?;
+                reports::write_report(&dir, &current, base.as_ref(), compare.threshold)?;
             println!("{}", dir.join("report.html").display());
             compare.judge(&regressions)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Package { binary, out } => {
-            let binary = binary
-                .map_or_else(|| harness::binary::authorizer_binary(true), Ok)
-                .map_err(|e| (2, e))?;
-            let p = harness::package::package(&binary, &out).map_err(|e| (2, e))?;
+            let binary = binary.map_or_else(|| harness::binary::authorizer_binary(true), Ok)?;
+            let p = harness::package::package(&binary, &out)?;
             let glibc = p
                 .max_glibc
                 .map_or("none".to_owned(), |(a, b)| format!("GLIBC_{a}.{b}"));
@@ -214,9 +220,4 @@ async fn dispatch(command: Command) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("harness: {message}");
-    ExitCode::from(code)
 }

@@ -70,11 +70,15 @@ impl LocalSigner {
     ///
     /// # Errors
     /// When the PEM is not a P-521 PKCS#8 key.
-    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, String> {
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, crate::keypair::KeyError> {
         use p521::pkcs8::DecodePrivateKey;
-        let sk = p521::SecretKey::from_pkcs8_pem(pem)
-            .map_err(|e| format!("not a P-521 PKCS#8 private key: {e}"))?;
-        let key = SigningKey::from_bytes(&sk.to_bytes()).map_err(|e| e.to_string())?;
+        let wrong = |detail: String| crate::keypair::KeyError::WrongKey {
+            what: "a P-521".into(),
+            suffix: String::new(),
+            detail,
+        };
+        let sk = p521::SecretKey::from_pkcs8_pem(pem).map_err(|e| wrong(e.to_string()))?;
+        let key = SigningKey::from_bytes(&sk.to_bytes()).map_err(|e| wrong(e.to_string()))?;
         Ok(Self { key })
     }
 
@@ -135,8 +139,12 @@ pub fn pool(
 ///
 /// # Errors
 /// When it is not a number.
-pub fn parse_time(spec: &str, now: i64) -> Result<i64, String> {
-    let bad = || format!("not a time: {spec:?} (use +SECONDS, -SECONDS or an absolute epoch)");
+pub fn parse_time(spec: &str, now: i64) -> crate::Result<i64> {
+    let bad = || {
+        crate::Error::invalid(format!(
+            "not a time: {spec:?} (use +SECONDS, -SECONDS or an absolute epoch)"
+        ))
+    };
     if let Some(rel) = spec.strip_prefix('+') {
         rel.parse::<i64>().map(|d| now + d).map_err(|_| bad())
     } else if let Some(rel) = spec.strip_prefix('-') {
@@ -151,10 +159,10 @@ pub fn parse_time(spec: &str, now: i64) -> Result<i64, String> {
 ///
 /// # Errors
 /// When there is no `=`.
-pub fn parse_claim(kv: &str) -> Result<(String, serde_json::Value), String> {
+pub fn parse_claim(kv: &str) -> crate::Result<(String, serde_json::Value)> {
     let (k, v) = kv
         .split_once('=')
-        .ok_or_else(|| format!("--claim needs key=value, got {kv:?}"))?;
+        .ok_or_else(|| crate::Error::invalid(format!("--claim needs key=value, got {kv:?}")))?;
     let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_owned()));
     Ok((k.to_owned(), value))
 }

@@ -23,21 +23,21 @@ pub struct Packaged {
 ///
 /// # Errors
 /// I/O errors, or a binary that needs a newer glibc than AL2023 has.
-pub fn package(binary: &Path, out: &Path) -> Result<Packaged, String> {
-    let bytes = std::fs::read(binary).map_err(|e| format!("{}: {e}", binary.display()))?;
+pub fn package(binary: &Path, out: &Path) -> crate::Result<Packaged> {
+    let bytes = std::fs::read(binary).map_err(|e| crate::Error::io(binary.display(), e))?;
     let max_glibc = max_glibc(&bytes);
     if let Some(v) = max_glibc {
         if v > AL2023_GLIBC {
-            return Err(format!(
+            return Err(crate::Error::unavailable(format!(
                 "{} needs GLIBC_{}.{}, newer than Amazon Linux 2023's 2.34",
                 binary.display(),
                 v.0,
                 v.1
-            ));
+            )));
         }
     }
     let data = zip_bootstrap(&bytes)?;
-    reports::write_atomic(out, &data).map_err(|e| format!("{}: {e}", out.display()))?;
+    reports::write_atomic(out, &data).map_err(|e| crate::Error::io(out.display(), e))?;
     Ok(Packaged {
         zip_bytes: data.len() as u64,
         binary_bytes: bytes.len() as u64,
@@ -50,7 +50,7 @@ pub fn package(binary: &Path, out: &Path) -> Result<Packaged, String> {
 ///
 /// # Errors
 /// The zip writer failed.
-pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>, String> {
+pub fn zip_bootstrap(binary: &[u8]) -> crate::Result<Vec<u8>> {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buf);
@@ -59,10 +59,10 @@ pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>, String> {
             .compression_level(Some(9))
             .unix_permissions(0o755)
             .last_modified_time(zip::DateTime::default());
-        zip.start_file("bootstrap", opts)
-            .map_err(|e| e.to_string())?;
-        zip.write_all(binary).map_err(|e| e.to_string())?;
-        zip.finish().map_err(|e| e.to_string())?;
+        zip.start_file("bootstrap", opts)?;
+        zip.write_all(binary)
+            .map_err(|e| crate::Error::io("zip: bootstrap", e))?;
+        zip.finish()?;
     }
     Ok(buf.into_inner())
 }
@@ -125,6 +125,7 @@ mod tests {
         std::fs::write(&bin, b"GLIBC_2.38").unwrap();
         assert!(package(&bin, &dir.join("c.zip"))
             .unwrap_err()
+            .to_string()
             .contains("2.38"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -1,7 +1,7 @@
 //! Who signs genuine tokens: a local key of any supported spec, or a KMS
 //! key. Each signer has exactly one algorithm, as the authorizer pins it.
 
-use crate::keypair::{LocalKey, Spec};
+use crate::keypair::{KeyError, LocalKey, Spec};
 use authorizer::Algorithm;
 use p521::ecdsa::signature::hazmat::PrehashSigner;
 
@@ -28,8 +28,8 @@ impl Signer {
     ///
     /// # Errors
     /// When the key cannot be generated.
-    pub fn generate(spec: Spec) -> Result<Self, String> {
-        LocalKey::generate(spec).map(Self::Local)
+    pub fn generate(spec: Spec) -> crate::Result<Self> {
+        Ok(LocalKey::generate(spec).map(Self::Local)?)
     }
 
     /// A KMS signer for `entry` (`ID`, `alias/NAME`, an ARN, each optionally
@@ -39,19 +39,19 @@ impl Signer {
     /// # Errors
     /// When `GetPublicKey` fails or the key cannot sign as asked.
     #[allow(deprecated)] // moto omits KeySpec; CustomerMasterKeySpec is the fallback
-    pub async fn kms(client: aws_sdk_kms::Client, entry: &str) -> Result<Self, String> {
-        let (key_id, pinned) =
-            authorizer::keys::split_kms_entry("--kms-key-id", entry).map_err(|e| e.to_string())?;
+    pub async fn kms(client: aws_sdk_kms::Client, entry: &str) -> crate::Result<Self> {
+        let (key_id, pinned) = authorizer::keys::split_kms_entry("--kms-key-id", entry)?;
         let out = client
             .get_public_key()
             .key_id(&key_id)
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "{} (key {key_id})",
-                    crate::aws_error::describe("KMS", "GetPublicKey", &e)
-                )
+            .map_err(|e| match crate::Error::aws("KMS", "GetPublicKey", e) {
+                crate::Error::Aws { line, source } => crate::Error::Aws {
+                    line: format!("{line} (key {key_id})"),
+                    source,
+                },
+                other => other,
             })?;
         let spec = out
             .key_spec()
@@ -61,11 +61,11 @@ impl Signer {
                 .map(aws_sdk_kms::types::CustomerMasterKeySpec::as_str))
             .unwrap_or("unknown");
         let alg = authorizer::kms::algorithm_for(spec, pinned, entry)
-            .map_err(|e| format!("--kms-key-id {entry}: {e}"))?;
+            .map_err(|e| crate::Error::from(e).context(format!("--kms-key-id {entry}")))?;
         let spki_der = out
             .public_key()
             .map(|b| b.as_ref().to_vec())
-            .ok_or("GetPublicKey returned no key")?;
+            .ok_or_else(|| crate::Error::unavailable("GetPublicKey returned no key"))?;
         Ok(Self::Kms {
             client,
             key_id,
@@ -107,7 +107,7 @@ impl Signer {
     ///
     /// # Errors
     /// KMS failures.
-    pub async fn sign(&self, input: &[u8]) -> Result<Vec<u8>, String> {
+    pub async fn sign(&self, input: &[u8]) -> crate::Result<Vec<u8>> {
         self.sign_as(self.algorithm(), input).await
     }
 
@@ -116,13 +116,13 @@ impl Signer {
     ///
     /// # Errors
     /// KMS failures, or `alg` does not fit the key.
-    pub async fn sign_as(&self, alg: Algorithm, input: &[u8]) -> Result<Vec<u8>, String> {
-        match self {
-            Signer::Local(s) => s.sign_as(alg, input),
-            Signer::Kms { client, key_id, .. } => crate::kms::sign_as(client, key_id, alg, input)
-                .await
-                .map_err(|e| e.to_string()),
-        }
+    pub async fn sign_as(&self, alg: Algorithm, input: &[u8]) -> crate::Result<Vec<u8>> {
+        Ok(match self {
+            Signer::Local(s) => s.sign_as(alg, input)?,
+            Signer::Kms { client, key_id, .. } => {
+                crate::kms::sign_as(client, key_id, alg, input).await?
+            }
+        })
     }
 
     /// ES512 keys only: ECDSA with the genuine key over a 64-byte "digest"
@@ -131,13 +131,13 @@ impl Signer {
     ///
     /// # Errors
     /// KMS failures, or the key is not a P-521 key.
-    pub async fn dangerous_sign_digest(&self, digest: &[u8; 64]) -> Result<[u8; 132], String> {
+    pub async fn dangerous_sign_digest(&self, digest: &[u8; 64]) -> crate::Result<[u8; 132]> {
         match self {
             Signer::Local(LocalKey::P521(s)) => {
                 let sig: p521::ecdsa::Signature = s
                     .signing_key()
                     .sign_prehash(digest)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|_| KeyError::Sign("ECDSA"))?;
                 let mut out = [0u8; 132];
                 out.copy_from_slice(&sig.to_bytes());
                 Ok(out)
@@ -147,13 +147,8 @@ impl Signer {
                 key_id,
                 alg: Algorithm::Es512,
                 ..
-            } => crate::kms::sign_digest(client, key_id, digest)
-                .await
-                .map_err(|e| e.to_string()),
-            _ => Err(format!(
-                "a prehashed P-521 signature needs an ES512 key, not {}",
-                self.algorithm().name()
-            )),
+            } => Ok(crate::kms::sign_digest(client, key_id, digest).await?),
+            _ => Err(KeyError::NotP521(self.algorithm()).into()),
         }
     }
 }

@@ -6,7 +6,6 @@
 //! (`gateway --api-id`) and measures it through [`crate::deployment`] like
 //! any deployment.
 
-use crate::aws_error::describe;
 use crate::deployment::Deployment;
 use crate::kms::KmsKey;
 
@@ -48,7 +47,7 @@ pub async fn create(
     conf: &aws_config::SdkConfig,
     endpoint: &str,
     spec: &StackSpec,
-) -> Result<Deployment, String> {
+) -> crate::Result<Deployment> {
     let name = &spec.name;
     create_role(endpoint, name).await?;
     let lambda = aws_sdk_lambda::Client::new(conf);
@@ -73,14 +72,14 @@ pub async fn create(
         .environment(env.build())
         .send()
         .await
-        .map_err(|e| describe("Lambda", "CreateFunction", &e))?;
+        .map_err(|e| crate::Error::aws("Lambda", "CreateFunction", e))?;
     let log_group = format!("/aws/lambda/{name}");
     aws_sdk_cloudwatchlogs::Client::new(conf)
         .create_log_group()
         .log_group_name(&log_group)
         .send()
         .await
-        .map_err(|e| describe("CloudWatch Logs", "CreateLogGroup", &e))?;
+        .map_err(|e| crate::Error::aws("CloudWatch Logs", "CreateLogGroup", e))?;
 
     let apigw = aws_sdk_apigatewayv2::Client::new(conf);
     let api = apigw
@@ -89,7 +88,7 @@ pub async fn create(
         .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
         .send()
         .await
-        .map_err(|e| describe("API Gateway", "CreateApi", &e))?;
+        .map_err(|e| crate::Error::aws("API Gateway", "CreateApi", e))?;
     let api_id = api.api_id().unwrap_or_default().to_owned();
     let authorizer = apigw
         .create_authorizer()
@@ -105,7 +104,7 @@ pub async fn create(
         ))
         .send()
         .await
-        .map_err(|e| describe("API Gateway", "CreateAuthorizer", &e))?;
+        .map_err(|e| crate::Error::aws("API Gateway", "CreateAuthorizer", e))?;
     let authorizer_id = authorizer.authorizer_id().unwrap_or_default().to_owned();
     apigw
         .create_route()
@@ -115,7 +114,7 @@ pub async fn create(
         .authorizer_id(&authorizer_id)
         .send()
         .await
-        .map_err(|e| describe("API Gateway", "CreateRoute", &e))?;
+        .map_err(|e| crate::Error::aws("API Gateway", "CreateRoute", e))?;
     apigw
         .create_stage()
         .api_id(&api_id)
@@ -129,7 +128,7 @@ pub async fn create(
         )
         .send()
         .await
-        .map_err(|e| describe("API Gateway", "CreateStage", &e))?;
+        .map_err(|e| crate::Error::aws("API Gateway", "CreateStage", e))?;
     let mut kids = vec![spec.key.key_id.clone(), spec.key.arn.clone()];
     kids.extend(spec.key.alias.clone());
     Ok(Deployment {
@@ -149,7 +148,7 @@ pub async fn create(
 /// The function's execution role (moto checks it exists). IAM's query API,
 /// unsigned: moto routes by the credential scope and checks no signature,
 /// and the SDK's IAM crate is not worth its build time for one call.
-async fn create_role(endpoint: &str, name: &str) -> Result<(), String> {
+async fn create_role(endpoint: &str, name: &str) -> crate::Result<()> {
     let scope = format!(
         "AWS4-HMAC-SHA256 Credential=testing/{}/{REGION}/iam/aws4_request, SignedHeaders=host, Signature=0",
         crate::cwlogs::utc_date(crate::cwlogs::now_ms() / 1000).replace('/', "")
@@ -168,13 +167,13 @@ async fn create_role(endpoint: &str, name: &str) -> Result<(), String> {
         ])
         .send()
         .await
-        .map_err(|e| format!("IAM CreateRole at {endpoint}: {e}"))?;
+        .map_err(|e| crate::Error::from(e).context(format!("IAM CreateRole at {endpoint}")))?;
     if r.status().is_success() {
         Ok(())
     } else {
-        Err(format!(
+        Err(crate::Error::unavailable(format!(
             "IAM CreateRole at {endpoint}: HTTP {}",
             r.status().as_u16()
-        ))
+        )))
     }
 }

@@ -77,9 +77,9 @@ pub struct SuiteResult {
 pub(crate) struct Progress(pub(crate) Instant);
 
 impl Progress {
-    pub(crate) fn stage(&self, what: &str) -> Result<(), String> {
+    pub(crate) fn stage(&self, what: &str) -> crate::Result<()> {
         if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
-            return Err("interrupted".into());
+            return Err(crate::Error::unavailable("interrupted"));
         }
         eprintln!("[{:>6.1}s] {what}", self.0.elapsed().as_secs_f64());
         Ok(())
@@ -131,7 +131,7 @@ async fn mint_many(
     profile: &Profile,
     n: usize,
     tag: &str,
-) -> Result<Vec<String>, String> {
+) -> crate::Result<Vec<String>> {
     use base64::Engine;
     let header = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, signer.algorithm().name());
     let mut out = Vec::with_capacity(n);
@@ -181,7 +181,7 @@ async fn cold_start_from_logs(
     group: &str,
     trials: usize,
     k: usize,
-) -> Result<Scenario, String> {
+) -> crate::Result<Scenario> {
     use crate::coldstart;
     use std::time::Duration;
     let lambda = coldstart::client().await;
@@ -241,7 +241,7 @@ async fn cold_trials(
     trials: usize,
     k: usize,
     run: &mut ColdRun,
-) -> Result<(), String> {
+) -> crate::Result<()> {
     use crate::coldstart::{self, NONCE_VARIABLE};
     use std::time::Duration;
     let ColdTarget {
@@ -278,9 +278,11 @@ async fn cold_trials(
         run.sent_ms.push(crate::cwlogs::now_ms());
         gate.wait().await;
         while let Some(r) = set.join_next().await {
-            let (status, ms) = r.map_err(|e| e.to_string())??;
+            let (status, ms) = r??;
             if status != 200 {
-                return Err(format!("cold start: a first request got HTTP {status}"));
+                return Err(crate::Error::unavailable(format!(
+                    "cold start: a first request got HTTP {status}"
+                )));
             }
             run.cold.push(ms);
         }
@@ -310,7 +312,7 @@ async fn settled_cold_reports(
     run: &ColdRun,
     end_ms: i64,
     expected: usize,
-) -> Result<ColdReports, String> {
+) -> crate::Result<ColdReports> {
     use std::time::Duration;
     let waited = Instant::now();
     let sent_ms = &run.sent_ms;
@@ -513,7 +515,7 @@ async fn caching_from_logs(
     group: &str,
     deployed: &crate::apigw::DeployedSettings,
     timing: CacheTiming,
-) -> Result<Scenario, String> {
+) -> crate::Result<Scenario> {
     let CacheTiming {
         rate,
         seconds,
@@ -669,7 +671,7 @@ async fn local_stack(
     key_entry: &str,
     signer: &Signer,
     env: &[(String, String)],
-) -> Result<crate::deployment::Deployment, String> {
+) -> crate::Result<crate::deployment::Deployment> {
     let stack = LocalStack {
         name: "jwt-authorizer-local",
         authorizer: &opts.authorizer,
@@ -703,7 +705,7 @@ pub(crate) async fn create_local_stack(
     key_entry: &str,
     signer: &Signer,
     env: &[(String, String)],
-) -> Result<crate::deployment::Deployment, String> {
+) -> crate::Result<crate::deployment::Deployment> {
     let id = authorizer::keys::split_kms_entry("--kms-key-id", key_entry)
         .map_or(key_entry.to_owned(), |(id, _)| id);
     let meta = kms
@@ -711,15 +713,17 @@ pub(crate) async fn create_local_stack(
         .key_id(&id)
         .send()
         .await
-        .map_err(|e| crate::aws_error::describe("KMS", "DescribeKey", &e))?;
-    let meta = meta.key_metadata().ok_or("DescribeKey: no key metadata")?;
+        .map_err(|e| crate::Error::aws("KMS", "DescribeKey", e))?;
+    let meta = meta
+        .key_metadata()
+        .ok_or_else(|| crate::Error::unavailable("DescribeKey: no key metadata"))?;
     let key_id = meta.key_id().to_owned();
     let aliases = kms
         .list_aliases()
         .key_id(&key_id)
         .send()
         .await
-        .map_err(|e| crate::aws_error::describe("KMS", "ListAliases", &e))?;
+        .map_err(|e| crate::Error::aws("KMS", "ListAliases", e))?;
     let key = crate::kms::KmsKey {
         arn: meta.arn().unwrap_or_default().to_owned(),
         alias: aliases
@@ -739,7 +743,7 @@ pub(crate) async fn create_local_stack(
     env.extend(signer.pem_alg_env());
     env.push(("JWT_RESPONSE_FORMAT".into(), "simple".into()));
     let binary = std::fs::read(stack.authorizer)
-        .map_err(|e| format!("{}: {e}", stack.authorizer.display()))?;
+        .map_err(|e| crate::Error::io(stack.authorizer.display(), e))?;
     let spec = crate::stack::StackSpec {
         name: stack.name.into(),
         zip: crate::package::zip_bootstrap(&binary)?,
@@ -760,7 +764,7 @@ pub(crate) async fn create_local_stack(
 ///
 /// # Errors
 /// A one-line cause; everything started is stopped first.
-pub async fn run(opts: &SuiteOptions) -> Result<SuiteResult, String> {
+pub async fn run(opts: &SuiteOptions) -> crate::Result<SuiteResult> {
     let started = Instant::now();
     let p = Progress(started);
     let load_before = load_average();
@@ -802,13 +806,13 @@ impl RunKey {
         opts: &SuiteOptions,
         p: &Progress,
         alias: &str,
-    ) -> Result<Self, String> {
+    ) -> crate::Result<Self> {
         // The local run is a deployment in its own moto (KMS unless an
         // endpoint is given, Lambda, CloudWatch Logs, API Gateway v2).
         let moto = match &opts.target {
             None => {
                 p.stage("starting moto_server (the local control plane)")?;
-                Some(Moto::start().map_err(|e| e.to_string())?)
+                Some(Moto::start()?)
             }
             Some(_) => None,
         };
@@ -824,17 +828,15 @@ impl RunKey {
         let (key_id, created) = match &opts.kms_key_id {
             Some(k) => (k.clone(), None),
             None if users_kms && !opts.create_kms_key => {
-                return Err(
+                return Err(crate::Error::invalid(
                     "no signing key: pass --kms-key-id (the deployment's key, e.g. `terraform output -raw kms_key_id`), \
-                     or --create-kms-key to create a temporary one (scheduled for deletion at the end)"
-                        .into(),
-                )
+                     or --create-kms-key to create a temporary one (scheduled for deletion at the end)",
+                ))
             }
             None => {
                 p.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
                 let key = crate::kms::create_key(&client, Some(alias))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 (key.key_id.clone(), users_kms.then_some(key))
             }
         };
@@ -983,7 +985,7 @@ async fn run_with_key(
     key_id: &str,
     moto: Option<Moto>,
     run: &RunClock,
-) -> Result<SuiteResult, String> {
+) -> crate::Result<SuiteResult> {
     let signer = Signer::kms(client.clone(), key_id).await?;
     // The kid is the key's id or ARN (an RSA entry's `:ALG` is not part of it).
     let kid = authorizer::keys::split_kms_entry("--kms-key-id", key_id)
@@ -1002,7 +1004,9 @@ async fn run_with_key(
     let cases = catalog::build(&signer, &profile).await?;
     let cold_n = timings.cold_trials * (timings.burst_k + 3);
     let mut pool = mint_many(&signer, &profile, cold_n + 1, "load").await?;
-    let shared = pool.pop().ok_or("no shared token minted")?;
+    let shared = pool
+        .pop()
+        .ok_or_else(|| crate::Error::unavailable("no shared token minted"))?;
     let tokens = Tokens {
         cases,
         cold: pool,
@@ -1034,11 +1038,10 @@ async fn run_with_key(
                 ..check::CheckOptions::default()
             },
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
         let (scen, skipped) = measure(opts, p, &target, &tokens, timings).await?;
         p.stage("writing the report")?;
-        Ok::<_, String>((scen, skipped, security, target.target))
+        Ok::<_, crate::Error>((scen, skipped, security, target.target))
     }
     .await;
     if let Some(g) = gateway {
@@ -1059,7 +1062,7 @@ async fn open_target(
     moto: Option<&Moto>,
     key: &RunSigning<'_>,
     gateway: &mut Option<Gateway>,
-) -> Result<Measured, String> {
+) -> crate::Result<Measured> {
     let mut settings: BTreeMap<String, String> = BTreeMap::new();
     let (url, deployment, kind) = match (&opts.target, moto) {
         (Some(url), _) => (
@@ -1149,7 +1152,7 @@ async fn measure(
     t: &Measured,
     tokens: &Tokens,
     timings: Timings,
-) -> Result<(Scenarios, Skipped), String> {
+) -> crate::Result<(Scenarios, Skipped)> {
     let mut scen = Scenarios::new();
     let mut skipped = Skipped::new();
     let group = t.deployment.as_ref().and_then(|d| d.log_group_name.clone());
@@ -1241,7 +1244,7 @@ async fn mixed(
     t: &Measured,
     cases: &[Case],
     timings: Timings,
-) -> Result<Scenario, String> {
+) -> crate::Result<Scenario> {
     let mixed_cases: Vec<MixedCase> = cases
         .iter()
         .filter(|c| c.http_safe() && !c.fresh)
@@ -1263,7 +1266,7 @@ async fn mixed(
     if let Some(b) = bar {
         b.finish().await;
     }
-    result
+    Ok(result?)
 }
 
 /// The run's verdicts and summary.

@@ -8,6 +8,8 @@ use base64::Engine as _;
 use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
+use crate::Error;
+
 /// A latency histogram, µs.
 pub type Hist = Histogram<u64>;
 
@@ -28,12 +30,12 @@ pub fn record(h: &mut Hist, us: u64) {
 /// The standard serialised form (V2 + deflate, base64).
 ///
 /// # Errors
-/// A serialiser failure (compression), as text.
-pub fn encode(h: &Hist) -> Result<String, String> {
+/// A serialiser failure (compression).
+pub fn encode(h: &Hist) -> Result<String, Error> {
     let mut bytes = Vec::new();
     V2DeflateSerializer::new()
         .serialize(h, &mut bytes)
-        .map_err(|e| format!("histogram serialisation: {e:?}"))?;
+        .map_err(Error::HistEncode)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
@@ -41,13 +43,13 @@ pub fn encode(h: &Hist) -> Result<String, String> {
 ///
 /// # Errors
 /// Not base64, or not a serialised histogram.
-pub fn decode(text: &str) -> Result<Hist, String> {
+pub fn decode(text: &str) -> Result<Hist, Error> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
-        .map_err(|e| format!("histogram: not base64: {e}"))?;
+        .map_err(Error::HistBase64)?;
     let mut h: Hist = Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("histogram: {e:?}"))?;
+        .map_err(Error::HistDecode)?;
     h.auto(true);
     Ok(h)
 }
@@ -57,16 +59,15 @@ pub fn decode(text: &str) -> Result<Hist, String> {
 ///
 /// # Errors
 /// A value of `other` outside `into`'s range.
-pub fn merge(into: &mut Hist, other: &Hist) -> Result<(), String> {
-    into.add(other)
-        .map_err(|e| format!("histogram merge: {e:?}"))
+pub fn merge(into: &mut Hist, other: &Hist) -> Result<(), Error> {
+    into.add(other).map_err(Error::HistMerge)
 }
 
 /// Merges serialised histograms (e.g. the same class from several runs).
 ///
 /// # Errors
 /// As [`decode`] and [`merge`].
-pub fn merge_encoded<'a>(parts: impl IntoIterator<Item = &'a str>) -> Result<Hist, String> {
+pub fn merge_encoded<'a>(parts: impl IntoIterator<Item = &'a str>) -> Result<Hist, Error> {
     let mut out = new_hist();
     for p in parts {
         merge(&mut out, &decode(p)?)?;

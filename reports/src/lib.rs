@@ -12,6 +12,40 @@ pub mod security;
 
 pub use atomic::write_atomic;
 
+/// What can go wrong reading, merging or rendering results.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The histogram serialiser failed (compression).
+    #[error("histogram serialisation: {0}")]
+    HistEncode(#[source] hdrhistogram::serialization::V2DeflateSerializeError),
+    /// A serialised histogram that is not base64.
+    #[error("histogram: not base64: {0}")]
+    HistBase64(#[source] base64::DecodeError),
+    /// Base64 that is not a serialised histogram.
+    #[error("histogram: {0}")]
+    HistDecode(#[source] hdrhistogram::serialization::DeserializeError),
+    /// A histogram with values outside the other's range.
+    #[error("histogram merge: {0}")]
+    HistMerge(#[source] hdrhistogram::AdditionError),
+    /// A chart with no points to draw.
+    #[error("no data")]
+    NoData,
+    /// The SVG backend failed.
+    #[error("{0}")]
+    Draw(#[source] plotters::drawing::DrawingAreaErrorKind<std::io::Error>),
+    /// A report file that could not be written.
+    #[error("{}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The summary did not serialise.
+    #[error("summary.json: {0}")]
+    Json(#[source] serde_json::Error),
+}
+
 use std::path::{Path, PathBuf};
 
 /// Writes `summary.json`, `report.md`, `report.html` and `verdicts.xml`
@@ -25,11 +59,11 @@ pub fn write_report(
     summary: &model::Summary,
     baseline: Option<&model::Summary>,
     threshold: f64,
-) -> Result<Vec<baseline::Regression>, String> {
+) -> Result<Vec<baseline::Regression>, Error> {
     let regressions = baseline
         .map(|b| baseline::compare(summary, b, threshold))
         .unwrap_or_default();
-    let json = serde_json::to_string_pretty(summary).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(summary).map_err(Error::Json)?;
     for (name, text) in [
         ("summary.json", json),
         ("report.md", render::markdown(summary, &regressions)),
@@ -40,7 +74,7 @@ pub fn write_report(
         ("verdicts.xml", render::verdicts_junit(summary)),
     ] {
         let p = dir.join(name);
-        write_atomic(&p, text.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
+        write_atomic(&p, text.as_bytes()).map_err(|source| Error::Write { path: p, source })?;
     }
     Ok(regressions)
 }

@@ -165,7 +165,7 @@ impl LoadReport {
     ///
     /// # Errors
     /// A histogram that does not decode.
-    pub fn all_classes(&self) -> Result<Hist, String> {
+    pub fn all_classes(&self) -> Result<Hist, crate::Error> {
         hist::merge_encoded(self.classes.values().map(|c| c.histogram.as_str()))
     }
 }
@@ -221,13 +221,13 @@ fn throttling_chart(r: &LoadReport) -> Option<Series> {
 ///
 /// # Errors
 /// A histogram that does not decode.
-pub fn charts(r: &LoadReport) -> Result<Vec<Series>, String> {
+pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
     let mut out = Vec::new();
     let per_second: Vec<(f64, Hist)> = r
         .seconds
         .iter()
         .map(|s| Ok((f64::from(s.t), hist::decode(&s.histogram)?)))
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, crate::Error>>()?;
     // 1. Latency percentiles over time.
     let mut lines = BTreeMap::new();
     for (name, p) in [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("max", 100.0)] {

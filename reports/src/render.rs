@@ -369,7 +369,7 @@ type Chart<'a, 'b> = ChartContext<
 >;
 
 /// A baseline's stacked totals as one dashed line over the current bars.
-fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(), String> {
+fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(), crate::Error> {
     let mut totals: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
     for pts in baseline.lines.values() {
         for (x, y) in pts {
@@ -379,7 +379,7 @@ fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(
     let style = BLACK.mix(0.6).stroke_width(2);
     chart
         .draw_series(DashedLineSeries::new(totals.values().copied(), 6, 4, style))
-        .map_err(|e| e.to_string())?
+        .map_err(crate::Error::Draw)?
         .label("total (baseline)")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
     Ok(())
@@ -387,7 +387,10 @@ fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(
 
 /// The legend box: upper left on percentile plots (their tails rise on the
 /// right), upper right elsewhere.
-fn draw_legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, kind: SeriesKind) -> Result<(), String> {
+fn draw_legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    kind: SeriesKind,
+) -> Result<(), crate::Error> {
     chart
         .configure_series_labels()
         .position(if kind == SeriesKind::Percentile {
@@ -399,19 +402,19 @@ fn draw_legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, kind: SeriesKind) -> Resul
         .border_style(RGBColor(180, 180, 180))
         .label_font(("sans-serif", 12))
         .draw()
-        .map_err(|e| e.to_string())
+        .map_err(crate::Error::Draw)
 }
 
 /// One chart as an SVG string, with `baseline`'s lines overlaid (dashed or
 /// outlined) when given.
 ///
 /// # Errors
-/// No data, or a drawing error, as text.
-pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, String> {
+/// No data, or a drawing error.
+pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, crate::Error> {
     let lines = lines_to_draw(series, baseline);
     let all: Vec<(f64, f64)> = lines.iter().flat_map(|l| l.1.iter().copied()).collect();
     if all.is_empty() {
-        return Err("no data".into());
+        return Err(crate::Error::NoData);
     }
     let kind = series.kind;
     let cats = &series.categories;
@@ -424,14 +427,14 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (540, 330)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(crate::Error::Draw)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(&series.title, ("sans-serif", 17))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d(x0..x1, 0.0..y_top)
-            .map_err(|e| e.to_string())?;
+            .map_err(crate::Error::Draw)?;
         let cat_label = |x: &f64| {
             let i = x.round();
             if (x - i).abs() < 1e-6 && i >= 0.0 {
@@ -452,7 +455,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
             mesh.x_labels(((x1 - x0).ceil() as usize + 1).max(2))
                 .x_label_formatter(&pct_fmt);
         }
-        mesh.draw().map_err(|e| e.to_string())?;
+        mesh.draw().map_err(crate::Error::Draw)?;
         let n_plain = lines.iter().filter(|l| !l.2).count().max(1);
         let mut stack_base: BTreeMap<i64, f64> = BTreeMap::new();
         for (i, (name, points, dashed)) in lines.iter().enumerate() {
@@ -467,7 +470,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                     if *dashed {
                         chart
                             .draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))
-                            .map_err(|e| e.to_string())?
+                            .map_err(crate::Error::Draw)?
                             .label(legend_name(name))
                             .legend(move |(x, y)| {
                                 PathElement::new(vec![(x, y), (x + 16, y)], style)
@@ -475,7 +478,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                     } else {
                         chart
                             .draw_series(LineSeries::new(points.iter().copied(), style))
-                            .map_err(|e| e.to_string())?
+                            .map_err(crate::Error::Draw)?
                             .label(legend_name(name))
                             .legend(move |(x, y)| {
                                 PathElement::new(vec![(x, y), (x + 16, y)], style)
@@ -485,7 +488,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                                 .draw_series(
                                     points.iter().map(|p| Circle::new(*p, 3, colour.filled())),
                                 )
-                                .map_err(|e| e.to_string())?;
+                                .map_err(crate::Error::Draw)?;
                         }
                     }
                 }
@@ -504,7 +507,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                                 colour.filled(),
                             )
                         }))
-                        .map_err(|e| e.to_string())?
+                        .map_err(crate::Error::Draw)?
                         .label(legend_name(name))
                         .legend(move |(x, y)| {
                             Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
@@ -526,7 +529,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
                                 fill,
                             )
                         }))
-                        .map_err(|e| e.to_string())?
+                        .map_err(crate::Error::Draw)?
                         .label(legend_name(name))
                         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill));
                 }
@@ -543,7 +546,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, S
         if legend_entries > 1 {
             draw_legend(&mut chart, kind)?;
         }
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(crate::Error::Draw)?;
     }
     Ok(svg)
 }
@@ -625,7 +628,12 @@ fn charts_html(h: &mut String, series: &[Series], base: Option<&[Series]>) {
                 let _ = write!(h, "<figure class=\"chart\">{svg}</figure>");
             }
             Err(e) => {
-                let _ = write!(h, "<p>chart {} not drawn: {}</p>", esc(&s.title), esc(&e));
+                let _ = write!(
+                    h,
+                    "<p>chart {} not drawn: {}</p>",
+                    esc(&s.title),
+                    esc(&e.to_string())
+                );
             }
         }
     }

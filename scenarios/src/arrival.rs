@@ -103,12 +103,12 @@ impl Arrival {
     ///
     /// # Errors
     /// A negative or non-finite rate or length.
-    pub fn validate(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let check = |field: &'static str, value: f64| {
+            if value.is_finite() && value >= 0.0 {
                 Ok(())
             } else {
-                Err(format!("{name} must be a finite number ≥ 0, got {v}"))
+                Err(crate::Error::OutOfRange { field, value })
             }
         };
         match self {
@@ -120,7 +120,7 @@ impl Arrival {
             }
             Arrival::Steps { steps } => {
                 if steps.is_empty() {
-                    return Err("steps: at least one step".into());
+                    return Err(crate::Error::NoSteps);
                 }
                 for s in steps {
                     check("step rate", s.rate)?;
@@ -148,7 +148,7 @@ impl Arrival {
     ///
     /// # Errors
     /// More than [`MAX_REQUESTS`] requests.
-    pub fn send_times(&self, duration: f64) -> Result<Vec<f64>, String> {
+    pub fn send_times(&self, duration: f64) -> Result<Vec<f64>, crate::Error> {
         const DT: f64 = 0.001;
         let mut out = Vec::new();
         let mut acc = 0.0_f64; // requests due so far (fractional)
@@ -161,9 +161,7 @@ impl Arrival {
             while k < next {
                 out.push(t + ((k - acc) / (r * DT)).clamp(0.0, 1.0) * DT);
                 if out.len() > MAX_REQUESTS {
-                    return Err(format!(
-                        "the plan schedules more than {MAX_REQUESTS} requests; lower the rate or the duration"
-                    ));
+                    return Err(crate::Error::TooManyRequests { max: MAX_REQUESTS });
                 }
                 k += 1.0;
             }
@@ -234,9 +232,9 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_by_name() {
-        let e = Arrival::Constant { rate: -1.0 }.validate().unwrap_err();
+        let e = Arrival::Constant { rate: -1.0 }.validate().unwrap_err().to_string();
         assert!(e.contains("rate"), "{e}");
-        let e = Arrival::Steps { steps: vec![] }.validate().unwrap_err();
+        let e = Arrival::Steps { steps: vec![] }.validate().unwrap_err().to_string();
         assert!(e.contains("steps"), "{e}");
         assert!(Arrival::Constant { rate: 5e9 }.send_times(10.0).is_err());
     }

@@ -136,7 +136,7 @@ pub async fn run(
     plan: Arc<Vec<Planned>>,
     max_in_flight: usize,
     live: Arc<Live>,
-) -> Result<Recorded, String> {
+) -> Result<Recorded, crate::Error> {
     let (host, path) = crate::load::split_url(url)?;
     let users = max_in_flight.clamp(1, 4096);
     let last = plan.last().map_or(0.0, |p| p.at);
@@ -274,7 +274,7 @@ pub fn tally(
     warmup: f64,
     duration: f64,
     offset: u32,
-) -> Result<Tally, String> {
+) -> Result<Tally, crate::Error> {
     let secs = duration.ceil().max(1.0) as usize;
     let mut per_sec: Vec<(u64, Outcomes, Hist)> = (0..secs)
         .map(|_| (0, Outcomes::default(), hist::new_hist()))
@@ -344,7 +344,7 @@ pub fn tally(
                 cold_starts: None,
             })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, crate::Error>>()?;
     Ok(Tally {
         classes: class_stats,
         seconds,

@@ -24,6 +24,48 @@ mod load;
 
 pub use load::{paced, paced_with, Picker, Sample};
 
+/// What can stop a scenario or a load plan.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A plan value out of range, named by its field.
+    #[error("{field} must be a finite number ≥ 0, got {value}")]
+    OutOfRange {
+        /// The plan field, e.g. `ramp from`.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A steps profile without steps.
+    #[error("steps: at least one step")]
+    NoSteps,
+    /// A schedule longer than [`arrival::MAX_REQUESTS`].
+    #[error("the plan schedules more than {max} requests; lower the rate or the duration")]
+    TooManyRequests {
+        /// The limit.
+        max: usize,
+    },
+    /// Mixed traffic with no case to send.
+    #[error("mixed traffic needs cases")]
+    NoCases,
+    /// A target URL that does not parse.
+    #[error("{url}: {source}")]
+    Url {
+        /// The URL given.
+        url: String,
+        /// The parser's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The HTTP client failed (connection refused, timeout).
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    /// goose could not set up or run the attack.
+    #[error("{0}")]
+    Goose(#[from] Box<goose::GooseError>),
+    /// A histogram that did not encode.
+    #[error(transparent)]
+    Report(#[from] reports::Error),
+}
+
 use reports::model::{Band, Better, Figure, Scenario, Series};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -66,13 +108,13 @@ pub async fn timed_get(
     client: &reqwest::Client,
     url: &str,
     auth: Option<&str>,
-) -> Result<(u16, f64), String> {
+) -> Result<(u16, f64), Error> {
     let mut req = client.get(url);
     if let Some(a) = auth {
         req = req.header("authorization", a);
     }
     let t = Instant::now();
-    let resp = req.send().await.map_err(|e| e.to_string())?;
+    let resp = req.send().await?;
     let status = resp.status().as_u16();
     let _ = resp.bytes().await;
     Ok((status, t.elapsed().as_secs_f64() * 1000.0))
@@ -91,7 +133,7 @@ pub async fn throttling(
     burst: f64,
     multipliers: &[f64],
     seconds: usize,
-) -> Result<Scenario, String> {
+) -> Result<Scenario, Error> {
     let client = reqwest::Client::new();
     let bearer = format!("Bearer {token}");
     let mut points = Vec::new();
@@ -269,7 +311,7 @@ pub async fn mixed(
     weights: &[(&str, u32)],
     rate: f64,
     seconds: usize,
-) -> Result<Scenario, String> {
+) -> Result<Scenario, Error> {
     let mut pool: Vec<MixedCase> = Vec::new();
     for (family, w) in weights {
         let fam: Vec<&MixedCase> = cases.iter().filter(|c| c.family == *family).collect();
@@ -280,7 +322,7 @@ pub async fn mixed(
         }
     }
     if pool.is_empty() {
-        return Err("mixed traffic needs cases".into());
+        return Err(Error::NoCases);
     }
     let shared = std::sync::Arc::new(pool);
     let p = std::sync::Arc::clone(&shared);

@@ -40,7 +40,7 @@ pub async fn paced(
     rate: f64,
     seconds: usize,
     pick: Picker,
-) -> Result<Vec<Sample>, String> {
+) -> Result<Vec<Sample>, crate::Error> {
     paced_with(url, rate, seconds, pick, None).await
 }
 
@@ -54,7 +54,7 @@ pub async fn paced_with(
     seconds: usize,
     pick: Picker,
     live: Option<Arc<crate::engine::Live>>,
-) -> Result<Vec<Sample>, String> {
+) -> Result<Vec<Sample>, crate::Error> {
     let (host, path) = split_url(url)?;
     // Enough users that a slow response does not delay the schedule.
     let users = ((rate / 50.0).ceil() as usize).clamp(4, 64);
@@ -80,8 +80,11 @@ pub async fn paced_with(
 }
 
 /// `scheme://host[:port]` (goose's host) and the path of `url`.
-pub(crate) fn split_url(url: &str) -> Result<(String, String), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+pub(crate) fn split_url(url: &str) -> Result<(String, String), crate::Error> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| crate::Error::Url {
+        url: url.to_owned(),
+        source: Box::new(e),
+    })?;
     let host = format!(
         "{}://{}",
         parsed.scheme(),
@@ -100,9 +103,9 @@ pub(crate) async fn attack(
     hatch: &str,
     seconds: usize,
     tx: Transaction,
-) -> Result<(), String> {
+) -> Result<(), crate::Error> {
     GooseAttack::initialize_with_config(GooseConfiguration::default())
-        .map_err(|e| e.to_string())?
+        .map_err(Box::new)?
         .register_scenario(Scenario::new(name).register_transaction(tx))
         .set_default(GooseDefault::Host, host)
         .and_then(|a| a.set_default(GooseDefault::Users, users))
@@ -112,10 +115,10 @@ pub(crate) async fn attack(
         .and_then(|a| a.set_default(GooseDefault::NoErrorSummary, true))
         .and_then(|a| a.set_default(GooseDefault::NoTelnet, true))
         .and_then(|a| a.set_default(GooseDefault::Quiet, 1usize))
-        .map_err(|e| e.to_string())?
+        .map_err(Box::new)?
         .execute()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(Box::new)?;
     Ok(())
 }
 

@@ -176,7 +176,7 @@ fn rows(alg: authorizer::Algorithm, sig_len: usize) -> Vec<Row> {
 ///
 /// # Errors
 /// Signing failures (KMS).
-pub async fn build(signer: &Signer, profile: &Profile) -> Result<Vec<Case>, String> {
+pub async fn build(signer: &Signer, profile: &Profile) -> crate::Result<Vec<Case>> {
     let mint = Mint::new(signer, profile).await?;
     mint.cases(rows(signer.algorithm(), mint.genuine().sig.len()))
         .await
@@ -193,7 +193,7 @@ pub async fn refresh(
     signer: &Signer,
     profile: &Profile,
     now: i64,
-) -> Result<Option<String>, String> {
+) -> crate::Result<Option<String>> {
     let p = Profile {
         now,
         ..profile.clone()

@@ -292,7 +292,7 @@ impl<'a> Mint<'a> {
     ///
     /// # Errors
     /// Signing failures.
-    pub(super) async fn new(signer: &'a Signer, profile: &'a Profile) -> Result<Self, String> {
+    pub(super) async fn new(signer: &'a Signer, profile: &'a Profile) -> crate::Result<Self> {
         let alg = signer.algorithm();
         let header = json!({"alg": alg.name(), "typ": "JWT"}).to_string();
         let claims = Value::Object(standard_claims(profile)).to_string();
@@ -333,7 +333,7 @@ impl<'a> Mint<'a> {
     ///
     /// # Errors
     /// Signing failures.
-    pub(super) async fn cases(&self, rows: Vec<Row>) -> Result<Vec<Case>, String> {
+    pub(super) async fn cases(&self, rows: Vec<Row>) -> crate::Result<Vec<Case>> {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(self.case(row).await?);
@@ -345,7 +345,7 @@ impl<'a> Mint<'a> {
     ///
     /// # Errors
     /// Signing failures.
-    pub(super) async fn case(&self, row: Row) -> Result<Case, String> {
+    pub(super) async fn case(&self, row: Row) -> crate::Result<Case> {
         let authorization = match &row.recipe {
             Recipe::Verbatim(v) => v.map(str::to_owned),
             recipe => Some(row.wrap.replace("{t}", &self.token(recipe).await?)),
@@ -367,7 +367,7 @@ impl<'a> Mint<'a> {
         header: &Header,
         claims: &Claims,
         alg: Algorithm,
-    ) -> Result<String, String> {
+    ) -> crate::Result<String> {
         sign(self.signer, &self.env, header, claims, alg).await
     }
 
@@ -379,7 +379,7 @@ impl<'a> Mint<'a> {
         )
     }
 
-    async fn token(&self, recipe: &Recipe) -> Result<String, String> {
+    async fn token(&self, recipe: &Recipe) -> crate::Result<String> {
         let g = &self.genuine;
         let own = self.env.alg;
         Ok(match recipe {
@@ -387,7 +387,11 @@ impl<'a> Mint<'a> {
             Recipe::SignedAs(h, alg) => self.sign(h, &Claims::Standard, *alg).await?,
             Recipe::Attacker(h) => {
                 let input = self.forged_input(h);
-                let attacker = self.env.attacker.as_ref().ok_or("no attacker key")?;
+                let attacker = self
+                    .env
+                    .attacker
+                    .as_ref()
+                    .ok_or_else(|| crate::Error::unavailable("no attacker key"))?;
                 let sig = attacker.sign(input.as_bytes());
                 format!("{input}.{}", b64(&sig))
             }
@@ -453,7 +457,7 @@ impl<'a> Mint<'a> {
         }
     }
 
-    async fn leading_zero_stripped(&self) -> Result<String, String> {
+    async fn leading_zero_stripped(&self) -> crate::Result<String> {
         /// Signatures tried before giving up (an RSA signature starts with
         /// 0x00 about once in 256; 4000 tries fail with probability below
         /// e^-15).
@@ -472,9 +476,9 @@ impl<'a> Mint<'a> {
                 return Ok(format!("{input}.{}", b64(&sig[1..])));
             }
         }
-        Err(format!(
+        Err(crate::Error::unavailable(format!(
             "no RSA signature with a leading zero byte in {TRIES} tries"
-        ))
+        )))
     }
 }
 
@@ -485,7 +489,7 @@ async fn sign(
     header: &Header,
     claims: &Claims,
     alg: Algorithm,
-) -> Result<String, String> {
+) -> crate::Result<String> {
     let input = format!(
         "{}.{}",
         b64(&header_bytes(header, env)),
@@ -504,12 +508,15 @@ pub(super) async fn remint(
     case: &Case,
     signer: &Signer,
     profile: &Profile,
-) -> Result<Option<String>, String> {
+) -> crate::Result<Option<String>> {
     let Some(row) = &case.row else {
         return Ok(None);
     };
     let Recipe::Signed(header, claims) = &row.recipe else {
-        return Err(format!("fresh case {} is not a signed recipe", case.id));
+        return Err(crate::Error::invalid(format!(
+            "fresh case {} is not a signed recipe",
+            case.id
+        )));
     };
     let env = Env {
         profile,

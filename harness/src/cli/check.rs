@@ -1,7 +1,7 @@
 //! `harness check`: the catalog against lib, the binary over the Runtime API, or a URL.
 
 use super::tokens::*;
-use crate::{positive, Outcome};
+use crate::{positive, CliError, Outcome};
 use clap::Args;
 use harness::check::Target;
 use std::path::PathBuf;
@@ -52,20 +52,19 @@ pub(crate) const CHECK_EXAMPLES: &str = "Examples:
     --kms-key-id alias/jwt-signing --iss https://issuer.example --aud api";
 
 pub(crate) async fn check(args: CheckArgs) -> Outcome {
-    let target: Target = args.target.parse().map_err(|e| (2, e))?;
+    let target: Target = args.target.parse()?;
     let specs = specs(&args.signer)?;
     if specs.len() > 1 {
         if args.signer.key.is_some() {
-            return Err((
-                2,
-                "--spec with several specs mints a fresh key for each; drop --key".into(),
+            return Err(CliError::usage(
+                "--spec with several specs mints a fresh key for each; drop --key",
             ));
         }
         if args.authorizer_env_file.is_some() {
-            return Err((2, "--spec with several specs configures the authorizer for each key; drop --authorizer-env-file".into()));
+            return Err(CliError::usage("--spec with several specs configures the authorizer for each key; drop --authorizer-env-file"));
         }
         if matches!(target, Target::Url(_)) {
-            return Err((2, "--spec with several specs needs a local target (lib, lambda:PATH): a deployed API trusts only its own key".into()));
+            return Err(CliError::usage("--spec with several specs needs a local target (lib, lambda:PATH): a deployed API trusts only its own key"));
         }
     }
     let profile = profile(&args.signer);
@@ -80,15 +79,13 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
             Some(_) => signer(&args.signer).await?,
             None => signer_of(&args.signer, *spec).await?,
         };
-        let cases = harness::catalog::build(&signer, &profile)
-            .await
-            .map_err(|e| (2, e))?;
+        let cases = harness::catalog::build(&signer, &profile).await?;
         let env = match &args.authorizer_env_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
-                    .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+                    .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
                 harness::gateway::config::parse_env_file(&text)
-                    .map_err(|e| (2, format!("{}: {e}", path.display())))?
+                    .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?
             }
             None => {
                 let mut env = profile.authorizer_env(&signer.public_pem());
@@ -102,7 +99,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
         };
         let report = harness::check::run(&target, &cases, &env, &fresh, options)
             .await
-            .map_err(|e| (2, e.to_string()))?;
+            .map_err(CliError::usage)?;
         if specs.len() > 1 {
             println!("== key {} ({} cases)", spec.label(), cases.len());
         }
@@ -140,13 +137,13 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
         all
     };
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| (2, e.to_string()))?;
+        let text = serde_json::to_string_pretty(&report).map_err(CliError::usage)?;
         reports::write_atomic(path, text.as_bytes())
-            .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     }
     if let Some(path) = &args.junit {
         reports::write_atomic(path, report.to_junit().as_bytes())
-            .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     }
     if report.totals.failed > 0 {
         let first = report
@@ -154,13 +151,10 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
             .iter()
             .find(|c| c.outcome() == reports::security::CaseOutcome::Failed)
             .map_or("", |c| c.id.as_str());
-        return Err((
-            1,
-            format!(
-                "{} case(s) did not match (first: {first})",
-                report.totals.failed
-            ),
-        ));
+        return Err(CliError::failed(format!(
+            "{} case(s) did not match (first: {first})",
+            report.totals.failed
+        )));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `harness gateway`: flags over the TOML file into a `GatewayConfig`, the start-up preflight, then serve until Ctrl-C.
 
-use crate::{non_negative, positive, Outcome};
+use crate::{non_negative, positive, CliError, Outcome};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,14 +114,14 @@ pub(crate) struct GatewayArgs {
 
 pub(crate) fn gateway_config(
     a: GatewayArgs,
-) -> Result<harness::gateway::config::GatewayConfig, String> {
+) -> Result<harness::gateway::config::GatewayConfig, CliError> {
     use harness::gateway::config::{parse_env_file, GatewayConfig, PayloadVersion, RouteConfig};
     let mut c = match &a.config {
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
             toml::from_str::<GatewayConfig>(&text)
-                .map_err(|e| format!("{}: {}", path.display(), e.message()))?
+                .map_err(|e| CliError::usage(format!("{}: {}", path.display(), e.message())))?
         }
         None => GatewayConfig::default(),
     };
@@ -131,14 +131,17 @@ pub(crate) fn gateway_config(
         None => harness::binary::authorizer_binary(true)?,
     };
     if let Some(path) = &a.env_file {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        c.env
-            .extend(parse_env_file(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        c.env.extend(
+            parse_env_file(&text)
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?,
+        );
     }
     for kv in &a.env {
         let (k, v) = kv
             .split_once('=')
-            .ok_or_else(|| format!("--env needs KEY=VALUE, got {kv:?}"))?;
+            .ok_or_else(|| CliError::usage(format!("--env needs KEY=VALUE, got {kv:?}")))?;
         c.env.push((k.to_owned(), v.to_owned()));
     }
     c.listen = a.listen;
@@ -164,21 +167,23 @@ pub(crate) fn gateway_config(
         }));
     }
     for spec in &a.route_throttles {
-        let (key, limit) = spec
-            .rsplit_once('=')
-            .ok_or_else(|| format!("--route-throttle needs \"ROUTE=RATE:BURST\", got {spec:?}"))?;
-        let (rate, burst) = limit
-            .split_once(':')
-            .ok_or_else(|| format!("--route-throttle needs RATE:BURST, got {limit:?}"))?;
-        let rate =
-            non_negative(rate).map_err(|e| format!("--route-throttle {spec:?}: rate {e}"))?;
-        let burst =
-            non_negative(burst).map_err(|e| format!("--route-throttle {spec:?}: burst {e}"))?;
+        let (key, limit) = spec.rsplit_once('=').ok_or_else(|| {
+            CliError::usage(format!(
+                "--route-throttle needs \"ROUTE=RATE:BURST\", got {spec:?}"
+            ))
+        })?;
+        let (rate, burst) = limit.split_once(':').ok_or_else(|| {
+            CliError::usage(format!("--route-throttle needs RATE:BURST, got {limit:?}"))
+        })?;
+        let rate = non_negative(rate)
+            .map_err(|e| CliError::usage(format!("--route-throttle {spec:?}: rate {e}")))?;
+        let burst = non_negative(burst)
+            .map_err(|e| CliError::usage(format!("--route-throttle {spec:?}: burst {e}")))?;
         let route = c
             .routes
             .iter_mut()
             .find(|r| r.key == key)
-            .ok_or_else(|| format!("--route-throttle: no route {key:?}"))?;
+            .ok_or_else(|| CliError::usage(format!("--route-throttle: no route {key:?}")))?;
         route.rate = Some(rate);
         route.burst = Some(burst);
     }
@@ -201,7 +206,11 @@ pub(crate) fn gateway_config(
         None => {}
         Some("2.0") => c.payload = PayloadVersion::V2,
         Some("1.0") => c.payload = PayloadVersion::V1Token,
-        Some(other) => return Err(format!("--payload must be 2.0 or 1.0, got {other:?}")),
+        Some(other) => {
+            return Err(CliError::usage(format!(
+                "--payload must be 2.0 or 1.0, got {other:?}"
+            )))
+        }
     }
     if a.policy_responses {
         c.simple_responses = false;
@@ -225,17 +234,13 @@ pub(crate) fn gateway_config(
 }
 
 pub(crate) async fn gateway(args: GatewayArgs) -> Outcome {
-    let mut cfg = gateway_config(args).map_err(|e| (2, e))?;
-    cfg.validate().map_err(|e| (2, e))?;
+    let mut cfg = gateway_config(args)?;
+    cfg.validate()?;
     // The function as the control plane describes it, when serving one
     // (read once: the gateway starts from what was read here).
-    let registered = harness::gateway::control_plane::resolve(&mut cfg)
-        .await
-        .map_err(|e| (2, e))?;
+    let registered = harness::gateway::control_plane::resolve(&mut cfg).await?;
     preflight(&cfg).await?;
-    let gw = harness::gateway::Gateway::start_resolved(cfg, registered)
-        .await
-        .map_err(|e| (2, e))?;
+    let gw = harness::gateway::Gateway::start_resolved(cfg, registered).await?;
     eprintln!("{}", gw.banner());
     let _ = tokio::signal::ctrl_c().await;
     eprintln!(
@@ -252,7 +257,7 @@ pub(crate) async fn gateway(args: GatewayArgs) -> Outcome {
 /// first request. The first request still gets a cold start of its own.
 pub(crate) async fn preflight(
     cfg: &harness::gateway::config::GatewayConfig,
-) -> Result<(), (u8, String)> {
+) -> Result<(), CliError> {
     use harness::lambda::{Environment, FunctionConfig};
     let mut f = FunctionConfig::new(&cfg.authorizer);
     f.env.clone_from(&cfg.env);
@@ -263,12 +268,9 @@ pub(crate) async fn preflight(
             env.stop().await;
             Ok(())
         }
-        Err(e) => Err((
-            2,
-            format!(
-                "the authorizer {} does not start with this configuration: {e}",
-                cfg.authorizer.display()
-            ),
-        )),
+        Err(e) => Err(CliError::usage(format!(
+            "the authorizer {} does not start with this configuration: {e}",
+            cfg.authorizer.display()
+        ))),
     }
 }

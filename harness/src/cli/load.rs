@@ -1,5 +1,6 @@
 //! `harness load`: flags over a plan file, then [`harness::load::run`].
 
+use crate::CliError;
 use clap::Args;
 use harness::load::{Knee, Mix, Plan, PlanFile, Scaling};
 use scenarios::arrival::{Arrival, Step};
@@ -74,23 +75,23 @@ pub(crate) struct LoadArgs {
     pub(crate) compare: crate::cli::run::BaselineArgs,
 }
 
-fn numbers(flag: &str, text: &str, n: usize) -> Result<Vec<f64>, String> {
+fn numbers(flag: &str, text: &str, n: usize) -> Result<Vec<f64>, CliError> {
     let v: Vec<f64> = text
         .split(':')
-        .map(|x| crate::non_negative(x).map_err(|e| format!("{flag} {text}: {e}")))
+        .map(|x| crate::non_negative(x).map_err(|e| CliError::usage(format!("{flag} {text}: {e}"))))
         .collect::<Result<_, _>>()?;
     if v.len() == n {
         Ok(v)
     } else {
-        Err(format!(
+        Err(CliError::usage(format!(
             "{flag} {text}: expected {n} numbers separated by ':'"
-        ))
+        )))
     }
 }
 
 impl LoadArgs {
     /// The plan: the file's values, each flag given overriding its own.
-    pub(crate) fn plan(&self) -> Result<Plan, String> {
+    pub(crate) fn plan(&self) -> Result<Plan, CliError> {
         let mut f = match &self.plan {
             Some(p) => PlanFile::read(p)?,
             None => PlanFile::default(),
@@ -170,6 +171,6 @@ impl LoadArgs {
         if f.profile.as_deref() == Some("scaling") && f.scaling.is_none() {
             f.scaling = Some(Scaling::default());
         }
-        Plan::from_file(f)
+        Ok(Plan::from_file(f)?)
     }
 }

@@ -7,3 +7,68 @@ pub(crate) mod gateway;
 pub(crate) mod load;
 pub(crate) mod run;
 pub(crate) mod tokens;
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+/// Why a subcommand stopped: one line for stderr and the exit code — 2 for
+/// a usage error or anything that stops a run before a verdict (a bad
+/// flag, an unreachable target, a failed AWS call), 1 for a verdict that
+/// failed (a check mismatch, a FAIL in the suite, a regression).
+#[derive(Debug)]
+pub(crate) struct CliError {
+    code: u8,
+    message: String,
+}
+
+impl CliError {
+    /// Exit 2: the run could not be made as asked.
+    pub(crate) fn usage(message: impl Display) -> Self {
+        Self {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+
+    /// Exit 1: the run was made and its verdict is a failure.
+    pub(crate) fn failed(message: impl Display) -> Self {
+        Self {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+
+    /// Exit 130: stopped by Ctrl-C (every child process was stopped).
+    pub(crate) fn interrupted(message: impl Display) -> Self {
+        Self {
+            code: 130,
+            message: message.to_string(),
+        }
+    }
+
+    /// Prints `harness: MESSAGE` to stderr; the exit code.
+    pub(crate) fn report(&self) -> ExitCode {
+        eprintln!("harness: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
+macro_rules! stops_the_run {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                Self::usage(e)
+            }
+        }
+    )*};
+}
+
+stops_the_run!(
+    harness::Error,
+    reports::Error,
+    scenarios::Error,
+    harness::keypair::KeyError
+);
+
+/// What a subcommand returns.
+pub(crate) type Outcome = Result<ExitCode, CliError>;

@@ -1,6 +1,6 @@
 //! `harness suite`, `harness load` and `harness report`: the target and baseline flags they share, and the step from a run to its report and exit code.
 
-use crate::{non_negative, Outcome};
+use crate::{non_negative, CliError, Outcome};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,7 +83,7 @@ pub(crate) struct BaselineArgs {
 }
 
 impl BaselineArgs {
-    pub(crate) fn load(&self) -> Result<Option<reports::model::Summary>, (u8, String)> {
+    pub(crate) fn load(&self) -> Result<Option<reports::model::Summary>, CliError> {
         self.baseline.as_ref().map(|p| read_summary(p)).transpose()
     }
 
@@ -91,7 +91,7 @@ impl BaselineArgs {
     pub(crate) fn judge(
         &self,
         regressions: &[reports::baseline::Regression],
-    ) -> Result<(), (u8, String)> {
+    ) -> Result<(), CliError> {
         for r in regressions {
             println!(
                 "regression: {} {} {:.3} -> {:.3} ({:+.1}%)",
@@ -103,23 +103,23 @@ impl BaselineArgs {
             );
         }
         match &self.baseline {
-            Some(b) if self.fail_on_regression && !regressions.is_empty() => Err((
-                1,
-                format!(
+            Some(b) if self.fail_on_regression && !regressions.is_empty() => {
+                Err(CliError::failed(format!(
                     "{} regression(s) against {}",
                     regressions.len(),
                     b.display()
-                ),
-            )),
+                )))
+            }
             _ => Ok(()),
         }
     }
 }
 
-pub(crate) fn read_summary(p: &std::path::Path) -> Result<reports::model::Summary, (u8, String)> {
-    let text = std::fs::read_to_string(p).map_err(|e| (2, format!("{}: {e}", p.display())))?;
+pub(crate) fn read_summary(p: &std::path::Path) -> Result<reports::model::Summary, CliError> {
+    let text =
+        std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
     serde_json::from_str(&text)
-        .map_err(|e| (2, format!("{}: not a summary.json ({e})", p.display())))
+        .map_err(|e| CliError::usage(format!("{}: not a summary.json ({e})", p.display())))
 }
 
 /// The suite's options from the target flags (a deployment file's values
@@ -129,19 +129,18 @@ pub(crate) fn suite_options(
     out: Option<PathBuf>,
     quick: bool,
     throttle: Option<(f64, f64)>,
-) -> Result<harness::suite::SuiteOptions, (u8, String)> {
+) -> Result<harness::suite::SuiteOptions, CliError> {
     let deployment = t
         .deployment
         .as_deref()
         .map(harness::deployment::Deployment::read)
-        .transpose()
-        .map_err(|e| (2, e))?;
+        .transpose()?;
     let dep = deployment.clone().unwrap_or_default();
     let target = t.target.or(dep.api_endpoint.clone());
     let authorizer = match (&t.authorizer, &target) {
         (Some(p), _) => p.clone(),
         (None, Some(_)) => PathBuf::new(),
-        (None, None) => harness::binary::authorizer_binary(true).map_err(|e| (2, e))?,
+        (None, None) => harness::binary::authorizer_binary(true)?,
     };
     Ok(harness::suite::SuiteOptions {
         quick,
@@ -188,8 +187,7 @@ pub(crate) fn finish(
     baseline: Option<&reports::model::Summary>,
     strict: bool,
 ) -> Outcome {
-    let regressions = reports::write_report(&r.dir, &r.summary, baseline, compare.threshold)
-        .map_err(|e| (2, e))?;
+    let regressions = reports::write_report(&r.dir, &r.summary, baseline, compare.threshold)?;
     print!("{}", harness::suite::render_verdicts(&r.summary));
     let judged = compare.judge(&regressions);
     println!("report: {}", r.dir.join("report.html").display());
@@ -204,7 +202,10 @@ pub(crate) fn finish(
         } else {
             ""
         };
-        return Err((1, format!("failed: {}{strict}", failed.join(", "))));
+        return Err(CliError::failed(format!(
+            "failed: {}{strict}",
+            failed.join(", ")
+        )));
     }
     judged?;
     Ok(ExitCode::SUCCESS)
@@ -212,14 +213,14 @@ pub(crate) fn finish(
 
 pub(crate) async fn load(a: super::load::LoadArgs) -> Outcome {
     use std::sync::atomic::Ordering;
-    let plan = a.plan().map_err(|e| (2, e))?;
+    let plan = a.plan()?;
     let throttle = a
         .stage_rate
         .map(|r| (r, f64::from(a.stage_burst.unwrap_or(r as u32))));
     let stage = (
         a.stage_rate.unwrap_or(10_000.0),
         i32::try_from(a.stage_burst.unwrap_or(5000))
-            .map_err(|_| (2, "--stage-burst: too large".to_owned()))?,
+            .map_err(|_| CliError::usage("--stage-burst: too large"))?,
     );
     let baseline = a.compare.load()?;
     let target = suite_options(a.target, a.out, false, throttle.filter(|_| true))?;
@@ -232,9 +233,11 @@ pub(crate) async fn load(a: super::load::LoadArgs) -> Outcome {
     };
     let result = harness::load::run(&opts).await;
     if harness::suite::INTERRUPTED.load(Ordering::SeqCst) {
-        return Err((130, "interrupted; every child process was stopped".into()));
+        return Err(CliError::interrupted(
+            "interrupted; every child process was stopped",
+        ));
     }
-    let r = result.map_err(|e| (2, e))?;
+    let r = result?;
     finish(&r, &a.compare, baseline.as_ref(), a.strict)
 }
 
@@ -247,8 +250,10 @@ pub(crate) async fn suite(a: SuiteArgs) -> Outcome {
     opts.progress = !a.quiet && terminal();
     let result = harness::suite::run(&opts).await;
     if INTERRUPTED.load(Ordering::SeqCst) {
-        return Err((130, "interrupted; every child process was stopped".into()));
+        return Err(CliError::interrupted(
+            "interrupted; every child process was stopped",
+        ));
     }
-    let r = result.map_err(|e| (2, e))?;
+    let r = result?;
     finish(&r, &a.compare, baseline.as_ref(), a.strict)
 }

@@ -1,6 +1,6 @@
 //! `harness keys`, `harness mint` and the signer flags `cases` and `check` share.
 
-use crate::Outcome;
+use crate::{CliError, Outcome};
 use clap::{Args, Subcommand};
 use harness::catalog::Profile;
 use harness::signer::Signer;
@@ -101,50 +101,51 @@ pub(crate) fn profile(args: &SignerArgs) -> Profile {
 }
 
 /// The specs named by `--spec` (default ES512).
-pub(crate) fn specs(args: &SignerArgs) -> Result<Vec<harness::keypair::Spec>, (u8, String)> {
+pub(crate) fn specs(args: &SignerArgs) -> Result<Vec<harness::keypair::Spec>, CliError> {
     args.spec
         .as_deref()
         .map_or(Ok(vec![harness::keypair::Spec::DEFAULT]), |s| {
-            harness::keypair::Spec::parse_list(s).map_err(|e| (2, e))
+            harness::keypair::Spec::parse_list(s).map_err(CliError::from)
         })
 }
 
-pub(crate) fn one_spec(text: &str) -> Result<harness::keypair::Spec, String> {
+pub(crate) fn one_spec(
+    text: &str,
+) -> Result<harness::keypair::Spec, harness::keypair::KeyError> {
     harness::keypair::Spec::parse(text)
 }
 
-pub(crate) async fn signer(args: &SignerArgs) -> Result<Signer, (u8, String)> {
+pub(crate) async fn signer(args: &SignerArgs) -> Result<Signer, CliError> {
     match specs(args)?.as_slice() {
         [spec] => signer_of(args, *spec).await,
-        _ => Err((2, "--spec: this command signs with one key spec".into())),
+        _ => Err(CliError::usage(
+            "--spec: this command signs with one key spec",
+        )),
     }
 }
 
 pub(crate) async fn signer_of(
     args: &SignerArgs,
     spec: harness::keypair::Spec,
-) -> Result<Signer, (u8, String)> {
+) -> Result<Signer, CliError> {
     if let Some(id) = &args.kms_key_id {
         let client = harness::kms::client(args.endpoint_url.as_deref()).await;
-        return Signer::kms(client, id).await.map_err(|e| (2, e));
+        return Signer::kms(client, id).await.map_err(CliError::from);
     }
     match &args.key {
         Some(path) => {
             let pem = std::fs::read_to_string(path)
-                .map_err(|e| (2, format!("{}: {e}", path.display())))?;
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
             harness::keypair::LocalKey::from_pkcs8_pem(&pem, spec.alg)
                 .map(Signer::Local)
                 .map_err(|e| {
-                    (
-                        2,
-                        format!(
-                            "--key {}: {e} (the key's spec is --spec, default ES512)",
-                            path.display()
-                        ),
-                    )
+                    CliError::usage(format!(
+                        "--key {}: {e} (the key's spec is --spec, default ES512)",
+                        path.display()
+                    ))
                 })
         }
-        None => Signer::generate(spec).map_err(|e| (2, e)),
+        None => Signer::generate(spec).map_err(CliError::from),
     }
 }
 
@@ -160,7 +161,7 @@ pub(crate) async fn keys_new(
         let client = harness::kms::client(endpoint_url.as_deref()).await;
         let key = harness::kms::create_key_spec(&client, spec.kms_key_spec(), alias.as_deref())
             .await
-            .map_err(|e| (2, e.to_string()))?;
+            .map_err(CliError::usage)?;
         // What JWT_KMS_KEY_IDS (and --kms-key-id) name: RSA keys with their algorithm.
         let name = key.alias.clone().unwrap_or_else(|| key.key_id.clone());
         let entry = if spec.alg.is_rsa() {
@@ -168,10 +169,7 @@ pub(crate) async fn keys_new(
         } else {
             name
         };
-        let pem = Signer::kms(client, &entry)
-            .await
-            .map_err(|e| (2, e))?
-            .public_pem();
+        let pem = Signer::kms(client, &entry).await?.public_pem();
         println!(
             "{}",
             json!({"key_id": key.key_id, "arn": key.arn, "alias": key.alias,
@@ -180,17 +178,18 @@ pub(crate) async fn keys_new(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let s = Signer::generate(spec).map_err(|e| (2, e))?;
+    let s = Signer::generate(spec)?;
     let Signer::Local(local) = &s else {
-        return Err((2, "not a local key".into()));
+        return Err(CliError::usage("not a local key"));
     };
-    let private = local.private_pem().map_err(|e| (2, e))?;
-    std::fs::create_dir_all(&out).map_err(|e| (2, format!("{}: {e}", out.display())))?;
+    let private = local.private_pem()?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| CliError::usage(format!("{}: {e}", out.display())))?;
     let (priv_path, pub_path) = (out.join("private.pem"), out.join("public.pem"));
     reports::write_atomic(&priv_path, private.as_bytes())
-        .map_err(|e| (2, format!("{}: {e}", priv_path.display())))?;
+        .map_err(|e| CliError::usage(format!("{}: {e}", priv_path.display())))?;
     reports::write_atomic(&pub_path, s.public_pem().as_bytes())
-        .map_err(|e| (2, format!("{}: {e}", pub_path.display())))?;
+        .map_err(|e| CliError::usage(format!("{}: {e}", pub_path.display())))?;
     let pin = s.pem_alg_env().map_or(String::new(), |(k, v)| {
         format!("; configure the authorizer with {k}={v}")
     });
@@ -208,12 +207,11 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
     let signer = signer(&args.signer).await?;
     if let Some(count) = args.count {
         let Signer::Local(local) = &signer else {
-            return Err((
-                2,
-                "--count works with local keys only (KMS Sign is one call per token)".into(),
+            return Err(CliError::usage(
+                "--count works with local keys only (KMS Sign is one call per token)",
             ));
         };
-        let lifetime = harness::mint::parse_time(&args.exp, now).map_err(|e| (2, e))? - now;
+        let lifetime = harness::mint::parse_time(&args.exp, now)? - now;
         for t in harness::mint::pool(
             local,
             count,
@@ -233,17 +231,15 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
     claims.insert("iat".into(), now.into());
     claims.insert(
         "exp".into(),
-        harness::mint::parse_time(&args.exp, now)
-            .map_err(|e| (2, e))?
-            .into(),
+        harness::mint::parse_time(&args.exp, now)?.into(),
     );
     for kv in &args.claims {
-        let (k, v) = harness::mint::parse_claim(kv).map_err(|e| (2, e))?;
+        let (k, v) = harness::mint::parse_claim(kv)?;
         claims.insert(k, v);
     }
     if let Some(j) = &args.claims_json {
         let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(j) else {
-            return Err((2, "--claims-json must be a JSON object".into()));
+            return Err(CliError::usage("--claims-json must be a JSON object"));
         };
         claims.extend(extra);
     }
@@ -255,7 +251,7 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
     };
     let input =
         harness::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
-    let sig = signer.sign(input.as_bytes()).await.map_err(|e| (2, e))?;
+    let sig = signer.sign(input.as_bytes()).await?;
     use base64::Engine;
     println!(
         "{input}.{}",

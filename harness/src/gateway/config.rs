@@ -183,18 +183,18 @@ impl GatewayConfig {
     ///
     /// # Errors
     /// A one-line message naming the setting.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> crate::Result<()> {
         if self.cache_ttl_seconds > 3600 {
-            return Err(format!(
+            return Err(crate::Error::invalid(format!(
                 "cache TTL {} s is out of range 0-3600",
                 self.cache_ttl_seconds
-            ));
+            )));
         }
         if self.cache_ttl_seconds > 0 && self.identity_sources.is_empty() {
-            return Err("Identity source must be set if authorizer caching is enabled (TTL is greater than 0)".into());
+            return Err(crate::Error::invalid("Identity source must be set if authorizer caching is enabled (TTL is greater than 0)"));
         }
         if self.routes.is_empty() {
-            return Err("at least one route is required".into());
+            return Err(crate::Error::invalid("at least one route is required"));
         }
         for r in &self.routes {
             if r.key != "$default"
@@ -202,10 +202,10 @@ impl GatewayConfig {
                     .split_once(' ')
                     .is_none_or(|(_, p)| !p.starts_with('/'))
             {
-                return Err(format!(
+                return Err(crate::Error::invalid(format!(
                     "route {:?}: expected `METHOD /path` or `$default`",
                     r.key
-                ));
+                )));
             }
         }
         for src in &self.identity_sources {
@@ -214,17 +214,19 @@ impl GatewayConfig {
                 || src.starts_with("$context.")
                 || src.starts_with("$stageVariables."))
             {
-                return Err(format!("identity source {src:?}: expected $request.header.NAME, $request.querystring.NAME, $context.VAR or $stageVariables.NAME"));
+                return Err(crate::Error::invalid(format!("identity source {src:?}: expected $request.header.NAME, $request.querystring.NAME, $context.VAR or $stageVariables.NAME")));
             }
         }
         if self.authorizer_timeout_ms == 0 {
-            return Err("authorizer timeout must be positive".into());
+            return Err(crate::Error::invalid("authorizer timeout must be positive"));
         }
         let finite = |name: &str, v: f64| {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
-                Err(format!("{name} = {v} must be a finite number >= 0"))
+                Err(crate::Error::invalid(format!(
+                    "{name} = {v} must be a finite number >= 0"
+                )))
             }
         };
         for (name, v) in [("rate", self.rate), ("burst", self.burst)] {
@@ -242,22 +244,22 @@ impl GatewayConfig {
         finite("account_rate", self.account_rate)?;
         finite("account_burst", self.account_burst)?;
         if !(self.idle_timeout_seconds.is_finite() && self.idle_timeout_seconds > 0.0) {
-            return Err(format!(
+            return Err(crate::Error::invalid(format!(
                 "idle_timeout_seconds = {} must be a finite number > 0",
                 self.idle_timeout_seconds
-            ));
+            )));
         }
         if !(100..=599).contains(&self.unauthorized_error_status) {
-            return Err(format!(
+            return Err(crate::Error::invalid(format!(
                 "unauthorized_error_status = {} is not an HTTP status",
                 self.unauthorized_error_status
-            ));
+            )));
         }
         if !(128..=10_240).contains(&self.memory_mb) {
-            return Err(format!(
+            return Err(crate::Error::invalid(format!(
                 "memory_mb = {} is out of Lambda's range 128-10240",
                 self.memory_mb
-            ));
+            )));
         }
         Ok(())
     }
@@ -285,7 +287,7 @@ impl GatewayConfig {
 ///
 /// # Errors
 /// The first line that is not `KEY=VALUE`.
-pub fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
+pub fn parse_env_file(text: &str) -> crate::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -295,7 +297,7 @@ pub fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
         let line = line.strip_prefix("export ").unwrap_or(line);
         let (k, v) = line
             .split_once('=')
-            .ok_or_else(|| format!("line {}: expected KEY=VALUE", n + 1))?;
+            .ok_or_else(|| crate::Error::invalid(format!("line {}: expected KEY=VALUE", n + 1)))?;
         let v = v.trim();
         let v = if let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
             inner.replace("\\n", "\n").replace("\\\"", "\"")
@@ -365,7 +367,7 @@ mod tests {
                 "memory_mb",
             ),
         ] {
-            let e = c.validate().expect_err(name);
+            let e = c.validate().expect_err(name).to_string();
             assert!(e.contains(name), "{name}: {e}");
         }
     }
@@ -447,6 +449,7 @@ mod tests {
         assert!(c
             .validate()
             .unwrap_err()
+            .to_string()
             .contains("Identity source must be set"));
         let c = GatewayConfig {
             identity_sources: vec![],

@@ -8,7 +8,6 @@
 
 use super::config::{GatewayConfig, PayloadVersion, RouteConfig};
 use crate::apigw::{function_from_uri, get_authorizer, stage_limits, StageLimits};
-use crate::aws_error::describe;
 
 /// What the control plane says about the API, its authorizer and function.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,17 +67,20 @@ pub async fn authorizer(
     apigw: &aws_sdk_apigatewayv2::Client,
     api: &str,
     id: &str,
-) -> Result<AuthorizerSettings, String> {
+) -> crate::Result<AuthorizerSettings> {
     let a = get_authorizer(apigw, api, id).await?;
     if a.authorizer_type().map(|t| t.as_str()) != Some("REQUEST") {
-        return Err(format!(
+        return Err(crate::Error::unavailable(format!(
             "authorizer {id} is {:?}: the emulator runs Lambda REQUEST authorizers",
             a.authorizer_type().map(|t| t.as_str())
-        ));
+        )));
     }
     let uri = a.authorizer_uri().unwrap_or_default();
-    let function = function_from_uri(uri)
-        .ok_or_else(|| format!("authorizer {id}: no Lambda function in its URI {uri:?}"))?;
+    let function = function_from_uri(uri).ok_or_else(|| {
+        crate::Error::unavailable(format!(
+            "authorizer {id}: no Lambda function in its URI {uri:?}"
+        ))
+    })?;
     let payload = match a.authorizer_payload_format_version() {
         Some("1.0") => PayloadVersion::V1Token,
         _ => PayloadVersion::V2,
@@ -105,13 +107,10 @@ pub async fn read(
     lambda: &aws_sdk_lambda::Client,
     api: &str,
     stage: &str,
-) -> Result<Registered, String> {
-    let out = apigw
-        .get_routes()
-        .api_id(api)
-        .send()
-        .await
-        .map_err(|e| format!("{} (api {api})", describe("API Gateway", "GetRoutes", &e)))?;
+) -> crate::Result<Registered> {
+    let out = apigw.get_routes().api_id(api).send().await.map_err(|e| {
+        crate::Error::aws_about("API Gateway", "GetRoutes", e, format!("api {api}"))
+    })?;
     let mut authorizer_id: Option<String> = None;
     let mut routes = Vec::new();
     for r in out.items() {
@@ -123,18 +122,18 @@ pub async fn read(
                 let id = r.authorizer_id().unwrap_or_default();
                 match &authorizer_id {
                     Some(seen) if seen != id => {
-                        return Err(format!(
+                        return Err(crate::Error::unavailable(format!(
                             "routes use authorizers {seen} and {id}: the emulator runs one"
-                        ))
+                        )))
                     }
                     _ => authorizer_id = Some(id.to_owned()),
                 }
                 true
             }
             other => {
-                return Err(format!(
+                return Err(crate::Error::unavailable(format!(
                     "route {key:?} uses {other} authorization: the emulator runs Lambda authorizers"
-                ))
+                )))
             }
         };
         routes.push(RouteConfig {
@@ -145,18 +144,18 @@ pub async fn read(
         });
     }
     if routes.is_empty() {
-        return Err(format!("API {api} has no routes (GetRoutes)"));
+        return Err(crate::Error::unavailable(format!(
+            "API {api} has no routes (GetRoutes)"
+        )));
     }
-    let authorizer_id =
-        authorizer_id.ok_or_else(|| format!("no route of API {api} uses an authorizer"))?;
+    let authorizer_id = authorizer_id.ok_or_else(|| {
+        crate::Error::unavailable(format!("no route of API {api} uses an authorizer"))
+    })?;
     let settings = authorizer(apigw, api, &authorizer_id).await?;
 
-    let stages = apigw
-        .get_stages()
-        .api_id(api)
-        .send()
-        .await
-        .map_err(|e| format!("{} (api {api})", describe("API Gateway", "GetStages", &e)))?;
+    let stages = apigw.get_stages().api_id(api).send().await.map_err(|e| {
+        crate::Error::aws_about("API Gateway", "GetStages", e, format!("api {api}"))
+    })?;
     let names: Vec<&str> = stages
         .items()
         .iter()
@@ -165,12 +164,16 @@ pub async fn read(
     let stage = match names.as_slice() {
         n if n.contains(&stage) => stage.to_owned(),
         [only] => (*only).to_owned(),
-        [] => return Err(format!("API {api} has no stage (GetStages)")),
+        [] => {
+            return Err(crate::Error::unavailable(format!(
+                "API {api} has no stage (GetStages)"
+            )))
+        }
         n => {
-            return Err(format!(
+            return Err(crate::Error::unavailable(format!(
                 "API {api} has stages {}: choose one with --stage",
                 n.join(", ")
-            ))
+            )))
         }
     };
     let limits = stage_limits(apigw, api, &stage).await?;
@@ -181,10 +184,11 @@ pub async fn read(
         .send()
         .await
         .map_err(|e| {
-            format!(
-                "{} (function {})",
-                describe("Lambda", "GetFunctionConfiguration", &e),
-                settings.function
+            crate::Error::aws_about(
+                "Lambda",
+                "GetFunctionConfiguration",
+                e,
+                format!("function {}", settings.function),
             )
         })?;
     let mut env: Vec<(String, String)> = f
@@ -219,7 +223,7 @@ pub async fn read(
 /// As [`read`].
 pub async fn resolve(
     cfg: &mut GatewayConfig,
-) -> Result<Option<(aws_sdk_apigatewayv2::Client, Registered)>, String> {
+) -> crate::Result<Option<(aws_sdk_apigatewayv2::Client, Registered)>> {
     let Some(api) = cfg.control_plane_api.clone() else {
         return Ok(None);
     };

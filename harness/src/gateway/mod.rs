@@ -80,7 +80,7 @@ impl Gateway {
     ///
     /// # Errors
     /// A one-line message: bad configuration or address in use.
-    pub async fn start(mut cfg: GatewayConfig) -> Result<Self, String> {
+    pub async fn start(mut cfg: GatewayConfig) -> crate::Result<Self> {
         let registered = control_plane::resolve(&mut cfg).await?;
         Self::start_resolved(cfg, registered).await
     }
@@ -94,18 +94,20 @@ impl Gateway {
     pub async fn start_resolved(
         cfg: GatewayConfig,
         registered: Option<(aws_sdk_apigatewayv2::Client, control_plane::Registered)>,
-    ) -> Result<Self, String> {
+    ) -> crate::Result<Self> {
         cfg.validate()?;
         if !cfg.authorizer.is_file() {
-            return Err(format!(
+            return Err(crate::Error::unavailable(format!(
                 "authorizer binary {} not found (cargo build --release -p authorizer)",
                 cfg.authorizer.display()
-            ));
+            )));
         }
         let listener = TcpListener::bind(&cfg.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(|e| crate::Error::io(format!("cannot listen on {}", cfg.listen), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| crate::Error::io("listener address", e))?;
         let routes: Vec<routes::Route> = cfg
             .routes
             .iter()
@@ -150,8 +152,7 @@ impl Gateway {
             Some(_) => Some(
                 reqwest::Client::builder()
                     .timeout(Duration::from_secs(30))
-                    .build()
-                    .map_err(|e| e.to_string())?,
+                    .build()?,
             ),
             None => None,
         };
@@ -368,7 +369,7 @@ async fn follow_api(
         let read = async {
             let a = control_plane::authorizer(&apigw, &api, &seen.authorizer_id).await?;
             let l = crate::apigw::stage_limits(&apigw, &api, &seen.stage).await?;
-            Ok::<_, String>((a, l))
+            Ok::<_, crate::Error>((a, l))
         }
         .await;
         let (authorizer, limits) = match read {
