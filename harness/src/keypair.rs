@@ -387,7 +387,10 @@ mod tests {
         let all = Spec::parse_list("all").expect("all");
         assert_eq!(all.len(), Algorithm::ALL.len());
         assert_eq!(all[0], Spec::DEFAULT);
-        assert_eq!(Spec::parse_list("ES256,PS384").map(|v| v.len()).ok(), Some(2));
+        assert_eq!(
+            Spec::parse_list("ES256,PS384").map(|v| v.len()).ok(),
+            Some(2)
+        );
     }
 
     #[test]

@@ -1423,16 +1423,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("rate"), "{e}");
-        let e = Plan::from_file(PlanFile::default()).unwrap_err().to_string();
+        let e = Plan::from_file(PlanFile::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no load profile"), "{e}");
         let e = Plan::from_file(PlanFile {
             profile: Some("knee".into()),
             max_in_flight: Some(0),
             ..PlanFile::default()
         })
-        .unwrap_err().to_string();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("--max-in-flight"), "{e}");
-        let e = Mix::default().with_weights("valid=x").unwrap_err().to_string();
+        let e = Mix::default()
+            .with_weights("valid=x")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--mix"), "{e}");
         let knee = Plan::from_file(PlanFile {
             profile: Some("knee".into()),

@@ -15,7 +15,8 @@ use harness::gateway::Gateway;
 use harness::moto::Moto;
 use harness::signer::Signer;
 use serde_json::{json, Value};
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 async fn sdk_conf(moto: &Moto) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -32,8 +33,22 @@ async fn key_count(kms: &aws_sdk_kms::Client) -> usize {
     kms.list_keys().send().await.expect("ListKeys").keys().len()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn suite_measures_a_deployment_described_by_its_outputs() {
+/// The control plane in moto (what the Terraform module creates; the
+/// function's code is a placeholder zip: moto stores it, the emulator runs
+/// the real binary) and the emulator serving that API as its data plane.
+struct Deployed {
+    moto: Moto,
+    kms: aws_sdk_kms::Client,
+    apigw: aws_sdk_apigatewayv2::Client,
+    lambda: aws_sdk_lambda::Client,
+    key: harness::kms::KmsKey,
+    api_id: String,
+    authorizer_id: String,
+    /// The emulator's base URL.
+    base_url: String,
+}
+
+async fn deploy() -> (Deployed, Gateway) {
     let moto = Moto::start().expect("moto_server");
     // The emulator in this process ships logs with the SDK environment's
     // credentials and region, as `harness gateway` would.
@@ -111,10 +126,27 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         "{banner}"
     );
 
-    let dir = std::env::temp_dir().join(format!("harness-deployment-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let base_url = gateway.base_url();
+    (
+        Deployed {
+            moto,
+            kms,
+            apigw,
+            lambda,
+            key,
+            api_id,
+            authorizer_id,
+            base_url,
+        },
+        gateway,
+    )
+}
+
+/// The deployment's `terraform output -json`, as a file in `dir`.
+fn write_outputs(d: &Deployed, dir: &Path) -> PathBuf {
+    let (api_id, authorizer_id, key) = (&d.api_id, &d.authorizer_id, &d.key);
     let outputs = json!({
-        "api_endpoint": {"value": format!("{}/hello", gateway.base_url())},
+        "api_endpoint": {"value": format!("{}/hello", d.base_url)},
         "api_id": {"value": api_id},
         "stage_name": {"value": "$default"},
         "authorizer_id": {"value": authorizer_id},
@@ -129,60 +161,60 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     });
     let file = dir.join("outputs.json");
     std::fs::write(&file, outputs.to_string()).expect("outputs.json");
-    let keys_before = key_count(&kms).await;
+    file
+}
 
-    let run_suite = |out_dir: std::path::PathBuf| {
-        let (file, endpoint) = (file.clone(), moto.endpoint().to_owned());
-        tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_harness"))
-                .args(["suite", "--quick", "--deployment"])
-                .arg(&file)
-                .arg("--out")
-                .arg(&out_dir)
-                .env("AWS_ENDPOINT_URL", &endpoint)
-                .env("AWS_ACCESS_KEY_ID", "testing")
-                .env("AWS_SECRET_ACCESS_KEY", "testing")
-                .env("AWS_REGION", "us-east-1")
-                .env("AWS_EC2_METADATA_DISABLED", "true")
-                .output()
-                .expect("run harness suite")
-        })
-    };
-    let out_dir = dir.join("report");
-    let out = run_suite(out_dir.clone()).await.expect("join");
-    // A deployed setting changes, the harness does not: TTL 0 in moto (the
-    // emulator follows GetAuthorizer) makes caching FAIL.
-    let set_ttl = |ttl: i32| {
-        let (apigw, api_id, authorizer_id) = (apigw.clone(), api_id.clone(), authorizer_id.clone());
-        async move {
-            apigw
-                .update_authorizer()
-                .api_id(api_id)
-                .authorizer_id(authorizer_id)
-                .authorizer_result_ttl_in_seconds(ttl)
-                .send()
-                .await
-                .expect("UpdateAuthorizer");
-            // The emulator re-reads every 500 ms.
-            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-        }
-    };
-    set_ttl(0).await;
-    let no_cache = run_suite(dir.join("ttl0")).await.expect("join");
-    set_ttl(300).await;
-    // Raised stage limits: the emulator applies them, the suite reads them,
-    // throttling measures the new rate. (moto 5.2 answers UpdateStage with
-    // a 500, so the stage is re-created.)
+/// `harness suite --quick --deployment FILE --out OUT_DIR`, moto's endpoint
+/// as the SDK's.
+async fn run_suite(file: &Path, endpoint: &str, out_dir: PathBuf) -> Output {
+    let (file, endpoint) = (file.to_owned(), endpoint.to_owned());
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["suite", "--quick", "--deployment"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&out_dir)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run harness suite")
+    })
+    .await
+    .expect("join")
+}
+
+/// A deployed setting changes, the harness does not: the authorizer's TTL
+/// in moto (the emulator follows GetAuthorizer).
+async fn set_ttl(d: &Deployed, ttl: i32) {
+    let (apigw, api_id, authorizer_id) = (&d.apigw, &d.api_id, &d.authorizer_id);
+    apigw
+        .update_authorizer()
+        .api_id(api_id)
+        .authorizer_id(authorizer_id)
+        .authorizer_result_ttl_in_seconds(ttl)
+        .send()
+        .await
+        .expect("UpdateAuthorizer");
+    // The emulator re-reads every 500 ms.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+}
+
+/// Raised stage limits: the emulator applies them, the suite reads them.
+async fn raise_stage_limits(d: &Deployed) {
+    let (apigw, api_id) = (&d.apigw, d.api_id.as_str());
     apigw
         .delete_stage()
-        .api_id(&api_id)
+        .api_id(api_id)
         .stage_name("$default")
         .send()
         .await
         .expect("DeleteStage");
     apigw
         .create_stage()
-        .api_id(&api_id)
+        .api_id(api_id)
         .stage_name("$default")
         .default_route_settings(
             aws_sdk_apigatewayv2::types::RouteSettings::builder()
@@ -194,37 +226,39 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         .await
         .expect("CreateStage (raised limits)");
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let raised = run_suite(dir.join("raised")).await.expect("join");
-    // A plain URL and a key, nothing else: what needs the deployment's
-    // description is SKIP with the reason, the rest runs, exit 0.
-    let plain = {
-        let (url, key, endpoint, out) = (
-            format!("{}/hello", gateway.base_url()),
-            key.arn.clone(),
-            moto.endpoint().to_owned(),
-            dir.join("plain"),
-        );
-        tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_harness"))
-                .args(["suite", "--quick", "--target", &url, "--kms-key-id", &key])
-                .args([
-                    "--kms-endpoint",
-                    &endpoint,
-                    "--issuer",
-                    "https://issuer.example.com",
-                ])
-                .args(["--audience", "demo-api", "--out"])
-                .arg(&out)
-                .env("AWS_ACCESS_KEY_ID", "testing")
-                .env("AWS_SECRET_ACCESS_KEY", "testing")
-                .env("AWS_REGION", "us-east-1")
-                .output()
-                .expect("run harness suite")
-        })
-        .await
-        .expect("join")
-    };
-    gateway.stop().await;
+}
+
+/// A plain URL and a key, nothing else.
+async fn run_plain_url(d: &Deployed, out: PathBuf) -> Output {
+    let (url, key, endpoint) = (
+        format!("{}/hello", d.base_url),
+        d.key.arn.clone(),
+        d.moto.endpoint().to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["suite", "--quick", "--target", &url, "--kms-key-id", &key])
+            .args([
+                "--kms-endpoint",
+                &endpoint,
+                "--issuer",
+                "https://issuer.example.com",
+            ])
+            .args(["--audience", "demo-api", "--out"])
+            .arg(&out)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .expect("run harness suite")
+    })
+    .await
+    .expect("join")
+}
+
+/// What needs the deployment's description is SKIP with the reason, the
+/// rest runs, exit 0.
+fn assert_plain_url_run(dir: &Path, plain: &Output) {
     assert!(
         plain.status.success(),
         "{}",
@@ -255,6 +289,12 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
             other => panic!("unexpected verdict {other}"),
         }
     }
+}
+
+/// Every check passes on the deployment as described; cold start and
+/// caching were read from its log group; nothing was left or created.
+async fn assert_deployment_run(d: &Deployed, out: &Output, out_dir: &Path, keys_before: usize) {
+    let (kms, lambda) = (&d.kms, &d.lambda);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -342,20 +382,27 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
         "the deployed settings and their source: {settings}"
     );
     assert_eq!(summary["target"]["kind"], "deployment");
-    assert_eq!(key_count(&kms).await, keys_before, "no KMS key created");
-    let read = |name: &str| -> Value {
-        serde_json::from_slice(
-            &std::fs::read(dir.join(name).join("summary.json")).expect("summary.json"),
-        )
-        .expect("json")
-    };
-    let status_of = |s: &Value, check: &str| {
-        s["verdicts"]
-            .as_array()
-            .and_then(|v| v.iter().find(|v| v["check"] == check))
-            .map(|v| v["status"].as_str().unwrap_or("").to_owned())
-            .unwrap_or_default()
-    };
+    assert_eq!(key_count(kms).await, keys_before, "no KMS key created");
+}
+
+fn read_summary(dir: &Path, name: &str) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(dir.join(name).join("summary.json")).expect("summary.json"),
+    )
+    .expect("json")
+}
+
+fn status_of(s: &Value, check: &str) -> String {
+    s["verdicts"]
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["check"] == check))
+        .map(|v| v["status"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default()
+}
+
+/// TTL 0 fails caching; raised stage limits are measured at the new rate.
+fn assert_changed_settings(dir: &Path, no_cache: &Output, raised: &Output) {
+    let read = |name: &str| read_summary(dir, name);
     // TTL 0: every request reaches the authorizer, the hit ratio is ~0.
     let ttl0 = read("ttl0");
     assert_eq!(no_cache.status.code(), Some(1), "{ttl0}");
@@ -379,5 +426,31 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     assert!(raised_summary["target"]["settings"]
         .to_string()
         .contains("80 rps / burst 40"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suite_measures_a_deployment_described_by_its_outputs() {
+    let (d, gateway) = deploy().await;
+    let dir = std::env::temp_dir().join(format!("harness-deployment-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = write_outputs(&d, &dir);
+    let keys_before = key_count(&d.kms).await;
+    let endpoint = d.moto.endpoint().to_owned();
+
+    let out_dir = dir.join("report");
+    let out = run_suite(&file, &endpoint, out_dir.clone()).await;
+    // TTL 0 makes caching FAIL.
+    set_ttl(&d, 0).await;
+    let no_cache = run_suite(&file, &endpoint, dir.join("ttl0")).await;
+    set_ttl(&d, 300).await;
+    // Throttling measures the raised rate.
+    raise_stage_limits(&d).await;
+    let raised = run_suite(&file, &endpoint, dir.join("raised")).await;
+    let plain = run_plain_url(&d, dir.join("plain")).await;
+    gateway.stop().await;
+
+    assert_plain_url_run(&dir, &plain);
+    assert_deployment_run(&d, &out, &out_dir, keys_before).await;
+    assert_changed_settings(&dir, &no_cache, &raised);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -232,9 +232,15 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_by_name() {
-        let e = Arrival::Constant { rate: -1.0 }.validate().unwrap_err().to_string();
+        let e = Arrival::Constant { rate: -1.0 }
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("rate"), "{e}");
-        let e = Arrival::Steps { steps: vec![] }.validate().unwrap_err().to_string();
+        let e = Arrival::Steps { steps: vec![] }
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("steps"), "{e}");
         assert!(Arrival::Constant { rate: 5e9 }.send_times(10.0).is_err());
     }

@@ -109,9 +109,7 @@ pub(crate) fn specs(args: &SignerArgs) -> Result<Vec<harness::keypair::Spec>, Cl
         })
 }
 
-pub(crate) fn one_spec(
-    text: &str,
-) -> Result<harness::keypair::Spec, harness::keypair::KeyError> {
+pub(crate) fn one_spec(text: &str) -> Result<harness::keypair::Spec, harness::keypair::KeyError> {
     harness::keypair::Spec::parse(text)
 }
 
