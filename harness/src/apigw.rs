@@ -6,7 +6,7 @@ use crate::deployment::Deployment;
 
 /// Settings read from the deployment, each with where it came from.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeployedSettings {
+pub(crate) struct DeployedSettings {
     /// The stage's default route throttling: (rate, burst).
     pub throttle: Option<(f64, f64)>,
     /// Route keys with their own throttling override (rate, burst).
@@ -21,7 +21,7 @@ pub struct DeployedSettings {
 
 /// An API Gateway v2 client from the SDK environment (`AWS_ENDPOINT_URL`,
 /// `AWS_ENDPOINT_URL_APIGATEWAYV2`, region, credentials).
-pub async fn client() -> aws_sdk_apigatewayv2::Client {
+pub(crate) async fn client() -> aws_sdk_apigatewayv2::Client {
     aws_sdk_apigatewayv2::Client::new(&crate::sdk::config(None).await)
 }
 
@@ -29,7 +29,7 @@ pub async fn client() -> aws_sdk_apigatewayv2::Client {
 ///
 /// # Errors
 /// A one-line message naming the call and the authorizer.
-pub async fn get_authorizer(
+pub(crate) async fn get_authorizer(
     client: &aws_sdk_apigatewayv2::Client,
     api: &str,
     id: &str,
@@ -63,7 +63,7 @@ pub struct StageLimits {
 ///
 /// # Errors
 /// A one-line message naming the call and the stage.
-pub async fn stage_limits(
+pub(crate) async fn stage_limits(
     client: &aws_sdk_apigatewayv2::Client,
     api: &str,
     stage: &str,
@@ -103,7 +103,7 @@ pub async fn stage_limits(
 /// The Lambda function an authorizer (or integration) URI invokes:
 /// `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations`
 /// (or the function ARN itself) → the function's name.
-pub fn function_from_uri(uri: &str) -> Option<String> {
+pub(crate) fn function_from_uri(uri: &str) -> Option<String> {
     let arn = uri
         .split_once("/functions/")
         .map_or(uri, |(_, rest)| rest.trim_end_matches("/invocations"));
@@ -118,7 +118,7 @@ pub fn function_from_uri(uri: &str) -> Option<String> {
 ///
 /// # Errors
 /// A one-line message naming the call that failed.
-pub async fn read_settings(
+pub(crate) async fn read_settings(
     client: &aws_sdk_apigatewayv2::Client,
     dep: &Deployment,
 ) -> crate::Result<DeployedSettings> {

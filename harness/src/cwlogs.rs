@@ -20,17 +20,17 @@ pub struct LogRecord {
 }
 
 /// Where the emulator's log lines go.
-pub type LogSink = mpsc::UnboundedSender<LogRecord>;
+pub(crate) type LogSink = mpsc::UnboundedSender<LogRecord>;
 
 /// Milliseconds since the epoch, now.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// `YYYY/MM/DD` in UTC of epoch seconds (the date in log stream names).
-pub fn utc_date(secs: i64) -> String {
+pub(crate) fn utc_date(secs: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -49,14 +49,14 @@ pub fn utc_date(secs: i64) -> String {
 
 /// A CloudWatch Logs client from the SDK environment, or pointed at
 /// `endpoint_url`.
-pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {
+pub(crate) async fn client(endpoint_url: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::new(&crate::sdk::config(endpoint_url).await)
 }
 
 /// Starts shipping records sent to the returned sink into `group`, in
 /// batches every 200 ms (streams created as they appear). The task ends
 /// when every sender is dropped, after a last flush.
-pub fn ship(
+pub(crate) fn ship(
     client: aws_sdk_cloudwatchlogs::Client,
     group: String,
 ) -> (LogSink, tokio::task::JoinHandle<()>) {
@@ -121,7 +121,7 @@ pub fn ship(
 ///
 /// # Errors
 /// A one-line message naming the call.
-pub async fn filter_messages(
+pub(crate) async fn filter_messages(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
@@ -140,7 +140,7 @@ pub async fn filter_messages(
 ///
 /// # Errors
 /// A one-line message naming the call.
-pub async fn filter_events(
+pub(crate) async fn filter_events(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
@@ -185,7 +185,7 @@ pub async fn filter_events(
 ///
 /// # Errors
 /// A one-line message naming the call.
-pub async fn decision_request_ids(
+pub(crate) async fn decision_request_ids(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
@@ -202,7 +202,7 @@ pub async fn decision_request_ids(
 
 /// The `request_id` of an authorizer decision line (tracing's JSON: the
 /// fields at the top level or under `fields`), `None` for any other line.
-pub fn decision_request_id(line: &str) -> Option<String> {
+pub(crate) fn decision_request_id(line: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
     let fields = v.get("fields").unwrap_or(&v);
     if fields.get("event")?.as_str()? != "decision" {
@@ -219,7 +219,7 @@ pub fn decision_request_id(line: &str) -> Option<String> {
 ///
 /// # Errors
 /// As [`decision_request_ids`].
-pub async fn settled_request_ids(
+pub(crate) async fn settled_request_ids(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,

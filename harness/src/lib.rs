@@ -2,13 +2,13 @@
 //! authorizer, and hosts the local API Gateway + Lambda emulator.
 
 pub use authorizer::aws_error;
-pub mod apigw;
+mod apigw;
 pub mod binary;
 pub mod catalog;
 pub mod check;
 pub mod choices;
 pub mod coldstart;
-pub mod cwlogs;
+mod cwlogs;
 pub mod demo;
 pub mod deployment;
 mod error;
@@ -20,11 +20,11 @@ pub mod load;
 pub mod mint;
 pub mod moto;
 pub mod package;
-pub mod progress;
-pub mod sdk;
+mod progress;
+mod sdk;
 pub mod signer;
 pub mod stack;
 pub mod suite;
-pub mod tools;
+mod tools;
 
 pub use error::{BoxError, Error, Result};

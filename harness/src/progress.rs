@@ -11,14 +11,14 @@ use std::time::Duration;
 
 /// A running bar; [`LoadBar::finish`] clears it.
 #[derive(Debug)]
-pub struct LoadBar {
+pub(crate) struct LoadBar {
     bar: ProgressBar,
     ticker: tokio::task::JoinHandle<()>,
 }
 
 impl LoadBar {
     /// Starts a bar over `total` requests fed by `live`.
-    pub fn start(live: Arc<Live>, total: u64, what: &str) -> Self {
+    pub(crate) fn start(live: Arc<Live>, total: u64, what: &str) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
         let style = ProgressStyle::with_template(
             "{prefix} [{elapsed_precise} / eta {eta}] {wide_bar} {pos}/{len} · {msg}",
@@ -54,7 +54,7 @@ impl LoadBar {
     }
 
     /// Stops and clears the bar.
-    pub async fn finish(self) {
+    pub(crate) async fn finish(self) {
         self.ticker.abort();
         let _ = self.ticker.await;
         self.bar.finish_and_clear();

@@ -3,7 +3,7 @@
 //! explicit endpoint for every service (moto).
 
 /// The SDK configuration, at `endpoint` when given.
-pub async fn config(endpoint: Option<&str>) -> aws_config::SdkConfig {
+pub(crate) async fn config(endpoint: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);

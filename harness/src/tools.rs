@@ -21,7 +21,7 @@ pub enum ToolError {
 }
 
 /// `$XDG_CACHE_HOME/jwt-authorizer`, else `~/.cache/jwt-authorizer`.
-pub fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -31,7 +31,7 @@ pub fn cache_dir() -> PathBuf {
 }
 
 /// The virtual environment for `name`.
-pub fn venv_dir(name: &str) -> PathBuf {
+pub(crate) fn venv_dir(name: &str) -> PathBuf {
     cache_dir().join("venv").join(name)
 }
 
@@ -41,7 +41,7 @@ pub fn venv_dir(name: &str) -> PathBuf {
 ///
 /// # Errors
 /// [`ToolError`] when the install fails.
-pub fn moto_server() -> Result<PathBuf, ToolError> {
+pub(crate) fn moto_server() -> Result<PathBuf, ToolError> {
     if let Some(p) = std::env::var_os("MOTO_SERVER").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(p));
     }
