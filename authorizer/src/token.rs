@@ -5,8 +5,6 @@
 use crate::crypto::{Algorithm, MAX_RSA_BITS};
 use crate::json::{self, Member};
 use crate::RejectReason;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// Longest accepted `kid`, in bytes.
 pub(crate) const MAX_KID_LEN: usize = 256;
@@ -126,9 +124,11 @@ pub(crate) fn parse<'t>(
     })
 }
 
+/// Strict base64url (RFC 7515 §2): the URL-safe alphabet only, no padding,
+/// zero trailing bits, so one byte string has one encoding.
 fn decode(segment: &str) -> Result<Vec<u8>, RejectReason> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
+    base64_simd::URL_SAFE_NO_PAD
+        .decode_to_vec(segment)
         .map_err(|_| RejectReason::Malformed)
 }
 
@@ -184,6 +184,8 @@ fn check_header(
 mod tests {
     use super::*;
     use crate::crypto::SIGNATURE_LEN;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
     use RejectReason::*;
 
     /// What a single ES512 key allows.
@@ -192,6 +194,35 @@ mod tests {
             algs: vec![Algorithm::Es512],
             sig_lens: Some(vec![SIGNATURE_LEN]),
         }
+    }
+
+    /// The request path's decoder accepts exactly what the `base64` crate's
+    /// strict URL-safe, unpadded engine accepts, with the same bytes: every
+    /// string of up to 4 characters over an alphabet of edge cases (both
+    /// alphabets' 62nd/63rd characters, padding, whitespace, dots, letters
+    /// whose low bits are or are not zero), and longer ones built from them.
+    #[test]
+    fn decode_is_as_strict_as_the_reference_engine() {
+        let alphabet: Vec<char> = "AQgw_-+/= .B".chars().collect();
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = inputs
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            inputs.extend(longer);
+        }
+        inputs.dedup();
+        let mut accepted = 0;
+        for s in &inputs {
+            for input in [s.clone(), format!("eyJhbGciOiJFUzUxMiJ9{s}")] {
+                let ours = decode(&input).ok();
+                let reference = URL_SAFE_NO_PAD.decode(&input).ok();
+                assert_eq!(ours, reference, "{input:?}");
+                accepted += usize::from(ours.is_some());
+            }
+        }
+        assert!(accepted > 1000, "the sample accepts something: {accepted}");
     }
 
     fn b64(s: &[u8]) -> String {
