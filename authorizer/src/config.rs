@@ -184,7 +184,16 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let backend = Backend::default_backend();
+        let backend = match get(env::VERIFY_BACKEND) {
+            None => Backend::default_backend(),
+            Some(v) => Backend::from_name(&v).ok_or_else(|| {
+                let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
+                ConfigError::invalid(
+                    env::VERIFY_BACKEND,
+                    format!("expected one of {} (this build)", names.join(", ")),
+                )
+            })?,
+        };
 
         let (static_keys, kms_key_ids) = key_sources(&get, backend)?;
 
@@ -506,6 +515,8 @@ mod tests {
             (env::CACHE_MAX_ENTRIES, "-5"),
             (env::REQUIRE_BEARER, "maybe"),
             (env::RESPONSE_FORMAT, "iam"),
+            (env::VERIFY_BACKEND, "openssl"),
+            (env::VERIFY_BACKEND, "P521"),
         ] {
             let e = with(&pem, &[(var, bad)]).unwrap_err();
             assert!(e.to_string().starts_with(var), "{var}={bad}: {e}");

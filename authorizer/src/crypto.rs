@@ -277,13 +277,18 @@ impl Backend {
         }
     }
 
-    /// Label for logs.
+    /// Label for logs, and the value `JWT_VERIFY_BACKEND` takes.
     pub const fn name(self) -> &'static str {
         match self {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => "aws-lc-rs",
             Backend::P521 => "p521",
         }
+    }
+
+    /// The backend compiled into this build with this [`Backend::name`].
+    pub fn from_name(name: &str) -> Option<Backend> {
+        Self::ALL.iter().copied().find(|b| b.name() == name)
     }
 
     /// Whether this backend verifies `alg`.

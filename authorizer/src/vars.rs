@@ -43,6 +43,8 @@ pub mod env {
     pub const CACHE_MAX_BYTES: &str = "JWT_CACHE_MAX_BYTES";
     /// Re-fetch KMS keys this often, seconds (default 900; 0 = never).
     pub const KMS_REFRESH_SECONDS: &str = "JWT_KMS_REFRESH_SECONDS";
+    /// The signature verifier: `aws-lc-rs` or `p521` (default: the build's).
+    pub const VERIFY_BACKEND: &str = "JWT_VERIFY_BACKEND";
 }
 
 /// A fatal configuration error; the message names the variable.

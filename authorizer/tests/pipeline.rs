@@ -618,6 +618,43 @@ fn only_a_verified_token_is_attributed_to_a_key() {
     assert_eq!(o.key, None, "a failed signature names no key");
 }
 
+/// `JWT_VERIFY_BACKEND` picks the verifier per function, whatever the build's
+/// default: each backend compiled in allows the genuine ES512 token and
+/// denies a tampered one, the one in force is named, and an unknown name is
+/// a configuration error naming the variable.
+#[test]
+fn the_verify_backend_is_chosen_by_configuration() {
+    let key = TestKey::new(11);
+    let good = format!("Bearer {}", genuine(&key));
+    let (head, sig) = good.rsplit_once('.').expect("three segments");
+    let flipped = if sig.starts_with('A') { 'B' } else { 'A' };
+    let tampered = format!("{head}.{flipped}{}", &sig[1..]);
+    for backend in authorizer::Backend::ALL {
+        let auth = pem_auth(&key, &[("JWT_VERIFY_BACKEND", backend.name())]);
+        let chosen = Config::from_lookup(|n| match n {
+            "JWT_PUBLIC_KEY_PEM" => Some(key.pem()),
+            "JWT_ISSUER" => Some(ISS.into()),
+            "JWT_AUDIENCE" => Some("api".into()),
+            "JWT_VERIFY_BACKEND" => Some(backend.name().into()),
+            _ => None,
+        })
+        .expect("config")
+        .backend;
+        assert_eq!(chosen, *backend);
+        assert!(decide(&auth, &good).is_allow(), "{backend:?}");
+        assert_eq!(deny(&auth, &tampered), Some(BadSignature), "{backend:?}");
+    }
+    let e = Config::from_lookup(|n| match n {
+        "JWT_PUBLIC_KEY_PEM" => Some(key.pem()),
+        "JWT_ISSUER" => Some(ISS.into()),
+        "JWT_AUDIENCE" => Some("api".into()),
+        "JWT_VERIFY_BACKEND" => Some("ring".into()),
+        _ => None,
+    })
+    .expect_err("an unknown backend");
+    assert!(e.to_string().starts_with("JWT_VERIFY_BACKEND"), "{e}");
+}
+
 // The default backend (aws-lc-rs) verifies every algorithm; the pure-Rust
 // one refuses non-ES512 keys at cold start (tested in crypto.rs).
 #[cfg(all(feature = "aws-lc", not(feature = "p521")))]
