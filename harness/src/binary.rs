@@ -15,7 +15,7 @@ pub fn authorizer_binary(prefer_release: bool) -> crate::Result<PathBuf> {
         return if p.is_file() {
             Ok(p)
         } else {
-            Err(crate::Error::unavailable(format!(
+            Err(crate::Error::invalid(format!(
                 "AUTHORIZER_BIN={} does not exist",
                 p.display()
             )))

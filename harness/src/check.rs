@@ -34,7 +34,7 @@ impl FromStr for Target {
         } else if s.starts_with("http://") || s.starts_with("https://") {
             Ok(Target::Url(s.to_owned()))
         } else {
-            Err(crate::Error::unavailable(format!(
+            Err(crate::Error::invalid(format!(
                 "unknown target {s:?}: use lib, lambda:PATH or an http(s) URL"
             )))
         }
@@ -189,7 +189,7 @@ pub async fn run(
     let reports_reasons = actuals.iter().any(|a| matches!(a, Actual::Deny(Some(_))));
     let (reasons, comparison) = match (options.compare, reports_reasons) {
         (Compare::Reasons, false) => {
-            return Err(crate::Error::unavailable(format!(
+            return Err(crate::Error::invalid(format!(
                 "--compare reasons: {target} reports no reasons (no deny carried context.reason); use --compare decisions"
             )))
         }

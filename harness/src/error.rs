@@ -19,6 +19,9 @@ pub enum Error {
     /// process, a port, a deployment's resource, its logs).
     #[error("{0}")]
     Unavailable(String),
+    /// Ctrl-C (or a stop request) ended the run between stages.
+    #[error("interrupted")]
+    Interrupted,
     /// A file, socket or process operation failed.
     #[error("{what}: {source}")]
     Io {

@@ -79,7 +79,7 @@ pub(crate) struct Progress(pub(crate) Instant);
 impl Progress {
     pub(crate) fn stage(&self, what: &str) -> crate::Result<()> {
         if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
-            return Err(crate::Error::unavailable("interrupted"));
+            return Err(crate::Error::Interrupted);
         }
         eprintln!("[{:>6.1}s] {what}", self.0.elapsed().as_secs_f64());
         Ok(())
