@@ -631,14 +631,12 @@ fn the_verify_backend_is_chosen_by_configuration() {
     let tampered = format!("{head}.{flipped}{}", &sig[1..]);
     for backend in authorizer::Backend::ALL {
         let auth = pem_auth(&key, &[("JWT_VERIFY_BACKEND", backend.name())]);
-        let chosen = Config::from_lookup(|n| match n {
-            "JWT_PUBLIC_KEY_PEM" => Some(key.pem()),
-            "JWT_ISSUER" => Some(ISS.into()),
-            "JWT_AUDIENCE" => Some("api".into()),
-            "JWT_VERIFY_BACKEND" => Some(backend.name().into()),
-            _ => None,
-        })
-        .expect("config")
+        let chosen = config(&[
+            ("JWT_PUBLIC_KEY_PEM", key.pem()),
+            ("JWT_ISSUER", ISS.into()),
+            ("JWT_AUDIENCE", "api".into()),
+            ("JWT_VERIFY_BACKEND", backend.name().into()),
+        ])
         .backend;
         assert_eq!(chosen, *backend);
         assert!(decide(&auth, &good).is_allow(), "{backend:?}");

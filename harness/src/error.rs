@@ -148,13 +148,11 @@ impl Error {
         E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        Self::Aws {
-            line: format!(
-                "{} ({about})",
-                authorizer::aws_error::describe(service, operation, &err)
-            ),
-            source: Box::new(err),
+        let mut e = Self::aws(service, operation, err);
+        if let Self::Aws { line, .. } = &mut e {
+            *line = format!("{line} ({about})");
         }
+        e
     }
 
     /// The same error with `context` in front of its message (a flag, a key,

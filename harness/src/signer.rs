@@ -46,12 +46,8 @@ impl Signer {
             .key_id(&key_id)
             .send()
             .await
-            .map_err(|e| match crate::Error::aws("KMS", "GetPublicKey", e) {
-                crate::Error::Aws { line, source } => crate::Error::Aws {
-                    line: format!("{line} (key {key_id})"),
-                    source,
-                },
-                other => other,
+            .map_err(|e| {
+                crate::Error::aws_about("KMS", "GetPublicKey", e, format!("key {key_id}"))
             })?;
         let spec = out
             .key_spec()
