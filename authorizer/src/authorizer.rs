@@ -10,6 +10,7 @@ use crate::token::{Allowed, Faults};
 use crate::{extract, token, RejectReason};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 /// What the authorizer was asked: the `Authorization` value as received.
 #[derive(Clone, Copy)]
@@ -62,6 +63,9 @@ pub struct Outcome {
     /// The label of the key that verified the token: `None` unless the
     /// signature verified (never the token's unverified `kid`).
     pub key: Option<String>,
+    /// How long signature verification took, when it ran (a cache hit or a
+    /// token refused before the signature has none).
+    pub verify_time: Option<Duration>,
 }
 
 enum KeyState {
@@ -187,6 +191,7 @@ impl Authorizer {
             decision: Decision::Deny(RejectReason::MissingToken),
             cache_hit: false,
             key: None,
+            verify_time: None,
         };
         outcome.decision = match self.run(request, now, &mut outcome) {
             Ok(grant) => Decision::Allow(grant),
@@ -236,6 +241,7 @@ impl Authorizer {
         let candidates = keys.select(parsed.kid.as_deref(), parsed.alg)?;
         let mut verified = None;
         let mut failure = RejectReason::BadSignature;
+        let started = Instant::now();
         for key_entry in candidates {
             // The key's algorithm is fixed by the key: the token's `alg` must
             // equal it (RFC 8725 §2.1), whatever else the key set allows.
@@ -253,6 +259,7 @@ impl Authorizer {
                 Err(e) => failure = e,
             }
         }
+        outcome.verify_time = Some(started.elapsed());
         let Some(key_entry) = verified else {
             return Err(failure);
         };

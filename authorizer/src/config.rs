@@ -21,6 +21,8 @@ pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
 pub const DEFAULT_CACHE_MAX_BYTES: usize = 16 << 20;
 /// Default `JWT_KMS_REFRESH_SECONDS`: 15 minutes.
 pub const DEFAULT_KMS_REFRESH_SECONDS: u64 = 900;
+/// Default `JWT_METRICS_NAMESPACE`.
+pub const DEFAULT_METRICS_NAMESPACE: &str = "JwtAuthorizer";
 
 /// What `iss` must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +83,9 @@ pub struct Config {
     pub kms_refresh_seconds: u64,
     /// The verification backend.
     pub backend: Backend,
+    /// The CloudWatch namespace of the EMF metrics; `None` with
+    /// `JWT_METRICS=off` (default: on, `JwtAuthorizer`).
+    pub metrics_namespace: Option<String>,
 }
 
 /// The keys configured inline (`JWT_PUBLIC_KEY_PEM` with its kids and
@@ -148,6 +153,14 @@ fn key_sources(
     }
     if static_keys.is_empty() && kms_key_ids.is_empty() {
         return Err(ConfigError::NoKeySource);
+    }
+    // The lean build has no AWS SDK: a KMS key it cannot fetch must fail
+    // init by name, not deny every token with `key_unavailable`.
+    if !cfg!(feature = "kms") && !kms_key_ids.is_empty() {
+        return Err(ConfigError::invalid(
+            kms_raw_var(get),
+            "is set, but this is the lean build without the KMS key source: deploy the KMS build (authorizer-kms.zip, lambda_kms_zip_path) or trust the key as PEM",
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for kid in static_keys.iter().flat_map(|k| k.kids.iter()) {
@@ -276,6 +289,7 @@ impl Config {
             None => DEFAULT_KMS_REFRESH_SECONDS,
             Some(v) => number::<u64>(env::KMS_REFRESH_SECONDS, &v, 0, 86_400)?,
         };
+        let metrics_namespace = metrics_namespace(&get)?;
         Ok(Self {
             static_keys,
             kms_key_ids,
@@ -291,6 +305,7 @@ impl Config {
             cache_max_bytes,
             kms_refresh_seconds,
             backend,
+            metrics_namespace,
         })
     }
 
@@ -305,6 +320,44 @@ impl Config {
         }
         w
     }
+}
+
+/// Which variable named the KMS keys (the legacy name only when the new one
+/// is unset).
+fn kms_raw_var(get: &dyn Fn(&str) -> Option<String>) -> &'static str {
+    if get(env::KMS_KEY_IDS).is_none() && get(env::KMS_KEY_ID_LEGACY).is_some() {
+        env::KMS_KEY_ID_LEGACY
+    } else {
+        env::KMS_KEY_IDS
+    }
+}
+
+/// `JWT_METRICS` and `JWT_METRICS_NAMESPACE`: the namespace, or `None` when
+/// metrics are off. A namespace is what CloudWatch accepts (1–255 of
+/// letters, digits and `. - _ / # :` and space) and not `AWS/…`, which is
+/// reserved for AWS services.
+fn metrics_namespace(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let on = match get(env::METRICS).map(|v| v.to_ascii_lowercase()) {
+        None => true,
+        Some(v) if v == "emf" => true,
+        Some(v) if v == "off" => false,
+        Some(_) => return Err(ConfigError::invalid(env::METRICS, "expected emf or off")),
+    };
+    let namespace = get(env::METRICS_NAMESPACE).unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.into());
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_/#: ".contains(c);
+    if namespace.len() > 255 || !namespace.chars().all(allowed) {
+        return Err(ConfigError::invalid(
+            env::METRICS_NAMESPACE,
+            "expected 1-255 letters, digits, spaces or . - _ / # :",
+        ));
+    }
+    if namespace.starts_with("AWS/") {
+        return Err(ConfigError::invalid(
+            env::METRICS_NAMESPACE,
+            "AWS/ namespaces are reserved for AWS services",
+        ));
+    }
+    Ok(on.then_some(namespace))
 }
 
 fn list(var: &'static str, v: &str) -> Result<Vec<String>, ConfigError> {
@@ -351,6 +404,28 @@ mod tests {
             (env::ISSUER, "https://issuer.example".to_owned()),
             (env::AUDIENCE, "api".to_owned()),
         ]
+    }
+
+    #[test]
+    fn metrics_are_on_by_default_and_refuse_bad_values_by_name() {
+        let pem = TestKey::new(3).pem();
+        let c = with(&pem, &[]).expect("defaults");
+        assert_eq!(
+            c.metrics_namespace.as_deref(),
+            Some(DEFAULT_METRICS_NAMESPACE)
+        );
+        let off = with(&pem, &[(env::METRICS, "OFF")]).expect("off");
+        assert_eq!(off.metrics_namespace, None);
+        let named = with(&pem, &[(env::METRICS_NAMESPACE, "Team/Auth")]).expect("ns");
+        assert_eq!(named.metrics_namespace.as_deref(), Some("Team/Auth"));
+        for (var, value) in [
+            (env::METRICS, "prometheus"),
+            (env::METRICS_NAMESPACE, "AWS/Lambda"),
+            (env::METRICS_NAMESPACE, "bad{ns}"),
+        ] {
+            let err = with(&pem, &[(var, value)]).expect_err(value);
+            assert!(err.to_string().starts_with(var), "{err}");
+        }
     }
 
     fn with(pem: &str, extra: &[(&'static str, &str)]) -> Result<Config, ConfigError> {
@@ -473,26 +548,47 @@ mod tests {
         assert_eq!(c.audience, AudienceCheck::Unchecked);
         let jwks = with(&pem, &[(env::JWKS, &padded(&TestKey::new(2).jwks("j")))]).expect("jwks");
         assert_eq!(jwks.static_keys.len(), 2);
-        let kms = cfg(&[
-            (env::KMS_KEY_IDS, &padded("alias/jwt")),
-            (env::ISSUER, "i"),
-            (env::AUDIENCE, "a"),
-        ])
-        .expect("kms");
-        assert_eq!(kms.kms_key_ids, vec!["alias/jwt".to_owned()]);
+        let kms = kms_accepted(
+            &[
+                (env::KMS_KEY_IDS, &padded("alias/jwt")),
+                (env::ISSUER, "i"),
+                (env::AUDIENCE, "a"),
+            ],
+            env::KMS_KEY_IDS,
+        );
+        if let Some(kms) = kms {
+            assert_eq!(kms.kms_key_ids, vec!["alias/jwt".to_owned()]);
+        }
+    }
+
+    /// A KMS key configuration: accepted by the KMS build (returned),
+    /// refused at cold start by the lean build, naming `var`.
+    fn kms_accepted(vars: &[(&str, &str)], var: &str) -> Option<Config> {
+        let result = cfg(vars);
+        if cfg!(feature = "kms") {
+            Some(result.expect("the KMS build accepts KMS keys"))
+        } else {
+            let e = result.expect_err("the lean build refuses KMS keys").to_string();
+            assert!(e.starts_with(var) && e.contains("lean build"), "{e}");
+            None
+        }
     }
 
     #[test]
     fn a_key_source_is_required() {
         let e = cfg(&[(env::ISSUER, "i"), (env::AUDIENCE, "a")]).unwrap_err();
         assert_eq!(e, ConfigError::NoKeySource);
-        let c = cfg(&[
-            (env::KMS_KEY_ID_LEGACY, "alias/jwt"),
-            (env::ISSUER, "i"),
-            (env::AUDIENCE, "a"),
-        ])
-        .expect("legacy name accepted");
-        assert_eq!(c.kms_key_ids, vec!["alias/jwt".to_owned()]);
+        let c = kms_accepted(
+            &[
+                (env::KMS_KEY_ID_LEGACY, "alias/jwt"),
+                (env::ISSUER, "i"),
+                (env::AUDIENCE, "a"),
+            ],
+            env::KMS_KEY_ID_LEGACY,
+        );
+        if let Some(c) = c {
+            assert_eq!(c.kms_key_ids, vec!["alias/jwt".to_owned()]);
+        }
     }
 
     #[test]

@@ -219,6 +219,7 @@ pub fn handle(auth: &Authorizer, event: &Value, now: UnixTime) -> Handled {
             decision: Decision::Deny(RejectReason::BadEvent),
             cache_hit: false,
             key: None,
+            verify_time: None,
         }
     } else {
         auth.decide_detailed(

@@ -363,6 +363,11 @@ impl KmsLoader {
         }
     }
 
+    /// How old the key set in force is (`None` before the first load).
+    pub fn key_set_age(&self) -> Option<Duration> {
+        lock(&self.refresh).loaded_at.map(|t| t.elapsed())
+    }
+
     fn loaded(&self) {
         let mut r = lock(&self.refresh);
         r.loaded_at = Some(Instant::now());

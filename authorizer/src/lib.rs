@@ -35,6 +35,7 @@ mod json;
 pub mod keys;
 #[cfg(feature = "kms")]
 pub mod kms;
+pub mod metrics;
 mod reason;
 #[cfg(any(test, feature = "test-util"))]
 pub mod test_util;

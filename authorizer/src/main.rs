@@ -3,15 +3,167 @@
 //! the Lambda Runtime API.
 
 use authorizer::event::{self, Unauthorized};
-use authorizer::kms::{self, KmsError, KmsLoader};
-use authorizer::{Authorizer, Config, Decision, RejectReason, UnixTime};
+use authorizer::metrics::{Emf, Sample};
+use authorizer::{Authorizer, Config, UnixTime};
 use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent, LambdaInvocation, Runtime};
 use serde_json::Value;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::prelude::*;
+
+#[cfg(feature = "kms")]
+mod key_source {
+    //! The KMS key source (the `kms` build): fetch at cold start, retry a
+    //! `key_unavailable` deny within the request's time, refresh off the
+    //! request path, and count failed refreshes for the metrics.
+    use super::fail_init;
+    use authorizer::event::Handled;
+    use authorizer::kms::{self, KmsError, KmsLoader};
+    use authorizer::{Authorizer, Config, Decision, RejectReason, UnixTime};
+    use serde_json::Value;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    #[derive(Debug)]
+    pub(crate) struct Kms {
+        loader: KmsLoader,
+        failed_refreshes: AtomicU64,
+    }
+
+    pub(crate) async fn start(config: &Config, auth: &Authorizer) -> Option<Kms> {
+        if config.kms_key_ids.is_empty() {
+            return None;
+        }
+        let loader = KmsLoader::new(
+            kms::client().await,
+            config.kms_key_ids.clone(),
+            config.backend,
+        )
+        .with_refresh(Some(Duration::from_secs(config.kms_refresh_seconds)));
+        match loader.load(auth).await {
+            Ok(_) => {}
+            Err(e @ KmsError::WrongKey { .. }) => fail_init("Runtime.ConfigError", &e.to_string()),
+            Err(e) => {
+                tracing::warn!(event = "kms_unavailable", error = %e, "starting without KMS keys; denying with key_unavailable and retrying")
+            }
+        }
+        Some(Kms {
+            loader,
+            failed_refreshes: AtomicU64::new(0),
+        })
+    }
+
+    impl Kms {
+        /// KMS is retried only for a token that reached key selection
+        /// (anything rejected earlier never waits on it), within this
+        /// invocation's time.
+        pub(crate) async fn retry(
+            &self,
+            auth: &Authorizer,
+            payload: &Value,
+            ctx: &lambda_runtime::Context,
+            handled: &mut Handled,
+        ) {
+            if handled.outcome.decision != Decision::Deny(RejectReason::KeyUnavailable) {
+                return;
+            }
+            if let Some(result) = self.loader.retry_before(auth, deadline(ctx)).await {
+                match result {
+                    Ok(n) => {
+                        tracing::info!(event = "kms_loaded", keys = n);
+                        *handled = authorizer::event::handle(auth, payload, UnixTime::now());
+                    }
+                    Err(e) => tracing::warn!(event = "kms_unavailable", error = %e),
+                }
+            }
+        }
+
+        /// Periodic re-fetch (an alias re-pointed, a rotated key): a task of
+        /// its own, run while the runtime waits for the next event; this
+        /// request is decided with the set in force, and a failure keeps
+        /// that set.
+        pub(crate) fn refresh_if_due(&'static self, auth: &'static Authorizer) {
+            if self.loader.take_due_refresh(auth) {
+                tokio::spawn(async move {
+                    match self.loader.refresh(auth).await {
+                        Ok(n) => tracing::info!(event = "kms_refreshed", keys = n),
+                        Err(e) => {
+                            self.failed_refreshes.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(
+                                event = "kms_refresh_failed",
+                                key_set_age_s = e.key_set_age.as_secs(),
+                                error = %e.error
+                            );
+                        }
+                    }
+                });
+            }
+        }
+
+        /// The metrics' KMS figures: the key set's age and the refreshes
+        /// that failed since the previous call.
+        pub(crate) fn figures(&self) -> (Option<Duration>, Option<u64>) {
+            (
+                self.loader.key_set_age(),
+                Some(self.failed_refreshes.swap(0, Ordering::Relaxed)),
+            )
+        }
+    }
+
+    /// The invocation deadline (`Lambda-Runtime-Deadline-Ms`, epoch ms) as an
+    /// `Instant`; an unreadable one counts as "no time left".
+    fn deadline(ctx: &lambda_runtime::Context) -> Instant {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(u64::MAX, |d| {
+                u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+            });
+        Instant::now() + Duration::from_millis(ctx.deadline.saturating_sub(now_ms))
+    }
+}
+
+#[cfg(not(feature = "kms"))]
+mod key_source {
+    //! The lean build has no KMS key source: `Config` refuses
+    //! `JWT_KMS_KEY_IDS` at cold start, so there is never a `Kms` value.
+    use authorizer::event::Handled;
+    use authorizer::{Authorizer, Config};
+    use serde_json::Value;
+    use std::time::Duration;
+
+    #[derive(Debug)]
+    pub(crate) enum Kms {}
+
+    #[allow(clippy::unused_async)]
+    pub(crate) async fn start(_: &Config, _: &Authorizer) -> Option<Kms> {
+        None
+    }
+
+    impl Kms {
+        #[allow(clippy::unused_async)]
+        pub(crate) async fn retry(
+            &self,
+            _: &Authorizer,
+            _: &Value,
+            _: &lambda_runtime::Context,
+            _: &mut Handled,
+        ) {
+            match *self {}
+        }
+
+        pub(crate) fn refresh_if_due(&'static self, _: &'static Authorizer) {
+            match *self {}
+        }
+
+        pub(crate) fn figures(&self) -> (Option<Duration>, Option<u64>) {
+            match *self {}
+        }
+    }
+}
+
+use key_source::Kms;
 
 /// The function error API Gateway REST APIs map to 401.
 #[derive(Debug)]
@@ -80,7 +232,9 @@ impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for Screen<S> {
 
 struct State {
     auth: Authorizer,
-    kms: Option<KmsLoader>,
+    kms: Option<Kms>,
+    /// `None` with `JWT_METRICS=off`.
+    emf: Option<Emf>,
 }
 
 fn main() {
@@ -115,24 +269,13 @@ async fn serve(started: Instant) {
         tracing::warn!(event = "config_warning", "{warning}");
     }
     let auth = Authorizer::new(&config);
-    let kms = if config.kms_key_ids.is_empty() {
-        None
-    } else {
-        let loader = KmsLoader::new(
-            kms::client().await,
-            config.kms_key_ids.clone(),
-            config.backend,
+    let kms = key_source::start(&config, &auth).await;
+    let emf = config.metrics_namespace.as_ref().map(|ns| {
+        Emf::new(
+            ns.clone(),
+            std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
         )
-        .with_refresh(Some(Duration::from_secs(config.kms_refresh_seconds)));
-        match loader.load(&auth).await {
-            Ok(_) => {}
-            Err(e @ KmsError::WrongKey { .. }) => fail_init("Runtime.ConfigError", &e.to_string()),
-            Err(e) => {
-                tracing::warn!(event = "kms_unavailable", error = %e, "starting without KMS keys; denying with key_unavailable and retrying")
-            }
-        }
-        Some(loader)
-    };
+    });
     let sources: Vec<&str> = [
         (!config.static_keys.is_empty()).then_some("static"),
         (!config.kms_key_ids.is_empty()).then_some("kms"),
@@ -147,11 +290,13 @@ async fn serve(started: Instant) {
         kms_keys = config.kms_key_ids.len(),
         keys_ready = auth.keys_ready(),
         backend = config.backend.name(),
+        kms_build = cfg!(feature = "kms"),
+        metrics = config.metrics_namespace.as_deref().unwrap_or("off"),
         init_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     );
     // The state lives as long as the process; 'static so a KMS refresh can
     // run as a task of its own, off the request path.
-    let state: &'static State = Box::leak(Box::new(State { auth, kms }));
+    let state: &'static State = Box::leak(Box::new(State { auth, kms, emf }));
     let result = Runtime::new(service_fn(move |ev: LambdaEvent<Value>| async move {
         handle(state, ev).await
     }))
@@ -168,65 +313,49 @@ async fn serve(started: Instant) {
 async fn handle(state: &'static State, ev: LambdaEvent<Value>) -> Result<Value, Deny> {
     let start = Instant::now();
     let mut handled = event::handle(&state.auth, &ev.payload, UnixTime::now());
-    // KMS is retried only for a token that reached key selection (anything
-    // rejected earlier never waits on it), within this invocation's time.
-    if let (Some(loader), Decision::Deny(RejectReason::KeyUnavailable)) =
-        (&state.kms, &handled.outcome.decision)
-    {
-        if let Some(result) = loader
-            .retry_before(&state.auth, deadline(&ev.context))
-            .await
-        {
-            match result {
-                Ok(n) => {
-                    tracing::info!(event = "kms_loaded", keys = n);
-                    handled = event::handle(&state.auth, &ev.payload, UnixTime::now());
-                }
-                Err(e) => tracing::warn!(event = "kms_unavailable", error = %e),
-            }
-        }
-    }
-    // Periodic re-fetch (an alias re-pointed, a rotated key): a task of its
-    // own, run while the runtime waits for the next event; this request is
-    // decided with the set in force, and a failure keeps that set.
-    if let Some(loader) = &state.kms {
-        if loader.take_due_refresh(&state.auth) {
-            tokio::spawn(async move {
-                match loader.refresh(&state.auth).await {
-                    Ok(n) => tracing::info!(event = "kms_refreshed", keys = n),
-                    Err(e) => tracing::warn!(
-                        event = "kms_refresh_failed",
-                        key_set_age_s = e.key_set_age.as_secs(),
-                        error = %e.error
-                    ),
-                }
-            });
-        }
+    if let Some(kms) = &state.kms {
+        kms.retry(&state.auth, &ev.payload, &ev.context, &mut handled)
+            .await;
+        kms.refresh_if_due(&state.auth);
     }
     let o = &handled.outcome;
+    let elapsed = start.elapsed();
+    let apigw_request_id = ev
+        .payload
+        .pointer("/requestContext/requestId")
+        .and_then(Value::as_str);
     tracing::info!(
         event = "decision",
         outcome = if o.decision.is_allow() { "allow" } else { "deny" },
         reason = o.decision.reason().map(|r| r.as_str()),
         kid = o.key.as_deref(),
         cache = if o.cache_hit { "hit" } else { "miss" },
-        latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+        latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        verify_us = o.verify_time.map(|t| u64::try_from(t.as_micros()).unwrap_or(u64::MAX)),
         shape = handled.kind.as_str(),
         refused = event::Refusal::of_marker(&ev.payload).map(event::Refusal::as_str),
         request_id = %ev.context.request_id,
+        apigw_request_id,
+        trace_id = ev.context.xray_trace_id.as_deref(),
     );
+    if let Some(emf) = &state.emf {
+        let (key_set_age, refresh_failures) = state.kms.as_ref().map_or((None, None), Kms::figures);
+        let sample = Sample {
+            outcome: o,
+            decision_time: elapsed,
+            key_set_age,
+            refresh_failures,
+        };
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        // One write per line: the decision line went out just before, on
+        // this same thread, so the two never interleave.
+        let mut line = emf.line(&sample, now_ms);
+        line.push('\n');
+        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+    }
     handled.response.map_err(Deny)
-}
-
-/// The invocation deadline (`Lambda-Runtime-Deadline-Ms`, epoch ms) as an
-/// `Instant`; an unreadable one counts as "no time left".
-fn deadline(ctx: &lambda_runtime::Context) -> Instant {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(u64::MAX, |d| {
-            u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-        });
-    Instant::now() + Duration::from_millis(ctx.deadline.saturating_sub(now_ms))
 }
 
 /// Reports a fatal init error to the Runtime API (so Lambda records

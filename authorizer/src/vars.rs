@@ -45,6 +45,11 @@ pub mod env {
     pub const KMS_REFRESH_SECONDS: &str = "JWT_KMS_REFRESH_SECONDS";
     /// The signature verifier: `aws-lc-rs` or `p521` (default: the build's).
     pub const VERIFY_BACKEND: &str = "JWT_VERIFY_BACKEND";
+    /// Metrics: `emf` (CloudWatch Embedded Metric Format lines on stdout,
+    /// the default) or `off`.
+    pub const METRICS: &str = "JWT_METRICS";
+    /// The CloudWatch namespace of the metrics (default `JwtAuthorizer`).
+    pub const METRICS_NAMESPACE: &str = "JWT_METRICS_NAMESPACE";
 }
 
 /// A fatal configuration error; the message names the variable.

@@ -124,6 +124,22 @@ async fn allows_denies_and_never_logs_tokens() {
     assert!(decisions
         .iter()
         .all(|d| d["latency_us"].is_u64() && d["request_id"].is_string()));
+    // API Gateway's request id (payload 2.0 events carry one; REST TOKEN
+    // events do not) and the X-Ray trace id the Runtime API passed.
+    let ids: Vec<&Value> = decisions.iter().map(|d| &d["apigw_request_id"]).collect();
+    assert_eq!(ids[0], "abc=", "{decisions:#?}");
+    assert!(ids[4].is_null(), "a TOKEN event has no requestContext");
+    assert!(decisions.iter().all(|d| d["trace_id"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("Root=1-"))));
+    assert!(
+        decisions[0]["verify_us"].is_u64(),
+        "the allow verified a signature"
+    );
+    assert!(
+        decisions[2]["verify_us"].is_null(),
+        "a missing token verifies nothing"
+    );
     assert!(
         logs.iter().any(|l| l.contains("\"cold_start\"")),
         "cold start line: {logs:#?}"
@@ -138,6 +154,111 @@ async fn allows_denies_and_never_logs_tokens() {
         !all.contains("user-secret-sub") && !all.contains("mallory"),
         "claims reached the logs"
     );
+}
+
+/// The EMF lines the binary printed, parsed.
+fn emf_lines(logs: &[String]) -> Vec<Value> {
+    logs.iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some())
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_are_one_emf_line_per_invocation_and_off_when_asked() {
+    let signer = LocalSigner::generate();
+    let mut f = function(&signer);
+    f.env
+        .push(("JWT_METRICS_NAMESPACE".into(), "Harness/Test".into()));
+    let mut env = Environment::start(&f).await.expect("init");
+    let good = format!("Bearer {}", token(&signer, "u"));
+    for authorization in [Some(good.as_str()), Some(good.as_str()), None] {
+        response(&mut env, v2(authorization)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let emf = emf_lines(&env.logs());
+    env.stop().await;
+    assert_eq!(emf.len(), 3, "{emf:#?}");
+    for doc in &emf {
+        assert!(doc["_aws"]["Timestamp"].is_u64());
+        assert_eq!(doc["FunctionName"], f.name.as_str());
+        for d in doc["_aws"]["CloudWatchMetrics"]
+            .as_array()
+            .expect("directives")
+        {
+            assert_eq!(d["Namespace"], "Harness/Test");
+        }
+    }
+    assert_eq!(
+        (
+            &emf[0]["Outcome"],
+            &emf[0]["CacheHits"],
+            emf[0]["VerifyTime"].is_u64()
+        ),
+        (&json!("allow"), &json!(0), true)
+    );
+    assert_eq!(
+        (&emf[1]["CacheHits"], emf[1].get("VerifyTime")),
+        (&json!(1), None)
+    );
+    assert_eq!(
+        (&emf[2]["Outcome"], &emf[2]["Reason"], &emf[2]["Denies"]),
+        (&json!("deny"), &json!("missing_token"), &json!(1))
+    );
+
+    f.env.push(("JWT_METRICS".into(), "off".into()));
+    let mut env = Environment::start(&f).await.expect("init");
+    response(&mut env, v2(Some(&good))).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let logs = env.logs();
+    env.stop().await;
+    assert!(emf_lines(&logs).is_empty(), "{logs:#?}");
+    assert!(logs.iter().any(|l| l.contains("\"decision\"")));
+}
+
+/// The lean build (no AWS SDK), from `scripts/build-lambda.sh`: `.ci/run`
+/// sets `AUTHORIZER_LEAN_BIN`.
+fn lean_binary() -> Option<std::path::PathBuf> {
+    match std::env::var_os("AUTHORIZER_LEAN_BIN") {
+        Some(p) => Some(p.into()),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("CI must set AUTHORIZER_LEAN_BIN (scripts/build-lambda.sh builds it)")
+        }
+        None => {
+            eprintln!("SKIPPED: AUTHORIZER_LEAN_BIN is not set (scripts/build-lambda.sh builds the lean binary)");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_lean_build_decides_and_refuses_a_kms_key_at_init_naming_it() {
+    let Some(lean) = lean_binary() else { return };
+    let signer = LocalSigner::generate();
+    let mut f = function(&signer);
+    f.binary = lean;
+    let mut env = Environment::start(&f).await.expect("init");
+    let good = format!("Bearer {}", token(&signer, "u"));
+    assert_eq!(
+        response(&mut env, v2(Some(&good))).await["isAuthorized"],
+        true
+    );
+    env.stop().await;
+    f.env.push(("JWT_KMS_KEY_IDS".into(), "alias/jwt".into()));
+    match Environment::start(&f).await {
+        Err(LambdaError::InitError {
+            error_type,
+            message,
+        }) => {
+            assert_eq!(error_type, "Runtime.ConfigError");
+            assert!(
+                message.starts_with("JWT_KMS_KEY_IDS is invalid"),
+                "{message}"
+            );
+            assert!(message.contains("lean build"), "{message}");
+        }
+        other => panic!("expected an init error, got {other:?}"),
+    }
 }
 
 #[tokio::test]

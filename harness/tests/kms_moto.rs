@@ -293,6 +293,7 @@ async fn wrong_key_spec_is_refused_and_unreachable_kms_denies_then_recovers() {
 #[tokio::test]
 async fn the_binary_fetches_kms_keys_at_cold_start() {
     use harness::lambda::{Environment, FunctionConfig, InvokeResult};
+    use std::time::Duration;
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
     let key = harness::kms::create_key(&client, Some("alias/jwt-bin"))
@@ -302,6 +303,7 @@ async fn the_binary_fetches_kms_keys_at_cold_start() {
     f.env = moto.sdk_env();
     f.env.extend([
         ("JWT_KMS_KEY_IDS".to_owned(), "alias/jwt-bin".to_owned()),
+        ("JWT_KMS_REFRESH_SECONDS".to_owned(), "1".to_owned()),
         ("JWT_ISSUER".to_owned(), ISS.to_owned()),
         ("JWT_AUDIENCE".to_owned(), "api".to_owned()),
     ]);
@@ -309,11 +311,8 @@ async fn the_binary_fetches_kms_keys_at_cold_start() {
     let token = kms_token(&client, &key.key_id, Some("alias/jwt-bin")).await;
     let ev = json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"),
                     "methodArn": "arn:aws:execute-api:us-east-1:1:api/prod/GET/x"});
-    let out = env
-        .invoke(bytes::Bytes::from(ev.to_string()))
-        .await
-        .expect("invoke");
-    env.stop().await;
+    let event = bytes::Bytes::from(ev.to_string());
+    let out = env.invoke(event.clone()).await.expect("invoke");
     match out.result {
         InvokeResult::Response(b) => {
             let v: serde_json::Value = serde_json::from_slice(&b).expect("json");
@@ -321,6 +320,33 @@ async fn the_binary_fetches_kms_keys_at_cold_start() {
         }
         other => panic!("denied: {other:?}"),
     }
+    // KMS goes away: the refresh due after 1 s fails (stale-if-error), and
+    // the next invocation's metrics count it.
+    drop(moto);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    env.invoke(event.clone()).await.expect("invoke");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    env.invoke(event).await.expect("invoke");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let logs = env.logs();
+    env.stop().await;
+    let emf: Vec<serde_json::Value> = logs
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some())
+        .collect();
+    assert_eq!(emf.len(), 3, "{logs:#?}");
+    assert!(emf.iter().all(|m| m["KeySetAge"].is_u64()), "{emf:#?}");
+    assert_eq!(emf[0]["KeyRefreshFailures"], 0, "{emf:#?}");
+    let failures: u64 = emf
+        .iter()
+        .filter_map(|m| m["KeyRefreshFailures"].as_u64())
+        .sum();
+    assert_eq!(failures, 1, "one failed refresh counted once: {emf:#?}");
+    assert!(
+        logs.iter().any(|l| l.contains("kms_refresh_failed")),
+        "{logs:#?}"
+    );
 }
 
 async fn key_states(client: &aws_sdk_kms::Client) -> Vec<String> {
