@@ -22,6 +22,41 @@ pub struct LogRecord {
 /// Where the emulator's log lines go.
 pub(crate) type LogSink = mpsc::UnboundedSender<LogRecord>;
 
+/// The metric names declared by the CloudWatch Embedded Metric Format
+/// lines in `group` between `start_ms` and `end_ms`, each with the number
+/// of lines that carried it (a line counts only if it is EMF: `_aws` with a
+/// `CloudWatchMetrics` list whose metrics are numbers at the root).
+///
+/// # Errors
+/// As [`filter_events`].
+pub(crate) async fn emf_metrics(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> crate::Result<BTreeMap<String, usize>> {
+    let mut seen = BTreeMap::new();
+    for message in filter_messages(client, group, start_ms, end_ms, None).await? {
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&message) else {
+            continue;
+        };
+        let directives = doc
+            .pointer("/_aws/CloudWatchMetrics")
+            .and_then(serde_json::Value::as_array);
+        for d in directives.into_iter().flatten() {
+            let metrics = d.get("Metrics").and_then(serde_json::Value::as_array);
+            for m in metrics.into_iter().flatten() {
+                if let Some(name) = m.get("Name").and_then(serde_json::Value::as_str) {
+                    if doc.get(name).is_some_and(serde_json::Value::is_number) {
+                        *seen.entry(name.to_owned()).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
 /// Milliseconds since the epoch, now.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -30,6 +30,8 @@ pub struct Deployment {
     pub issuer: Option<String>,
     /// Accepted `aud` values (`audience`).
     pub audience: Vec<String>,
+    /// The AWS region it is deployed in (`region`).
+    pub region: Option<String>,
 }
 
 impl Deployment {
@@ -111,6 +113,7 @@ impl Deployment {
             kids: strings("kids")?,
             issuer: string("issuer")?,
             audience: strings("audience")?,
+            region: string("region")?,
         };
         if d.api_endpoint.is_none() {
             return Err(crate::Error::invalid(

@@ -21,7 +21,7 @@ pub mod mint;
 pub mod moto;
 pub mod package;
 mod progress;
-mod sdk;
+pub mod sdk;
 pub mod signer;
 pub mod stack;
 pub mod suite;

@@ -666,8 +666,10 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
     let mut gateway: Option<Gateway> = None;
     let outcome = async {
         let signer = Arc::new(Signer::kms(client.clone(), &key_id).await?);
-        let kid = authorizer::keys::split_kms_entry("--kms-key-id", &key_id)
-            .map_or(key_id.clone(), |(id, _)| id);
+        let kid = t.kid.clone().unwrap_or_else(|| {
+            authorizer::keys::split_kms_entry("--kms-key-id", &key_id)
+                .map_or(key_id.clone(), |(id, _)| id)
+        });
         let profile = Profile {
             issuer: t.issuer.clone(),
             audience: t.audience.clone(),
@@ -786,7 +788,7 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
         dir: t
             .out
             .clone()
-            .unwrap_or_else(|| reports::run_dir(&t.root, &run_id)),
+            .unwrap_or_else(|| reports::run_dir(std::path::Path::new("."), &run_id)),
         summary,
     })
 }

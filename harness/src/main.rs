@@ -15,7 +15,12 @@ const LOAD_EXAMPLES: &str = "Examples:
   harness load --profile knee --p99-bound-ms 50          step up until p99 > 50 ms or errors
   harness load --profile scaling                         20 -> 400 req/s from cold; cold starts per second
   harness load --plan load.toml --mix valid=80,forged=20 a plan file, one value overridden
-  harness load --deployment outputs.json --rate 100     a deployment (terraform output -json)";
+  harness load --deployment outputs.json --rate 50 --duration 10   a deployment (terraform output -json)";
+
+const SUITE_EXAMPLES: &str = "Examples:
+  harness suite --quick                                  the local stack (moto + the emulator), about 35 s
+  harness suite --quick --deployment outputs.json --region us-east-1
+                                                         a deployment (terraform output -json): URL, key, kid, region";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -54,6 +59,7 @@ enum Command {
     /// Serve a local API Gateway HTTP API + Lambda authorizer emulator.
     Gateway(Box<GatewayArgs>),
     /// The main job: security check, cold start, caching, throttling and mixed traffic, with a report.
+    #[command(after_help = SUITE_EXAMPLES)]
     Suite(SuiteArgs),
     /// Run one load plan (constant, ramp, steps, spike; or the knee and scaling presets) with a report.
     #[command(after_help = LOAD_EXAMPLES)]
@@ -69,10 +75,16 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Build the Lambda deployment zip (`bootstrap` at the root) from the release binary.
+    ///
+    /// Refuses (exit 2) anything that is not a Linux ELF executable for
+    /// --architecture, or that needs a newer glibc than provided.al2023's 2.34.
     Package {
         /// The authorizer binary (default: target/release/authorizer).
         #[arg(long)]
         binary: Option<PathBuf>,
+        /// The function's architecture (the module's `architecture`): x86_64 or arm64.
+        #[arg(long, default_value = "x86_64", value_parser = architecture)]
+        architecture: harness::package::Architecture,
         /// Where to write the zip.
         #[arg(long, default_value = "target/lambda/authorizer.zip")]
         out: PathBuf,
@@ -108,6 +120,15 @@ pub(crate) fn positive(v: &str) -> Result<f64, NumberError> {
             value: v.to_owned(),
         }),
     }
+}
+
+/// A `--architecture` value that is not a Lambda architecture.
+#[derive(Debug, thiserror::Error)]
+#[error("expected x86_64 or arm64, got {0:?}")]
+pub(crate) struct ArchitectureError(String);
+
+fn architecture(v: &str) -> Result<harness::package::Architecture, ArchitectureError> {
+    harness::package::Architecture::from_name(v).ok_or_else(|| ArchitectureError(v.to_owned()))
 }
 
 /// Parses the command line; a usage error is one line naming the flag, exit 2
@@ -205,16 +226,21 @@ async fn dispatch(command: Command) -> Outcome {
             compare.judge(&regressions)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Package { binary, out } => {
+        Command::Package {
+            binary,
+            architecture,
+            out,
+        } => {
             let binary = binary.map_or_else(|| harness::binary::authorizer_binary(true), Ok)?;
-            let p = harness::package::package(&binary, &out)?;
+            let p = harness::package::package(&binary, architecture, &out)?;
             let glibc = p
                 .max_glibc
                 .map_or("none".to_owned(), |(a, b)| format!("GLIBC_{a}.{b}"));
             println!(
-                "wrote {} ({} bytes; binary {} bytes; highest glibc symbol {glibc}, Amazon Linux 2023 has 2.34)",
+                "wrote {} ({} bytes; {} binary {} bytes; highest glibc symbol {glibc}, Amazon Linux 2023 has 2.34)",
                 out.display(),
                 p.zip_bytes,
+                architecture.name(),
                 p.binary_bytes
             );
             Ok(ExitCode::SUCCESS)

@@ -142,6 +142,7 @@ pub async fn create(
         kids,
         issuer: Some(spec.issuer.clone()),
         audience: vec![spec.audience.clone()],
+        region: conf.region().map(ToString::to_string),
     })
 }
 

@@ -47,7 +47,10 @@ pub struct SuiteOptions {
     /// Create a temporary signing key (and alias) where the user pointed
     /// us, deleted (scheduled, 7 days) at the end — Ctrl-C included.
     pub create_kms_key: bool,
-    /// The report folder (default `reports/out/<UTC timestamp>/`).
+    /// The `kid` of minted tokens (default: the key's id).
+    pub kid: Option<String>,
+    /// The report folder (default `./reports/out/<UTC timestamp>/`, under
+    /// the current directory).
     pub out: Option<PathBuf>,
     /// `iss` for minted tokens (and the local authorizer).
     pub issuer: String,
@@ -253,6 +256,11 @@ async fn cold_trials(
     let http = reqwest::Client::new();
     let mut tokens = tokens.iter();
     for trial in 0..trials {
+        // A stop (a signal) ends the trials here: the caller restores the
+        // function's configuration at once.
+        if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
+            return Err(crate::Error::Interrupted);
+        }
         let mut vars = original.clone();
         vars.insert(NONCE_VARIABLE.into(), format!("{}-{trial}", run.start_ms));
         run.waits.push(
@@ -260,6 +268,9 @@ async fn cold_trials(
         );
         // A guard for propagation after Successful (not the wait itself).
         tokio::time::sleep(Duration::from_secs(2)).await;
+        if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
+            return Err(crate::Error::Interrupted);
+        }
         // Each first request on its own connection, opened beforehand
         // by a request without the identity source (answered 401 by API
         // Gateway without invoking the authorizer), then all released
@@ -590,6 +601,20 @@ async fn caching_from_logs(
                 }),
         ),
     ]);
+    // The function's own metrics (EMF lines) over the same window: what an
+    // operator would graph, read back as CloudWatch would extract them.
+    let emf = crate::cwlogs::emf_metrics(&client, group, start_ms, end_ms).await?;
+    inputs.insert(
+        "metrics (EMF) in the log group".into(),
+        if emf.is_empty() {
+            "none (JWT_METRICS=off, or an authorizer without metrics)".into()
+        } else {
+            emf.iter()
+                .map(|(name, lines)| format!("{name} ×{lines}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    );
     if ids.is_empty() {
         inputs.insert(
             "problem".into(),
@@ -988,8 +1013,10 @@ async fn run_with_key(
 ) -> crate::Result<SuiteResult> {
     let signer = Signer::kms(client.clone(), key_id).await?;
     // The kid is the key's id or ARN (an RSA entry's `:ALG` is not part of it).
-    let kid = authorizer::keys::split_kms_entry("--kms-key-id", key_id)
-        .map_or(key_id.to_owned(), |(id, _)| id);
+    let kid = opts.kid.clone().unwrap_or_else(|| {
+        authorizer::keys::split_kms_entry("--kms-key-id", key_id)
+            .map_or(key_id.to_owned(), |(id, _)| id)
+    });
     let profile = Profile {
         issuer: opts.issuer.clone(),
         audience: opts.audience.clone(),
@@ -1328,7 +1355,7 @@ fn summarize(
         dir: opts
             .out
             .clone()
-            .unwrap_or_else(|| reports::run_dir(&opts.root, &run.id)),
+            .unwrap_or_else(|| reports::run_dir(std::path::Path::new("."), &run.id)),
         summary,
     }
 }

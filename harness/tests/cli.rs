@@ -572,3 +572,215 @@ fn the_readme_harness_block_runs_as_written() {
     assert!(dir.join("tokens.txt").is_file() && dir.join("keys-ps384/private.pem").is_file());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An aarch64 Linux executable built by Debian's cross compiler
+/// (`gcc-aarch64-linux-gnu`, installed by `.ci/run`).
+fn aarch64_elf(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = dir.join("hello.c");
+    std::fs::write(&src, "int main(void) { return 0; }\n").expect("write");
+    let bin = dir.join("hello-aarch64");
+    let cc = std::env::var("AARCH64_CC").unwrap_or_else(|_| "aarch64-linux-gnu-gcc".into());
+    let status = Command::new(&cc)
+        .arg("-o")
+        .arg(&bin)
+        .arg(&src)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("{cc}: {e} (apt-get install gcc-aarch64-linux-gnu; .ci/run installs it)")
+        });
+    assert!(status.success(), "{cc} failed");
+    bin
+}
+
+#[test]
+fn package_refuses_what_cannot_run_on_the_function_in_one_line() {
+    let dir = std::env::temp_dir().join(format!("harness-pkg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let macho = dir.join("authorizer-macos");
+    // MH_MAGIC_64, CPU_TYPE_ARM64, MH_EXECUTE: the header of a macOS build.
+    let mut header = vec![
+        0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0x00, 0x00, 0x01, 0, 0, 0, 0, 2, 0, 0, 0,
+    ];
+    header.extend([0u8; 4096]);
+    std::fs::write(&macho, header).expect("write");
+    let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let arm = aarch64_elf(&dir);
+    let zip = dir.join("out.zip");
+    for (binary, arch, says) in [
+        (readme.as_path(), "x86_64", "not an executable"),
+        (macho.as_path(), "x86_64", "Mach-O"),
+        (
+            arm.as_path(),
+            "x86_64",
+            "an ELF for arm64, but the function is x86_64",
+        ),
+    ] {
+        let out = harness()
+            .args(["package", "--architecture", arch, "--binary"])
+            .arg(binary)
+            .arg("--out")
+            .arg(&zip)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", binary.display());
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("--binary") && err.contains(says), "{err}");
+        assert!(!zip.exists(), "no zip for a refused binary");
+    }
+    // The same aarch64 build is what an arm64 function takes.
+    let out = harness()
+        .args(["package", "--architecture", "arm64", "--binary"])
+        .arg(&arm)
+        .arg("--out")
+        .arg(&zip)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("arm64 binary"));
+    let out = harness()
+        .args(["package", "--architecture", "sparc", "--binary"])
+        .arg(&arm)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--architecture"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A CI recipe under `examples/ci/`, parsed by a YAML parser (PyYAML, from
+/// `$HARNESS_PYTHON`: `.ci/run` points it at moto's environment, which has
+/// it) into JSON.
+fn ci_recipe(name: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/ci")
+        .join(name);
+    let py = std::env::var("HARNESS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&py)
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("{py}: {e}"));
+    assert!(
+        out.status.success(),
+        "{py} could not read {name} as YAML (needs PyYAML; bash .ci/run sets HARNESS_PYTHON): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// Every line of every string in `v` that runs the harness.
+fn harness_lines(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.extend(
+            s.lines()
+                .filter(|l| l.contains("/harness ") || l.trim_start().starts_with("harness "))
+                .map(|l| l.trim().to_owned()),
+        ),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| harness_lines(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| harness_lines(x, out)),
+        _ => {}
+    }
+}
+
+/// Each harness command's subcommand and flags exist (`harness SUB --help`
+/// lists them), and the files it writes are the ones the recipe publishes.
+fn assert_commands_fit_the_harness(name: &str, doc: &serde_json::Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    harness_lines(doc, &mut lines);
+    let subs: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .skip_while(|w| !w.ends_with("harness"))
+                .nth(1)
+        })
+        .collect();
+    assert!(
+        subs.contains(&"check") && subs.contains(&"suite"),
+        "{name}: check and suite: {lines:?}"
+    );
+    let mut written = Vec::new();
+    for line in &lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at = words
+            .iter()
+            .position(|w| w.ends_with("harness"))
+            .expect("harness");
+        let sub = words[at + 1];
+        let help = harness().args([sub, "--help"]).output().expect("help");
+        assert!(help.status.success(), "{name}: harness {sub} --help");
+        let help = String::from_utf8_lossy(&help.stdout);
+        for (i, w) in words.iter().enumerate().skip(at + 2) {
+            if w.starts_with("--") {
+                assert!(
+                    help.contains(&format!("{w} ")) || help.contains(&format!("{w}\n")),
+                    "{name}: harness {sub} has no {w}: {line}"
+                );
+                if *w == "--junit" {
+                    written.push(words[i + 1].to_owned());
+                }
+                if *w == "--out" {
+                    written.push(format!("{}/verdicts.xml", words[i + 1]));
+                    written.push(format!("{}/", words[i + 1]));
+                }
+            }
+        }
+        assert!(line.contains("--deployment outputs.json"), "{name}: {line}");
+    }
+    written
+}
+
+#[test]
+fn ci_recipes_assume_a_role_run_the_harness_as_it_is_and_publish_what_it_writes() {
+    let gh = ci_recipe("github-actions.yml");
+    assert_eq!(gh["permissions"]["id-token"], "write", "OIDC");
+    let steps = gh["jobs"]["security"]["steps"].as_array().expect("steps");
+    let uses = |prefix: &str| {
+        steps
+            .iter()
+            .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(prefix)))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {prefix} step"))
+    };
+    assert!(uses("aws-actions/configure-aws-credentials")["with"]["role-to-assume"].is_string());
+    let upload = uses("actions/upload-artifact");
+    assert_eq!(upload["if"], "always()");
+    let published = upload["with"]["path"].as_str().expect("paths").to_owned();
+    for file in assert_commands_fit_the_harness("github-actions.yml", &gh) {
+        if !file.ends_with("verdicts.xml") {
+            assert!(
+                published.contains(&file),
+                "{file} is not published: {published}"
+            );
+        }
+    }
+
+    let gl = ci_recipe("gitlab-ci.yml");
+    let job = &gl["authorizer-security"];
+    assert_eq!(job["id_tokens"]["AWS_ID_TOKEN"]["aud"], "sts.amazonaws.com");
+    assert!(job["before_script"]
+        .to_string()
+        .contains("AWS_WEB_IDENTITY_TOKEN_FILE"));
+    assert_eq!(job["artifacts"]["when"], "always");
+    let junit: Vec<&str> = job["artifacts"]["reports"]["junit"]
+        .as_array()
+        .expect("junit reports")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let written = assert_commands_fit_the_harness("gitlab-ci.yml", &gl);
+    for report in &junit {
+        assert!(
+            written.iter().any(|w| w == report),
+            "{report} is not written by any command: {written:?}"
+        );
+    }
+}

@@ -186,6 +186,152 @@ async fn run_suite(file: &Path, endpoint: &str, out_dir: PathBuf) -> Output {
     .expect("join")
 }
 
+/// The function's environment variables as moto holds them.
+async fn function_env(
+    lambda: &aws_sdk_lambda::Client,
+) -> std::collections::HashMap<String, String> {
+    lambda
+        .get_function_configuration()
+        .function_name("deployed")
+        .send()
+        .await
+        .expect("GetFunctionConfiguration")
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `harness suite --deployment` as CI runs it, sent a real SIGTERM (what a
+/// CI runner sends on a timeout or a cancelled job) once the cold-start
+/// stage has changed the function's configuration. Returns the exit status,
+/// stderr, and whether the change was seen in moto before the signal.
+async fn terminate_during_cold_start(
+    d: &Deployed,
+    file: &Path,
+    out_dir: PathBuf,
+) -> (std::process::ExitStatus, String, bool) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["suite", "--quick", "--deployment"])
+        .arg(file)
+        .arg("--out")
+        .arg(&out_dir)
+        .env("AWS_ENDPOINT_URL", d.moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run harness suite");
+    let pid = child.id();
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut text = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !text.contains("cold start (UpdateFunctionConfiguration") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no cold-start stage: {text}"
+        );
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    // Wait until the trial's change is in moto, so the signal lands while
+    // the function is not as it was.
+    let mut changed = false;
+    for _ in 0..100 {
+        if function_env(&d.lambda)
+            .await
+            .contains_key(harness::coldstart::NONCE_VARIABLE)
+        {
+            changed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("join");
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    (status, text, changed)
+}
+
+/// The EMF lines the authorizer wrote into the function's log group: every
+/// metric a PEM-keyed function documents, each line valid EMF.
+async fn assert_emf_in_log_group(d: &Deployed) {
+    let conf = sdk_conf(&d.moto).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+    let mut names = std::collections::BTreeSet::new();
+    let mut lines = 0;
+    let mut token = None;
+    loop {
+        let page = logs
+            .filter_log_events()
+            .log_group_name("/aws/lambda/deployed")
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("FilterLogEvents");
+        for e in page.events() {
+            let Ok(doc) = serde_json::from_str::<Value>(e.message().unwrap_or("")) else {
+                continue;
+            };
+            let Some(directives) = doc["_aws"]["CloudWatchMetrics"].as_array() else {
+                continue;
+            };
+            lines += 1;
+            assert!(doc["_aws"]["Timestamp"].is_u64(), "{doc}");
+            for dir in directives {
+                assert_eq!(dir["Namespace"], "JwtAuthorizer", "{doc}");
+                for set in dir["Dimensions"].as_array().expect("dimensions") {
+                    for dim in set.as_array().expect("a dimension set") {
+                        assert!(doc[dim.as_str().expect("name")].is_string(), "{doc}");
+                    }
+                }
+                for m in dir["Metrics"].as_array().expect("metrics") {
+                    let name = m["Name"].as_str().expect("name");
+                    assert!(doc[name].is_number(), "{doc}");
+                    names.insert(name.to_owned());
+                }
+            }
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    for metric in [
+        "Decisions",
+        "Denies",
+        "CacheHits",
+        "DecisionTime",
+        "VerifyTime",
+    ] {
+        assert!(
+            names.contains(metric),
+            "{metric} not among {names:?} ({lines} EMF lines)"
+        );
+    }
+}
+
 /// A deployed setting changes, the harness does not: the authorizer's TTL
 /// in moto (the emulator follows GetAuthorizer).
 async fn set_ttl(d: &Deployed, ttl: i32) {
@@ -352,6 +498,11 @@ async fn assert_deployment_run(d: &Deployed, out: &Output, out_dir: &Path, keys_
         !vars.contains_key(harness::coldstart::NONCE_VARIABLE) && vars.contains_key("JWT_ISSUER"),
         "the function's environment is restored: {vars:?}"
     );
+    // The harness read the function's own metrics back from the log group.
+    let emf = caching_emf(&summary);
+    for metric in ["Decisions", "CacheHits", "DecisionTime"] {
+        assert!(emf.contains(metric), "{metric} not in {emf}");
+    }
     // Caching was measured from the log group the emulator shipped to.
     let caching = &summary["scenarios"]["caching"];
     eprintln!("caching from the log group: {caching}");
@@ -383,6 +534,14 @@ async fn assert_deployment_run(d: &Deployed, out: &Output, out_dir: &Path, keys_
     );
     assert_eq!(summary["target"]["kind"], "deployment");
     assert_eq!(key_count(kms).await, keys_before, "no KMS key created");
+}
+
+/// The caching scenario's list of EMF metrics read from the log group.
+fn caching_emf(summary: &Value) -> String {
+    summary["scenarios"]["caching"]["inputs"]["metrics (EMF) in the log group"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn read_summary(dir: &Path, name: &str) -> Value {
@@ -447,7 +606,24 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     raise_stage_limits(&d).await;
     let raised = run_suite(&file, &endpoint, dir.join("raised")).await;
     let plain = run_plain_url(&d, dir.join("plain")).await;
+    let env_before = function_env(&d.lambda).await;
+    let (terminated, stderr, changed) =
+        terminate_during_cold_start(&d, &file, dir.join("sigterm")).await;
+    let env_after = function_env(&d.lambda).await;
     gateway.stop().await;
+
+    // SIGTERM gets SIGINT's cleanup: the function as it was, exit 143.
+    assert!(
+        changed,
+        "the cold-start stage changed the function before the signal: {stderr}"
+    );
+    assert_eq!(terminated.code(), Some(143), "{stderr}");
+    assert_eq!(stderr.matches("stopping (SIGTERM)").count(), 1, "{stderr}");
+    assert_eq!(
+        env_after, env_before,
+        "the function's environment is restored: {stderr}"
+    );
+    assert_emf_in_log_group(&d).await;
 
     assert_plain_url_run(&dir, &plain);
     assert_deployment_run(&d, &out, &out_dir, keys_before).await;

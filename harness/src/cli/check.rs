@@ -9,9 +9,19 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {
-    /// lib, lambda:PATH, or an API Gateway URL (http/https).
-    #[arg(long)]
-    pub(crate) target: String,
+    /// lib, lambda:PATH, or an API Gateway URL (http/https); with
+    /// --deployment, default: its api_endpoint.
+    #[arg(long, required_unless_present = "deployment")]
+    pub(crate) target: Option<String>,
+    /// A deployment described by `terraform output -json` of the module or
+    /// the example: URL, signing key, kid, issuer, audience and region
+    /// (each flag overrides its value).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) deployment: Option<PathBuf>,
+    /// The AWS region of the KMS calls (default: the deployment's `region`
+    /// output, else AWS_REGION).
+    #[arg(long, value_parser = super::run::region)]
+    pub(crate) region: Option<String>,
     #[command(flatten)]
     pub(crate) signer: SignerArgs,
     /// Write the results as JSON.
@@ -47,12 +57,37 @@ pub(crate) const CHECK_EXAMPLES: &str = "Examples:
   harness check --target lambda:./their-authorizer --key keys/private.pem \\
     --authorizer-env-file foreign.env --profile rfc --junit check.xml
 
-  # A deployed API (decisions only: API Gateway hides reasons):
+  # A deployed API described by its Terraform outputs (decisions only: API
+  # Gateway hides reasons); URL, key, kid, issuer, audience and region:
+  terraform -chdir=terraform/examples/complete output -json > outputs.json
+  harness check --deployment outputs.json --rate 20 --junit check.xml
+
+  # The same without the outputs (the kid defaults to the key's id):
   harness check --target https://abc123.execute-api.us-east-1.amazonaws.com/hello \\
-    --kms-key-id alias/jwt-signing --iss https://issuer.example --aud api";
+    --kms-key-id alias/jwt-authorizer --iss https://issuer.example --aud api --region us-east-1";
+
+/// Fills what `--deployment` describes into the flags the user left unset.
+fn with_deployment(mut args: CheckArgs) -> Result<CheckArgs, CliError> {
+    if let Some(file) = &args.deployment {
+        let dep = harness::deployment::Deployment::read(file)?;
+        args.target = args.target.or(dep.api_endpoint);
+        let s = &mut args.signer;
+        if s.key.is_none() && s.spec.is_none() {
+            s.kms_key_id = s.kms_key_id.take().or(dep.kms_key);
+        }
+        s.issuer = s.issuer.take().or(dep.issuer);
+        s.audience = s.audience.take().or(dep.audience.into_iter().next());
+        args.region = args.region.or(dep.region);
+    }
+    if let Some(r) = &args.region {
+        harness::sdk::set_region(r);
+    }
+    Ok(args)
+}
 
 pub(crate) async fn check(args: CheckArgs) -> Outcome {
-    let target: Target = args.target.parse()?;
+    let args = with_deployment(args)?;
+    let target: Target = args.target.as_deref().unwrap_or_default().parse()?;
     let specs = specs(&args.signer)?;
     if specs.len() > 1 {
         if args.signer.key.is_some() {

@@ -242,7 +242,8 @@ pub(crate) async fn gateway(args: GatewayArgs) -> Outcome {
     preflight(&cfg).await?;
     let gw = harness::gateway::Gateway::start_resolved(cfg, registered).await?;
     eprintln!("{}", gw.banner());
-    let _ = tokio::signal::ctrl_c().await;
+    super::signals::install()?;
+    super::signals::wait().await;
     eprintln!(
         "stopping: {}",
         serde_json::to_string(&gw.stats()).unwrap_or_default()

@@ -6,6 +6,7 @@ pub(crate) mod check;
 pub(crate) mod gateway;
 pub(crate) mod load;
 pub(crate) mod run;
+pub(crate) mod signals;
 pub(crate) mod tokens;
 
 use std::fmt::Display;
@@ -38,10 +39,11 @@ impl CliError {
         }
     }
 
-    /// Exit 130: stopped by Ctrl-C (every child process was stopped).
-    pub(crate) fn interrupted(message: impl Display) -> Self {
+    /// Exit 128 + `signal`: stopped by SIGINT (130), SIGTERM (143) or SIGHUP
+    /// (129), after the run's cleanup.
+    pub(crate) fn signalled(signal: i32, message: impl Display) -> Self {
         Self {
-            code: 130,
+            code: u8::try_from(128 + signal).unwrap_or(130),
             message: message.to_string(),
         }
     }

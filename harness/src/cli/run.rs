@@ -15,7 +15,8 @@ pub(crate) struct SuiteArgs {
     pub(crate) quiet: bool,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
-    /// Write the report here (default: reports/out/<UTC timestamp>/).
+    /// Write the report here (default: ./reports/out/<UTC timestamp>/ under
+    /// the current directory); refused before the run when not writable.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Count a SKIP verdict as a failure (exit 1). Default: SKIP is neither
@@ -67,6 +68,37 @@ pub(crate) struct TargetArgs {
     /// The authorizer binary (default: target/release/authorizer).
     #[arg(long)]
     pub(crate) authorizer: Option<PathBuf>,
+    /// The `kid` of minted tokens, one the target binds to the signing key
+    /// (default: the key's id, which the Terraform module binds).
+    #[arg(long)]
+    pub(crate) kid: Option<String>,
+    /// The AWS region of every call (default: the deployment's `region`
+    /// output, else the SDK environment's AWS_REGION).
+    #[arg(long, value_parser = region)]
+    pub(crate) region: Option<String>,
+}
+
+/// A `--region` value that is not shaped like an AWS region.
+#[derive(Debug, thiserror::Error)]
+#[error("expected an AWS region such as us-east-1, got {0:?}")]
+pub(crate) struct RegionError(String);
+
+pub(crate) fn region(v: &str) -> Result<String, RegionError> {
+    let parts: Vec<&str> = v.split('-').collect();
+    let shaped = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+    if shaped {
+        Ok(v.to_owned())
+    } else {
+        Err(RegionError(v.to_owned()))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -122,6 +154,26 @@ pub(crate) fn read_summary(p: &std::path::Path) -> Result<reports::model::Summar
         .map_err(|e| CliError::usage(format!("{}: not a summary.json ({e})", p.display())))
 }
 
+/// Refuses an `--out` (or the default `./reports/out`) that cannot take a
+/// report, before anything starts: the folder is created and a probe file
+/// written and removed.
+pub(crate) fn check_out(out: Option<&std::path::Path>) -> Result<(), CliError> {
+    let (flag, dir) = match out {
+        Some(d) => ("--out", d.to_path_buf()),
+        None => ("the default --out", PathBuf::from("reports/out")),
+    };
+    let refuse = |e: std::io::Error| {
+        CliError::usage(format!(
+            "{flag} {}: cannot write a report there ({e})",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(&dir).map_err(refuse)?;
+    let probe = dir.join(format!(".harness-write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(refuse)?;
+    std::fs::remove_file(&probe).map_err(refuse)
+}
+
 /// The suite's options from the target flags (a deployment file's values
 /// where a flag is not given).
 pub(crate) fn suite_options(
@@ -136,6 +188,9 @@ pub(crate) fn suite_options(
         .map(harness::deployment::Deployment::read)
         .transpose()?;
     let dep = deployment.clone().unwrap_or_default();
+    if let Some(r) = t.region.as_deref().or(dep.region.as_deref()) {
+        harness::sdk::set_region(r);
+    }
     let target = t.target.or(dep.api_endpoint.clone());
     let authorizer = match (&t.authorizer, &target) {
         (Some(p), _) => p.clone(),
@@ -147,6 +202,7 @@ pub(crate) fn suite_options(
         target,
         kms_endpoint: t.kms_endpoint,
         kms_key_id: t.kms_key_id.or(dep.kms_key.clone()),
+        kid: t.kid,
         create_kms_key: t.create_kms_key,
         out,
         issuer: t
@@ -169,15 +225,6 @@ pub(crate) fn suite_options(
 pub(crate) fn terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
-}
-
-pub(crate) fn interrupt_handler() {
-    use std::sync::atomic::Ordering;
-    let _ = ctrlc::set_handler(|| {
-        eprintln!("stopping (Ctrl-C): finishing the current step and stopping every child process");
-        harness::suite::INTERRUPTED.store(true, Ordering::SeqCst);
-        scenarios::request_stop();
-    });
 }
 
 /// Writes the report, prints the verdicts and decides the exit code.
@@ -212,7 +259,6 @@ pub(crate) fn finish(
 }
 
 pub(crate) async fn load(a: super::load::LoadArgs) -> Outcome {
-    use std::sync::atomic::Ordering;
     let plan = a.plan()?;
     let throttle = a
         .stage_rate
@@ -223,8 +269,9 @@ pub(crate) async fn load(a: super::load::LoadArgs) -> Outcome {
             .map_err(|_| CliError::usage("--stage-burst: too large"))?,
     );
     let baseline = a.compare.load()?;
+    check_out(a.out.as_deref())?;
     let target = suite_options(a.target, a.out, false, throttle.filter(|_| true))?;
-    interrupt_handler();
+    super::signals::install()?;
     let opts = harness::load::LoadOptions {
         plan,
         target,
@@ -232,27 +279,22 @@ pub(crate) async fn load(a: super::load::LoadArgs) -> Outcome {
         progress: !a.quiet && terminal(),
     };
     let result = harness::load::run(&opts).await;
-    if harness::suite::INTERRUPTED.load(Ordering::SeqCst) {
-        return Err(CliError::interrupted(
-            "interrupted; every child process was stopped",
-        ));
+    if let Some(stopped) = super::signals::stopped() {
+        return Err(stopped);
     }
     let r = result?;
     finish(&r, &a.compare, baseline.as_ref(), a.strict)
 }
 
 pub(crate) async fn suite(a: SuiteArgs) -> Outcome {
-    use harness::suite::INTERRUPTED;
-    use std::sync::atomic::Ordering;
-    interrupt_handler();
+    super::signals::install()?;
     let baseline = a.compare.load()?;
+    check_out(a.out.as_deref())?;
     let mut opts = suite_options(a.target, a.out, a.quick, a.rate.zip(a.burst))?;
     opts.progress = !a.quiet && terminal();
     let result = harness::suite::run(&opts).await;
-    if INTERRUPTED.load(Ordering::SeqCst) {
-        return Err(CliError::interrupted(
-            "interrupted; every child process was stopped",
-        ));
+    if let Some(stopped) = super::signals::stopped() {
+        return Err(stopped);
     }
     let r = result?;
     finish(&r, &a.compare, baseline.as_ref(), a.strict)

@@ -49,19 +49,43 @@ pub(crate) struct SignerArgs {
     /// KMS endpoint (moto); default: the SDK environment.
     #[arg(long)]
     pub(crate) endpoint_url: Option<String>,
-    /// The issuer the authorizer expects (`iss`).
-    #[arg(
-        long,
-        visible_alias = "iss",
-        default_value = "https://issuer.harness.test"
-    )]
-    pub(crate) issuer: String,
-    /// An audience the authorizer accepts (`aud`).
-    #[arg(long, visible_alias = "aud", default_value = "harness-api")]
-    pub(crate) audience: String,
-    /// A kid bound to the signing key on the target.
-    #[arg(long, default_value = "harness-key")]
-    pub(crate) kid: String,
+    /// The issuer the authorizer expects (`iss`; default: the deployment's
+    /// with `check --deployment`, else https://issuer.harness.test).
+    #[arg(long, visible_alias = "iss")]
+    pub(crate) issuer: Option<String>,
+    /// An audience the authorizer accepts (`aud`; default: the deployment's
+    /// first with `check --deployment`, else harness-api).
+    #[arg(long, visible_alias = "aud")]
+    pub(crate) audience: Option<String>,
+    /// A kid bound to the signing key on the target (default: the key id
+    /// of --kms-key-id, which the Terraform module binds; else harness-key).
+    #[arg(long)]
+    pub(crate) kid: Option<String>,
+}
+
+impl SignerArgs {
+    /// `--issuer`, else the local default.
+    pub(crate) fn issuer(&self) -> &str {
+        self.issuer
+            .as_deref()
+            .unwrap_or("https://issuer.harness.test")
+    }
+
+    /// `--audience`, else the local default.
+    pub(crate) fn audience(&self) -> &str {
+        self.audience.as_deref().unwrap_or("harness-api")
+    }
+
+    /// `--kid`, else the KMS key's id (an RSA entry's `:ALG` is not part of
+    /// it), else `harness-key`.
+    pub(crate) fn kid(&self) -> String {
+        match (&self.kid, &self.kms_key_id) {
+            (Some(kid), _) => kid.clone(),
+            (None, Some(id)) => authorizer::keys::split_kms_entry("--kms-key-id", id)
+                .map_or_else(|_| id.clone(), |(id, _)| id),
+            (None, None) => "harness-key".into(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -94,9 +118,9 @@ pub(crate) fn now() -> i64 {
 
 pub(crate) fn profile(args: &SignerArgs) -> Profile {
     let mut p = Profile::local(now());
-    p.issuer.clone_from(&args.issuer);
-    p.audience.clone_from(&args.audience);
-    p.kid.clone_from(&args.kid);
+    args.issuer().clone_into(&mut p.issuer);
+    args.audience().clone_into(&mut p.audience);
+    p.kid = args.kid();
     p
 }
 
@@ -213,8 +237,8 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
         for t in harness::mint::pool(
             local,
             count,
-            &args.signer.issuer,
-            &args.signer.audience,
+            args.signer.issuer(),
+            args.signer.audience(),
             now,
             lifetime,
         ) {
@@ -223,8 +247,8 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
         return Ok(ExitCode::SUCCESS);
     }
     let mut claims = Map::new();
-    claims.insert("iss".into(), args.signer.issuer.clone().into());
-    claims.insert("aud".into(), args.signer.audience.clone().into());
+    claims.insert("iss".into(), args.signer.issuer().into());
+    claims.insert("aud".into(), args.signer.audience().into());
     claims.insert("sub".into(), args.sub.clone().into());
     claims.insert("iat".into(), now.into());
     claims.insert(
@@ -243,7 +267,7 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
     }
     let alg = signer.algorithm().name();
     let header = if args.with_kid {
-        json!({"alg": alg, "typ": "JWT", "kid": args.signer.kid})
+        json!({"alg": alg, "typ": "JWT", "kid": args.signer.kid()})
     } else {
         json!({"alg": alg, "typ": "JWT"})
     };
