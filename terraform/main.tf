@@ -32,6 +32,9 @@ locals {
   }]
   trusted_keys = concat(local.own_key, local.external_keys)
 
+  # The KMS key source needs the build with the AWS SDK; PEM keys the lean one.
+  lambda_zip_path = var.key_source == "kms" ? coalesce(var.lambda_kms_zip_path, var.lambda_zip_path) : var.lambda_zip_path
+
   # The authorizer's environment (README "Configuration"); unset values are omitted.
   key_environment = var.key_source == "pem" ? {
     JWT_PUBLIC_KEY_PEM  = join("", [for k in local.trusted_keys : k.pem])
@@ -50,7 +53,9 @@ locals {
       JWT_MAX_TOKEN_BYTES = tostring(var.max_token_bytes)
       JWT_REQUIRE_BEARER  = tostring(var.require_bearer)
       JWT_RESPONSE_FORMAT = "simple"
+      JWT_METRICS         = var.metrics ? "emf" : "off"
     },
+    var.metrics ? { JWT_METRICS_NAMESPACE = var.metrics_namespace } : {},
     length(var.context_claims) > 0 ? { JWT_CONTEXT_CLAIMS = join(",", var.context_claims) } : {},
     var.max_lifetime_seconds == null ? {} : { JWT_MAX_LIFETIME_SECONDS = tostring(var.max_lifetime_seconds) },
   )
@@ -218,8 +223,8 @@ resource "aws_lambda_function" "authorizer" {
   role                           = aws_iam_role.function.arn
   runtime                        = "provided.al2023"
   handler                        = "bootstrap"
-  filename                       = var.lambda_zip_path
-  source_code_hash               = filebase64sha256(var.lambda_zip_path)
+  filename                       = local.lambda_zip_path
+  source_code_hash               = filebase64sha256(local.lambda_zip_path)
   architectures                  = [var.architecture]
   memory_size                    = var.memory_size
   timeout                        = var.timeout_seconds

@@ -87,3 +87,8 @@ output "trusted_keys" {
   description = "Every key the authorizer trusts, the module's own first: ARN, algorithm and bound kids."
   value       = [for k in local.trusted_keys : { arn = k.arn, algorithm = k.algorithm, kids = k.kids }]
 }
+
+output "region" {
+  description = "The region it is deployed in (read by harness --deployment)."
+  value       = data.aws_region.current.name
+}

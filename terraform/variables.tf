@@ -12,8 +12,70 @@ variable "name" {
 }
 
 variable "lambda_zip_path" {
-  description = "Path to the deployment zip with `bootstrap` at its root (harness package)."
+  description = "Path to the deployment zip with `bootstrap` at its root: the lean build (target/lambda/authorizer.zip from scripts/build-lambda.sh; PEM and JWKS keys, no AWS SDK). Deployed unless key_source = \"kms\"."
   type        = string
+}
+
+variable "lambda_kms_zip_path" {
+  description = "Path to the zip of the build with the KMS key source (target/lambda/authorizer-kms.zip), deployed when key_source = \"kms\". null: lambda_zip_path is deployed, which must then be that build (the lean one refuses JWT_KMS_KEY_IDS at init)."
+  type        = string
+  default     = null
+}
+
+variable "metrics" {
+  description = "Emit CloudWatch Embedded Metric Format lines (decisions, denies by reason, cache hits, verify time, key set age) from the function's log group; false sets JWT_METRICS=off."
+  type        = bool
+  default     = true
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's metrics (JWT_METRICS_NAMESPACE)."
+  type        = string
+  default     = "JwtAuthorizer"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9 ._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 of letters, digits, space and . _ / # : - and not start with AWS/."
+  }
+}
+
+variable "create_alarms" {
+  description = "Create CloudWatch alarms: deny ratio, function errors, function throttles, p99 duration (off by default)."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the alarms notify (alarm and OK); null: alarms without actions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "alarm_deny_ratio" {
+  description = "Deny-ratio alarm threshold (denies / decisions over 5 minutes, from the EMF metrics; needs metrics = true)."
+  type        = number
+  default     = 0.5
+
+  validation {
+    condition     = var.alarm_deny_ratio > 0 && var.alarm_deny_ratio <= 1
+    error_message = "alarm_deny_ratio must be in (0, 1]."
+  }
+}
+
+variable "alarm_p99_duration_ms" {
+  description = "p99 Duration alarm threshold in ms (AWS/Lambda Duration over 5 minutes)."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.alarm_p99_duration_ms > 0
+    error_message = "alarm_p99_duration_ms must be positive."
+  }
 }
 
 variable "architecture" {

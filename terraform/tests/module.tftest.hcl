@@ -476,3 +476,82 @@ run "rejects_trusting_no_key" {
   }
   expect_failures = [aws_lambda_function.authorizer]
 }
+
+run "metrics_on_and_no_alarms_by_default" {
+  command = plan
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_METRICS"] == "emf" && aws_lambda_function.authorizer.environment[0].variables["JWT_METRICS_NAMESPACE"] == "JwtAuthorizer"
+    error_message = "EMF metrics are on by default in the module's namespace"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.deny_ratio) + length(aws_cloudwatch_metric_alarm.errors) + length(aws_cloudwatch_metric_alarm.throttles) + length(aws_cloudwatch_metric_alarm.p99_duration) == 0
+    error_message = "no alarm unless create_alarms"
+  }
+  assert {
+    condition     = output.region == "us-east-1"
+    error_message = "the region output"
+  }
+}
+
+run "alarms_notify_the_topic" {
+  command = plan
+  variables {
+    create_alarms       = true
+    alarm_sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:oncall"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.deny_ratio) == 1 && length(aws_cloudwatch_metric_alarm.errors) == 1 && length(aws_cloudwatch_metric_alarm.throttles) == 1 && length(aws_cloudwatch_metric_alarm.p99_duration) == 1
+    error_message = "four alarms"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.errors[0].alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:oncall"]) && aws_cloudwatch_metric_alarm.p99_duration[0].extended_statistic == "p99"
+    error_message = "alarms notify the topic; duration at p99"
+  }
+  assert {
+    condition     = one([for q in aws_cloudwatch_metric_alarm.deny_ratio[0].metric_query : q.metric[0].dimensions["Outcome"] if q.id == "denies"]) == "deny"
+    error_message = "the deny ratio reads the EMF Decisions metric by Outcome"
+  }
+}
+
+run "metrics_off_drops_the_deny_ratio_alarm" {
+  command = plan
+  variables {
+    metrics       = false
+    create_alarms = true
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_METRICS"] == "off" && length(aws_cloudwatch_metric_alarm.deny_ratio) == 0 && length(aws_cloudwatch_metric_alarm.errors) == 1
+    error_message = "metrics off: JWT_METRICS=off and no deny-ratio alarm"
+  }
+}
+
+run "rejects_a_bad_topic_arn" {
+  command = plan
+  variables {
+    alarm_sns_topic_arn = "oncall"
+  }
+  expect_failures = [var.alarm_sns_topic_arn]
+}
+
+run "kms_source_deploys_the_kms_build" {
+  command = plan
+  variables {
+    key_source          = "kms"
+    lambda_kms_zip_path = "tests/fixtures/bootstrap-kms.zip"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.filename == "tests/fixtures/bootstrap-kms.zip"
+    error_message = "key_source = kms deploys lambda_kms_zip_path"
+  }
+}
+
+run "pem_source_deploys_the_lean_build" {
+  command = plan
+  variables {
+    lambda_kms_zip_path = "tests/fixtures/bootstrap-kms.zip"
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.filename == "tests/fixtures/bootstrap.zip"
+    error_message = "key_source = pem deploys lambda_zip_path"
+  }
+}

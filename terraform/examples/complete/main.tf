@@ -248,3 +248,8 @@ output "trusted_keys" {
   description = "Every trusted key: ARN, algorithm, kids."
   value       = module.authorizer.trusted_keys
 }
+
+output "region" {
+  description = "The region it is deployed in (harness --deployment reads it)."
+  value       = module.authorizer.region
+}
