@@ -34,7 +34,7 @@ cleanup() {
   [ -n "$gw_pid" ] && { kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; }
   terraform -chdir="$ex" destroy -auto-approve -input=false -no-color >"$work/destroy.log" 2>&1 || true
   kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true
-  rm -rf "$ex"/terraform.tfstate* outputs.json security.xml
+  rm -rf "$ex"/terraform.tfstate* outputs.json security.xml check.xml
   [ -n "$made_target_link" ] && rm -f target
   rm -rf "$work"
 }
@@ -83,3 +83,21 @@ while IFS= read -r cmd; do
 done <"$work/commands"
 [ "$n" -ge 5 ] || { echo "FAIL: only $n commands found in the README's deploy block"; exit 1; }
 echo "README deploy block: $n commands passed against moto"
+
+# Every `--help` example that measures a deployment, as written, against the
+# same deployment (outputs.json from the block above), `harness` being the
+# release binary.
+m=0
+for sub in check suite load; do
+  while IFS= read -r cmd; do
+    m=$((m + 1))
+    echo "\$ $cmd   (harness $sub --help)"
+    if ! PATH="$target/release:$PATH" bash -c "$cmd" >"$work/help.$m" 2>&1; then
+      tail -n 30 "$work/help.$m"; echo "FAIL: the example in harness $sub --help"; exit 1
+    fi
+    tail -n 2 "$work/help.$m"
+  done < <("$target/release/harness" "$sub" --help | sed -n 's/^  \(harness .*--deployment outputs.json[^#]*\).*/\1/p' \
+             | sed -E 's/ {3,}.*$//; s/[[:space:]]+$//')
+done
+[ "$m" -ge 3 ] || { echo "FAIL: only $m deployment examples found in --help"; exit 1; }
+echo "--help deployment examples: $m commands passed against moto"

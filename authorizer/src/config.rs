@@ -568,7 +568,9 @@ mod tests {
         if cfg!(feature = "kms") {
             Some(result.expect("the KMS build accepts KMS keys"))
         } else {
-            let e = result.expect_err("the lean build refuses KMS keys").to_string();
+            let e = result
+                .expect_err("the lean build refuses KMS keys")
+                .to_string();
             assert!(e.starts_with(var) && e.contains("lean build"), "{e}");
             None
         }

@@ -375,6 +375,10 @@ fn kms_errors_are_one_readable_line() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("KMS GetPublicKey"), "{err}");
     assert!(
+        err.contains("[region us-east-1; check the network and AWS_ENDPOINT_URL]"),
+        "{err}"
+    );
+    assert!(
         !err.contains("DispatchFailure") && !err.contains("{ "),
         "a Rust debug dump: {err}"
     );
@@ -782,5 +786,22 @@ fn ci_recipes_assume_a_role_run_the_harness_as_it_is_and_publish_what_it_writes(
             written.iter().any(|w| w == report),
             "{report} is not written by any command: {written:?}"
         );
+    }
+}
+
+#[test]
+fn an_unwritable_out_is_refused_before_anything_starts() {
+    // Refused by the first check the command makes: no moto, no emulator,
+    // no key (nothing else could name --out).
+    for sub in ["suite", "load"] {
+        let out = harness()
+            .args([sub, "--out", "/proc/harness-cannot-write-here"])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{sub}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{sub}: {err}");
+        assert!(err.contains("--out /proc/harness-cannot-write-here"), "{err}");
+        assert!(err.contains("cannot write a report there"), "{err}");
     }
 }

@@ -656,3 +656,61 @@ async fn a_failed_refresh_keeps_the_last_good_key_set() {
         "retried after a pause, not at once"
     );
 }
+
+/// The deployment's `region` output decides where KMS calls go, whatever
+/// `AWS_REGION` says; `--region` overrides it; a key that is not in the
+/// region asked is one line naming the region and what to check.
+#[tokio::test]
+async fn check_signs_in_the_deployments_region_and_names_the_region_when_the_key_is_not_there() {
+    let moto = Moto::start().expect("moto_server");
+    let client = kms_client(&moto).await; // us-east-1
+    let key = harness::kms::create_key(&client, Some("alias/jwt-region"))
+        .await
+        .expect("CreateKey");
+    let dir = std::env::temp_dir().join(format!("harness-region-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let outputs = dir.join("outputs.json");
+    std::fs::write(
+        &outputs,
+        json!({
+            "api_endpoint": {"value": "https://abc123.execute-api.us-east-1.amazonaws.com/hello"},
+            "kms_key_id": {"value": key.key_id},
+            "issuer": {"value": ISS},
+            "audience": {"value": ["api"]},
+            "region": {"value": "us-east-1"},
+        })
+        .to_string(),
+    )
+    .expect("outputs.json");
+    let binary = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let check = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["check", "--deployment"])
+            .arg(&outputs)
+            .arg("--target")
+            .arg(format!("lambda:{}", binary.display()))
+            .args(extra)
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run harness check")
+    };
+    let ok = check(&[]);
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    let wrong = check(&["--region", "eu-west-1"]);
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("NotFoundException"), "{err}");
+    assert!(err.contains("[region eu-west-1; check the region"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
