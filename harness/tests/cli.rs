@@ -793,15 +793,20 @@ fn ci_recipes_assume_a_role_run_the_harness_as_it_is_and_publish_what_it_writes(
 fn an_unwritable_out_is_refused_before_anything_starts() {
     // Refused by the first check the command makes: no moto, no emulator,
     // no key (nothing else could name --out).
-    for sub in ["suite", "load"] {
+    for args in [&["suite"][..], &["load", "--rate", "10"][..]] {
+        let sub = args[0];
         let out = harness()
-            .args([sub, "--out", "/proc/harness-cannot-write-here"])
+            .args(args)
+            .args(["--out", "/proc/harness-cannot-write-here"])
             .output()
             .expect("run");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{sub}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{sub}: {err}");
-        assert!(err.contains("--out /proc/harness-cannot-write-here"), "{err}");
+        assert!(
+            err.contains("--out /proc/harness-cannot-write-here"),
+            "{err}"
+        );
         assert!(err.contains("cannot write a report there"), "{err}");
     }
 }
