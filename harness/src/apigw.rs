@@ -15,6 +15,8 @@ pub(crate) struct DeployedSettings {
     pub ttl_seconds: Option<i32>,
     /// The authorizer's identity sources.
     pub identity_sources: Vec<String>,
+    /// The qualifier (alias or version) the authorizer's URI invokes, if any.
+    pub qualifier: Option<String>,
     /// `(setting, value and source)` lines for the report.
     pub notes: Vec<(String, String)>,
 }
@@ -112,6 +114,15 @@ pub(crate) fn function_from_uri(uri: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
+/// The qualifier (`live`, `7`) of the function an invoke URI names, if any.
+pub(crate) fn qualifier_from_uri(uri: &str) -> Option<String> {
+    let arn = uri
+        .split_once("/functions/")
+        .map_or(uri, |(_, rest)| rest.trim_end_matches("/invocations"));
+    let qualifier = arn.split_once(":function:")?.1.split_once(':')?.1;
+    (!qualifier.is_empty()).then(|| qualifier.to_owned())
+}
+
 /// Reads the stage's throttling and the authorizer's TTL and identity
 /// sources for `dep` (whatever of `api_id`, `stage_name`, `authorizer_id`
 /// it names).
@@ -149,6 +160,7 @@ pub(crate) async fn read_settings(
         let out = get_authorizer(client, api, id).await?;
         s.ttl_seconds = out.authorizer_result_ttl_in_seconds();
         s.identity_sources = out.identity_source().to_vec();
+        s.qualifier = out.authorizer_uri().and_then(qualifier_from_uri);
         s.notes.push((
             "authorizer".into(),
             format!(
@@ -163,7 +175,15 @@ pub(crate) async fn read_settings(
 
 #[cfg(test)]
 mod tests {
-    use super::function_from_uri;
+    use super::{function_from_uri, qualifier_from_uri};
+
+    #[test]
+    fn the_qualifier_behind_an_invoke_uri() {
+        let alias = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:jwt:live/invocations";
+        assert_eq!(qualifier_from_uri(alias).as_deref(), Some("live"));
+        let plain = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:jwt/invocations";
+        assert_eq!(qualifier_from_uri(plain), None);
+    }
 
     #[test]
     fn the_function_behind_an_invoke_uri() {

@@ -19,6 +19,43 @@ pub async fn client() -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&crate::sdk::config(None).await)
 }
 
+/// The version an alias (or version qualifier) runs: `Some("7")` for an
+/// alias on a published version, `None` when it runs `$LATEST` (which a
+/// configuration change reaches).
+///
+/// # Errors
+/// A one-line message naming the call.
+pub async fn published_version(
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+    qualifier: &str,
+) -> crate::Result<Option<String>> {
+    if qualifier == "$LATEST" {
+        return Ok(None);
+    }
+    if qualifier.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(Some(qualifier.to_owned()));
+    }
+    let out = client
+        .get_alias()
+        .function_name(function)
+        .name(qualifier)
+        .send()
+        .await
+        .map_err(|e| {
+            crate::Error::aws_about(
+                "Lambda",
+                "GetAlias",
+                e,
+                format!("function {function}, alias {qualifier}"),
+            )
+        })?;
+    Ok(out
+        .function_version()
+        .filter(|v| *v != "$LATEST")
+        .map(str::to_owned))
+}
+
 /// The function's environment variables now.
 ///
 /// # Errors

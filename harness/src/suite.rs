@@ -1184,7 +1184,27 @@ async fn measure(
     let mut skipped = Skipped::new();
     let group = t.deployment.as_ref().and_then(|d| d.log_group_name.clone());
     let function = t.deployment.as_ref().and_then(|d| d.function_name.clone());
+    // An authorizer that invokes a published version (an alias on one)
+    // does not see a configuration change to $LATEST: forcing its cold
+    // starts would mean publishing a version and moving the alias that
+    // serves production, which this run does not do.
+    let published = match (&function, &t.deployed.qualifier) {
+        (Some(function), Some(q)) => {
+            let lambda = crate::coldstart::client().await;
+            crate::coldstart::published_version(&lambda, function, q)
+                .await?
+                .map(|v| (q.clone(), v))
+        }
+        _ => None,
+    };
     match (&function, &group) {
+        (Some(_), Some(_)) if published.is_some() => {
+            let (q, v) = published.unwrap_or_default();
+            skipped.insert(
+                "cold_start",
+                format!("the authorizer invokes {q} (published version {v}): a configuration change to $LATEST forces no cold start there, and moving {q} would change production; measure a deployment whose alias follows $LATEST (the module's publish = false)"),
+            );
+        }
         (Some(function), Some(group)) => {
             p.stage(&format!(
                 "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
