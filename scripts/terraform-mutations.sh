@@ -4,19 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TF_CLI_CONFIG_FILE="$PWD/terraform/offline.tfrc"
-mutate() { # name, python replacement (old, new), run that must fail
-  local name=$1 old=$2 new=$3 run=$4 work
+mutate() { # name, module dir (under terraform/), python replacement (old, new) in its main.tf (or FILE: in module/FILE), run that must fail
+  local name=$1 module=$2 old=$3 new=$4 run=$5 file=${6:-main.tf} work
   work=$(mktemp -d)
   tar -C terraform --exclude=.terraform -cf - . | tar -C "$work" -xf -
-  python3 - "$work/main.tf" "$old" "$new" <<'PY'
+  python3 - "$work/$module/$file" "$old" "$new" <<'PY'
 import sys
 p, old, new = sys.argv[1:]
 s = open(p).read()
 assert old in s, f"mutation anchor not found: {old}"
 open(p, "w").write(s.replace(old, new, 1))
 PY
-  (cd "$work" && terraform init -input=false -no-color -backend=false >/dev/null)
-  if out=$(cd "$work" && terraform test -no-color 2>&1); then
+  (cd "$work/$module" && terraform init -input=false -no-color -backend=false >/dev/null)
+  if out=$(cd "$work/$module" && terraform test -no-color 2>&1); then
     echo "MUTATION SURVIVED: $name"; rm -rf "$work"; return 1
   fi
   if ! grep -q "run \"$run\"... fail" <<<"$out"; then
@@ -25,6 +25,8 @@ PY
   echo "mutation caught: $name (run $run fails)"
   rm -rf "$work"
 }
-mutate "add kms:Sign to the function role" 'Action   = ["kms:GetPublicKey"]' 'Action   = ["kms:GetPublicKey", "kms:Sign"]' kms_source_grants_only_get_public_key_on_that_key
-mutate "drop the identity source" 'identity_sources                  = ["$request.header.Authorization"]' 'identity_sources                  = []' authorizer_wiring
-mutate "widen the invoke permission" 'source_arn    = "${aws_apigatewayv2_api.http.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.jwt.id}"' 'source_arn    = "${aws_apigatewayv2_api.http.execution_arn}/*"' authorizer_wiring
+mutate "add kms:Sign to the function role" modules/function 'Action   = ["kms:GetPublicKey"]' 'Action   = ["kms:GetPublicKey", "kms:Sign"]' kms_source_grants_only_get_public_key_on_that_key
+mutate "drop the identity source" modules/http-authorizer 'identity_sources                  = var.identity_sources' 'identity_sources                  = []' authorizer_wiring
+mutate "widen the HTTP invoke permission" modules/http-authorizer ':${var.api_id}/authorizers/${aws_apigatewayv2_authorizer.this.id}"' ':${var.api_id}/*"' authorizer_wiring
+mutate "widen the REST invoke permission" modules/rest-authorizer ':${var.rest_api_id}/authorizers/${aws_api_gateway_authorizer.this.id}"' ':${var.rest_api_id}/*"' token_authorizer_reads_the_authorization_header
+mutate "invoke the unqualified function" modules/function 'value       = aws_lambda_alias.live.invoke_arn' 'value       = aws_lambda_function.authorizer.invoke_arn' api_gateway_invokes_the_live_alias_of_a_published_version outputs.tf

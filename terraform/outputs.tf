@@ -1,3 +1,6 @@
+# The root module's outputs: what the harness reads with --deployment
+# (README.md lists them).
+
 output "api_endpoint" {
   description = "The stage URL to call (and to give `harness check --target`)."
   value       = aws_apigatewayv2_stage.stage.invoke_url
@@ -6,61 +9,6 @@ output "api_endpoint" {
 output "api_id" {
   description = "HTTP API id."
   value       = aws_apigatewayv2_api.http.id
-}
-
-output "kms_key_id" {
-  description = "The signing key id."
-  value       = one(aws_kms_key.jwt[*].key_id)
-}
-
-output "kms_key_arn" {
-  description = "The signing key ARN."
-  value       = one(aws_kms_key.jwt[*].arn)
-}
-
-output "kms_alias" {
-  description = "The signing key alias."
-  value       = one(aws_kms_alias.jwt[*].name)
-}
-
-output "issuer" {
-  description = "The iss the authorizer requires."
-  value       = var.issuer
-}
-
-output "audience" {
-  description = "The aud values the authorizer accepts."
-  value       = var.audience
-}
-
-output "function_name" {
-  description = "The authorizer function."
-  value       = aws_lambda_function.authorizer.function_name
-}
-
-output "authorizer_id" {
-  description = "The API Gateway authorizer id."
-  value       = aws_apigatewayv2_authorizer.jwt.id
-}
-
-output "public_key_pem" {
-  description = "The key's public half (SPKI PEM)."
-  value       = one(data.aws_kms_public_key.jwt[*].public_key_pem)
-}
-
-output "authorizer_environment" {
-  description = "The function's environment, to run the same configuration locally (harness gateway --env-file)."
-  value       = local.authorizer_environment
-}
-
-output "function_arn" {
-  description = "The authorizer function's ARN."
-  value       = aws_lambda_function.authorizer.arn
-}
-
-output "log_group_name" {
-  description = "The function's log group (decision lines and REPORT records)."
-  value       = aws_cloudwatch_log_group.function.name
 }
 
 output "stage_name" {
@@ -73,22 +21,112 @@ output "execution_arn" {
   value       = aws_apigatewayv2_api.http.execution_arn
 }
 
-output "kids" {
-  description = "The kids bound to the module's signing key (key id, ARN, alias): put one in a token's header. Empty with create_key = false."
-  value       = flatten([for k in local.own_key : k.kids])
+output "authorizer_id" {
+  description = "The API Gateway authorizer id."
+  value       = module.http_authorizer.authorizer_id
 }
 
-output "key_algorithm" {
-  description = "The JWS algorithm of the module's key (null with create_key = false)."
-  value       = var.create_key ? local.own_algorithm : null
+output "invoke_arn" {
+  description = "The alias's invoke ARN: the authorizer_uri of an API Gateway authorizer."
+  value       = module.function.invoke_arn
 }
 
-output "trusted_keys" {
-  description = "Every key the authorizer trusts, the module's own first: ARN, algorithm and bound kids."
-  value       = [for k in local.trusted_keys : { arn = k.arn, algorithm = k.algorithm, kids = k.kids }]
+output "function_arn" {
+  description = "The function's unqualified ARN."
+  value       = module.function.function_arn
+}
+
+output "qualified_arn" {
+  description = "The ARN of the version published last ($LATEST with publish = false)."
+  value       = module.function.qualified_arn
+}
+
+output "alias_arn" {
+  description = "The alias's ARN (what API Gateway invokes)."
+  value       = module.function.alias_arn
+}
+
+output "alias_name" {
+  description = "The alias's name (the invoke permission's qualifier)."
+  value       = module.function.alias_name
+}
+
+output "function_name" {
+  description = "The function's name."
+  value       = module.function.function_name
+}
+
+output "role_arn" {
+  description = "The execution role's ARN (created, or the one brought)."
+  value       = module.function.role_arn
+}
+
+output "role_name" {
+  description = "The execution role's name."
+  value       = module.function.role_name
+}
+
+output "log_group_name" {
+  description = "The function's log group (decision lines, EMF metrics, REPORT records)."
+  value       = module.function.log_group_name
+}
+
+output "log_group_arn" {
+  description = "The function's log group ARN."
+  value       = module.function.log_group_arn
 }
 
 output "region" {
   description = "The region it is deployed in (read by harness --deployment)."
-  value       = data.aws_region.current.name
+  value       = module.function.region
+}
+
+output "kms_key_id" {
+  description = "The signing key id (null with create_key = false)."
+  value       = module.function.kms_key_id
+}
+
+output "kms_key_arn" {
+  description = "The signing key ARN (null with create_key = false)."
+  value       = module.function.kms_key_arn
+}
+
+output "kms_alias" {
+  description = "The signing key alias (null with create_key = false)."
+  value       = module.function.kms_alias
+}
+
+output "public_key_pem" {
+  description = "The signing key's public half (SPKI PEM)."
+  value       = module.function.public_key_pem
+}
+
+output "key_algorithm" {
+  description = "The JWS algorithm of the module's key (null with create_key = false)."
+  value       = module.function.key_algorithm
+}
+
+output "kids" {
+  description = "The kids bound to the module's signing key (key id, ARN, alias): put one in a token's header. Empty with create_key = false."
+  value       = module.function.kids
+}
+
+output "trusted_keys" {
+  description = "Every key the authorizer trusts, the module's own first: ARN, algorithm and bound kids."
+  value       = module.function.trusted_keys
+}
+
+output "issuer" {
+  description = "The iss the authorizer requires."
+  value       = module.function.issuer
+}
+
+output "audience" {
+  description = "The aud values the authorizer accepts."
+  value       = module.function.audience
+}
+
+output "authorizer_environment" {
+  description = "The function's environment, to run the same configuration locally (harness gateway --env-file)."
+  value       = module.function.authorizer_environment
 }

@@ -1,4 +1,4 @@
-# Inputs mirror the authorizer's configuration table (README "Configuration").
+# The root module's inputs: the function module's, and the example HTTP API's (README.md lists them).
 
 variable "name" {
   description = "Name prefix for the function, key alias, API and log groups."
@@ -14,12 +14,22 @@ variable "name" {
 variable "lambda_zip_path" {
   description = "Path to the deployment zip with `bootstrap` at its root: the lean build (target/lambda/authorizer.zip from scripts/build-lambda.sh; PEM and JWKS keys, no AWS SDK). Deployed unless key_source = \"kms\"."
   type        = string
+
+  validation {
+    condition     = fileexists(var.lambda_zip_path)
+    error_message = "lambda_zip_path does not exist: build it with scripts/build-lambda.sh."
+  }
 }
 
 variable "lambda_kms_zip_path" {
   description = "Path to the zip of the build with the KMS key source (target/lambda/authorizer-kms.zip), deployed when key_source = \"kms\". null: lambda_zip_path is deployed, which must then be that build (the lean one refuses JWT_KMS_KEY_IDS at init)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.lambda_kms_zip_path == null || fileexists(coalesce(var.lambda_kms_zip_path, "-"))
+    error_message = "lambda_kms_zip_path does not exist: build it with scripts/build-lambda.sh."
+  }
 }
 
 variable "metrics" {
@@ -75,6 +85,90 @@ variable "alarm_p99_duration_ms" {
   validation {
     condition     = var.alarm_p99_duration_ms > 0
     error_message = "alarm_p99_duration_ms must be positive."
+  }
+}
+
+variable "publish" {
+  description = "Publish a version on every change and point the alias at it (versioned rollout); false: the alias follows $LATEST."
+  type        = bool
+  default     = true
+}
+
+variable "alias_name" {
+  description = "The alias API Gateway invokes (invoke_arn)."
+  type        = string
+  default     = "live"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,127}$", var.alias_name)) && var.alias_name != "$LATEST"
+    error_message = "alias_name must be 1-128 letters, digits, - and _, starting with a letter."
+  }
+}
+
+variable "provisioned_concurrency" {
+  description = "Provisioned concurrency on the alias (0: none). Cold starts controlled for latency-sensitive APIs; needs publish = true."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "provisioned_concurrency must be a whole number >= 0."
+  }
+}
+
+variable "application_log_level" {
+  description = "The function's application log level under JSON logging (the decision lines are INFO)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.application_log_level)
+    error_message = "application_log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+}
+
+variable "log_group_skip_destroy" {
+  description = "Keep the function's log group (and its logs) when the module is destroyed."
+  type        = bool
+  default     = false
+}
+
+variable "create_role" {
+  description = "Create the function's execution role; false: bring one (role_arn) with its permissions (logs on the log group; kms:GetPublicKey with key_source = \"kms\")."
+  type        = bool
+  default     = true
+}
+
+variable "role_arn" {
+  description = "The execution role to use when create_role = false."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", coalesce(var.role_arn, "-")))
+    error_message = "role_arn must be an IAM role ARN."
+  }
+}
+
+variable "role_path" {
+  description = "Path of the role the module creates."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/)*$", var.role_path))
+    error_message = "role_path must start and end with /."
+  }
+}
+
+variable "role_permissions_boundary" {
+  description = "Permissions boundary (a policy ARN) for the role the module creates."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", coalesce(var.role_permissions_boundary, "-")))
+    error_message = "role_permissions_boundary must be an IAM policy ARN."
   }
 }
 
@@ -140,15 +234,25 @@ variable "log_retention_days" {
 }
 
 variable "log_kms_key_arn" {
-  description = "KMS key (ARN) to encrypt the function and access log groups (null: CloudWatch's default encryption)."
+  description = "KMS key (ARN) to encrypt the function's log group (null: CloudWatch's default encryption)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", coalesce(var.log_kms_key_arn, "-")))
+    error_message = "log_kms_key_arn must be a KMS key ARN."
+  }
 }
 
 variable "code_signing_config_arn" {
   description = "Lambda code signing configuration to enforce (null: none)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]+$", coalesce(var.code_signing_config_arn, "-")))
+    error_message = "code_signing_config_arn must be a Lambda code signing config ARN."
+  }
 }
 
 variable "reserved_concurrency" {
@@ -252,6 +356,11 @@ variable "signer_principal_arns" {
   description = "IAM principals allowed to kms:Sign with the key (the token issuer)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for a in var.signer_principal_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$", a))])
+    error_message = "signer_principal_arns must be IAM principal ARNs."
+  }
 }
 
 variable "issuer" {
@@ -319,6 +428,11 @@ variable "context_claims" {
   default     = []
 }
 
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
 variable "cache_ttl_seconds" {
   description = "Authorizer result cache TTL (0 disables). Keep it below your shortest token lifetime: a cached allow outlives exp."
   type        = number
@@ -372,8 +486,3 @@ variable "routes" {
   }
 }
 
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
-  default     = {}
-}

@@ -109,6 +109,10 @@ module "authorizer" {
   trusted_keys    = var.trusted_keys
   # moto stores functions but has no logging_config support.
   json_logging = var.endpoint_url == null
+  # The alias follows $LATEST, so `harness suite --deployment` can force
+  # cold starts with a configuration change; production keeps the module's
+  # default (publish = true: versioned rollout).
+  publish = false
 
   routes = {
     "GET /hello" = var.backend_url == null ? {
