@@ -63,13 +63,12 @@ resource "aws_apigatewayv2_api" "http" {
 module "http_authorizer" {
   source = "./modules/http-authorizer"
 
-  api_id                  = aws_apigatewayv2_api.http.id
-  name                    = "${var.name}-es512"
-  function_name           = module.function.function_name
-  invoke_arn              = module.function.invoke_arn
-  alias_name              = module.function.alias_name
-  cache_ttl_seconds       = var.cache_ttl_seconds
-  permission_statement_id = "AllowApiGatewayAuthorizer"
+  api_id            = aws_apigatewayv2_api.http.id
+  name              = "${var.name}-es512"
+  function_name     = module.function.function_name
+  invoke_arn        = module.function.invoke_arn
+  alias_name        = module.function.alias_name
+  cache_ttl_seconds = var.cache_ttl_seconds
 }
 
 resource "aws_apigatewayv2_integration" "route" {
