@@ -49,30 +49,18 @@ resource "aws_cloudwatch_metric_alarm" "deny_ratio" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  count               = local.alarms
-  alarm_name          = "${var.name}-errors"
-  alarm_description   = "Function errors (AWS/Lambda Errors) over 5 minutes; on REST APIs a deny is the error Unauthorized and counts here."
+# Any function error or throttle over 5 minutes: a throttled authorizer is a
+# 500 at API Gateway; on REST APIs a deny is the error `Unauthorized` and
+# counts in Errors.
+resource "aws_cloudwatch_metric_alarm" "lambda" {
+  for_each = var.create_alarms ? {
+    errors    = { metric = "Errors", what = "Function errors (AWS/Lambda Errors); on REST APIs a deny is the error Unauthorized and counts here" }
+    throttles = { metric = "Throttles", what = "Function throttles (AWS/Lambda Throttles): API Gateway answers 500 for a throttled authorizer" }
+  } : {}
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = "${each.value.what}, over 5 minutes."
   namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = local.function_dims
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "throttles" {
-  count               = local.alarms
-  alarm_name          = "${var.name}-throttles"
-  alarm_description   = "Function throttles (AWS/Lambda Throttles) over 5 minutes: API Gateway answers 500 for a throttled authorizer."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
+  metric_name         = each.value.metric
   dimensions          = local.function_dims
   statistic           = "Sum"
   period              = 300

@@ -370,7 +370,7 @@ run "metrics_on_and_no_alarms_by_default" {
     error_message = "EMF metrics are on by default in the module's namespace"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.deny_ratio) + length(aws_cloudwatch_metric_alarm.errors) + length(aws_cloudwatch_metric_alarm.throttles) + length(aws_cloudwatch_metric_alarm.p99_duration) == 0
+    condition     = length(aws_cloudwatch_metric_alarm.deny_ratio) + length(aws_cloudwatch_metric_alarm.lambda) + length(aws_cloudwatch_metric_alarm.p99_duration) == 0
     error_message = "no alarm unless create_alarms"
   }
   assert {
@@ -386,11 +386,11 @@ run "alarms_notify_the_topic" {
     alarm_sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:oncall"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.deny_ratio) == 1 && length(aws_cloudwatch_metric_alarm.errors) == 1 && length(aws_cloudwatch_metric_alarm.throttles) == 1 && length(aws_cloudwatch_metric_alarm.p99_duration) == 1
+    condition     = length(aws_cloudwatch_metric_alarm.deny_ratio) == 1 && length(aws_cloudwatch_metric_alarm.lambda) == 2 && length(aws_cloudwatch_metric_alarm.p99_duration) == 1
     error_message = "four alarms"
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.errors[0].alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:oncall"]) && aws_cloudwatch_metric_alarm.p99_duration[0].extended_statistic == "p99"
+    condition     = aws_cloudwatch_metric_alarm.lambda["errors"].alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:oncall"]) && aws_cloudwatch_metric_alarm.p99_duration[0].extended_statistic == "p99"
     error_message = "alarms notify the topic; duration at p99"
   }
   assert {
@@ -406,7 +406,7 @@ run "metrics_off_drops_the_deny_ratio_alarm" {
     create_alarms = true
   }
   assert {
-    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_METRICS"] == "off" && length(aws_cloudwatch_metric_alarm.deny_ratio) == 0 && length(aws_cloudwatch_metric_alarm.errors) == 1
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_METRICS"] == "off" && length(aws_cloudwatch_metric_alarm.deny_ratio) == 0 && length(aws_cloudwatch_metric_alarm.lambda) == 2
     error_message = "metrics off: JWT_METRICS=off and no deny-ratio alarm"
   }
 }
