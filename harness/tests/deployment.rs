@@ -274,6 +274,51 @@ async fn terminate_during_cold_start(
     (status, text, changed)
 }
 
+/// The authorizer now invokes alias `live` on a published version (the
+/// module's versioned rollout): a configuration change to `$LATEST` would
+/// force no cold start there.
+async fn invoke_a_published_alias(d: &Deployed) {
+    let version = d
+        .lambda
+        .publish_version()
+        .function_name("deployed")
+        .send()
+        .await
+        .expect("PublishVersion");
+    let version = version.version().expect("a version").to_owned();
+    d.lambda
+        .create_alias()
+        .function_name("deployed")
+        .name("live")
+        .function_version(&version)
+        .send()
+        .await
+        .expect("CreateAlias");
+    let current = harness_authorizer_uri(d).await;
+    d.apigw
+        .update_authorizer()
+        .api_id(&d.api_id)
+        .authorizer_id(&d.authorizer_id)
+        .authorizer_uri(current.replace(":function:deployed/", ":function:deployed:live/"))
+        .send()
+        .await
+        .expect("UpdateAuthorizer");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+}
+
+async fn harness_authorizer_uri(d: &Deployed) -> String {
+    d.apigw
+        .get_authorizer()
+        .api_id(&d.api_id)
+        .authorizer_id(&d.authorizer_id)
+        .send()
+        .await
+        .expect("GetAuthorizer")
+        .authorizer_uri()
+        .expect("a URI")
+        .to_owned()
+}
+
 /// The EMF lines the authorizer wrote into the function's log group: every
 /// metric a PEM-keyed function documents, each line valid EMF.
 async fn assert_emf_in_log_group(d: &Deployed) {
@@ -610,7 +655,27 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     let (terminated, stderr, changed) =
         terminate_during_cold_start(&d, &file, dir.join("sigterm")).await;
     let env_after = function_env(&d.lambda).await;
+    invoke_a_published_alias(&d).await;
+    let aliased = run_suite(&file, &endpoint, dir.join("aliased")).await;
     gateway.stop().await;
+
+    // Cold start is not forced on a published version: SKIP, with why.
+    assert!(
+        aliased.status.success(),
+        "{}",
+        String::from_utf8_lossy(&aliased.stdout)
+    );
+    let aliased = read_summary(&dir, "aliased");
+    assert_eq!(status_of(&aliased, "cold_start"), "skip", "{aliased}");
+    assert!(
+        aliased
+            .to_string()
+            .contains("the authorizer invokes live (published version 1)"),
+        "{aliased}"
+    );
+    for check in ["security", "caching", "throttling", "mixed"] {
+        assert_eq!(status_of(&aliased, check), "pass", "{check}: {aliased}");
+    }
 
     // SIGTERM gets SIGINT's cleanup: the function as it was, exit 143.
     assert!(
