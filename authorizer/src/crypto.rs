@@ -332,6 +332,12 @@ pub enum KeyError {
     /// The RSA key did not parse.
     #[error("not a valid RSA public key")]
     InvalidRsa,
+    /// The RSA public exponent `e` is outside what is accepted.
+    #[error("RSA exponent {0}: e must be odd and from 65537 to 2^33 - 1 (FIPS 186-5 sets the floor; the verifier the ceiling)")]
+    RsaExponent(String),
+    /// The RSA modulus `n` is even: no product of two odd primes.
+    #[error("RSA modulus n is even: not a valid RSA public key")]
+    RsaEvenModulus,
     /// The backend cannot verify this algorithm.
     #[error(
         "the {backend} backend cannot verify {alg}: build with aws-lc-rs (the default) for it"
@@ -517,6 +523,8 @@ impl PublicKey {
 
     #[cfg(feature = "aws-lc")]
     fn rsa(n: &[u8], e: &[u8], alg: Algorithm) -> Result<Self, KeyError> {
+        // Checked here, for every source (PEM, JWKS, KMS): a key the
+        // verifier would refuse at every request must fail at cold start.
         let params = alg.rsa_params().ok_or(KeyError::AlgorithmMismatch {
             key: "an RSA key".into(),
             alg,
@@ -527,6 +535,10 @@ impl PublicKey {
         };
         if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
             return Err(KeyError::RsaSize(bits));
+        }
+        check_rsa_exponent(e)?;
+        if n.last().is_some_and(|low| low & 1 == 0) {
+            return Err(KeyError::RsaEvenModulus);
         }
         let parsed = aws_lc_rs::signature::RsaPublicKeyComponents { n, e }
             .to_parsed_public_key(params)
@@ -660,9 +672,77 @@ pub fn spki_der(point: &[u8; POINT_LEN]) -> Vec<u8> {
     der
 }
 
+/// `e` (big-endian): odd, at least 65537 (FIPS 186-5 §5.4: 2^16 < e), and
+/// below 2^33, the largest exponent aws-lc-rs verifies with.
+#[cfg(feature = "aws-lc")]
+fn check_rsa_exponent(e: &[u8]) -> Result<(), KeyError> {
+    let digits: &[u8] = match e.iter().position(|b| *b != 0) {
+        Some(first) => &e[first..],
+        None => &[],
+    };
+    let value = (digits.len() <= 8).then(|| {
+        digits
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+    });
+    match value {
+        Some(v) if v % 2 == 1 && (65_537..(1 << 33)).contains(&v) => Ok(()),
+        Some(v) => Err(KeyError::RsaExponent(format!("e = {v}"))),
+        None => Err(KeyError::RsaExponent(format!(
+            "e of {} bytes",
+            digits.len()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A real 2048-bit modulus (aws-lc-rs generates the pair).
+    fn modulus() -> Vec<u8> {
+        let pair =
+            aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("key");
+        use aws_lc_rs::signature::KeyPair;
+        let der = pair.public_key().as_ref().to_vec();
+        let public = aws_lc_rs::rsa::PublicKey::from_der(&der).expect("der");
+        public.modulus().big_endian_without_leading_zero().to_vec()
+    }
+
+    #[test]
+    fn rsa_keys_refuse_weak_or_unusable_exponents_and_an_even_modulus() {
+        let n = modulus();
+        let key = |n: &[u8], e: &[u8]| {
+            PublicKey::from_rsa_components(Backend::AwsLc, n, e, Algorithm::Rs256)
+        };
+        assert!(key(&n, &[0x01, 0x00, 0x01]).is_ok(), "65537");
+        // RFC 7518 §2: a Base64urlUInt has no leading zero octets.
+        assert!(
+            key(&n, &[0x00, 0x01, 0x00, 0x01]).is_err(),
+            "65537 with a leading zero"
+        );
+        assert!(key(&n, &[0x01, 0xff, 0xff, 0xff, 0xff]).is_ok(), "2^33 - 1");
+        for (e, says) in [
+            (&[0x01][..], "e = 1"),
+            (&[0x03][..], "e = 3"),
+            (&[0x01, 0x00, 0x00][..], "e = 65536"),
+            (&[0x01, 0x00, 0x02][..], "e = 65538"),
+            (&[0x02, 0x00, 0x00, 0x00, 0x01][..], "e = 8589934593"),
+            (&[0x01; 9][..], "e of 9 bytes"),
+            (&[][..], "e = 0"),
+        ] {
+            let err = key(&n, e).expect_err(says).to_string();
+            assert!(err.starts_with(&format!("RSA exponent {says}")), "{err}");
+        }
+        let mut even = n.clone();
+        if let Some(low) = even.last_mut() {
+            *low &= 0xfe;
+        }
+        assert!(matches!(
+            key(&even, &[0x01, 0x00, 0x01]),
+            Err(KeyError::RsaEvenModulus)
+        ));
+    }
 
     #[test]
     fn range_check_bounds() {

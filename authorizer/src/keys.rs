@@ -570,6 +570,20 @@ mod tests {
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
         assert_eq!(keys[0].key.algorithm(), Algorithm::Rs256);
+        // The same modulus with e = 3 (or an even e) is a cold-start error
+        // naming the key and the exponent, not a key that denies every token.
+        for (e, value) in [("Aw", "e = 3"), ("AQAA", "e = 65536")] {
+            let weak = serde_json::json!({"keys": [{"kty": "RSA", "n": n, "e": e, "alg": "RS256", "kid": "weak"}]})
+                .to_string();
+            let err = parse_jwks(&weak, Backend::default_backend())
+                .expect_err("a weak exponent")
+                .to_string();
+            assert!(err.starts_with("JWT_JWKS"), "{err}");
+            assert!(
+                err.contains("key \"weak\"") && err.contains(&format!("RSA exponent {value}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -17,6 +17,21 @@ const LOAD_EXAMPLES: &str = "Examples:
   harness load --plan load.toml --mix valid=80,forged=20 a plan file, one value overridden
   harness load --deployment outputs.json --rate 50 --duration 10   a deployment (terraform output -json)";
 
+const GATEWAY_EXAMPLES: &str = "The authorizer needs a key and the claims it checks, as the function's environment
+(--env KEY=VALUE, --env-file FILE): JWT_ISSUER and JWT_AUDIENCE, and one of JWT_PUBLIC_KEY_PEM
+(with JWT_PUBLIC_KEY_ALG for RSA, JWT_PUBLIC_KEY_KIDS), JWT_JWKS or JWT_KMS_KEY_IDS; the optional
+ones are in the README's Configuration table. A configuration the authorizer refuses stops the
+gateway at start-up with its message.
+
+Examples:
+  harness keys new --out keys
+  harness gateway --env JWT_ISSUER=https://issuer.harness.test --env JWT_AUDIENCE=harness-api \\
+    --env \"JWT_PUBLIC_KEY_PEM=$(cat keys/public.pem)\" --listen 127.0.0.1:8080
+  curl -H \"Authorization: Bearer $(harness mint --key keys/private.pem)\" http://127.0.0.1:8080/hello
+
+  # An API registered in a control plane (moto, or AWS): routes, authorizer, stage, function
+  harness gateway --api-id a1b2c3d4e5 --endpoint-url http://127.0.0.1:5000";
+
 const SUITE_EXAMPLES: &str = "Examples:
   harness suite --quick                                  the local stack (moto + the emulator), about 35 s
   harness suite --quick --deployment outputs.json --region us-east-1
@@ -57,6 +72,7 @@ enum Command {
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Serve a local API Gateway HTTP API + Lambda authorizer emulator.
+    #[command(after_help = GATEWAY_EXAMPLES)]
     Gateway(Box<GatewayArgs>),
     /// The main job: security check, cold start, caching, throttling and mixed traffic, with a report.
     #[command(after_help = SUITE_EXAMPLES)]

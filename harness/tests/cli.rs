@@ -70,6 +70,7 @@ fn bad_target_and_bad_key_are_one_line_errors() {
 
 #[test]
 fn keys_new_then_mint_with_that_key() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = std::env::temp_dir().join(format!("harness-keys-{}", std::process::id()));
     let out = harness()
         .args(["keys", "new", "--out"])
@@ -81,6 +82,16 @@ fn keys_new_then_mint_with_that_key() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The private key is its owner's alone; the public one is not secret.
+    let mode = |name: &str| {
+        std::fs::metadata(dir.join(name))
+            .expect("written")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("private.pem"), 0o600);
+    assert_ne!(mode("public.pem") & 0o044, 0, "public.pem stays readable");
     let out = harness()
         .args([
             "mint",
@@ -809,4 +820,84 @@ fn an_unwritable_out_is_refused_before_anything_starts() {
         );
         assert!(err.contains("cannot write a report there"), "{err}");
     }
+}
+
+/// A child process stopped by its PID when the test ends, pass or fail.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `harness gateway --help`'s first example, as written: a key, the
+/// gateway with the three variables it names, a minted token through it.
+#[test]
+fn the_gateway_help_example_serves_a_minted_token() {
+    use std::io::{Read, Write};
+    let dir = std::env::temp_dir().join(format!("harness-gw-help-{}", std::process::id()));
+    let keys = dir.join("keys");
+    let out = harness()
+        .args(["keys", "new", "--out"])
+        .arg(&keys)
+        .output()
+        .expect("keys");
+    assert!(out.status.success());
+    let help = harness()
+        .args(["gateway", "--help"])
+        .output()
+        .expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for var in [
+        "JWT_ISSUER",
+        "JWT_AUDIENCE",
+        "JWT_PUBLIC_KEY_PEM",
+        "JWT_JWKS",
+        "JWT_KMS_KEY_IDS",
+    ] {
+        assert!(help.contains(var), "gateway --help names {var}");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let pem = std::fs::read_to_string(keys.join("public.pem")).expect("public.pem");
+    let _gateway = Stopped(
+        harness()
+            .args(["gateway", "--env", "JWT_ISSUER=https://issuer.harness.test"])
+            .args(["--env", "JWT_AUDIENCE=harness-api", "--env"])
+            .arg(format!("JWT_PUBLIC_KEY_PEM={pem}"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("gateway"),
+    );
+    let token = harness()
+        .args(["mint", "--key"])
+        .arg(keys.join("private.pem"))
+        .output()
+        .expect("mint");
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let mut stream = None;
+    for _ in 0..100 {
+        if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut stream = stream.expect("the gateway listens");
+    write!(
+        stream,
+        "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -10,7 +10,7 @@ pub mod model;
 pub mod render;
 pub mod security;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_private};
 
 /// What can go wrong reading, merging or rendering results.
 #[derive(Debug, thiserror::Error)]

@@ -208,7 +208,7 @@ pub(crate) async fn keys_new(
     std::fs::create_dir_all(&out)
         .map_err(|e| CliError::usage(format!("{}: {e}", out.display())))?;
     let (priv_path, pub_path) = (out.join("private.pem"), out.join("public.pem"));
-    reports::write_atomic(&priv_path, private.as_bytes())
+    reports::write_atomic_private(&priv_path, private.as_bytes())
         .map_err(|e| CliError::usage(format!("{}: {e}", priv_path.display())))?;
     reports::write_atomic(&pub_path, s.public_pem().as_bytes())
         .map_err(|e| CliError::usage(format!("{}: {e}", pub_path.display())))?;
