@@ -218,7 +218,7 @@ async fn dispatch(command: Command) -> Outcome {
                 };
                 let cases = harness::catalog::build(&signer, &profile(&args)).await?;
                 for c in cases {
-                    println!("{}", c.to_json());
+                    cli::print_line(c.to_json())?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -901,3 +901,31 @@ fn the_gateway_help_example_serves_a_minted_token() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A reader that goes away after one line (`| head -1`) ends the command
+/// quietly, exit 0, whatever was left to print.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    for args in [&["cases"][..], &["mint", "--count", "2000"][..]] {
+        let mut child = harness()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run");
+        let mut first = String::new();
+        {
+            let stdout = child.stdout.take().expect("stdout");
+            BufReader::new(stdout)
+                .read_line(&mut first)
+                .expect("a line");
+            // The reader goes away here, as `head -1` does.
+        }
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!first.is_empty(), "{args:?}: a first line");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -138,7 +138,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
         if specs.len() > 1 {
             println!("== key {} ({} cases)", spec.label(), cases.len());
         }
-        print!("{}", harness::check::render(&report));
+        super::print_out(harness::check::render(&report))?;
         done.push((spec.label(), report));
     }
     let report = if done.len() == 1 {

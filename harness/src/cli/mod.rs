@@ -48,9 +48,21 @@ impl CliError {
         }
     }
 
-    /// Prints `harness: MESSAGE` to stderr; the exit code.
+    /// Exit 0, silently: the reader of stdout went away (`harness cases |
+    /// head -1`) after taking what it wanted.
+    pub(crate) fn reader_gone() -> Self {
+        Self {
+            code: 0,
+            message: String::new(),
+        }
+    }
+
+    /// Prints `harness: MESSAGE` to stderr (nothing for [`CliError::reader_gone`]);
+    /// the exit code.
     pub(crate) fn report(&self) -> ExitCode {
-        eprintln!("harness: {}", self.message);
+        if !self.message.is_empty() {
+            eprintln!("harness: {}", self.message);
+        }
         ExitCode::from(self.code)
     }
 }
@@ -71,6 +83,29 @@ stops_the_run!(
     scenarios::Error,
     harness::keypair::KeyError
 );
+
+/// Writes `text` to stdout. A closed pipe ends the command quietly (exit 0)
+/// instead of a panic; any other write error is one line, exit 2.
+///
+/// # Errors
+/// [`CliError::reader_gone`], or the write error.
+pub(crate) fn print_out(text: impl Display) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match write!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::reader_gone()),
+        Err(e) => Err(CliError::usage(format!("writing to stdout: {e}"))),
+    }
+}
+
+/// [`print_out`] with a newline.
+///
+/// # Errors
+/// As [`print_out`].
+pub(crate) fn print_line(text: impl Display) -> Result<(), CliError> {
+    print_out(format_args!("{text}\n"))
+}
 
 /// What a subcommand returns.
 pub(crate) type Outcome = Result<ExitCode, CliError>;

@@ -242,7 +242,7 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
             now,
             lifetime,
         ) {
-            println!("{t}");
+            super::print_line(t)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -275,9 +275,9 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
         harness::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
     let sig = signer.sign(input.as_bytes()).await?;
     use base64::Engine;
-    println!(
+    super::print_line(format_args!(
         "{input}.{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
