@@ -5,9 +5,9 @@
 //! <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>.
 //!
 //! Dimensions stay bounded: `FunctionName`, `Outcome` (allow, deny) and
-//! `Reason` (the closed [`RejectReason`] set).
+//! `Reason` (the closed [`RejectReason`](crate::RejectReason) set).
 
-use crate::{Outcome, RejectReason};
+use crate::Outcome;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -133,11 +133,6 @@ impl Emf {
     }
 }
 
-/// Every value the `Reason` dimension can take.
-pub fn reason_values() -> impl Iterator<Item = &'static str> {
-    RejectReason::ALL.iter().map(|r| r.as_str())
-}
-
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
@@ -145,7 +140,7 @@ fn micros(d: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Decision;
+    use crate::{Decision, RejectReason};
 
     fn outcome(decision: Decision, cache_hit: bool, verify: Option<u64>) -> Outcome {
         Outcome {
@@ -255,6 +250,6 @@ mod tests {
             .filter(|d| d["Dimensions"].to_string().contains("Reason"))
             .count();
         assert_eq!(reason_sets, 1);
-        assert!(reason_values().any(|r| r == "expired"));
+        assert!(RejectReason::ALL.iter().any(|r| r.as_str() == "expired"));
     }
 }

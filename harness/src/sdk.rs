@@ -12,9 +12,9 @@ static REGION: OnceLock<String> = OnceLock::new();
 static RESOLVED: OnceLock<String> = OnceLock::new();
 
 /// Sets the region every client of this process uses (first call wins: a
-/// run has one region). Returns the region in force.
-pub fn set_region(region: &str) -> &'static str {
-    REGION.get_or_init(|| region.to_owned())
+/// run has one region).
+pub fn set_region(region: &str) {
+    let _ = REGION.set(region.to_owned());
 }
 
 /// The region AWS calls go to, when known: the one set, else the one the

@@ -1197,15 +1197,14 @@ async fn measure(
         }
         _ => None,
     };
-    match (&function, &group) {
-        (Some(_), Some(_)) if published.is_some() => {
-            let (q, v) = published.unwrap_or_default();
+    match (&function, &group, published) {
+        (Some(_), Some(_), Some((q, v))) => {
             skipped.insert(
                 "cold_start",
                 format!("the authorizer invokes {q} (published version {v}): a configuration change to $LATEST forces no cold start there, and moving {q} would change production; measure a deployment whose alias follows $LATEST (the module's publish = false)"),
             );
         }
-        (Some(function), Some(group)) => {
+        (Some(function), Some(group), None) => {
             p.stage(&format!(
                 "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
             ))?;
@@ -1220,13 +1219,13 @@ async fn measure(
             .await?;
             scen.insert("cold_start".into(), s);
         }
-        (None, Some(_)) => {
+        (None, Some(_), _) => {
             skipped.insert(
                 "cold_start",
                 "needs the function name: pass --deployment with a function_name output".into(),
             );
         }
-        (_, None) => {
+        (_, None, _) => {
             skipped.insert("cold_start", NEEDS_DEPLOYMENT.into());
         }
     }
