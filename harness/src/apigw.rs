@@ -21,12 +21,6 @@ pub(crate) struct DeployedSettings {
     pub notes: Vec<(String, String)>,
 }
 
-/// An API Gateway v2 client from the SDK environment (`AWS_ENDPOINT_URL`,
-/// `AWS_ENDPOINT_URL_APIGATEWAYV2`, region, credentials).
-pub(crate) async fn client() -> aws_sdk_apigatewayv2::Client {
-    aws_sdk_apigatewayv2::Client::new(&crate::sdk::config(None).await)
-}
-
 /// `GetAuthorizer`.
 ///
 /// # Errors
@@ -124,19 +118,23 @@ pub(crate) fn qualifier_from_uri(uri: &str) -> Option<String> {
 }
 
 /// Reads the stage's throttling and the authorizer's TTL and identity
-/// sources for `dep` (whatever of `api_id`, `stage_name`, `authorizer_id`
-/// it names).
+/// sources for `dep` (whatever of `api_id` or `rest_api_id`, `stage_name`,
+/// `authorizer_id` it names), from API Gateway v2 or, for a REST API, v1;
+/// clients from the SDK environment (`AWS_ENDPOINT_URL`, region,
+/// credentials).
 ///
 /// # Errors
 /// A one-line message naming the call that failed.
-pub(crate) async fn read_settings(
-    client: &aws_sdk_apigatewayv2::Client,
-    dep: &Deployment,
-) -> crate::Result<DeployedSettings> {
+pub(crate) async fn read_settings(dep: &Deployment) -> crate::Result<DeployedSettings> {
+    if let Some(api) = dep.rest_api_id.as_deref() {
+        let client = aws_sdk_apigateway::Client::new(&crate::sdk::config(None).await);
+        return read_rest_settings(&client, api, dep).await;
+    }
     let mut s = DeployedSettings::default();
     let Some(api) = dep.api_id.as_deref() else {
         return Ok(s);
     };
+    let client = &aws_sdk_apigatewayv2::Client::new(&crate::sdk::config(None).await);
     if let Some(stage) = dep.stage_name.as_deref() {
         let limits = stage_limits(client, api, stage).await?;
         if let Some((rate, burst)) = limits.default {
@@ -167,6 +165,60 @@ pub(crate) async fn read_settings(
                 "TTL {} s, identity sources {} (GetAuthorizer {api} {id})",
                 s.ttl_seconds.map_or("unset".into(), |t| t.to_string()),
                 s.identity_sources.join(", ")
+            ),
+        ));
+    }
+    Ok(s)
+}
+
+/// [`read_settings`] for a REST API: the stage's `*/*` method throttling
+/// (the route the suite measures is one method; per-method overrides are
+/// listed), the authorizer's TTL (unset: 300 s), identity source and
+/// qualifier (`GetAuthorizer` on API Gateway v1).
+async fn read_rest_settings(
+    client: &aws_sdk_apigateway::Client,
+    api: &str,
+    dep: &Deployment,
+) -> crate::Result<DeployedSettings> {
+    use crate::gateway::rest_control_plane as rest;
+    let mut s = DeployedSettings::default();
+    if let Some(stage) = dep.stage_name.as_deref() {
+        let t = rest::method_throttling(client, api, stage).await?;
+        if let Some((rate, burst)) = t.default {
+            s.throttle = Some((rate, burst));
+            s.notes.push((
+                "stage throttling".into(),
+                format!("{rate} rps / burst {burst} (GetStage REST API {api} {stage}, method settings */*)"),
+            ));
+        }
+        for (path, method, rate, burst) in t.methods {
+            let key = format!("{method} {path}");
+            s.notes.push((
+                format!("method throttling {key}"),
+                format!("{rate} rps / burst {burst} (GetStage method settings)"),
+            ));
+            s.route_overrides.push((key, rate, burst));
+        }
+    }
+    if let Some(id) = dep.authorizer_id.as_deref() {
+        let a = rest::authorizer(client, api, id).await?;
+        s.ttl_seconds = i32::try_from(a.route.ttl_seconds).ok();
+        s.identity_sources = a.route.identity_sources;
+        s.qualifier = a.qualifier;
+        s.notes.push((
+            "authorizer".into(),
+            format!(
+                "{} TTL {} s, identity sources {}{} (GetAuthorizer REST API {api} {id})",
+                if a.route.payload == crate::gateway::config::PayloadVersion::V1Token {
+                    "TOKEN"
+                } else {
+                    "REQUEST"
+                },
+                a.route.ttl_seconds,
+                s.identity_sources.join(", "),
+                a.route
+                    .validation_expression
+                    .map_or(String::new(), |e| format!(", validation expression {e}")),
             ),
         ));
     }

@@ -13,6 +13,9 @@ pub struct Deployment {
     pub api_endpoint: Option<String>,
     /// HTTP API id (`api_id`).
     pub api_id: Option<String>,
+    /// REST API id (`rest_api_id`): settings are then read from API
+    /// Gateway v1.
+    pub rest_api_id: Option<String>,
     /// Stage name (`stage_name`).
     pub stage_name: Option<String>,
     /// The API Gateway authorizer id (`authorizer_id`).
@@ -105,6 +108,7 @@ impl Deployment {
         let d = Self {
             api_endpoint: string("api_endpoint")?,
             api_id: string("api_id")?,
+            rest_api_id: string("rest_api_id")?,
             stage_name: string("stage_name")?,
             authorizer_id: string("authorizer_id")?,
             function_name: string("function_name")?,

@@ -682,7 +682,7 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
                 let deployed = match &t.deployment {
                     Some(dep) => {
                         p.stage("reading the deployed settings (GetStage, GetAuthorizer)")?;
-                        crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
+                        crate::apigw::read_settings(dep).await?
                     }
                     None => crate::apigw::DeployedSettings::default(),
                 };

@@ -30,7 +30,9 @@ Examples:
   curl -H \"Authorization: Bearer $(harness mint --key keys/private.pem)\" http://127.0.0.1:8080/hello
 
   # An API registered in a control plane (moto, or AWS): routes, authorizer, stage, function
-  harness gateway --api-id a1b2c3d4e5 --endpoint-url http://127.0.0.1:5000";
+  harness gateway --api-id a1b2c3d4e5 --endpoint-url http://127.0.0.1:5000
+  # A REST API (v1): methods, each one's TOKEN or REQUEST authorizer, method throttling, function
+  harness gateway --rest-api-id a1b2c3d4e5 --endpoint-url http://127.0.0.1:5000";
 
 const SUITE_EXAMPLES: &str = "Examples:
   harness suite --quick                                  the local stack (moto + the emulator), about 35 s
@@ -159,9 +161,22 @@ fn parse_cli() -> Result<Cli, ExitCode> {
             ExitCode::from(if e.use_stderr() { 2 } else { 0 })
         }
         _ => {
+            // clap's message runs until the blank line before `Usage:`
+            // (a missing argument lists the flags on lines of their own).
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            CliError::usage(first.trim_start_matches("error: ")).report()
+            let message = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message.trim_start_matches("error: ");
+            CliError::usage(if message.is_empty() {
+                "invalid arguments"
+            } else {
+                message
+            })
+            .report()
         }
     })
 }

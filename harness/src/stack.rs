@@ -134,6 +134,7 @@ pub async fn create(
     Ok(Deployment {
         api_endpoint: None,
         api_id: Some(api_id),
+        rest_api_id: None,
         stage_name: Some("$default".into()),
         authorizer_id: Some(authorizer_id),
         function_name: Some(name.clone()),

@@ -1136,8 +1136,12 @@ async fn open_target(
     // What decides verdicts is read from the deployment itself.
     let deployed = match &deployment {
         Some(dep) => {
-            p.stage("reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)")?;
-            crate::apigw::read_settings(&crate::apigw::client().await, dep).await?
+            p.stage(if dep.rest_api_id.is_some() {
+                "reading the deployed settings (API Gateway v1 GetStage, GetAuthorizer)"
+            } else {
+                "reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)"
+            })?;
+            crate::apigw::read_settings(dep).await?
         }
         None => crate::apigw::DeployedSettings::default(),
     };

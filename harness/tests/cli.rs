@@ -288,6 +288,21 @@ fn bad_values_are_one_line_errors_naming_the_flag() {
             "--rate",
         ),
         (&["check", "--no-such-flag"][..], "--no-such-flag"),
+        (&["gateway", "--payload", "3.0"][..], "--payload"),
+        // The control plane's endpoint needs an API to read there.
+        (
+            &["gateway", "--endpoint-url", "http://127.0.0.1:1"][..],
+            "--rest-api-id",
+        ),
+        // A REST API's definition comes from the control plane.
+        (
+            &["gateway", "--rest-api-id", "a1", "--route", "GET /x"][..],
+            "--route",
+        ),
+        (
+            &["gateway", "--rest-api-id", "a1", "--api-id", "b2"][..],
+            "--api-id",
+        ),
     ] {
         let err = one_line_error(args);
         assert!(err.contains(flag), "{args:?}: {err}");

@@ -1,7 +1,9 @@
 //! End to end: the emulator with the real authorizer binary (and stand-in
 //! fixtures for the failure rows), on OS-chosen ports.
 
-use harness::gateway::config::{GatewayConfig, PayloadVersion, RouteConfig};
+use harness::gateway::config::{
+    ApiType, GatewayConfig, PayloadVersion, RouteAuthorizer, RouteConfig,
+};
 use harness::gateway::Gateway;
 use harness::mint::LocalSigner;
 use serde_json::{json, Value};
@@ -286,17 +288,11 @@ async fn throttling_429_and_the_zero_gotcha() {
     let mut cfg = real(&signer);
     cfg.routes = vec![
         RouteConfig {
-            key: "GET /hello".into(),
-            authorized: true,
             rate: Some(1.0),
             burst: Some(1.0),
+            ..RouteConfig::new("GET /hello", true)
         },
-        RouteConfig {
-            key: "GET /free".into(),
-            authorized: false,
-            rate: None,
-            burst: None,
-        },
+        RouteConfig::new("GET /free", false),
     ];
     let gw = Gateway::start(cfg).await.expect("start");
     assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
@@ -466,18 +462,8 @@ async fn the_check_names_a_wrong_url_or_a_mismatched_deployment_in_plain_words()
         authorizer: harness::binary::authorizer_binary(false).expect("binary"),
         env: profile.authorizer_env(&signer.public_pem()),
         routes: vec![
-            RouteConfig {
-                key: "GET /hello".into(),
-                authorized: true,
-                rate: None,
-                burst: None,
-            },
-            RouteConfig {
-                key: "GET /open".into(),
-                authorized: false,
-                rate: None,
-                burst: None,
-            },
+            RouteConfig::new("GET /hello", true),
+            RouteConfig::new("GET /open", false),
         ],
         ..GatewayConfig::default()
     };
@@ -588,4 +574,160 @@ async fn the_burst_test_against_a_deployed_stage_waits_for_the_bucket_to_refill(
         (0.8..=1.3).contains(&ratio),
         "burst after the sweep admitted {ratio} of the configured burst"
     );
+}
+
+/// A REST API as `gateway --rest-api-id` serves one: a TOKEN method with a
+/// validation expression, a REQUEST method, a public one; stage `prod`.
+fn rest(base: GatewayConfig) -> GatewayConfig {
+    let authorizer = |id: &str, payload, validation: Option<&str>| RouteAuthorizer {
+        id: id.into(),
+        payload,
+        identity_sources: vec!["method.request.header.Authorization".into()],
+        validation_expression: validation.map(str::to_owned),
+        ttl_seconds: 300,
+    };
+    GatewayConfig {
+        api_type: ApiType::Rest,
+        stage: "prod".into(),
+        simple_responses: false,
+        routes: vec![
+            RouteConfig {
+                authorizer: Some(authorizer(
+                    "tok",
+                    PayloadVersion::V1Token,
+                    Some("Bearer [-0-9A-Za-z_.]+"),
+                )),
+                ..RouteConfig::new("GET /hello", true)
+            },
+            RouteConfig {
+                authorizer: Some(authorizer("req", PayloadVersion::RestRequest, None)),
+                resource_id: Some("res123".into()),
+                ..RouteConfig::new("GET /hello-request", true)
+            },
+            RouteConfig::new("GET /open", false),
+        ],
+        ..base
+    }
+}
+
+#[tokio::test]
+async fn rest_api_token_and_request_authorizers_with_the_real_authorizer() {
+    let signer = LocalSigner::generate();
+    let gw = Gateway::start(rest(real(&signer))).await.expect("start");
+    let t = format!("Bearer {}", token(&signer, "alice"));
+    // Missing token, or one the validation expression refuses: 401 without
+    // invoking.
+    assert_eq!(
+        get(&gw, "/hello", None).await.1,
+        json!({"message": "Unauthorized"})
+    );
+    assert_eq!(get(&gw, "/hello", Some("Basic abc")).await.0, 401);
+    assert_eq!(get(&gw, "/hello-request", None).await.0, 401);
+    assert_eq!(gw.stats().authorizer_invocations, 0);
+    // Allowed: the context reaches the integration flattened, with the
+    // principal.
+    let (s, body, _) = get(&gw, "/hello", Some(&t)).await;
+    assert_eq!(s, 200, "{body}");
+    let granted = &body["requestContext"]["authorizer"];
+    assert_eq!(granted["principalId"], "alice");
+    assert_eq!(granted["sub"], "alice");
+    assert_eq!(gw.stats().authorizer_invocations, 1);
+    // Cached per authorizer: the TOKEN method again is a hit, the REQUEST
+    // method invokes its own.
+    assert_eq!(get(&gw, "/hello", Some(&t)).await.0, 200);
+    assert_eq!(gw.stats().authorizer_invocations, 1);
+    assert_eq!(get(&gw, "/hello-request", Some(&t)).await.0, 200);
+    assert_eq!(gw.stats().authorizer_invocations, 2);
+    // A bad token the expression lets through: the function's
+    // `Unauthorized` is 401.
+    let (s, body, _) = get(&gw, "/hello", Some("Bearer abc.def.ghi")).await;
+    assert_eq!((s, body), (401, json!({"message": "Unauthorized"})));
+    assert_eq!(gw.stats().authorizer_invocations, 3);
+    // Unknown resource or method, or no stage: 403 Missing Authentication Token.
+    let unstaged = reqwest::get(format!("http://{}/hello", gw.addr()))
+        .await
+        .expect("request");
+    assert_eq!(unstaged.status().as_u16(), 403, "no stage in the path");
+    for path in ["/nope", "", "/hello/x"] {
+        assert_eq!(
+            get(&gw, path, Some(&t)).await.1,
+            json!({"message": "Missing Authentication Token"}),
+            "{path}"
+        );
+    }
+    assert_eq!(get(&gw, "/open", None).await.0, 200);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn rest_api_events_denies_and_context_rules() {
+    // The REQUEST event as the function receives it.
+    let gw = Gateway::start(rest(fixture("policy_echo_event")))
+        .await
+        .expect("start");
+    let (s, body, _) = get(&gw, "/hello-request?x=1&x=2", Some("Bearer t")).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        body["requestContext"]["authorizer"]["principalId"],
+        "fixture"
+    );
+    let event: Value = serde_json::from_str(
+        body["requestContext"]["authorizer"]["event"]
+            .as_str()
+            .expect("event"),
+    )
+    .expect("event JSON");
+    assert_eq!(event["type"], "REQUEST");
+    assert!(event["methodArn"]
+        .as_str()
+        .is_some_and(|a| a.ends_with("/prod/GET/hello-request")));
+    assert_eq!(event["resource"], "/hello-request");
+    assert_eq!(event["path"], "/hello-request");
+    assert_eq!(event["httpMethod"], "GET");
+    assert_eq!(event["headers"]["authorization"], "Bearer t");
+    assert_eq!(event["queryStringParameters"]["x"], "2");
+    assert_eq!(
+        event["multiValueQueryStringParameters"]["x"],
+        json!(["1", "2"])
+    );
+    assert_eq!(event["requestContext"]["stage"], "prod");
+    assert_eq!(event["requestContext"]["path"], "/prod/hello-request");
+    assert_eq!(event["requestContext"]["resourceId"], "res123");
+    assert!(
+        event.get("version").is_none(),
+        "REST events carry no version"
+    );
+    // The TOKEN event.
+    let (_, body, _) = get(&gw, "/hello", Some("Bearer t.t")).await;
+    let event: Value = serde_json::from_str(
+        body["requestContext"]["authorizer"]["event"]
+            .as_str()
+            .expect("event"),
+    )
+    .expect("event JSON");
+    assert_eq!(event["type"], "TOKEN");
+    assert_eq!(event["authorizationToken"], "Bearer t.t");
+    gw.stop().await;
+
+    // Denies and a context REST cannot carry.
+    for (mode, status, body) in [
+        (
+            "policy_deny",
+            403,
+            json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
+        ),
+        (
+            "policy_elsewhere",
+            403,
+            json!({"Message": "User is not authorized to access this resource"}),
+        ),
+        ("policy_nested_context", 500, json!({"message": null})),
+        // Simple responses are an HTTP API format: REST answers 500.
+        ("allow", 500, json!({"message": null})),
+    ] {
+        let gw = Gateway::start(rest(fixture(mode))).await.expect("start");
+        let (s, b, _) = get(&gw, "/hello-request", Some("Bearer t")).await;
+        assert_eq!((s, b), (status, body), "{mode}");
+        gw.stop().await;
+    }
 }

@@ -55,7 +55,9 @@ pub(crate) struct GatewayArgs {
     /// Reclaim environments idle this many seconds.
     #[arg(long, value_parser = positive)]
     pub(crate) idle_timeout: Option<f64>,
-    /// Authorizer payload: 2.0 (HTTP API REQUEST) or 1.0 (REST-style TOKEN).
+    /// Authorizer payload: 2.0 (HTTP API REQUEST), 1.0 or TOKEN (REST-style
+    /// TOKEN), REQUEST (a REST API's REQUEST authorizer, with REST
+    /// responses).
     #[arg(long)]
     pub(crate) payload: Option<String>,
     /// Expect IAM-policy responses instead of simple ones (payload 2.0).
@@ -99,6 +101,7 @@ pub(crate) struct GatewayArgs {
     /// to that group.
     #[arg(
         long,
+        group = "control_plane",
         conflicts_with_all = [
             "env", "env_file", "routes", "public_routes", "identity_sources", "cache_ttl",
             "rate", "burst", "route_throttles", "payload", "policy_responses",
@@ -106,9 +109,25 @@ pub(crate) struct GatewayArgs {
         ]
     )]
     pub(crate) api_id: Option<String>,
-    /// The control plane's endpoint for --api-id (e.g. moto's URL); default:
-    /// the SDK environment (AWS_ENDPOINT_URL, or AWS itself).
-    #[arg(long, requires = "api_id")]
+    /// Serve this REST API (API Gateway v1) as registered in the control
+    /// plane: resources and methods, each method's TOKEN or REQUEST
+    /// authorizer (identity source, validation expression, TTL) and the
+    /// stage's method throttling, read at start; the function as for
+    /// --api-id, followed while serving.
+    #[arg(
+        long,
+        group = "control_plane",
+        conflicts_with_all = [
+            "env", "env_file", "routes", "public_routes", "identity_sources", "cache_ttl",
+            "rate", "burst", "route_throttles", "payload", "policy_responses",
+            "log_group", "function_name",
+        ]
+    )]
+    pub(crate) rest_api_id: Option<String>,
+    /// The control plane's endpoint for --api-id or --rest-api-id (e.g.
+    /// moto's URL); default: the SDK environment (AWS_ENDPOINT_URL, or AWS
+    /// itself).
+    #[arg(long, requires = "control_plane")]
     pub(crate) endpoint_url: Option<String>,
 }
 
@@ -152,19 +171,13 @@ pub(crate) fn gateway_config(
         c.routes = a
             .routes
             .iter()
-            .map(|k| RouteConfig {
-                key: k.clone(),
-                authorized: true,
-                rate: None,
-                burst: None,
-            })
+            .map(|k| RouteConfig::new(k.clone(), true))
             .collect();
-        c.routes.extend(a.public_routes.iter().map(|k| RouteConfig {
-            key: k.clone(),
-            authorized: false,
-            rate: None,
-            burst: None,
-        }));
+        c.routes.extend(
+            a.public_routes
+                .iter()
+                .map(|k| RouteConfig::new(k.clone(), false)),
+        );
     }
     for spec in &a.route_throttles {
         let (key, limit) = spec.rsplit_once('=').ok_or_else(|| {
@@ -205,10 +218,14 @@ pub(crate) fn gateway_config(
     match a.payload.as_deref() {
         None => {}
         Some("2.0") => c.payload = PayloadVersion::V2,
-        Some("1.0") => c.payload = PayloadVersion::V1Token,
+        Some("1.0" | "TOKEN") => c.payload = PayloadVersion::V1Token,
+        Some("REQUEST") => {
+            c.payload = PayloadVersion::RestRequest;
+            c.api_type = harness::gateway::config::ApiType::Rest;
+        }
         Some(other) => {
             return Err(CliError::usage(format!(
-                "--payload must be 2.0 or 1.0, got {other:?}"
+                "--payload must be 2.0, 1.0 (TOKEN) or REQUEST (REST), got {other:?}"
             )))
         }
     }
@@ -229,6 +246,7 @@ pub(crate) fn gateway_config(
     c.lambda_function = a.function_name.or(c.lambda_function);
     c.lambda_endpoint_url = a.lambda_endpoint_url.or(c.lambda_endpoint_url);
     c.control_plane_api = a.api_id.or(c.control_plane_api);
+    c.control_plane_rest_api = a.rest_api_id.or(c.control_plane_rest_api);
     c.endpoint_url = a.endpoint_url.or(c.endpoint_url);
     Ok(c)
 }

@@ -14,8 +14,53 @@ pub enum PayloadVersion {
     #[serde(rename = "2.0")]
     V2,
     /// REST-style TOKEN authorizer (payload 1.0).
-    #[serde(rename = "1.0")]
+    #[serde(rename = "1.0", alias = "TOKEN")]
     V1Token,
+    /// REST API REQUEST authorizer (the v1 request event).
+    #[serde(rename = "REQUEST")]
+    RestRequest,
+}
+
+impl PayloadVersion {
+    /// Whether the authorizer answers with the REST conventions: an IAM
+    /// policy only, and `Unauthorized` (a function error) for 401.
+    pub const fn rest(self) -> bool {
+        matches!(self, Self::V1Token | Self::RestRequest)
+    }
+}
+
+/// Which API Gateway flavour is emulated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApiType {
+    /// HTTP API (API Gateway v2).
+    #[default]
+    #[serde(rename = "HTTP")]
+    Http,
+    /// REST API (API Gateway v1): a missing resource is 403 `Missing
+    /// Authentication Token`, denies and errors use the REST texts, the
+    /// authorizer's context reaches the integration flattened
+    /// (`requestContext.authorizer.KEY`, primitives only).
+    #[serde(rename = "REST")]
+    Rest,
+}
+
+/// A route's own authorizer (REST: each method names one). Routes without
+/// one use the gateway-wide settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteAuthorizer {
+    /// Its id (caches are per authorizer).
+    pub id: String,
+    /// TOKEN (`1.0`) or REQUEST.
+    pub payload: PayloadVersion,
+    /// Identity sources, in either syntax (`method.request.header.X` or
+    /// `$request.header.X`).
+    pub identity_sources: Vec<String>,
+    /// TOKEN only: the token must match this regular expression (whole
+    /// value) or the request is 401 without invoking.
+    #[serde(default)]
+    pub validation_expression: Option<String>,
+    /// Result TTL, 0-3600 s.
+    pub ttl_seconds: u64,
 }
 
 /// One route: `METHOD /path` (`ANY` for every method, `{name}` and
@@ -33,6 +78,27 @@ pub struct RouteConfig {
     /// Per-route burst, overriding the stage default.
     #[serde(default)]
     pub burst: Option<f64>,
+    /// The route's own authorizer (default: the gateway-wide settings).
+    #[serde(default)]
+    pub authorizer: Option<RouteAuthorizer>,
+    /// The REST resource id (`requestContext.resourceId`).
+    #[serde(default)]
+    pub resource_id: Option<String>,
+}
+
+impl RouteConfig {
+    /// A route with the gateway-wide authorizer (when `authorized`) and the
+    /// stage's throttling.
+    pub fn new(key: impl Into<String>, authorized: bool) -> Self {
+        Self {
+            key: key.into(),
+            authorized,
+            rate: None,
+            burst: None,
+            authorizer: None,
+            resource_id: None,
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -115,6 +181,13 @@ pub struct GatewayConfig {
     /// function's environment, memory and log group from Lambda, all
     /// followed while serving (see `control_plane`).
     pub control_plane_api: Option<String>,
+    /// Serve the REST API with this id as registered in the control plane
+    /// (API Gateway v1: resources and methods, each method's authorizer,
+    /// the stage's method throttling; the function from Lambda), read once
+    /// at start.
+    pub control_plane_rest_api: Option<String>,
+    /// HTTP API or REST API behaviour.
+    pub api_type: ApiType,
     /// The control plane's endpoint for every service (moto); default: the
     /// SDK environment.
     pub endpoint_url: Option<String>,
@@ -131,24 +204,9 @@ impl Default for GatewayConfig {
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
             routes: vec![
-                RouteConfig {
-                    key: "GET /hello".into(),
-                    authorized: true,
-                    rate: None,
-                    burst: None,
-                },
-                RouteConfig {
-                    key: "ANY /{proxy+}".into(),
-                    authorized: true,
-                    rate: None,
-                    burst: None,
-                },
-                RouteConfig {
-                    key: "$default".into(),
-                    authorized: true,
-                    rate: None,
-                    burst: None,
-                },
+                RouteConfig::new("GET /hello", true),
+                RouteConfig::new("ANY /{proxy+}", true),
+                RouteConfig::new("$default", true),
             ],
             identity_sources: vec!["$request.header.Authorization".into()],
             payload: PayloadVersion::V2,
@@ -173,9 +231,46 @@ impl Default for GatewayConfig {
             lambda_function: None,
             lambda_endpoint_url: None,
             control_plane_api: None,
+            control_plane_rest_api: None,
+            api_type: ApiType::Http,
             endpoint_url: None,
         }
     }
+}
+
+/// Accepts the HTTP API syntax (`$request.header.X`, `$request.querystring.X`,
+/// `$context.X`, `$stageVariables.X`) and the REST one
+/// (`method.request.header.X`, `method.request.querystring.X`, `context.X`,
+/// `stageVariables.X`).
+fn check_identity_source(src: &str) -> crate::Result<()> {
+    const PREFIXES: [&str; 8] = [
+        "$request.header.",
+        "$request.querystring.",
+        "$context.",
+        "$stageVariables.",
+        "method.request.header.",
+        "method.request.querystring.",
+        "context.",
+        "stageVariables.",
+    ];
+    if PREFIXES
+        .iter()
+        .any(|p| src.len() > p.len() && src.starts_with(p))
+    {
+        Ok(())
+    } else {
+        Err(crate::Error::invalid(format!("identity source {src:?}: expected $request.header.NAME, $request.querystring.NAME, $context.VAR or $stageVariables.NAME (REST: method.request.header.NAME, method.request.querystring.NAME, context.VAR, stageVariables.NAME)")))
+    }
+}
+
+/// A TOKEN authorizer's `identityValidationExpression`, matched against the
+/// whole token (API Gateway matches the whole value).
+///
+/// # Errors
+/// The expression does not compile.
+pub fn validation_regex(expr: &str) -> Result<regex_lite::Regex, String> {
+    regex_lite::Regex::new(&format!("^(?:{expr})$"))
+        .map_err(|e| format!("identity validation expression {expr:?}: {e}"))
 }
 
 impl GatewayConfig {
@@ -209,13 +304,39 @@ impl GatewayConfig {
             }
         }
         for src in &self.identity_sources {
-            if !(src.starts_with("$request.header.")
-                || src.starts_with("$request.querystring.")
-                || src.starts_with("$context.")
-                || src.starts_with("$stageVariables."))
-            {
-                return Err(crate::Error::invalid(format!("identity source {src:?}: expected $request.header.NAME, $request.querystring.NAME, $context.VAR or $stageVariables.NAME")));
+            check_identity_source(src)?;
+        }
+        for r in &self.routes {
+            let Some(a) = &r.authorizer else { continue };
+            let name = format!("route {:?} authorizer {}", r.key, a.id);
+            if a.ttl_seconds > 3600 {
+                return Err(crate::Error::invalid(format!(
+                    "{name}: TTL {} s is out of range 0-3600",
+                    a.ttl_seconds
+                )));
             }
+            if a.payload == PayloadVersion::V1Token && a.identity_sources.len() != 1 {
+                return Err(crate::Error::invalid(format!(
+                    "{name}: a TOKEN authorizer has exactly one identity source (a header)"
+                )));
+            }
+            if a.ttl_seconds > 0 && a.identity_sources.is_empty() {
+                return Err(crate::Error::invalid(format!(
+                    "{name}: identity source must be set if authorizer caching is enabled"
+                )));
+            }
+            for src in &a.identity_sources {
+                check_identity_source(src)?;
+            }
+            if let Some(e) = &a.validation_expression {
+                validation_regex(e)
+                    .map_err(|err| crate::Error::invalid(format!("{name}: {err}")))?;
+            }
+        }
+        if self.api_type == ApiType::Rest && self.routes.iter().any(|r| r.key == "$default") {
+            return Err(crate::Error::invalid(
+                "REST APIs have no $default route: give resources as `METHOD /path`",
+            ));
         }
         if self.authorizer_timeout_ms == 0 {
             return Err(crate::Error::invalid("authorizer timeout must be positive"));

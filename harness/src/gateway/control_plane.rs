@@ -136,12 +136,7 @@ pub async fn read(
                 )))
             }
         };
-        routes.push(RouteConfig {
-            key,
-            authorized,
-            rate: None,
-            burst: None,
-        });
+        routes.push(RouteConfig::new(key, authorized));
     }
     if routes.is_empty() {
         return Err(crate::Error::unavailable(format!(
@@ -177,10 +172,42 @@ pub async fn read(
         }
     };
     let limits = stage_limits(apigw, api, &stage).await?;
+    let f = read_function(lambda, &settings.function).await?;
+    Ok(Registered {
+        routes,
+        authorizer_id,
+        stage,
+        limits,
+        function: settings.function.clone(),
+        env: f.env,
+        memory_mb: f.memory_mb,
+        log_group: f.log_group,
+        authorizer: settings,
+    })
+}
 
+/// What the emulator takes from a function's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSettings {
+    /// Environment variables, sorted.
+    pub env: Vec<(String, String)>,
+    /// Memory size, MB.
+    pub memory_mb: u32,
+    /// Its log group (`LoggingConfig.LogGroup`, else `/aws/lambda/NAME`).
+    pub log_group: String,
+}
+
+/// `GetFunctionConfiguration`.
+///
+/// # Errors
+/// A one-line message naming the call and the function.
+pub async fn read_function(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+) -> crate::Result<FunctionSettings> {
     let f = lambda
         .get_function_configuration()
-        .function_name(&settings.function)
+        .function_name(function)
         .send()
         .await
         .map_err(|e| {
@@ -188,7 +215,7 @@ pub async fn read(
                 "Lambda",
                 "GetFunctionConfiguration",
                 e,
-                format!("function {}", settings.function),
+                format!("function {function}"),
             )
         })?;
     let mut env: Vec<(String, String)> = f
@@ -197,22 +224,16 @@ pub async fn read(
         .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     env.sort();
-    let log_group = f.logging_config().and_then(|l| l.log_group()).map_or_else(
-        || format!("/aws/lambda/{}", settings.function),
-        str::to_owned,
-    );
-    Ok(Registered {
-        routes,
-        authorizer_id,
-        stage,
-        limits,
-        function: settings.function.clone(),
+    let log_group = f
+        .logging_config()
+        .and_then(|l| l.log_group())
+        .map_or_else(|| format!("/aws/lambda/{function}"), str::to_owned);
+    Ok(FunctionSettings {
         env,
         memory_mb: f
             .memory_size()
             .map_or(128, |m| u32::try_from(m).unwrap_or(128)),
         log_group,
-        authorizer: settings,
     })
 }
 
@@ -224,6 +245,19 @@ pub async fn read(
 pub async fn resolve(
     cfg: &mut GatewayConfig,
 ) -> crate::Result<Option<(aws_sdk_apigatewayv2::Client, Registered)>> {
+    if let Some(api) = cfg.control_plane_rest_api.clone() {
+        let conf = crate::sdk::config(cfg.endpoint_url.as_deref()).await;
+        let r = super::rest_control_plane::read(
+            &aws_sdk_apigateway::Client::new(&conf),
+            &aws_sdk_lambda::Client::new(&conf),
+            &api,
+            &cfg.stage,
+        )
+        .await?;
+        super::rest_control_plane::apply(cfg, &r);
+        cfg.api_id = api;
+        return Ok(None);
+    }
     let Some(api) = cfg.control_plane_api.clone() else {
         return Ok(None);
     };

@@ -11,13 +11,14 @@ pub mod config;
 pub mod control_plane;
 pub mod policy;
 pub mod pool;
+pub mod rest_control_plane;
 pub mod routes;
 pub mod stats;
 pub mod throttle;
 
 use crate::lambda::{FunctionConfig, InvokeResult};
 use bytes::Bytes;
-use config::{GatewayConfig, PayloadVersion, RouteConfig};
+use config::{ApiType, GatewayConfig, PayloadVersion, RouteConfig};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -39,8 +40,33 @@ const MAX_BODY: usize = 10 * 1024 * 1024;
 /// What the cache holds: the authorizer's verdict and context.
 #[derive(Debug, Clone)]
 enum Verdict {
-    Simple { allow: bool, context: Value },
-    Policy { document: Value, context: Value },
+    Simple {
+        allow: bool,
+        context: Value,
+    },
+    Policy {
+        document: Value,
+        context: Value,
+        principal: Value,
+    },
+}
+
+fn payload_name(p: PayloadVersion) -> &'static str {
+    match p {
+        PayloadVersion::V2 => "2.0",
+        PayloadVersion::V1Token => "1.0 TOKEN",
+        PayloadVersion::RestRequest => "REST REQUEST",
+    }
+}
+
+/// The authorizer a route uses, with its settings resolved.
+struct Effective<'a> {
+    /// Cache namespace (the authorizer's id; empty for the gateway-wide one).
+    id: &'a str,
+    payload: PayloadVersion,
+    identity_sources: &'a [String],
+    ttl: u64,
+    validation: Option<&'a regex_lite::Regex>,
 }
 
 struct State {
@@ -52,6 +78,8 @@ struct State {
     account: Option<Bucket>,
     pool: Pool,
     cache: Mutex<HashMap<String, (Instant, Verdict)>>,
+    /// Per route: its TOKEN authorizer's compiled validation expression.
+    validations: Vec<Option<regex_lite::Regex>>,
     stats: Stats,
     seq: AtomicU64,
     upstream: Option<reqwest::Client>,
@@ -119,6 +147,18 @@ impl Gateway {
                 .into_iter()
                 .map(|l| l.map(Bucket::new))
                 .collect();
+        let validations = cfg
+            .routes
+            .iter()
+            .map(|r| {
+                r.authorizer
+                    .as_ref()
+                    .and_then(|a| a.validation_expression.as_deref())
+                    .map(config::validation_regex)
+                    .transpose()
+                    .map_err(crate::Error::invalid)
+            })
+            .collect::<crate::Result<Vec<_>>>()?;
         let account = cfg.account_throttle.then(|| {
             Bucket::new(Limit {
                 rate: cfg.account_rate,
@@ -163,6 +203,7 @@ impl Gateway {
             account,
             pool,
             cache: Mutex::new(HashMap::new()),
+            validations,
             stats: Stats::default(),
             seq: AtomicU64::new(1),
             upstream,
@@ -231,10 +272,14 @@ impl Gateway {
             "API Gateway + Lambda emulator listening on {}\n  stage {} · routes {} · identity sources {}\n  authorizer {} · payload {} · {} responses · cache TTL {} s · timeout {} ms\n  throttle: stage {} · account {} · reserved concurrency {} · idle reclaim {} s\n  control: GET {}/__emulator/stats · POST {}/__emulator/reset",
             self.base_url(),
             c.stage,
-            c.routes.iter().map(|r| format!("{}{}", r.key, if r.authorized { "" } else { " (public)" })).collect::<Vec<_>>().join(", "),
+            c.routes.iter().map(|r| format!("{}{}", r.key, match (&r.authorizer, r.authorized) {
+                (_, false) => " (public)".to_owned(),
+                (Some(a), true) => format!(" ({} authorizer {}, {}, TTL {} s{})", payload_name(a.payload), a.id, a.identity_sources.join(", "), a.ttl_seconds, a.validation_expression.as_ref().map_or(String::new(), |e| format!(", validation {e}"))),
+                (None, true) => String::new(),
+            })).collect::<Vec<_>>().join(", "),
             c.identity_sources.join(", "),
             c.authorizer.display(),
-            match c.payload { PayloadVersion::V2 => "2.0", PayloadVersion::V1Token => "1.0 TOKEN" },
+            payload_name(c.payload),
             if c.simple_responses { "simple" } else { "IAM policy" },
             self.state.ttl.load(Ordering::SeqCst),
             c.authorizer_timeout_ms,
@@ -244,10 +289,11 @@ impl Gateway {
             c.idle_timeout_seconds,
             format_args!("http://{}", self.addr),
             format_args!("http://{}", self.addr),
-        ) + &c.control_plane_api.as_ref().map_or(String::new(), |api| {
+        ) + &c.control_plane_api.as_ref().or(c.control_plane_rest_api.as_ref()).map_or(String::new(), |api| {
             format!(
-                "\n  control plane {}: API {api} · function {} · logs to {} (followed)",
+                "\n  control plane {}: {} {api} · function {} · logs to {} (followed)",
                 c.endpoint_url.as_deref().unwrap_or("from the SDK environment"),
+                if c.api_type == ApiType::Rest { "REST API (read at start)" } else { "HTTP API" },
                 c.lambda_function.as_deref().unwrap_or("?"),
                 c.log_group.as_deref().unwrap_or("?"),
             )
@@ -580,17 +626,27 @@ async fn control(
 
 async fn pipeline(req: &Incoming2, state: &State, rid: &str) -> Response<Full<Bytes>> {
     let cfg = &state.cfg;
+    let rest = cfg.api_type == ApiType::Rest;
+    // REST answers an unknown resource or method with 403 (gateway
+    // response MISSING_AUTHENTICATION_TOKEN); HTTP APIs with 404.
+    let not_found = || {
+        if rest {
+            message(StatusCode::FORBIDDEN, "Missing Authentication Token", rid)
+        } else {
+            message(StatusCode::NOT_FOUND, "Not Found", rid)
+        }
+    };
     // Named stages are served under /{stage}/; rawPath keeps the prefix.
     let route_path = if cfg.stage == "$default" {
         req.path.as_str()
     } else {
         match req.path.strip_prefix(&format!("/{}", cfg.stage)) {
             Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
-            _ => return message(StatusCode::NOT_FOUND, "Not Found", rid),
+            _ => return not_found(),
         }
     };
     let Some(matched) = routes::best(&state.routes, &req.method, route_path) else {
-        return message(StatusCode::NOT_FOUND, "Not Found", rid);
+        return not_found();
     };
     let route_cfg = &cfg.routes[matched.index];
 
@@ -623,48 +679,101 @@ async fn pipeline(req: &Incoming2, state: &State, rid: &str) -> Response<Full<By
         req.method,
         route_path.trim_start_matches('/')
     );
-    let mut context = Value::Null;
+    let mut granted = None;
     if route_cfg.authorized {
-        // Identity sources: any missing or empty → 401 without invoking.
-        let mut identity = Vec::with_capacity(cfg.identity_sources.len());
-        for src in &cfg.identity_sources {
+        let auth = match &route_cfg.authorizer {
+            Some(a) => Effective {
+                id: &a.id,
+                payload: a.payload,
+                identity_sources: &a.identity_sources,
+                ttl: a.ttl_seconds,
+                validation: state.validations[matched.index].as_ref(),
+            },
+            None => Effective {
+                id: "",
+                payload: cfg.payload,
+                identity_sources: &cfg.identity_sources,
+                ttl: state.ttl.load(Ordering::SeqCst),
+                validation: None,
+            },
+        };
+        // Identity sources: any missing or empty → 401 without invoking;
+        // a TOKEN that fails the validation expression likewise.
+        let mut identity = Vec::with_capacity(auth.identity_sources.len());
+        for src in auth.identity_sources {
             match resolve_identity(src, req, &route_cfg.key, cfg) {
                 Some(v) if !v.is_empty() => identity.push(v),
                 _ => return message(StatusCode::UNAUTHORIZED, "Unauthorized", rid),
+            }
+        }
+        if let (Some(re), Some(token)) = (auth.validation, identity.first()) {
+            if !re.is_match(token) {
+                return message(StatusCode::UNAUTHORIZED, "Unauthorized", rid);
             }
         }
         let call = Call {
             req,
             rid,
             identity: &identity,
-            route_key: &route_cfg.key,
+            route: route_cfg,
             route_arn: &route_arn,
             params: &matched.params,
             now_ms,
         };
-        let verdict = match authorize(call, state).await {
+        let verdict = match authorize(call, &auth, state).await {
             Ok(v) => v,
-            Err(status) => return message(status, status_text(status), rid),
+            Err(status) => return failure(status, rest, rid),
         };
-        let (allowed, ctx) = match &verdict {
-            Verdict::Simple { allow, context } => (*allow, context.clone()),
-            Verdict::Policy { document, context } => match policy::allows(document, &route_arn) {
-                Some(a) => (a, context.clone()),
-                None => {
-                    return message(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal Server Error",
-                        rid,
-                    )
-                }
+        let (access, ctx, principal) = match verdict {
+            Verdict::Simple { allow, context } => (
+                if allow {
+                    policy::Access::Allow
+                } else {
+                    policy::Access::ImplicitDeny
+                },
+                context,
+                Value::Null,
+            ),
+            Verdict::Policy {
+                document,
+                context,
+                principal,
+            } => match policy::evaluate(&document, &route_arn) {
+                Some(a) => (a, context, principal),
+                None => return failure(StatusCode::INTERNAL_SERVER_ERROR, rest, rid),
             },
         };
-        if !allowed {
-            return message(StatusCode::FORBIDDEN, "Forbidden", rid);
+        match (access, rest) {
+            (policy::Access::Allow, _) => {}
+            (_, false) => return message(StatusCode::FORBIDDEN, "Forbidden", rid),
+            (policy::Access::ExplicitDeny, true) => {
+                return json_response(
+                    StatusCode::FORBIDDEN,
+                    &json!({ "Message": "User is not authorized to access this resource with an explicit deny" }),
+                    rid,
+                )
+            }
+            (policy::Access::ImplicitDeny, true) => {
+                return json_response(
+                    StatusCode::FORBIDDEN,
+                    &json!({ "Message": "User is not authorized to access this resource" }),
+                    rid,
+                )
+            }
         }
-        context = ctx;
+        granted = Some((ctx, principal));
     }
-    integrate(req, state, rid, &route_cfg.key, &matched.params, context).await
+    integrate(req, state, rid, route_cfg, &matched.params, granted).await
+}
+
+/// An authorizer failure's response: REST sends `{"message": null}` for a
+/// 500 (`AUTHORIZER_CONFIGURATION_ERROR`), HTTP APIs the status text.
+fn failure(status: StatusCode, rest: bool, rid: &str) -> Response<Full<Bytes>> {
+    if rest && status == StatusCode::INTERNAL_SERVER_ERROR {
+        json_response(status, &json!({ "message": null }), rid)
+    } else {
+        message(status, status_text(status), rid)
+    }
 }
 
 fn status_text(s: StatusCode) -> &'static str {
@@ -735,17 +844,27 @@ fn resolve_identity(
     route_key: &str,
     cfg: &GatewayConfig,
 ) -> Option<String> {
-    if let Some(h) = src.strip_prefix("$request.header.") {
+    if let Some(h) = src
+        .strip_prefix("$request.header.")
+        .or_else(|| src.strip_prefix("method.request.header."))
+    {
         return header_value(req, h);
     }
-    if let Some(q) = src.strip_prefix("$request.querystring.") {
+    if let Some(q) = src
+        .strip_prefix("$request.querystring.")
+        .or_else(|| src.strip_prefix("method.request.querystring."))
+    {
         return query_params(&req.query)
             .get(q)
             .and_then(Value::as_str)
             .map(str::to_owned);
     }
-    match src.strip_prefix("$context.") {
+    let context = src
+        .strip_prefix("$context.")
+        .or_else(|| src.strip_prefix("context."));
+    match context {
         Some("routeKey") => Some(route_key.to_owned()),
+        Some("resourcePath") => route_key.split_once(' ').map(|(_, p)| p.to_owned()),
         Some("stage") => Some(cfg.stage.clone()),
         Some("httpMethod") => Some(req.method.clone()),
         Some("path") => Some(req.path.clone()),
@@ -786,25 +905,30 @@ struct Call<'a> {
     req: &'a Incoming2,
     rid: &'a str,
     identity: &'a [String],
-    route_key: &'a str,
+    route: &'a RouteConfig,
     route_arn: &'a str,
     params: &'a std::collections::BTreeMap<String, String>,
     now_ms: i64,
 }
 
-fn build_event(call: Call<'_>, state: &State) -> Value {
+fn build_event(call: Call<'_>, payload: PayloadVersion, state: &State) -> Value {
     let Call {
         req,
         rid,
         identity,
-        route_key,
+        route,
         route_arn,
         params,
         now_ms,
     } = call;
+    let route_key = route.key.as_str();
     let cfg = &state.cfg;
-    if cfg.payload == PayloadVersion::V1Token {
-        return json!({ "type": "TOKEN", "authorizationToken": identity.first(), "methodArn": route_arn });
+    match payload {
+        PayloadVersion::V1Token => {
+            return json!({ "type": "TOKEN", "authorizationToken": identity.first(), "methodArn": route_arn });
+        }
+        PayloadVersion::RestRequest => return rest_request_event(call, state),
+        PayloadVersion::V2 => {}
     }
     let mut headers = Map::new();
     let mut cookies: Vec<String> = Vec::new();
@@ -881,11 +1005,89 @@ fn build_event(call: Call<'_>, state: &State) -> Value {
     ev
 }
 
-async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode> {
+/// The REST REQUEST authorizer event (`apigw-lambda-spec.md` §3). Header
+/// names arrive lowercased (the emulator's HTTP stack normalises them);
+/// API Gateway keeps the client's case.
+fn rest_request_event(call: Call<'_>, state: &State) -> Value {
+    let cfg = &state.cfg;
+    let req = call.req;
+    let resource = call
+        .route
+        .key
+        .split_once(' ')
+        .map_or("/", |(_, p)| p)
+        .to_owned();
+    let path = req
+        .path
+        .strip_prefix(&format!("/{}", cfg.stage))
+        .filter(|p| p.is_empty() || p.starts_with('/'))
+        .unwrap_or(&req.path);
+    let mut headers = Map::new();
+    let mut multi: Map<String, Value> = Map::new();
+    for (k, v) in &req.headers {
+        headers.insert(k.clone(), Value::String(v.clone()));
+        match multi.get_mut(k) {
+            Some(Value::Array(vs)) => vs.push(Value::String(v.clone())),
+            _ => {
+                multi.insert(k.clone(), json!([v]));
+            }
+        }
+    }
+    let mut query = Map::new();
+    let mut multi_query: Map<String, Value> = Map::new();
+    for pair in req.query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k), percent_decode(v));
+        query.insert(k.clone(), Value::String(v.clone()));
+        match multi_query.get_mut(&k) {
+            Some(Value::Array(vs)) => vs.push(Value::String(v)),
+            _ => {
+                multi_query.insert(k, json!([v]));
+            }
+        }
+    }
+    json!({
+        "type": "REQUEST",
+        "methodArn": call.route_arn,
+        "resource": resource,
+        "path": if path.is_empty() { "/" } else { path },
+        "httpMethod": req.method,
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": call.params,
+        "stageVariables": {},
+        "requestContext": {
+            "path": req.path,
+            "accountId": cfg.account_id,
+            "resourceId": call.route.resource_id.clone().unwrap_or_default(),
+            "stage": cfg.stage,
+            "requestId": call.rid,
+            "identity": {
+                "apiKey": null,
+                "sourceIp": req.peer.ip().to_string(),
+                "userAgent": header_value(req, "user-agent"),
+                "clientCert": null,
+            },
+            "resourcePath": resource,
+            "httpMethod": req.method,
+            "apiId": cfg.api_id,
+            "requestTimeEpoch": call.now_ms,
+        },
+    })
+}
+
+async fn authorize(
+    call: Call<'_>,
+    auth: &Effective<'_>,
+    state: &State,
+) -> Result<Verdict, StatusCode> {
     let Call { rid, identity, .. } = call;
     let cfg = &state.cfg;
-    let key = identity.join("\u{0}");
-    let ttl = state.ttl.load(Ordering::SeqCst);
+    // API Gateway caches per authorizer: the TOKEN, or the identity values.
+    let key = format!("{}\u{0}{}", auth.id, identity.join("\u{0}"));
+    let ttl = auth.ttl;
     if ttl > 0 {
         let hit = state.cache.lock().ok().and_then(|c| {
             c.get(&key)
@@ -897,7 +1099,7 @@ async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode>
             return Ok(v);
         }
     }
-    let event = build_event(call, state);
+    let event = build_event(call, auth.payload, state);
     let answered = match state.pool.invoke(Bytes::from(event.to_string())).await {
         Ok(a) => a,
         Err(InvokeFailure::Throttled) => {
@@ -951,7 +1153,7 @@ async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode>
         InvokeResult::FunctionError { message, .. } => {
             state.stats.function_error();
             let status = if message == "Unauthorized" {
-                if cfg.payload == PayloadVersion::V1Token {
+                if auth.payload.rest() {
                     401
                 } else {
                     cfg.unauthorized_error_status
@@ -961,7 +1163,7 @@ async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode>
             };
             return Err(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
         }
-        InvokeResult::Response(body) => interpret(body, cfg).ok_or_else(|| {
+        InvokeResult::Response(body) => interpret(body, auth.payload, cfg).ok_or_else(|| {
             state.stats.function_error();
             StatusCode::INTERNAL_SERVER_ERROR
         })?,
@@ -981,14 +1183,23 @@ async fn authorize(call: Call<'_>, state: &State) -> Result<Verdict, StatusCode>
 }
 
 /// Reads the authorizer's answer; `None` for anything malformed.
-fn interpret(body: &[u8], cfg: &GatewayConfig) -> Option<Verdict> {
+fn interpret(body: &[u8], payload: PayloadVersion, cfg: &GatewayConfig) -> Option<Verdict> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let context = match v.get("context") {
         None | Some(Value::Null) => json!({}),
         Some(c @ Value::Object(_)) => c.clone(),
         Some(_) => return None,
     };
-    let simple_ok = cfg.payload == PayloadVersion::V2 && cfg.simple_responses;
+    // REST: context values are strings, numbers or booleans; anything else
+    // is AUTHORIZER_CONFIGURATION_ERROR (500).
+    if payload.rest()
+        && context
+            .as_object()
+            .is_some_and(|m| m.values().any(|x| x.is_object() || x.is_array()))
+    {
+        return None;
+    }
+    let simple_ok = payload == PayloadVersion::V2 && cfg.simple_responses;
     if simple_ok {
         if let Some(a) = v.get("isAuthorized") {
             // A non-boolean isAuthorized is malformed (→ 500).
@@ -1005,17 +1216,36 @@ fn interpret(body: &[u8], cfg: &GatewayConfig) -> Option<Verdict> {
     Some(Verdict::Policy {
         document: document.clone(),
         context,
+        principal: v.get("principalId").cloned().unwrap_or(Value::Null),
     })
+}
+
+/// The integration's view of what the authorizer granted: HTTP APIs nest
+/// the context under `lambda`; REST flattens it beside `principalId`.
+fn authorizer_context(api: ApiType, granted: Option<(Value, Value)>) -> Value {
+    let (context, principal) = granted.unwrap_or((Value::Null, Value::Null));
+    match api {
+        ApiType::Http => json!({ "lambda": context }),
+        ApiType::Rest => {
+            let mut flat = context.as_object().cloned().unwrap_or_default();
+            if !principal.is_null() {
+                flat.insert("principalId".into(), principal);
+            }
+            Value::Object(flat)
+        }
+    }
 }
 
 async fn integrate(
     req: &Incoming2,
     state: &State,
     rid: &str,
-    route_key: &str,
+    route: &RouteConfig,
     params: &std::collections::BTreeMap<String, String>,
-    context: Value,
+    granted: Option<(Value, Value)>,
 ) -> Response<Full<Bytes>> {
+    let route_key = route.key.as_str();
+    let authorizer = authorizer_context(state.cfg.api_type, granted);
     if let (Some(client), Some(base)) = (&state.upstream, &state.cfg.upstream) {
         let url = format!(
             "{}{}{}{}",
@@ -1035,7 +1265,7 @@ async fn integrate(
                 r = r.header(k, v);
             }
         }
-        r = r.header("x-apigw-authorizer-context", context.to_string());
+        r = r.header("x-apigw-authorizer-context", authorizer.to_string());
         return match r.send().await {
             Ok(resp) => {
                 let status =
@@ -1064,7 +1294,7 @@ async fn integrate(
         "rawPath": req.path,
         "rawQueryString": req.query,
         "pathParameters": params,
-        "requestContext": { "requestId": rid, "authorizer": { "lambda": context } },
+        "requestContext": { "requestId": rid, "authorizer": authorizer },
     });
     json_response(StatusCode::OK, &echo, rid)
 }
@@ -1093,19 +1323,44 @@ mod tests {
     #[test]
     fn interpret_answers() {
         let cfg = GatewayConfig::default();
+        // REST: a policy only, with a flat context.
+        let policy = br#"{"principalId":"p","policyDocument":{"Statement":[]},"context":{"a":"1","n":2,"b":true}}"#;
+        for rest in [PayloadVersion::V1Token, PayloadVersion::RestRequest] {
+            assert!(matches!(
+                interpret(policy, rest, &cfg),
+                Some(Verdict::Policy { principal, .. }) if principal == "p"
+            ));
+            assert!(interpret(br#"{"isAuthorized":true}"#, rest, &cfg).is_none());
+            assert!(interpret(
+                br#"{"principalId":"p","policyDocument":{"Statement":[]},"context":{"a":{"b":1}}}"#,
+                rest,
+                &cfg
+            )
+            .is_none());
+        }
         assert!(matches!(
-            interpret(br#"{"isAuthorized":true,"context":{"a":1}}"#, &cfg),
+            interpret(
+                br#"{"isAuthorized":true,"context":{"a":1}}"#,
+                PayloadVersion::V2,
+                &cfg
+            ),
             Some(Verdict::Simple { allow: true, .. })
         ));
         assert!(
-            interpret(br#"{"isAuthorized":"true"}"#, &cfg).is_none(),
+            interpret(br#"{"isAuthorized":"true"}"#, PayloadVersion::V2, &cfg).is_none(),
             "non-boolean is malformed"
         );
-        assert!(interpret(b"not json", &cfg).is_none());
-        assert!(interpret(br#"{"isAuthorized":true,"context":[1]}"#, &cfg).is_none());
+        assert!(interpret(b"not json", PayloadVersion::V2, &cfg).is_none());
+        assert!(interpret(
+            br#"{"isAuthorized":true,"context":[1]}"#,
+            PayloadVersion::V2,
+            &cfg
+        )
+        .is_none());
         assert!(matches!(
             interpret(
                 br#"{"principalId":"x","policyDocument":{"Statement":[]}}"#,
+                PayloadVersion::V2,
                 &cfg
             ),
             Some(Verdict::Policy { .. })
@@ -1116,6 +1371,7 @@ mod tests {
         };
         assert!(interpret(
             br#"{"principalId":"x","policyDocument":{"Statement":[]}}"#,
+            PayloadVersion::V2,
             &strict
         )
         .is_none());

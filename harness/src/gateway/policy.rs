@@ -4,15 +4,32 @@
 
 use serde_json::Value;
 
+/// What a policy says about one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A matching Allow and no matching Deny.
+    Allow,
+    /// A matching Deny.
+    ExplicitDeny,
+    /// No matching statement.
+    ImplicitDeny,
+}
+
 /// Whether `policy` (a `policyDocument`) allows `execute-api:Invoke` on `arn`.
 /// `None` when the document is malformed (the gateway answers 500).
 pub fn allows(policy: &Value, arn: &str) -> Option<bool> {
+    evaluate(policy, arn).map(|a| a == Access::Allow)
+}
+
+/// [`allows`], telling an explicit deny from an implicit one (REST APIs
+/// answer them with different texts).
+pub fn evaluate(policy: &Value, arn: &str) -> Option<Access> {
     let statements = match policy.get("Statement")? {
         Value::Array(s) => s.clone(),
         s @ Value::Object(_) => vec![s.clone()],
         _ => return None,
     };
-    let mut allowed = false;
+    let mut access = Access::ImplicitDeny;
     for st in &statements {
         let effect = st.get("Effect")?.as_str()?;
         let actions = strings(st.get("Action")?)?;
@@ -21,13 +38,13 @@ pub fn allows(policy: &Value, arn: &str) -> Option<bool> {
         let resource_ok = resources.iter().any(|r| wildcard(r, arn));
         if action_ok && resource_ok {
             match effect {
-                "Deny" => return Some(false),
-                "Allow" => allowed = true,
+                "Deny" => return Some(Access::ExplicitDeny),
+                "Allow" => access = Access::Allow,
                 _ => return None,
             }
         }
     }
-    Some(allowed)
+    Some(access)
 }
 
 fn strings(v: &Value) -> Option<Vec<&str>> {

@@ -33,7 +33,7 @@ variable "endpoint_url" {
 }
 
 variable "invoke_url" {
-  description = "Where the API is served when API Gateway itself does not serve it: moto has no data plane, so offline runs put the emulator's URL here (harness gateway --api-id). null: the stage's invoke URL."
+  description = "Where the API is served when API Gateway itself does not serve it: moto has no data plane, so offline runs put the emulator's stage URL here (harness gateway --rest-api-id). null: the stage's invoke URL."
   type        = string
   default     = null
 }
