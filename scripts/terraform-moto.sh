@@ -168,64 +168,65 @@ print(f"{sys.argv[2]}: {len(passed)} of {len(verdicts)} verdicts PASS ({', '.joi
 sys.exit(0 if len(passed) == len(verdicts) == 5 else f"FAIL: {sys.argv[2]} needs five PASS")
 PY
 }
-# measure_http EXAMPLE: the applied HTTP API served by the emulator (moto has
-# no data plane), measured from the outputs alone.
+# serve EXAMPLE FLAG OUTPUT: the applied API served by the emulator (moto has
+# no data plane) as `harness gateway FLAG <the OUTPUT output>` reads it;
+# sets gw_port and gw_pid, and ex_out (the example's outputs file).
+serve() {
+  local ex=$1 flag=$2 output=$3
+  ex_out="$work/$ex.outputs.json"
+  terraform output -json >"$ex_out"
+  gw_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  AWS_ENDPOINT_URL="$endpoint" "$harness" gateway --authorizer "$target/release/authorizer" \
+    "$flag" "$(ex_value "$output")" --endpoint-url "$endpoint" --listen "127.0.0.1:$gw_port" --quiet \
+    >"$work/$ex.gateway.log" 2>&1 &
+  gw_pid=$!
+  for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $gw_port), 0.2)" 2>/dev/null && break
+    sleep 0.2
+  done
+}
+ex_value() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["value"])' "$ex_out" "$1"; }
+# suite EXAMPLE URL: `harness suite --quick --deployment` from the outputs
+# alone, at URL; five PASS or the run fails.
+suite() {
+  echo "harness suite --quick --deployment outputs.json ($1; data plane: the emulator, $2)"
+  AWS_ENDPOINT_URL="$endpoint" "$harness" suite --quick --deployment "$ex_out" \
+    --target "$2" --out "$work/$1.suite" | tail -n 8 || { status=1; sed -n 1,40p "$work/$1.gateway.log"; }
+  five_pass "$1"
+}
+stop_gateway() { kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; gw_pid=; }
+# status_of URL: the HTTP status a GET without a token gets.
+status_of() {
+  python3 -c 'import sys, urllib.request, urllib.error
+try: print(urllib.request.urlopen(sys.argv[1]).status)
+except urllib.error.HTTPError as e: print(e.code)' "$1" 2>/dev/null || echo error
+}
+# measure_http EXAMPLE: the HTTP API measured; its public route stays public.
 measure_http() {
   local ex=$1
-  terraform output -json >"$work/$ex.outputs.json"
-  out_value() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["value"])' "$work/$ex.outputs.json" "$1"; }
-  gw_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  AWS_ENDPOINT_URL="$endpoint" "$harness" gateway --authorizer "$target/release/authorizer" \
-    --api-id "$(out_value api_id)" --endpoint-url "$endpoint" --listen "127.0.0.1:$gw_port" --quiet \
-    >"$work/$ex.gateway.log" 2>&1 &
-  gw_pid=$!
-  for _ in $(seq 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $gw_port), 0.2)" 2>/dev/null && break
-    sleep 0.2
-  done
-  echo "harness suite --quick --deployment outputs.json ($ex; data plane: the emulator at 127.0.0.1:$gw_port)"
-  AWS_ENDPOINT_URL="$endpoint" "$harness" suite --quick --deployment "$work/$ex.outputs.json" \
-    --target "http://127.0.0.1:$gw_port/hello" --out "$work/$ex.suite" | tail -n 8 || { status=1; sed -n 1,40p "$work/$ex.gateway.log"; }
-  five_pass "$ex"
-  # The public route stays public: the echo answers without a token.
-  code=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).status)' "http://127.0.0.1:$gw_port/public" 2>/dev/null || echo error)
+  serve "$ex" --api-id api_id
+  suite "$ex" "http://127.0.0.1:$gw_port/hello"
+  code=$(status_of "http://127.0.0.1:$gw_port/public")
   echo "GET /public without a token: $code"
   [ "$code" = 200 ] || { echo "FAIL: $ex's public route answered $code" >&2; status=1; }
-  kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; gw_pid=
+  stop_gateway
 }
-# measure_rest EXAMPLE: the applied REST API served by the emulator from
-# API Gateway v1 (gateway --rest-api-id), measured from the outputs alone on
-# the TOKEN method; the REQUEST method gets the catalog (harness check).
+# measure_rest EXAMPLE: the REST API read from API Gateway v1 (gateway
+# --rest-api-id); the suite measures the TOKEN method, the catalog runs on
+# the REQUEST one (harness check), and an unknown resource is 403 Missing
+# Authentication Token.
 measure_rest() {
   local ex=$1
-  terraform output -json >"$work/$ex.outputs.json"
-  out_value() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["value"])' "$work/$ex.outputs.json" "$1"; }
-  gw_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  AWS_ENDPOINT_URL="$endpoint" "$harness" gateway --authorizer "$target/release/authorizer" \
-    --rest-api-id "$(out_value rest_api_id)" --endpoint-url "$endpoint" --listen "127.0.0.1:$gw_port" --quiet \
-    >"$work/$ex.gateway.log" 2>&1 &
-  gw_pid=$!
-  for _ in $(seq 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $gw_port), 0.2)" 2>/dev/null && break
-    sleep 0.2
-  done
-  local stage base
-  stage=$(out_value stage_name)
-  base="http://127.0.0.1:$gw_port/$stage"
-  echo "harness suite --quick --deployment outputs.json ($ex, TOKEN method; data plane: the emulator at $base)"
-  AWS_ENDPOINT_URL="$endpoint" "$harness" suite --quick --deployment "$work/$ex.outputs.json" \
-    --target "$base/hello" --out "$work/$ex.suite" | tail -n 8 || { status=1; sed -n 1,40p "$work/$ex.gateway.log"; }
-  five_pass "$ex"
+  serve "$ex" --rest-api-id rest_api_id
+  local base="http://127.0.0.1:$gw_port/$(ex_value stage_name)"
+  suite "$ex" "$base/hello"
   echo "harness check --deployment outputs.json ($ex, REQUEST method)"
-  AWS_ENDPOINT_URL="$endpoint" "$harness" check --deployment "$work/$ex.outputs.json" \
+  AWS_ENDPOINT_URL="$endpoint" "$harness" check --deployment "$ex_out" \
     --target "$base/hello-request" | tail -n 1 || status=1
-  # A REST API answers an unknown resource 403 Missing Authentication Token.
-  code=$(python3 -c 'import sys, urllib.request, urllib.error
-try: print(urllib.request.urlopen(sys.argv[1]).status)
-except urllib.error.HTTPError as e: print(e.code)' "$base/nowhere" 2>/dev/null || echo error)
+  code=$(status_of "$base/nowhere")
   echo "GET /nowhere: $code"
   [ "$code" = 403 ] || { echo "FAIL: $ex answered an unknown resource with $code, not 403" >&2; status=1; }
-  kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; gw_pid=
+  stop_gateway
 }
 # ---- moving from the single module (terraform/README.md) ---------------
 # The last release before the split (d6cf562) applied, then this root on the

@@ -5,6 +5,24 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The settings a control plane's definition gives (--api-id,
+/// --rest-api-id): their flags would contradict it.
+const FROM_CONTROL_PLANE: [&str; 13] = [
+    "env",
+    "env_file",
+    "routes",
+    "public_routes",
+    "identity_sources",
+    "cache_ttl",
+    "rate",
+    "burst",
+    "route_throttles",
+    "payload",
+    "policy_responses",
+    "log_group",
+    "function_name",
+];
+
 #[derive(Args, Debug)]
 pub(crate) struct GatewayArgs {
     /// The authorizer binary (default: target/release/authorizer, else debug).
@@ -102,11 +120,7 @@ pub(crate) struct GatewayArgs {
     #[arg(
         long,
         group = "control_plane",
-        conflicts_with_all = [
-            "env", "env_file", "routes", "public_routes", "identity_sources", "cache_ttl",
-            "rate", "burst", "route_throttles", "payload", "policy_responses",
-            "log_group", "function_name",
-        ]
+        conflicts_with_all = FROM_CONTROL_PLANE
     )]
     pub(crate) api_id: Option<String>,
     /// Serve this REST API (API Gateway v1) as registered in the control
@@ -117,11 +131,7 @@ pub(crate) struct GatewayArgs {
     #[arg(
         long,
         group = "control_plane",
-        conflicts_with_all = [
-            "env", "env_file", "routes", "public_routes", "identity_sources", "cache_ttl",
-            "rate", "burst", "route_throttles", "payload", "policy_responses",
-            "log_group", "function_name",
-        ]
+        conflicts_with_all = FROM_CONTROL_PLANE
     )]
     pub(crate) rest_api_id: Option<String>,
     /// The control plane's endpoint for --api-id or --rest-api-id (e.g.

@@ -156,21 +156,7 @@ pub async fn read(
         .iter()
         .filter_map(|s| s.stage_name())
         .collect();
-    let stage = match names.as_slice() {
-        n if n.contains(&stage) => stage.to_owned(),
-        [only] => (*only).to_owned(),
-        [] => {
-            return Err(crate::Error::unavailable(format!(
-                "API {api} has no stage (GetStages)"
-            )))
-        }
-        n => {
-            return Err(crate::Error::unavailable(format!(
-                "API {api} has stages {}: choose one with --stage",
-                n.join(", ")
-            )))
-        }
-    };
+    let stage = pick_stage(&format!("API {api}"), &names, stage)?;
     let limits = stage_limits(apigw, api, &stage).await?;
     let f = read_function(lambda, &settings.function).await?;
     Ok(Registered {
@@ -184,6 +170,24 @@ pub async fn read(
         log_group: f.log_group,
         authorizer: settings,
     })
+}
+
+/// The stage to serve: `wanted` when the API has it, else its only one.
+///
+/// # Errors
+/// No stage, or several and none named `wanted`.
+pub fn pick_stage(api: &str, names: &[&str], wanted: &str) -> crate::Result<String> {
+    match names {
+        n if n.contains(&wanted) => Ok(wanted.to_owned()),
+        [only] => Ok((*only).to_owned()),
+        [] => Err(crate::Error::unavailable(format!(
+            "{api} has no stage (GetStages): deploy it first"
+        ))),
+        n => Err(crate::Error::unavailable(format!(
+            "{api} has stages {}: choose one with --stage",
+            n.join(", ")
+        ))),
+    }
 }
 
 /// What the emulator takes from a function's configuration.

@@ -9,7 +9,7 @@
 //! not (restart the emulator after changing it).
 
 use super::config::{ApiType, GatewayConfig, PayloadVersion, RouteAuthorizer, RouteConfig};
-use super::control_plane::{read_function, with_route_limits, FunctionSettings};
+use super::control_plane::{pick_stage, read_function, with_route_limits, FunctionSettings};
 use crate::apigw::{function_from_uri, StageLimits};
 use std::collections::BTreeMap;
 
@@ -286,21 +286,7 @@ pub async fn read(
         .iter()
         .filter_map(|s| s.stage_name())
         .collect();
-    let stage = match names.as_slice() {
-        n if n.contains(&stage) => stage.to_owned(),
-        [only] => (*only).to_owned(),
-        [] => {
-            return Err(crate::Error::unavailable(format!(
-                "REST API {api} has no stage (GetStages): deploy it first"
-            )))
-        }
-        n => {
-            return Err(crate::Error::unavailable(format!(
-                "REST API {api} has stages {}: choose one with --stage",
-                n.join(", ")
-            )))
-        }
-    };
+    let stage = pick_stage(&format!("REST API {api}"), &names, stage)?;
     let limits = method_throttling(apigw, api, &stage).await?.limits(&routes);
     let settings = read_function(lambda, &function).await?;
     Ok(RestRegistered {
