@@ -148,9 +148,15 @@ impl Authorizer {
     /// On a refresh that changes the keys (an alias re-pointed, a key
     /// removed), the decision cache is emptied: a grant verified with a key
     /// that is no longer trusted must not outlive it.
-    pub fn install_kms_keys(&self, kms: Vec<StaticKey>) {
+    ///
+    /// # Errors
+    /// The whole set breaks [`crate::keys::check_set`] (a kid shared with a
+    /// PEM or JWKS key, one key under two algorithms): nothing is installed,
+    /// and the set in force, if any, stays.
+    pub fn install_kms_keys(&self, kms: Vec<StaticKey>) -> Result<(), String> {
         let mut all = self.static_keys.clone();
         all.extend(kms);
+        crate::keys::check_set(&all)?;
         let new = KeySet::new(all);
         let mut state = self.keys.write().unwrap_or_else(PoisonError::into_inner);
         let changed = match &*state {
@@ -165,6 +171,7 @@ impl Authorizer {
                 .unwrap_or_else(PoisonError::into_inner)
                 .clear();
         }
+        Ok(())
     }
 
     /// Whether every key source has loaded.

@@ -162,12 +162,22 @@ fn key_sources(
             "is set, but this is the lean build without the KMS key source: deploy the KMS build (authorizer-kms.zip, lambda_kms_zip_path) or trust the key as PEM",
         ));
     }
-    let mut seen = std::collections::HashSet::new();
-    for kid in static_keys.iter().flat_map(|k| k.kids.iter()) {
-        if !seen.insert(kid.as_str()) {
+    let var = if get(env::JWKS).is_some() {
+        env::JWKS
+    } else {
+        env::PUBLIC_KEY_PEM
+    };
+    keys::check_set(&static_keys).map_err(|why| ConfigError::invalid(var, why))?;
+    // One KMS key listed twice (`k:RS256,k:PS256`) would trust it under two
+    // algorithms; the same key reached through an alias and its id is
+    // caught when the keys are fetched.
+    let mut listed = std::collections::HashSet::new();
+    for entry in &kms_key_ids {
+        let (id, _) = keys::split_kms_entry(env::KMS_KEY_IDS, entry)?;
+        if !listed.insert(id.clone()) {
             return Err(ConfigError::invalid(
-                env::JWKS,
-                format!("kid {kid:?} appears twice"),
+                env::KMS_KEY_IDS,
+                format!("lists key {id} twice: one key, one algorithm (RFC 8725 §3.1)"),
             ));
         }
     }
@@ -558,6 +568,24 @@ mod tests {
         );
         if let Some(kms) = kms {
             assert_eq!(kms.kms_key_ids, vec!["alias/jwt".to_owned()]);
+        }
+    }
+
+    #[test]
+    fn one_kms_key_listed_under_two_algorithms_is_refused() {
+        let err = cfg(&[
+            (env::KMS_KEY_IDS, "alias/jwt-rsa:RS256,alias/jwt-rsa:PS256"),
+            (env::ISSUER, "i"),
+            (env::AUDIENCE, "a"),
+        ])
+        .expect_err("one key, one algorithm")
+        .to_string();
+        assert!(err.starts_with(env::KMS_KEY_IDS), "{err}");
+        if cfg!(feature = "kms") {
+            assert!(
+                err.contains("lists key alias/jwt-rsa twice") && err.contains("RFC 8725"),
+                "{err}"
+            );
         }
     }
 

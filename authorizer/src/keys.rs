@@ -44,6 +44,42 @@ pub struct StaticKey {
     pub label: String,
 }
 
+/// Checks keys from every source together: no `kid` names two keys, and
+/// no key is trusted under two algorithms (one key, one algorithm: RFC 8725
+/// §3.1). The same key twice under one algorithm is left alone.
+///
+/// # Errors
+/// One line naming the kid, or the key's two labels and algorithms.
+pub fn check_set(keys: &[StaticKey]) -> Result<(), String> {
+    let mut kids: std::collections::HashMap<&str, &StaticKey> = std::collections::HashMap::new();
+    let mut prints: std::collections::HashMap<String, &StaticKey> =
+        std::collections::HashMap::new();
+    for k in keys {
+        for kid in &k.kids {
+            if let Some(other) = kids.insert(kid, k) {
+                if !std::ptr::eq(other, k) {
+                    return Err(format!(
+                        "kid {kid:?} names two keys ({} from {:?} and {} from {:?}): a kid selects one key",
+                        other.label, other.source, k.label, k.source
+                    ));
+                }
+            }
+        }
+        if let Some(other) = prints.insert(k.key.thumbprint(), k) {
+            if other.key.algorithm() != k.key.algorithm() {
+                return Err(format!(
+                    "one key is trusted under two algorithms ({} as {} and {} as {}): one key, one algorithm (RFC 8725 §3.1)",
+                    other.label,
+                    other.key.algorithm(),
+                    k.label,
+                    k.key.algorithm()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The keys in force.
 #[derive(Debug, Clone)]
 pub struct KeySet {
@@ -584,6 +620,45 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn one_key_one_algorithm_and_one_key_per_kid_across_sources() {
+        // RFC 7517 A.1's modulus under RS256 and PS256 (two kids): refused
+        // at cold start, naming both.
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        let twice = serde_json::json!({"keys": [
+            {"kty": "RSA", "n": n, "e": "AQAB", "alg": "RS256", "kid": "r"},
+            {"kty": "RSA", "n": n, "e": "AQAB", "alg": "PS256", "kid": "p"},
+        ]})
+        .to_string();
+        let keys = parse_jwks(&twice, Backend::default_backend()).expect("each key parses");
+        let err = check_set(&keys).expect_err("two algorithms");
+        assert!(err.contains("(r as RS256 and p as PS256)"), "{err}");
+        assert!(err.contains("RFC 8725"), "{err}");
+        // Under one algorithm twice it is the same trust: left alone.
+        let same = [keys[0].clone(), {
+            let mut k = keys[0].clone();
+            k.kids = vec!["r2".into()];
+            k
+        }];
+        assert_eq!(check_set(&same), Ok(()));
+        // A kid a PEM key and a KMS key share.
+        let shared = [
+            key(1, KeySource::Pem, &["k"]),
+            key(2, KeySource::Kms, &["k", "arn:k"]),
+        ];
+        let err = check_set(&shared).expect_err("shared kid");
+        assert!(err.contains("kid \"k\" names two keys"), "{err}");
+        assert!(err.contains("Pem") && err.contains("Kms"), "{err}");
+        // Distinct keys and kids pass.
+        assert_eq!(
+            check_set(&[
+                key(1, KeySource::Pem, &["a"]),
+                key(2, KeySource::Kms, &["b", "arn:b"])
+            ]),
+            Ok(())
+        );
     }
 
     #[test]

@@ -348,7 +348,16 @@ impl KmsLoader {
         match result {
             Ok(keys) => {
                 let n = keys.len();
-                auth.install_kms_keys(keys);
+                if let Err(why) = auth.install_kms_keys(keys) {
+                    r.next = Some(Instant::now() + every.min(REFRESH_RETRY));
+                    return Err(RefreshError {
+                        error: KmsError::WrongKey {
+                            key: self.ids.join(","),
+                            why,
+                        },
+                        key_set_age: r.loaded_at.map(|t| t.elapsed()).unwrap_or_default(),
+                    });
+                }
                 r.loaded_at = Some(Instant::now());
                 r.next = Some(Instant::now() + every);
                 Ok(n)
@@ -409,10 +418,17 @@ impl KmsLoader {
             .retry
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let result = result.and_then(|keys| {
+            let n = keys.len();
+            auth.install_kms_keys(keys)
+                .map(|()| n)
+                .map_err(|why| KmsError::WrongKey {
+                    key: self.ids.join(","),
+                    why,
+                })
+        });
         match result {
-            Ok(keys) => {
-                let n = keys.len();
-                auth.install_kms_keys(keys);
+            Ok(n) => {
                 retry.delay = FIRST_DELAY;
                 drop(retry);
                 self.loaded();
