@@ -1274,6 +1274,7 @@ fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<M
             _ => band,
         },
         pass,
+        also: Vec::new(),
         series: reports::load::charts(&report)?,
     };
     Ok((report, scenario, verdicts))

@@ -155,14 +155,7 @@ fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
         Some(s) => Verdict::new(
             name,
             if s.pass { Status::Pass } else { Status::Fail },
-            format!(
-                "{} = {} (band {}..{})",
-                s.decides,
-                s.deciding_value()
-                    .map_or("missing".into(), |v| format!("{v:.3}")),
-                s.band.min,
-                s.band.max
-            ),
+            s.decided_by(),
         ),
         None => Verdict::new(name, Status::Skip, format!("skipped: {skipped_why}")),
     }
@@ -474,6 +467,7 @@ fn cold_start_scenario(
         decides: "cold_to_warm_ratio".into(),
         pass: band.min <= ratio && ratio <= band.max && trials_ok,
         band,
+        also: Vec::new(),
         series: vec![
             reports::model::Series {
                 title: format!("Init Duration per cold start ({group})"),
@@ -670,6 +664,7 @@ async fn caching_from_logs(
         decides: "hit_ratio".into(),
         pass: band.min <= hit_ratio && hit_ratio <= band.max && expiry_ok,
         band,
+        also: Vec::new(),
         series: Vec::new(),
     })
 }

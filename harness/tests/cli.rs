@@ -181,6 +181,7 @@ fn report_renders_and_fails_on_regression_when_asked() {
             max: 10.0,
         },
         pass: true,
+        also: Vec::new(),
         series: vec![],
     };
     let summary = |p50: f64| Summary {

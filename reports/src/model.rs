@@ -160,16 +160,55 @@ pub struct Scenario {
     pub decides: String,
     /// Its band.
     pub band: Band,
-    /// Whether the deciding figure is in its band.
+    /// Whether every deciding figure is in its band.
     pub pass: bool,
+    /// Further figures that decide pass/fail beside `decides`, each with
+    /// its band (throttling: the burst's admissions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Criterion>,
     /// Charts.
     pub series: Vec<Series>,
+}
+
+/// A figure that decides a verdict, and its band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    /// The figure's name in `figures`.
+    pub figure: String,
+    /// Its band.
+    pub band: Band,
 }
 
 impl Scenario {
     /// The deciding figure's value, if recorded.
     pub fn deciding_value(&self) -> Option<f64> {
         self.figures.get(&self.decides).map(|f| f.value)
+    }
+
+    /// Every criterion that decides the verdict, `decides` first: the
+    /// figure, its value (if recorded) and band.
+    pub fn criteria(&self) -> Vec<(&str, Option<f64>, Band)> {
+        std::iter::once((self.decides.as_str(), self.band))
+            .chain(self.also.iter().map(|c| (c.figure.as_str(), c.band)))
+            .map(|(name, band)| (name, self.figures.get(name).map(|f| f.value), band))
+            .collect()
+    }
+
+    /// `figure = value (band min..max)` for every criterion, joined by `; `
+    /// (a verdict's detail).
+    pub fn decided_by(&self) -> String {
+        self.criteria()
+            .iter()
+            .map(|(name, value, band)| {
+                format!(
+                    "{name} = {} (band {}..{})",
+                    value.map_or("missing".into(), |v| format!("{v:.3}")),
+                    band.min,
+                    band.max
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 

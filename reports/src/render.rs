@@ -196,14 +196,22 @@ fn scenario_md(m: &mut String, sc: &Scenario) {
     for (k, f) in &sc.figures {
         let _ = writeln!(m, "| {k} | {} |", fmt_value(f.value, &f.unit));
     }
+    let decides: Vec<String> = sc
+        .criteria()
+        .iter()
+        .map(|(name, value, band)| {
+            format!(
+                "`{name}` = {} in [{}, {}]",
+                value.map_or("missing".into(), |v| format!("{v:.3}")),
+                band.min,
+                band.max
+            )
+        })
+        .collect();
     let _ = writeln!(
         m,
-        "\nDecides: `{}` = {} in [{}, {}] → {}",
-        sc.decides,
-        sc.deciding_value()
-            .map_or("missing".into(), |v| format!("{v:.3}")),
-        sc.band.min,
-        sc.band.max,
+        "\nDecides: {} → {}",
+        decides.join(" and "),
         if sc.pass { "PASS" } else { "**FAIL**" }
     );
 }
@@ -808,12 +816,17 @@ pub fn html_with_baseline(
             }
         }
         figures_html(&mut h, name, sc, base, regressions);
+        let decides: Vec<String> = sc
+            .criteria()
+            .iter()
+            .map(|(name, _, band)| {
+                format!("<code>{}</code> in [{}, {}]", esc(name), band.min, band.max)
+            })
+            .collect();
         let _ = write!(
             h,
-            "<p>Decides: <code>{}</code> in [{}, {}] → <span class=\"{}\">{}</span></p>",
-            esc(&sc.decides),
-            sc.band.min,
-            sc.band.max,
+            "<p>Decides: {} → <span class=\"{}\">{}</span></p>",
+            decides.join(" and "),
             if sc.pass { "pass" } else { "fail" },
             if sc.pass { "PASS" } else { "FAIL" }
         );

@@ -28,6 +28,7 @@ fn sample() -> Summary {
         decides: "admitted_ratio".into(),
         band: Band { min: 0.9, max: 1.1 },
         pass: true,
+        also: Vec::new(),
         series: vec![Series {
             title: "Offered vs admitted".into(),
             x_label: "offered req/s".into(),
@@ -128,6 +129,41 @@ fn markdown_has_verdicts_matrix_and_figures() {
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
+}
+
+#[test]
+fn every_deciding_criterion_is_named_in_the_detail_and_both_renderings() {
+    let mut s = sample();
+    let sc = s.scenarios.get_mut("throttling").expect("throttling");
+    sc.figures.insert(
+        "burst_admitted".into(),
+        figure(39.0, "requests", Better::InBand),
+    );
+    sc.also.push(Criterion {
+        figure: "burst_admitted".into(),
+        band: Band {
+            min: 24.0,
+            max: 48.0,
+        },
+    });
+    assert_eq!(
+        sc.decided_by(),
+        "admitted_ratio = 0.980 (band 0.9..1.1); burst_admitted = 39.000 (band 24..48)"
+    );
+    let md = reports::render::markdown(&s, &[]);
+    assert!(
+        md.contains("Decides: `admitted_ratio` = 0.980 in [0.9, 1.1] and `burst_admitted` = 39.000 in [24, 48] → PASS"),
+        "{md}"
+    );
+    let html = reports::render::html(&s, &[]);
+    assert!(
+        html.contains("<code>burst_admitted</code> in [24, 48]"),
+        "the HTML names it too"
+    );
+    // Older summaries without `also` still read.
+    let json = serde_json::to_string(&sample()).unwrap();
+    assert!(!json.contains("\"also\""), "empty: not written");
+    assert_eq!(serde_json::from_str::<Summary>(&json).unwrap(), sample());
 }
 
 #[test]
