@@ -386,6 +386,22 @@ impl Plan {
                 "--warmup must be ≥ 0 and shorter than the run ({duration_s} s), got {warmup_s}"
             )));
         }
+        // What the plan schedules is known now: refuse it before anything
+        // starts rather than after minting.
+        if let Shape::Profile(a) = &shape {
+            let n = a.expected_requests(duration_s);
+            let max = scenarios::arrival::MAX_REQUESTS as f64;
+            if n > max {
+                return Err(crate::Error::invalid(format!(
+                    "the plan (--rate/--ramp/--steps/--spike over --duration {duration_s} s) schedules {n:.0} requests, more than {max}; lower the rate or the duration"
+                )));
+            }
+            if n < 1.0 {
+                return Err(crate::Error::invalid(format!(
+                    "the plan (--rate/--ramp/--steps/--spike over --duration {duration_s} s) schedules no request"
+                )));
+            }
+        }
         let max_in_flight = f.max_in_flight.unwrap_or(256);
         if !(1..=4096).contains(&max_in_flight) {
             return Err(crate::Error::invalid(format!(

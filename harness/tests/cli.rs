@@ -289,6 +289,33 @@ fn bad_values_are_one_line_errors_naming_the_flag() {
             "--rate",
         ),
         (&["check", "--no-such-flag"][..], "--no-such-flag"),
+        // Negative values name their flag (not "unexpected argument '-5'");
+        // a stage rate of 0 has nothing for the suite to measure.
+        (
+            &[
+                "suite",
+                "--target",
+                "http://127.0.0.1:1/",
+                "--rate",
+                "-5",
+                "--burst",
+                "1",
+            ][..],
+            "--rate",
+        ),
+        (
+            &[
+                "suite",
+                "--target",
+                "http://127.0.0.1:1/",
+                "--rate",
+                "0",
+                "--burst",
+                "1",
+            ][..],
+            "--rate",
+        ),
+        (&["gateway", "--rate", "-1", "--burst", "1"][..], "--rate"),
         (&["gateway", "--payload", "3.0"][..], "--payload"),
         // The control plane's endpoint needs an API to read there.
         (

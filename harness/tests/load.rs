@@ -244,6 +244,27 @@ fn bad_plans_and_flags_exit_2_with_one_line_naming_them() {
             vec!["load", "--rate", "10", "--warmup", "60", "--duration", "10"],
             "--warmup",
         ),
+        // Found before anything starts: a negative, zero or too high rate,
+        // and flags a preset would ignore.
+        (vec!["load", "--rate", "-5"], "--rate"),
+        (vec!["load", "--rate", "0"], "--rate"),
+        (vec!["load", "--rate", "1e9"], "--rate"),
+        (
+            vec![
+                "load",
+                "--profile",
+                "knee",
+                "--rate",
+                "100",
+                "--duration",
+                "3",
+            ],
+            "--rate, --duration not used by --profile knee",
+        ),
+        (
+            vec!["load", "--rate", "10", "--max-rate", "50"],
+            "--max-rate not used",
+        ),
     ] {
         let out = harness().args(&args).output().expect("harness");
         let err = String::from_utf8_lossy(&out.stderr);

@@ -142,6 +142,16 @@ impl Arrival {
         }
     }
 
+    /// How many requests a `duration`-second run schedules (∫ rate, in
+    /// the 1 ms slices [`Arrival::send_times`] uses), without listing them.
+    pub fn expected_requests(&self, duration: f64) -> f64 {
+        const DT: f64 = 0.001;
+        let slices = (duration / DT).ceil().max(0.0) as u64;
+        (0..slices)
+            .map(|i| self.rate_at(i as f64 * DT + DT / 2.0).max(0.0) * DT)
+            .sum()
+    }
+
     /// When each request of a `duration`-second run is due, seconds from
     /// the start, ascending: the n-th where ∫₀ᵗ rate = n (integrated in
     /// 1 ms slices, interpolated inside a slice).

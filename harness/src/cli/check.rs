@@ -45,7 +45,7 @@ pub(crate) struct CheckArgs {
     /// Against a URL: send at most this many cases per second (e.g. below
     /// the stage's throttling rate); default one at a time, unpaced. A 429 is
     /// retried with back-off either way and never counted as a decision.
-    #[arg(long, value_parser = positive)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive)]
     pub(crate) rate: Option<f64>,
 }
 

@@ -53,13 +53,13 @@ pub(crate) struct GatewayArgs {
     #[arg(long = "identity-source")]
     pub(crate) identity_sources: Vec<String>,
     /// Authorizer result cache TTL, 0-3600 s (0 disables).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub(crate) cache_ttl: Option<u64>,
     /// Stage default throttle rate (requests/s; 0 throttles everything).
-    #[arg(long, value_parser = non_negative)]
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative)]
     pub(crate) rate: Option<f64>,
     /// Stage default throttle burst (0 throttles everything).
-    #[arg(long, value_parser = non_negative)]
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative)]
     pub(crate) burst: Option<f64>,
     /// Per-route throttle, "ROUTE KEY=RATE:BURST" (repeatable).
     #[arg(long = "route-throttle")]
@@ -71,7 +71,7 @@ pub(crate) struct GatewayArgs {
     #[arg(long)]
     pub(crate) reserved_concurrency: Option<usize>,
     /// Reclaim environments idle this many seconds.
-    #[arg(long, value_parser = positive)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive)]
     pub(crate) idle_timeout: Option<f64>,
     /// Authorizer payload: 2.0 (HTTP API REQUEST), 1.0 or TOKEN (REST-style
     /// TOKEN), REQUEST (a REST API's REQUEST authorizer, with REST
@@ -82,10 +82,10 @@ pub(crate) struct GatewayArgs {
     #[arg(long)]
     pub(crate) policy_responses: bool,
     /// Authorizer timeout in ms (HTTP APIs: 10000).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=30_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=30_000))]
     pub(crate) timeout_ms: Option<u64>,
     /// Status for an `Unauthorized` function error on payload 2.0 (UNCONFIRMED on AWS).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(100..=599))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(100..=599))]
     pub(crate) unauthorized_status: Option<u16>,
     /// Forward allowed requests to this URL instead of the built-in echo.
     #[arg(long)]

@@ -16,7 +16,7 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) plan: Option<PathBuf>,
     /// Constant arrival: requests per second.
-    #[arg(long, value_parser = crate::non_negative, conflicts_with_all = ["ramp", "steps", "spike"])]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::positive, conflicts_with_all = ["ramp", "steps", "spike"])]
     pub(crate) rate: Option<f64>,
     /// Ramp: FROM:TO req/s over the whole --duration.
     #[arg(long, value_name = "FROM:TO", conflicts_with_all = ["steps", "spike"])]
@@ -28,11 +28,11 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "BASE:SPIKE:AT:LENGTH")]
     pub(crate) spike: Option<String>,
     /// Run length, s (default: the profile's own, else 60).
-    #[arg(long, value_parser = crate::non_negative)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::non_negative)]
     pub(crate) duration: Option<f64>,
     /// Seconds at the start excluded from the figures (default: 10 % of the
     /// run, at most 5 s; knee: 1 s per step; scaling: 0).
-    #[arg(long, value_parser = crate::non_negative)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::non_negative)]
     pub(crate) warmup: Option<f64>,
     /// Most requests in flight at once (default 256).
     #[arg(long)]
@@ -48,14 +48,14 @@ pub(crate) struct LoadArgs {
     #[arg(long)]
     pub(crate) max_fresh_tokens: Option<usize>,
     /// knee: a step holds while its p99 stays at or below this (ms).
-    #[arg(long, value_parser = crate::non_negative)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::non_negative)]
     pub(crate) p99_bound_ms: Option<f64>,
     /// knee: the highest rate tried (req/s).
-    #[arg(long, value_parser = crate::non_negative)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::non_negative)]
     pub(crate) max_rate: Option<f64>,
     /// The local stack's stage throttling rate; with --target, the deployed
     /// stage's (for the throttling chart; --deployment reads it).
-    #[arg(long, value_parser = crate::non_negative)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::non_negative)]
     pub(crate) stage_rate: Option<f64>,
     /// The local stack's stage burst.
     #[arg(long)]
@@ -90,6 +90,47 @@ fn numbers(flag: &str, text: &str, n: usize) -> Result<Vec<f64>, CliError> {
 }
 
 impl LoadArgs {
+    /// A preset sets its own arrival and length, and the knee's settings
+    /// mean nothing elsewhere: a flag the profile would ignore is refused,
+    /// naming it.
+    fn refuse_unused(&self, profile: Option<&str>) -> Result<(), CliError> {
+        let arrival = [
+            ("--rate", self.rate.is_some()),
+            ("--ramp", self.ramp.is_some()),
+            ("--steps", self.steps.is_some()),
+            ("--spike", self.spike.is_some()),
+            ("--duration", self.duration.is_some()),
+        ];
+        let knee = [
+            ("--p99-bound-ms", self.p99_bound_ms.is_some()),
+            ("--max-rate", self.max_rate.is_some()),
+        ];
+        let unused: Vec<&str> = match profile {
+            Some("knee") => arrival.iter().filter(|f| f.1).map(|f| f.0).collect(),
+            Some("scaling") => arrival
+                .iter()
+                .chain(&knee)
+                .filter(|f| f.1)
+                .map(|f| f.0)
+                .collect(),
+            _ => knee.iter().filter(|f| f.1).map(|f| f.0).collect(),
+        };
+        match unused.as_slice() {
+            [] => Ok(()),
+            flags => Err(CliError::usage(format!(
+                "{} not used by --profile {}: {}",
+                flags.join(", "),
+                profile.unwrap_or("constant"),
+                match profile {
+                    Some("knee") =>
+                        "its steps come from [knee] in the plan file, --max-rate and --p99-bound-ms",
+                    Some("scaling") => "its rates and lengths come from [scaling] in the plan file",
+                    _ => "they belong to --profile knee",
+                }
+            ))),
+        }
+    }
+
     /// The plan: the file's values, each flag given overriding its own.
     pub(crate) fn plan(&self) -> Result<Plan, CliError> {
         let mut f = match &self.plan {
@@ -99,6 +140,7 @@ impl LoadArgs {
         if let Some(p) = &self.profile {
             f.profile = Some(p.clone());
         }
+        self.refuse_unused(f.profile.as_deref())?;
         if let Some(rate) = self.rate {
             f.arrival = Some(Arrival::Constant { rate });
         }

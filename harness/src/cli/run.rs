@@ -1,6 +1,6 @@
 //! `harness suite`, `harness load` and `harness report`: the target and baseline flags they share, and the step from a run to its report and exit code.
 
-use crate::{non_negative, CliError, Outcome};
+use crate::{non_negative, positive, CliError, Outcome};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,10 +25,10 @@ pub(crate) struct SuiteArgs {
     pub(crate) strict: bool,
     /// With --target: the stage's throttling rate, for the throttling
     /// scenario (with --deployment: read from the stage, GetStage).
-    #[arg(long, requires = "burst", value_parser = non_negative)]
+    #[arg(long, requires = "burst", allow_negative_numbers = true, value_parser = positive)]
     pub(crate) rate: Option<f64>,
     /// With --target: the stage's throttling burst.
-    #[arg(long, requires = "rate", value_parser = non_negative)]
+    #[arg(long, requires = "rate", allow_negative_numbers = true, value_parser = positive)]
     pub(crate) burst: Option<f64>,
     #[command(flatten)]
     pub(crate) compare: BaselineArgs,
@@ -107,7 +107,7 @@ pub(crate) struct BaselineArgs {
     #[arg(long)]
     pub(crate) baseline: Option<PathBuf>,
     /// Relative change that counts as a regression (0.2 = 20 %).
-    #[arg(long, default_value_t = 0.2, value_parser = non_negative)]
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true, value_parser = non_negative)]
     pub(crate) threshold: f64,
     /// Exit 1 on a regression against the baseline.
     #[arg(long)]
