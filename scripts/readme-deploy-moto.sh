@@ -67,7 +67,8 @@ while IFS= read -r cmd; do
   n=$((n + 1))
   echo "\$ $cmd"
   # `terraform apply` asks; answer as the user would.
-  if ! bash -c "$cmd" <<<"yes" >"$work/out.$n" 2>&1; then
+  # The README calls `harness` by name, on PATH after the build.
+  if ! PATH="$target/release:$PATH" bash -c "$cmd" <<<"yes" >"$work/out.$n" 2>&1; then
     tail -n 30 "$work/out.$n"; [ -f "$work/gw.log" ] && tail -n 20 "$work/gw.log"
     echo "FAIL: README deploy command $n"; exit 1
   fi

@@ -31,7 +31,8 @@ while IFS= read -r cmd; do
   n=$((n + 1))
   echo "\$ $cmd"
   started=$(date +%s)
-  if ! bash -c "$cmd" >"$work/out.$n" 2>"$work/err.$n" </dev/null; then
+  # The README calls `harness` by name, on PATH after the build.
+  if ! PATH="$target/release:$PATH" bash -c "$cmd" >"$work/out.$n" 2>"$work/err.$n" </dev/null; then
     echo "README load command failed: $cmd"; tail -n 20 "$work/err.$n"; cat "$work/out.$n"; exit 1
   fi
   grep -v '^report:' "$work/out.$n" | sed 's/^/  /'

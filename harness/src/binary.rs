@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 /// Where the `authorizer` binary is: `$AUTHORIZER_BIN`, else
 /// `<target>/<profile>/authorizer` next to the running executable's target
-/// directory (`release` preferred when `prefer_release`).
+/// directory (`release` preferred when `prefer_release`). An installed
+/// `harness` (`cargo install`, not in a target directory) looks beside
+/// itself, then in `./target/{release,debug}` under the current directory —
+/// never in the source tree it was built from.
 ///
 /// # Errors
 /// A one-line message with the command that builds it, when it is missing or
@@ -21,13 +24,13 @@ pub fn authorizer_binary(prefer_release: bool) -> crate::Result<PathBuf> {
             )))
         };
     }
-    let target = target_dir().ok_or_else(|| {
-        crate::Error::unavailable("cannot locate the cargo target directory; set AUTHORIZER_BIN")
-    })?;
     let profiles: &[&str] = if prefer_release {
         &["release", "debug"]
     } else {
         &["debug", "release"]
+    };
+    let Some(target) = target_dir() else {
+        return installed(profiles);
     };
     let newest_source = newest_mtime(&workspace_root().join("authorizer/src"));
     let mut stale = None;
@@ -58,6 +61,28 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// For an installed `harness`: the `authorizer` beside it, else
+/// `./target/<profile>/authorizer`.
+fn installed(profiles: &[&str]) -> crate::Result<PathBuf> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|d| d.join("authorizer")));
+    let local = profiles
+        .iter()
+        .map(|p| Path::new("target").join(p).join("authorizer"));
+    beside
+        .into_iter()
+        .chain(local)
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            crate::Error::unavailable(
+                "no authorizer binary beside this harness or in ./target/release: pass --authorizer PATH, set AUTHORIZER_BIN, or install it (cargo install --path authorizer)",
+            )
+        })
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR`, else the one the
+/// running executable sits in; `None` for an installed executable.
 fn target_dir() -> Option<PathBuf> {
     if let Ok(t) = std::env::var("CARGO_TARGET_DIR") {
         let t = PathBuf::from(t);
@@ -74,11 +99,7 @@ fn target_dir() -> Option<PathBuf> {
         dir = dir.parent()?;
     }
     let target = dir.parent()?.to_path_buf();
-    if target.join("debug").is_dir() || target.join("release").is_dir() {
-        Some(target)
-    } else {
-        Some(workspace_root().join("target"))
-    }
+    (target.join("debug").is_dir() || target.join("release").is_dir()).then_some(target)
 }
 
 fn newest_mtime(dir: &Path) -> Option<std::time::SystemTime> {

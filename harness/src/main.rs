@@ -35,7 +35,7 @@ Examples:
   harness gateway --rest-api-id a1b2c3d4e5 --endpoint-url http://127.0.0.1:5000";
 
 const SUITE_EXAMPLES: &str = "Examples:
-  harness suite --quick                                  the local stack (moto + the emulator), about 35 s
+  harness suite --quick                                  the local stack (moto + the emulator), about 40 s
   harness suite --quick --deployment outputs.json --region us-east-1
                                                          a deployment (terraform output -json): URL, key, kid, region";
 
@@ -97,8 +97,10 @@ enum Command {
     /// Refuses (exit 2) anything that is not a Linux ELF executable for
     /// --architecture, or that needs a newer glibc than provided.al2023's 2.34.
     Package {
-        /// The authorizer binary (default: target/release/authorizer).
-        #[arg(long)]
+        /// The authorizer binary (default: target/release/authorizer; an
+        /// installed harness: the authorizer beside it, else
+        /// ./target/release/authorizer).
+        #[arg(long, alias = "authorizer")]
         binary: Option<PathBuf>,
         /// The function's architecture (the module's `architecture`): x86_64 or arm64.
         #[arg(long, default_value = "x86_64", value_parser = architecture)]

@@ -972,3 +972,43 @@ fn a_closed_pipe_ends_a_command_quietly() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// An installed harness (`cargo install --path harness --bin harness`)
+/// looks for the authorizer beside itself or under ./target, never in the
+/// source tree it was built from.
+#[test]
+fn an_installed_harness_packages_the_authorizer_beside_it() {
+    let dir = std::env::temp_dir().join(format!("harness-installed-{}", std::process::id()));
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("dir");
+    let installed = bin.join("harness");
+    std::fs::copy(env!("CARGO_BIN_EXE_harness"), &installed).expect("copy harness");
+    let package = |cwd: &std::path::Path| {
+        Command::new(&installed)
+            .args(["package", "--out", "out/authorizer.zip"])
+            .current_dir(cwd)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("AUTHORIZER_BIN")
+            .output()
+            .expect("run")
+    };
+    // Nothing beside it, nothing under ./target: a clear refusal.
+    let out = package(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no authorizer binary beside this harness") && err.contains("--authorizer"),
+        "{err}"
+    );
+    // The authorizer installed beside it is the one packaged.
+    let authorizer = harness::binary::authorizer_binary(true).expect("authorizer binary");
+    std::fs::copy(&authorizer, bin.join("authorizer")).expect("copy authorizer");
+    let out = package(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("out/authorizer.zip").is_file());
+    std::fs::remove_dir_all(&dir).ok();
+}
