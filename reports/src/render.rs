@@ -76,6 +76,17 @@ pub fn markdown(s: &Summary, regressions: &[Regression]) -> String {
             .iter()
             .filter(|c| c.outcome() == crate::security::CaseOutcome::Failed)
             .collect();
+        let skipped: Vec<_> = sec
+            .cases
+            .iter()
+            .filter(|c| c.outcome() == crate::security::CaseOutcome::Skipped)
+            .collect();
+        if !skipped.is_empty() {
+            let _ = writeln!(m, "\n| skipped case | why |\n|---|---|");
+            for c in skipped {
+                let _ = writeln!(m, "| {} | {} |", c.id, c.note.as_deref().unwrap_or("—"));
+            }
+        }
         if !failures.is_empty() {
             let _ = writeln!(m, "\n| failing case | expected | actual |\n|---|---|---|");
             for c in failures {
@@ -581,6 +592,87 @@ details summary{cursor:pointer;color:var(--muted)}\
 @media print{body{max-width:none;padding:0;font-size:11pt}figure.chart{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}\
 ";
 
+/// The security matrix: per family, the skipped cases and why, the chart,
+/// and every case behind a disclosure.
+fn security_html(
+    h: &mut String,
+    sec: &crate::security::SecurityReport,
+    baseline: Option<&crate::security::SecurityReport>,
+) {
+    h.push_str("<section id=\"security\"><h2>Security matrix</h2>");
+    let chart = security_chart(sec);
+    let base_chart = baseline.map(security_chart);
+    h.push_str("<table><tr><th>family</th><th>passed</th><th>failed</th><th>skipped</th></tr>");
+    for (family, t) in &sec.by_family {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(family),
+            t.passed,
+            if t.failed > 0 { " fail" } else { "" },
+            t.failed,
+            t.skipped
+        );
+    }
+    h.push_str("</table>");
+    let skipped: Vec<_> = sec
+        .cases
+        .iter()
+        .filter(|c| c.outcome() == crate::security::CaseOutcome::Skipped)
+        .collect();
+    if !skipped.is_empty() {
+        h.push_str("<table><tr><th>skipped case</th><th>why</th></tr>");
+        for c in skipped {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(&c.id),
+                esc(c.note.as_deref().unwrap_or("—"))
+            );
+        }
+        h.push_str("</table>");
+    }
+    charts_html(
+        h,
+        std::slice::from_ref(&chart),
+        base_chart.as_ref().map(std::slice::from_ref),
+    );
+    h.push_str("<details><summary>Every case</summary><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th><th>note (why skipped)</th></tr>");
+    for c in &sec.cases {
+        let (class, word) = match c.outcome() {
+            crate::security::CaseOutcome::Skipped => ("skip", "skipped"),
+            crate::security::CaseOutcome::Passed => ("pass", "ok"),
+            crate::security::CaseOutcome::Failed => ("fail", "MISMATCH"),
+        };
+        let _ = write!(
+            h,
+            "<tr><td title=\"{}\">{}</td><td>{}</td><td>{} {}</td><td>{} {}</td><td class=\"{class}\">{word}</td><td>{}</td></tr>",
+            esc(&format!("{} — {}", c.description, c.reference)),
+            esc(&c.id),
+            esc(&c.family),
+            esc(&c.expected),
+            esc(c.expected_reason.as_deref().unwrap_or("")),
+            esc(&c.actual),
+            esc(c.actual_reason.as_deref().unwrap_or("")),
+            esc(c.note.as_deref().unwrap_or("")),
+        );
+    }
+    h.push_str("</table></details></section>");
+}
+
+/// A scenario's inputs (TTL, rates, trials, "not measured because …"), as
+/// the Markdown's `Inputs:` line has them.
+fn inputs_html(h: &mut String, sc: &Scenario) {
+    if sc.inputs.is_empty() {
+        return;
+    }
+    h.push_str("<table class=\"inputs\"><tr><th>input</th><th>value</th></tr>");
+    for (k, v) in &sc.inputs {
+        let _ = write!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(v));
+    }
+    h.push_str("</table>");
+}
+
 fn figures_html(
     h: &mut String,
     name: &str,
@@ -815,6 +907,7 @@ pub fn html_with_baseline(
                 load_html(&mut h, l, baseline.and_then(|b| b.load.as_ref()));
             }
         }
+        inputs_html(&mut h, sc);
         figures_html(&mut h, name, sc, base, regressions);
         let decides: Vec<String> = sc
             .criteria()
@@ -834,49 +927,7 @@ pub fn html_with_baseline(
         h.push_str("</section>");
     }
     if let Some(sec) = &s.security {
-        h.push_str("<section id=\"security\"><h2>Security matrix</h2>");
-        let chart = security_chart(sec);
-        let base_chart = baseline
-            .and_then(|b| b.security.as_ref())
-            .map(security_chart);
-        h.push_str("<table><tr><th>family</th><th>passed</th><th>failed</th><th>skipped</th></tr>");
-        for (family, t) in &sec.by_family {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(family),
-                t.passed,
-                if t.failed > 0 { " fail" } else { "" },
-                t.failed,
-                t.skipped
-            );
-        }
-        h.push_str("</table>");
-        charts_html(
-            &mut h,
-            std::slice::from_ref(&chart),
-            base_chart.as_ref().map(std::slice::from_ref),
-        );
-        h.push_str("<details><summary>Every case</summary><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th></tr>");
-        for c in &sec.cases {
-            let (class, word) = match c.outcome() {
-                crate::security::CaseOutcome::Skipped => ("skip", "skipped"),
-                crate::security::CaseOutcome::Passed => ("pass", "ok"),
-                crate::security::CaseOutcome::Failed => ("fail", "MISMATCH"),
-            };
-            let _ = write!(
-                h,
-                "<tr><td title=\"{}\">{}</td><td>{}</td><td>{} {}</td><td>{} {}</td><td class=\"{class}\">{word}</td></tr>",
-                esc(&format!("{} — {}", c.description, c.reference)),
-                esc(&c.id),
-                esc(&c.family),
-                esc(&c.expected),
-                esc(c.expected_reason.as_deref().unwrap_or("")),
-                esc(&c.actual),
-                esc(c.actual_reason.as_deref().unwrap_or("")),
-            );
-        }
-        h.push_str("</table></details></section>");
+        security_html(&mut h, sec, baseline.and_then(|b| b.security.as_ref()));
     }
     if !s.bench.is_empty() {
         h.push_str("<section id=\"bench\"><h2>Verify benchmark (criterion medians)</h2><table><tr><th>id</th><th>median</th></tr>");

@@ -116,6 +116,36 @@ fn html_is_self_contained_with_every_chart_inline() {
     assert!(html.contains("&lt;ok&gt;"), "text is escaped");
 }
 
+/// The HTML carries what the Markdown and the summary have: each
+/// scenario's inputs, and the reason every skipped case was skipped.
+#[test]
+fn html_has_the_inputs_and_every_skipped_cases_reason() {
+    let mut s = sample();
+    let sec = s.security.as_mut().expect("security");
+    let mut skipped = sec.cases[0].clone();
+    skipped.id = "hdr-newline".into();
+    skipped.actual = CaseResult::SKIPPED.into();
+    skipped.pass = false;
+    skipped.note = Some("cannot travel over HTTP unchanged (a newline)".into());
+    *sec = SecurityReport::new("url".into(), false, vec![sec.cases[0].clone(), skipped]);
+    let html = reports::render::html(&s, &[]);
+    assert!(
+        html.contains("<td>configured_rate</td><td>50</td>"),
+        "the scenario's inputs"
+    );
+    assert!(
+        html.contains(
+            "<tr><td>hdr-newline</td><td>cannot travel over HTTP unchanged (a newline)</td></tr>"
+        ),
+        "the skipped case and why"
+    );
+    let md = reports::render::markdown(&s, &[]);
+    assert!(
+        md.contains("| hdr-newline | cannot travel over HTTP unchanged (a newline) |"),
+        "{md}"
+    );
+}
+
 #[test]
 fn markdown_has_verdicts_matrix_and_figures() {
     let md = reports::render::markdown(&sample(), &[]);
