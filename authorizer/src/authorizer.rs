@@ -62,7 +62,7 @@ pub struct Outcome {
     pub cache_hit: bool,
     /// The label of the key that verified the token: `None` unless the
     /// signature verified (never the token's unverified `kid`).
-    pub key: Option<String>,
+    pub key: Option<Arc<str>>,
     /// How long signature verification took, when it ran (a cache hit or a
     /// token refused before the signature has none).
     pub verify_time: Option<Duration>,
@@ -229,8 +229,10 @@ impl Authorizer {
             .enabled()
             .then(|| Sha256::digest(token.as_bytes()).into());
         if let Some(k) = &key {
-            if let Some(grant) = cache.get(k, now) {
+            if let Some((grant, key_label)) = cache.get(k, now) {
                 outcome.cache_hit = true;
+                // The key that verified the cached decision.
+                outcome.key = Some(key_label);
                 return Ok(grant);
             }
         }
@@ -272,14 +274,19 @@ impl Authorizer {
         };
         // Only a verified token is attributed to a key: an unverified `kid`
         // is the sender's claim, and logs must not present it as ours.
-        outcome.key = Some(key_entry.label.clone());
+        outcome.key = Some(Arc::clone(&key_entry.label));
         let grant = Arc::new(self.policy.check(&parsed.payload, now)?);
 
         if let Some(k) = key {
             self.cache
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .insert(k, Arc::clone(&grant), self.policy.valid_until(&grant));
+                .insert(
+                    k,
+                    Arc::clone(&grant),
+                    &key_entry.label,
+                    self.policy.valid_until(&grant),
+                );
         }
         Ok(grant)
     }

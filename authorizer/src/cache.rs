@@ -28,6 +28,9 @@ pub(crate) type Key = [u8; 32];
 #[derive(Debug, Clone)]
 struct Entry {
     grant: Arc<Grant>,
+    /// The label of the key that verified the token (the decision line's
+    /// `kid` on a hit).
+    key_label: Arc<str>,
     /// Allowed while `now < valid_until` (`exp + leeway`).
     valid_until: f64,
     /// The entry's weight, computed once at insert (a weight must not change).
@@ -96,28 +99,38 @@ impl DecisionCache {
         }
     }
 
-    /// A live grant for `key`; an entry past its validity is dropped.
-    pub(crate) fn get(&mut self, key: &Key, now: UnixTime) -> Option<Arc<Grant>> {
+    /// A live grant for `key`, with the label of the key that verified
+    /// it; an entry past its validity is dropped.
+    pub(crate) fn get(&mut self, key: &Key, now: UnixTime) -> Option<(Arc<Grant>, Arc<str>)> {
         let entries = self.entries.as_mut()?;
         let entry = entries.get(key)?;
         if now.0 < entry.valid_until {
-            return Some(Arc::clone(&entry.grant));
+            return Some((Arc::clone(&entry.grant), Arc::clone(&entry.key_label)));
         }
         entries.remove(key);
         None
     }
 
-    /// Caches `grant`, accepted by the policy until `valid_until`.
-    pub(crate) fn insert(&mut self, key: Key, grant: Arc<Grant>, valid_until: f64) {
+    /// Caches `grant`, verified by the key labelled `key_label` and
+    /// accepted by the policy until `valid_until`.
+    pub(crate) fn insert(
+        &mut self,
+        key: Key,
+        grant: Arc<Grant>,
+        key_label: &Arc<str>,
+        valid_until: f64,
+    ) {
         let min_weight = self.min_weight;
         let Some(entries) = self.entries.as_mut() else {
             return;
         };
+        // The label is shared with the key set; its pointer is in the entry.
         let weight = entry_bytes(&grant).max(min_weight);
         entries.insert(
             key,
             Entry {
                 grant,
+                key_label: Arc::clone(key_label),
                 valid_until,
                 weight,
             },
@@ -167,6 +180,10 @@ fn value_heap_bytes(v: &Value) -> usize {
 
 #[cfg(test)]
 mod tests {
+    fn label() -> Arc<str> {
+        Arc::from("k")
+    }
+
     use super::*;
     use serde_json::Map;
 
@@ -197,7 +214,7 @@ mod tests {
     #[test]
     fn entries_live_until_valid_until() {
         let mut c = DecisionCache::new(10, 1 << 20);
-        c.insert([1; 32], grant(100.0), 130.0);
+        c.insert([1; 32], grant(100.0), &label(), 130.0);
         assert!(c.get(&[1; 32], UnixTime(129.9)).is_some(), "inside leeway");
         assert!(
             c.get(&[1; 32], UnixTime(130.0)).is_none(),
@@ -210,7 +227,7 @@ mod tests {
     fn bounded_by_entries() {
         let mut c = DecisionCache::new(3, 1 << 20);
         for i in 0..100 {
-            c.insert(key(i), grant(1e9), 1e9);
+            c.insert(key(i), grant(1e9), &label(), 1e9);
         }
         assert!(c.len() <= 3, "{} entries", c.len());
         assert!(c.get(&key(99), UnixTime(0.0)).is_some(), "newest kept");
@@ -221,7 +238,7 @@ mod tests {
         let max_bytes = 64 * 1024;
         let mut c = DecisionCache::new(10_000, max_bytes);
         for i in 0..1_000 {
-            c.insert(key(i), big_grant(1e9, 7_000), 1e9);
+            c.insert(key(i), big_grant(1e9, 7_000), &label(), 1e9);
         }
         assert!(c.weight() <= max_bytes as u64, "weight {}", c.weight());
         assert!(c.len() <= max_bytes / 7_000, "{} entries", c.len());
@@ -241,7 +258,7 @@ mod tests {
         for i in 0..10_000u32 {
             let now = f64::from(i);
             if c.get(&[7; 32], UnixTime(now)).is_none() {
-                c.insert([7; 32], grant(now + 0.5), now + 0.5);
+                c.insert([7; 32], grant(now + 0.5), &label(), now + 0.5);
             }
         }
         assert_eq!(c.len(), 1);
@@ -252,7 +269,7 @@ mod tests {
         for (entries, bytes) in [(0, 1 << 20), (10, 0)] {
             let mut c = DecisionCache::new(entries, bytes);
             assert!(!c.enabled());
-            c.insert([1; 32], grant(1e9), 1e9);
+            c.insert([1; 32], grant(1e9), &label(), 1e9);
             assert_eq!(c.len(), 0);
         }
     }

@@ -21,6 +21,9 @@ pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
 pub const DEFAULT_CACHE_MAX_BYTES: usize = 16 << 20;
 /// Default `JWT_KMS_REFRESH_SECONDS`: 15 minutes.
 pub const DEFAULT_KMS_REFRESH_SECONDS: u64 = 900;
+/// Default `JWT_KEY_MAX_STALE_SECONDS`: 6 hours (24 refresh intervals at
+/// the default; a KMS outage shorter than that costs nothing).
+pub const DEFAULT_KEY_MAX_STALE_SECONDS: u64 = 21_600;
 /// Default `JWT_METRICS_NAMESPACE`.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "JwtAuthorizer";
 
@@ -81,6 +84,9 @@ pub struct Config {
     pub cache_max_bytes: usize,
     /// How often KMS keys are re-fetched, seconds (default 900; 0 = never).
     pub kms_refresh_seconds: u64,
+    /// How long a KMS key that refreshes cannot reach is kept, seconds
+    /// since its last fetch (default 21600).
+    pub key_max_stale_seconds: u64,
     /// The verification backend.
     pub backend: Backend,
     /// The CloudWatch namespace of the EMF metrics; `None` with
@@ -299,6 +305,10 @@ impl Config {
             None => DEFAULT_KMS_REFRESH_SECONDS,
             Some(v) => number::<u64>(env::KMS_REFRESH_SECONDS, &v, 0, 86_400)?,
         };
+        let key_max_stale_seconds = match get(env::KEY_MAX_STALE_SECONDS) {
+            None => DEFAULT_KEY_MAX_STALE_SECONDS,
+            Some(v) => number::<u64>(env::KEY_MAX_STALE_SECONDS, &v, 1, 7 * 86_400)?,
+        };
         let metrics_namespace = metrics_namespace(&get)?;
         Ok(Self {
             static_keys,
@@ -314,6 +324,7 @@ impl Config {
             cache_max_entries,
             cache_max_bytes,
             kms_refresh_seconds,
+            key_max_stale_seconds,
             backend,
             metrics_namespace,
         })

@@ -40,8 +40,9 @@ pub struct StaticKey {
     /// Whether a present `kid` must name this key even when it is the only
     /// one (KMS and JWKS keys always; PEM keys with `JWT_PUBLIC_KEY_KIDS`).
     pub binds_kid: bool,
-    /// A stable, non-secret name for logs (a kid or thumbprint).
-    pub label: String,
+    /// A stable, non-secret name for logs (a kid or thumbprint); shared,
+    /// so naming the key on a decision (and in a cache entry) never copies.
+    pub label: std::sync::Arc<str>,
 }
 
 /// Checks keys from every source together: no `kid` names two keys, and
@@ -266,7 +267,7 @@ pub(crate) fn parse_pem(
             kids: vec![tp.clone()],
             source: KeySource::Pem,
             binds_kid: false,
-            label: tp,
+            label: tp.into(),
         });
         rest = body[end + END.len()..].trim_start();
     }
@@ -389,7 +390,7 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
             kids: vec![kid.to_owned()],
             source: KeySource::Jwks,
             binds_kid: true,
-            label: kid.to_owned(),
+            label: kid.into(),
         });
     }
     Ok(out)
@@ -433,7 +434,7 @@ mod tests {
             kids: kids.iter().map(|s| (*s).to_owned()).collect(),
             source,
             binds_kid: source != KeySource::Pem,
-            label: kids.first().copied().unwrap_or("x").to_owned(),
+            label: kids.first().copied().unwrap_or("x").into(),
         }
     }
 
@@ -443,7 +444,7 @@ mod tests {
         alg: Algorithm,
     ) -> Result<Vec<String>, RejectReason> {
         set.select(kid, alg)
-            .map(|keys| keys.map(|k| k.label.clone()).collect())
+            .map(|keys| keys.map(|k| k.label.to_string()).collect())
     }
 
     const ES512: Algorithm = Algorithm::Es512;
@@ -497,7 +498,7 @@ mod tests {
         let both = format!("{}\n{}", a.pem(), b.pem());
         let keys = parse_pem(&both, Backend::default_backend(), &[]).expect("two keys");
         assert_eq!(keys.len(), 2);
-        assert_eq!(keys[0].label, thumbprint(&a.point()).expect("thumbprint"));
+        assert_eq!(&*keys[0].label, thumbprint(&a.point()).expect("thumbprint"));
         let escaped = a.pem().replace('\n', "\\n");
         assert_eq!(
             parse_pem(&escaped, Backend::default_backend(), &[])

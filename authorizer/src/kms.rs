@@ -30,6 +30,16 @@ pub enum KmsError {
         /// The SDK's error, without request data.
         detail: String,
     },
+    /// KMS answered definitively that the key is gone or unusable (not
+    /// found, disabled, pending deletion, an invalid ARN): a configuration
+    /// error at cold start; at a refresh the key is dropped.
+    #[error("KMS key {key} is gone: {detail}")]
+    Gone {
+        /// The configured key name.
+        key: String,
+        /// KMS's answer.
+        detail: String,
+    },
     /// The key exists but cannot be used as configured: a configuration error.
     #[error("KMS key {key} cannot be used: {why}")]
     WrongKey {
@@ -74,12 +84,37 @@ pub async fn client() -> aws_sdk_kms::Client {
 /// Fetches every key concurrently.
 ///
 /// # Errors
-/// The first [`KmsError`]; `WrongKey` takes precedence over `Unreachable`.
+/// The first [`KmsError`]; a definitive one (`WrongKey`, `Gone`) takes
+/// precedence over `Unreachable`.
 pub async fn fetch_keys(
     client: &aws_sdk_kms::Client,
     ids: &[String],
     backend: Backend,
 ) -> Result<Vec<StaticKey>, KmsError> {
+    let results = fetch_each(client, ids, backend).await;
+    if let Some(Err(e)) = results
+        .iter()
+        .find(|r| r.as_ref().is_err_and(KmsError::is_definitive))
+    {
+        return Err(e.clone());
+    }
+    results.into_iter().collect()
+}
+
+impl KmsError {
+    /// Whether KMS answered for the key itself (not found, disabled, wrong
+    /// spec…), as opposed to not answering.
+    pub fn is_definitive(&self) -> bool {
+        !matches!(self, Self::Unreachable { .. })
+    }
+}
+
+/// Fetches every key concurrently: one result per entry of `ids`, in order.
+async fn fetch_each(
+    client: &aws_sdk_kms::Client,
+    ids: &[String],
+    backend: Backend,
+) -> Vec<Result<StaticKey, KmsError>> {
     let mut set = tokio::task::JoinSet::new();
     for (i, id) in ids.iter().enumerate() {
         let (client, id) = (client.clone(), id.clone());
@@ -87,25 +122,32 @@ pub async fn fetch_keys(
     }
     let mut results: Vec<Option<Result<StaticKey, KmsError>>> = vec![None; ids.len()];
     while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok((i, r)) => results[i] = Some(r),
-            Err(e) => {
-                return Err(KmsError::Unreachable {
-                    key: "?".into(),
-                    detail: format!("task failed: {e}"),
-                });
-            }
+        if let Ok((i, r)) = joined {
+            results[i] = Some(r);
         }
     }
-    let results: Vec<Result<StaticKey, KmsError>> = results.into_iter().flatten().collect();
-    if let Some(Err(e)) = results
-        .iter()
-        .find(|r| matches!(r, Err(KmsError::WrongKey { .. })))
-    {
-        return Err(e.clone());
-    }
-    results.into_iter().collect()
+    // A task that did not finish (it panicked) is a key not fetched.
+    results
+        .into_iter()
+        .zip(ids)
+        .map(|(r, id)| {
+            r.unwrap_or_else(|| {
+                Err(KmsError::Unreachable {
+                    key: id.clone(),
+                    detail: "the fetch task failed".into(),
+                })
+            })
+        })
+        .collect()
 }
+
+/// KMS error codes that are an answer about the key itself.
+const GONE: [&str; 4] = [
+    "NotFoundException",
+    "DisabledException",
+    "KMSInvalidStateException",
+    "InvalidArnException",
+];
 
 // moto's GetPublicKey omits KeySpec; its deprecated twin is the fallback.
 #[allow(deprecated)]
@@ -126,9 +168,21 @@ async fn fetch_one(
         .key_id(id)
         .send()
         .await
-        .map_err(|e| KmsError::Unreachable {
-            key: id.to_owned(),
-            detail: crate::aws_error::describe("KMS", "GetPublicKey", &e),
+        .map_err(|e| {
+            use aws_sdk_kms::error::ProvideErrorMetadata;
+            let detail = crate::aws_error::describe("KMS", "GetPublicKey", &e);
+            let code = e.as_service_error().and_then(ProvideErrorMetadata::code);
+            if code.is_some_and(|c| GONE.contains(&c)) {
+                KmsError::Gone {
+                    key: id.to_owned(),
+                    detail,
+                }
+            } else {
+                KmsError::Unreachable {
+                    key: id.to_owned(),
+                    detail,
+                }
+            }
         })?;
     let spec = out
         .key_spec()
@@ -168,7 +222,7 @@ async fn fetch_one(
     kids.extend(bare);
     kids.sort();
     kids.dedup();
-    let label = out.key_id().unwrap_or(id).to_owned();
+    let label = out.key_id().unwrap_or(id).into();
     Ok(StaticKey {
         key,
         kids,
@@ -258,6 +312,24 @@ pub struct KmsLoader {
     backend: Backend,
     retry: Mutex<Retry>,
     refresh: Mutex<Refresh>,
+    /// Per entry of `ids`: the key in force and when it was fetched.
+    held: Mutex<Vec<Option<(StaticKey, Instant)>>>,
+    /// A key refreshes cannot reach is dropped this long after its fetch.
+    max_stale: Duration,
+}
+
+/// What a refresh did.
+#[derive(Debug, Default)]
+pub struct RefreshReport {
+    /// Keys in force from KMS after it.
+    pub keys: usize,
+    /// Keys dropped, each with why: KMS said it is gone (not found,
+    /// disabled, pending deletion, unusable), or it could not be re-fetched
+    /// for longer than the staleness bound.
+    pub dropped: Vec<String>,
+    /// Keys KMS did not answer for, kept from their last fetch (within the
+    /// bound).
+    pub kept_stale: Vec<KmsError>,
 }
 
 #[derive(Debug)]
@@ -308,7 +380,17 @@ impl KmsLoader {
                 next: None,
                 running: false,
             }),
+            held: Mutex::new(Vec::new()),
+            max_stale: Duration::from_secs(crate::config::DEFAULT_KEY_MAX_STALE_SECONDS),
         }
+    }
+
+    /// Drop a key that refreshes cannot reach this long after its last
+    /// fetch (`JWT_KEY_MAX_STALE_SECONDS`).
+    #[must_use]
+    pub fn with_max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
     }
 
     /// Re-fetch the keys every `every` once loaded (`None` or zero: never).
@@ -334,42 +416,91 @@ impl KmsLoader {
     }
 
     /// Re-fetches the keys and installs them (an alias re-pointed to a new
-    /// key is picked up here). On failure the last good set stays in force
-    /// (stale-if-error) and the error says how old it is; the next attempt
-    /// comes after [`REFRESH_RETRY`].
+    /// key is picked up here), key by key: a fresh copy replaces the old; a
+    /// key KMS says is gone (not found, disabled, pending deletion) is
+    /// dropped at once; a key KMS does not answer for keeps its last copy
+    /// (stale-if-error) until [`KmsLoader::with_max_stale`] after its last
+    /// fetch, then is dropped. When nothing was fetched and nothing dropped
+    /// the set in force stays as is and the next attempt comes after
+    /// [`REFRESH_RETRY`].
     ///
     /// # Errors
-    /// [`KmsError`], with the age of the set kept.
-    pub async fn refresh(&self, auth: &Authorizer) -> Result<usize, RefreshError> {
-        let result = fetch_keys(&self.client, &self.ids, self.backend).await;
+    /// Nothing fetched and nothing to drop (KMS unreachable within the
+    /// bound), or the new set breaks [`crate::keys::check_set`]: the set in
+    /// force stays, with its age.
+    pub async fn refresh(&self, auth: &Authorizer) -> Result<RefreshReport, RefreshError> {
+        let results = fetch_each(&self.client, &self.ids, self.backend).await;
+        let now = Instant::now();
+        let mut held = lock(&self.held).clone();
+        held.resize(self.ids.len(), None);
+        let mut report = RefreshReport::default();
+        let mut fetched = 0;
+        for (slot, result) in held.iter_mut().zip(results) {
+            match result {
+                Ok(key) => {
+                    *slot = Some((key, now));
+                    fetched += 1;
+                }
+                Err(e) if e.is_definitive() => {
+                    *slot = None;
+                    report.dropped.push(e.to_string());
+                }
+                Err(e) => match slot {
+                    Some((_, at)) if now.duration_since(*at) > self.max_stale => {
+                        report.dropped.push(format!(
+                            "{e}; last fetched {} s ago, over JWT_KEY_MAX_STALE_SECONDS ({} s)",
+                            now.duration_since(*at).as_secs(),
+                            self.max_stale.as_secs()
+                        ));
+                        *slot = None;
+                    }
+                    _ => report.kept_stale.push(e),
+                },
+            }
+        }
         let mut r = lock(&self.refresh);
         r.running = false;
         let every = r.every.unwrap_or(REFRESH_RETRY);
-        match result {
-            Ok(keys) => {
-                let n = keys.len();
-                if let Err(why) = auth.install_kms_keys(keys) {
-                    r.next = Some(Instant::now() + every.min(REFRESH_RETRY));
-                    return Err(RefreshError {
-                        error: KmsError::WrongKey {
-                            key: self.ids.join(","),
-                            why,
-                        },
-                        key_set_age: r.loaded_at.map(|t| t.elapsed()).unwrap_or_default(),
-                    });
-                }
-                r.loaded_at = Some(Instant::now());
-                r.next = Some(Instant::now() + every);
-                Ok(n)
-            }
-            Err(error) => {
-                r.next = Some(Instant::now() + every.min(REFRESH_RETRY));
-                Err(RefreshError {
-                    error,
-                    key_set_age: r.loaded_at.map(|t| t.elapsed()).unwrap_or_default(),
-                })
-            }
+        let age = r.loaded_at.map(|t| t.elapsed()).unwrap_or_default();
+        if fetched == 0 && report.dropped.is_empty() {
+            r.next = Some(now + every.min(REFRESH_RETRY));
+            let error = report
+                .kept_stale
+                .into_iter()
+                .next()
+                .unwrap_or(KmsError::Unreachable {
+                    key: self.ids.join(","),
+                    detail: "no key fetched".into(),
+                });
+            return Err(RefreshError {
+                error,
+                key_set_age: age,
+            });
         }
+        let keys: Vec<StaticKey> = held.iter().flatten().map(|(k, _)| k.clone()).collect();
+        report.keys = keys.len();
+        if let Err(why) = auth.install_kms_keys(keys) {
+            r.next = Some(now + every.min(REFRESH_RETRY));
+            return Err(RefreshError {
+                error: KmsError::WrongKey {
+                    key: self.ids.join(","),
+                    why,
+                },
+                key_set_age: age,
+            });
+        }
+        *lock(&self.held) = held;
+        // The set's age is that of its oldest copy; a partial refresh
+        // retries sooner.
+        r.loaded_at = lock(&self.held).iter().flatten().map(|(_, at)| *at).min();
+        r.next = Some(
+            now + if report.kept_stale.is_empty() {
+                every
+            } else {
+                every.min(REFRESH_RETRY)
+            },
+        );
+        Ok(report)
     }
 
     /// How old the key set in force is (`None` before the first load).
@@ -420,8 +551,14 @@ impl KmsLoader {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let result = result.and_then(|keys| {
             let n = keys.len();
+            // Every key was fetched just now: the copies refreshes start from.
+            let fetched_at = Instant::now();
+            let copies: Vec<_> = keys.iter().map(|k| Some((k.clone(), fetched_at))).collect();
             auth.install_kms_keys(keys)
-                .map(|()| n)
+                .map(|()| {
+                    *lock(&self.held) = copies;
+                    n
+                })
                 .map_err(|why| KmsError::WrongKey {
                     key: self.ids.join(","),
                     why,

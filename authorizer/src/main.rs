@@ -20,7 +20,7 @@ mod key_source {
     //! request path, and count failed refreshes for the metrics.
     use super::fail_init;
     use authorizer::event::Handled;
-    use authorizer::kms::{self, KmsError, KmsLoader};
+    use authorizer::kms::{self, KmsLoader};
     use authorizer::{Authorizer, Config, Decision, RejectReason, UnixTime};
     use serde_json::Value;
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,10 +41,13 @@ mod key_source {
             config.kms_key_ids.clone(),
             config.backend,
         )
-        .with_refresh(Some(Duration::from_secs(config.kms_refresh_seconds)));
+        .with_refresh(Some(Duration::from_secs(config.kms_refresh_seconds)))
+        .with_max_stale(Duration::from_secs(config.key_max_stale_seconds));
         match loader.load(auth).await {
             Ok(_) => {}
-            Err(e @ KmsError::WrongKey { .. }) => fail_init("Runtime.ConfigError", &e.to_string()),
+            // KMS answered about the key itself (not found, disabled, wrong
+            // spec): a configuration error, named.
+            Err(e) if e.is_definitive() => fail_init("Runtime.ConfigError", &e.to_string()),
             Err(e) => {
                 tracing::warn!(event = "kms_unavailable", error = %e, "starting without KMS keys; denying with key_unavailable and retrying")
             }
@@ -88,7 +91,21 @@ mod key_source {
             if self.loader.take_due_refresh(auth) {
                 tokio::spawn(async move {
                     match self.loader.refresh(auth).await {
-                        Ok(n) => tracing::info!(event = "kms_refreshed", keys = n),
+                        Ok(report) => {
+                            for why in &report.dropped {
+                                tracing::warn!(event = "kms_key_dropped", reason = %why);
+                            }
+                            if let Some(e) = report.kept_stale.first() {
+                                // A partial refresh counts as a failed one.
+                                self.failed_refreshes.fetch_add(1, Ordering::Relaxed);
+                                tracing::warn!(
+                                    event = "kms_refresh_failed",
+                                    keys_kept_stale = report.kept_stale.len(),
+                                    error = %e
+                                );
+                            }
+                            tracing::info!(event = "kms_refreshed", keys = report.keys);
+                        }
                         Err(e) => {
                             self.failed_refreshes.fetch_add(1, Ordering::Relaxed);
                             tracing::warn!(

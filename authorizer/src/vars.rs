@@ -43,6 +43,9 @@ pub mod env {
     pub const CACHE_MAX_BYTES: &str = "JWT_CACHE_MAX_BYTES";
     /// Re-fetch KMS keys this often, seconds (default 900; 0 = never).
     pub const KMS_REFRESH_SECONDS: &str = "JWT_KMS_REFRESH_SECONDS";
+    /// Longest a KMS key is kept when refreshes cannot reach KMS, seconds
+    /// since it was last fetched (default 21600: 6 h).
+    pub const KEY_MAX_STALE_SECONDS: &str = "JWT_KEY_MAX_STALE_SECONDS";
     /// The signature verifier: `aws-lc-rs` or `p521` (default: the build's).
     pub const VERIFY_BACKEND: &str = "JWT_VERIFY_BACKEND";
     /// Metrics: `emf` (CloudWatch Embedded Metric Format lines on stdout,

@@ -321,8 +321,18 @@ async fn denies_log_once_at_info_and_never_name_an_unverified_kid() {
     }
     let allowed = response(&mut env, v2(Some(&format!("Bearer {good}")))).await;
     assert_eq!(allowed["isAuthorized"], true);
+    // The same token again: a cache hit, still naming the key.
+    let again = response(&mut env, v2(Some(&format!("Bearer {good}")))).await;
+    assert_eq!(again["isAuthorized"], true);
     let denied = response(&mut env, v2(Some(&format!("Bearer {forged}")))).await;
     assert_eq!(denied["context"]["reason"], "bad_signature");
+    // Verified, then refused by the claims: the verifying key is named.
+    let stale =
+        json!({"iss": ISS, "aud": "api", "sub": "s", "exp": now() - 3600, "iat": now() - 7200})
+            .to_string();
+    let expired = signer.token(r#"{"alg":"ES512","kid":"genuine-kid"}"#, &stale);
+    let late = response(&mut env, v2(Some(&format!("Bearer {expired}")))).await;
+    assert_eq!(late["context"]["reason"], "expired");
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let lines = log_lines(&env);
     env.stop().await;
@@ -332,18 +342,30 @@ async fn denies_log_once_at_info_and_never_name_an_unverified_kid() {
         .collect();
     assert!(errors.is_empty(), "a deny is not an ERROR: {errors:#?}");
     let decisions: Vec<&Value> = lines.iter().filter(|l| l["event"] == "decision").collect();
-    assert_eq!(decisions.len(), 5, "one line per decision: {lines:#?}");
+    assert_eq!(decisions.len(), 7, "one line per decision: {lines:#?}");
+    // The rule: `kid` names the key that verified the token, whenever one
+    // did (cache hits included), and nothing else.
+    let mut hits = 0;
+    let mut named = std::collections::BTreeSet::new();
     for d in &decisions {
         assert_eq!(d["level"], "INFO", "{d}");
-        if d["outcome"] == "deny" {
+        let verified = d["outcome"] == "allow" || d["reason"] == "expired";
+        if verified {
+            assert!(d["kid"].is_string(), "the verifying key is named: {d}");
+            named.insert(d["kid"].to_string());
+        } else {
             assert!(
                 d.get("kid").is_none(),
                 "an unverified token is attributed to a key: {d}"
             );
-        } else {
-            assert!(d["kid"].is_string(), "the verifying key is named: {d}");
         }
+        hits += usize::from(d["cache"] == "hit");
     }
+    assert_eq!(
+        hits, 1,
+        "the repeated token was a cache hit: {decisions:#?}"
+    );
+    assert_eq!(named.len(), 1, "one key verified them all: {named:?}");
     assert_no_token_text(&env_logs_text(&lines), &forged);
 }
 

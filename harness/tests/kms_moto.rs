@@ -714,3 +714,159 @@ async fn check_signs_in_the_deployments_region_and_names_the_region_when_the_key
     assert!(err.contains("[region eu-west-1; check the region"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A KMS stand-in that answers every call with one error, in the shape of
+/// AWS's JSON 1.1 protocol (moto's GetPublicKey does not refuse disabled or
+/// pending-deletion keys; AWS answers `DisabledException` and
+/// `KMSInvalidStateException`). Returns its URL; the task serves until the
+/// test's runtime ends.
+async fn kms_answering(code: &'static str, message: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = s.read(&mut buf).await;
+                let body = json!({"__type": code, "message": message}).to_string();
+                let resp = format!(
+                    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+/// Stale keys do not live forever: a key KMS says is gone (an alias
+/// deleted; a key disabled or pending deletion) is dropped at the next
+/// refresh, and fails cold start naming it; a key KMS cannot be reached
+/// for is kept until JWT_KEY_MAX_STALE_SECONDS after its last fetch.
+#[tokio::test]
+async fn gone_keys_are_dropped_at_the_next_refresh_and_unreachable_ones_after_the_bound() {
+    use std::time::Duration;
+    let moto = Moto::start().expect("moto_server");
+    let client = kms_client(&moto).await;
+    let a = harness::kms::create_key(&client, Some("alias/jwt-gone"))
+        .await
+        .expect("CreateKey");
+    let b = harness::kms::create_key(&client, Some("alias/jwt-kept"))
+        .await
+        .expect("CreateKey");
+    let ids = vec!["alias/jwt-gone".to_owned(), "alias/jwt-kept".to_owned()];
+    let auth = Authorizer::new(&config(&ids.join(",")));
+    let loader = KmsLoader::new(client.clone(), ids.clone(), Backend::default_backend());
+    assert_eq!(loader.load(&auth).await.expect("load"), 2);
+    let (ta, tb) = (
+        kms_token(&client, &a.key_id, None).await,
+        kms_token(&client, &b.key_id, None).await,
+    );
+    let decide = |auth: &Authorizer, t: &str| {
+        auth.decide(
+            &AuthRequest {
+                authorization: Some(t),
+            },
+            UnixTime::now(),
+        )
+    };
+    assert!(decide(&auth, &ta).is_allow() && decide(&auth, &tb).is_allow());
+
+    // The alias deleted: KMS answers NotFound, the key goes at the refresh.
+    client
+        .delete_alias()
+        .alias_name("alias/jwt-gone")
+        .send()
+        .await
+        .expect("DeleteAlias");
+    let report = loader.refresh(&auth).await.expect("refreshed");
+    assert_eq!(report.keys, 1, "{report:?}");
+    assert_eq!(report.dropped.len(), 1, "{report:?}");
+    assert!(
+        report.dropped[0].contains("alias/jwt-gone is gone")
+            && report.dropped[0].contains("NotFoundException"),
+        "{report:?}"
+    );
+    assert!(
+        !decide(&auth, &ta).is_allow(),
+        "the deleted alias's key is no longer trusted"
+    );
+    assert!(decide(&auth, &tb).is_allow());
+    // At cold start the same answer is a configuration error.
+    let fresh = KmsLoader::new(client.clone(), ids, Backend::default_backend());
+    let err = fresh
+        .load(&Authorizer::new(&config("alias/jwt-gone,alias/jwt-kept")))
+        .await
+        .expect_err("gone at cold start");
+    assert!(err.is_definitive(), "{err}");
+
+    // Disabled and pending deletion, as AWS answers them.
+    for (code, message) in [
+        (
+            "DisabledException",
+            "arn:aws:kms:us-east-1:123456789012:key/x is disabled.",
+        ),
+        (
+            "KMSInvalidStateException",
+            "arn:aws:kms:us-east-1:123456789012:key/x is pending deletion.",
+        ),
+    ] {
+        let url = kms_answering(code, message).await;
+        let answering =
+            aws_sdk_kms::Client::from_conf(client.config().to_builder().endpoint_url(url).build());
+        match fetch_keys(
+            &answering,
+            &["alias/jwt-kept".into()],
+            Backend::default_backend(),
+        )
+        .await
+        {
+            Err(e @ KmsError::Gone { .. }) => assert!(e.to_string().contains(code), "{e}"),
+            other => panic!("{code}: expected Gone, got {other:?}"),
+        }
+    }
+
+    // KMS unreachable: within the bound the key stays (the refresh fails,
+    // stale-if-error); past it, the key is dropped.
+    // (No SDK retries for the bounded loader, so a refused connection
+    // answers at once and the bound is what decides.)
+    let bounded_auth = Authorizer::new(&config("alias/jwt-kept"));
+    let no_retry = aws_sdk_kms::Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let bounded = KmsLoader::new(
+        no_retry,
+        vec!["alias/jwt-kept".into()],
+        Backend::default_backend(),
+    )
+    .with_max_stale(Duration::from_secs(2));
+    bounded.load(&bounded_auth).await.expect("load");
+    drop(moto);
+    assert!(
+        bounded.refresh(&bounded_auth).await.is_err(),
+        "within 2 s: kept"
+    );
+    assert!(decide(&bounded_auth, &tb).is_allow());
+    let err = loader.refresh(&auth).await.expect_err("nothing fetched");
+    assert!(err.to_string().contains("keeping the key set"), "{err}");
+    assert!(decide(&auth, &tb).is_allow(), "kept within the 6 h default");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let report = bounded
+        .refresh(&bounded_auth)
+        .await
+        .expect("dropped past the bound");
+    assert_eq!(report.keys, 0, "{report:?}");
+    assert!(
+        report.dropped[0].contains("over JWT_KEY_MAX_STALE_SECONDS"),
+        "{report:?}"
+    );
+    assert!(!decide(&bounded_auth, &tb).is_allow());
+}
