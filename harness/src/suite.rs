@@ -77,11 +77,38 @@ pub struct SuiteResult {
     pub dir: PathBuf,
 }
 
+/// Whether a stop (SIGINT, SIGTERM, SIGHUP) was requested.
+fn stopping() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested()
+}
+
+/// Runs `work` until it ends or a stop is requested, whichever comes
+/// first: a stage is dropped within 50 ms of a signal (its requests in
+/// flight with it), so a run stops in every stage at once. Only for work
+/// whose interruption leaves nothing changed, or whose caller restores
+/// what it changed (the cold-start trials).
+///
+/// # Errors
+/// `work`'s error, or [`crate::Error::Interrupted`].
+pub(crate) async fn until_stopped<T>(
+    work: impl std::future::Future<Output = crate::Result<T>>,
+) -> crate::Result<T> {
+    let watch = async {
+        while !stopping() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        () = watch => Err(crate::Error::Interrupted),
+    }
+}
+
 pub(crate) struct Progress(pub(crate) Instant);
 
 impl Progress {
     pub(crate) fn stage(&self, what: &str) -> crate::Result<()> {
-        if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
+        if stopping() {
             return Err(crate::Error::Interrupted);
         }
         eprintln!("[{:>6.1}s] {what}", self.0.elapsed().as_secs_f64());
@@ -192,14 +219,16 @@ async fn cold_start_from_logs(
         original: &original,
         url,
     };
-    let measured = cold_trials(&target, tokens, trials, k, &mut run).await;
+    // Dropped at a stop; the restore below runs either way.
+    let measured = until_stopped(cold_trials(&target, tokens, trials, k, &mut run)).await;
     let restored =
         coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60)).await;
     measured?;
     restored?;
     let end_ms = crate::cwlogs::now_ms() + 1000;
     let logs = crate::cwlogs::client(None).await;
-    let reported = settled_cold_reports(&logs, group, &run, end_ms, trials * k).await?;
+    let reported =
+        until_stopped(settled_cold_reports(&logs, group, &run, end_ms, trials * k)).await?;
     Ok(cold_start_scenario(
         function, group, trials, k, &run, &reported,
     ))
@@ -251,7 +280,7 @@ async fn cold_trials(
     for trial in 0..trials {
         // A stop (a signal) ends the trials here: the caller restores the
         // function's configuration at once.
-        if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
+        if stopping() {
             return Err(crate::Error::Interrupted);
         }
         let mut vars = original.clone();
@@ -261,7 +290,7 @@ async fn cold_trials(
         );
         // A guard for propagation after Successful (not the wait itself).
         tokio::time::sleep(Duration::from_secs(2)).await;
-        if INTERRUPTED.load(Ordering::SeqCst) || scenarios::stop_requested() {
+        if stopping() {
             return Err(crate::Error::Interrupted);
         }
         // Each first request on its own connection, opened beforehand
@@ -1050,7 +1079,7 @@ async fn run_with_key(
             profile: &profile,
         };
         // Paced below the stage's rate, when it is known.
-        let security = check::run(
+        let security = until_stopped(check::run(
             &Target::Url(target.main.url.clone()),
             &tokens.cases,
             &[],
@@ -1059,7 +1088,7 @@ async fn run_with_key(
                 pace: target.throttle.map(|(rate, _)| target.below(rate)),
                 ..check::CheckOptions::default()
             },
-        )
+        ))
         .await?;
         let (scen, skipped) = measure(opts, p, &target, &tokens, timings).await?;
         p.stage("writing the report")?;
@@ -1237,8 +1266,14 @@ async fn measure(
                 rate: t.below(timings.cache.rate),
                 ..timings.cache
             };
-            let s =
-                caching_from_logs(&t.main.url, &tokens.shared, group, &t.deployed, timing).await?;
+            let s = until_stopped(caching_from_logs(
+                &t.main.url,
+                &tokens.shared,
+                group,
+                &t.deployed,
+                timing,
+            ))
+            .await?;
             scen.insert("caching".into(), s);
         }
         None => {
@@ -1254,14 +1289,17 @@ async fn measure(
                 .map(|m| rate * m * timings.thr_secs as f64)
                 .sum();
             let (ep, bar) = live_endpoint(opts, &t.main, planned, "throttling");
-            let result = scenarios::throttling(
-                &ep,
-                &tokens.shared,
-                rate,
-                burst,
-                timings.multipliers,
-                timings.thr_secs,
-            )
+            let result = until_stopped(async {
+                Ok(scenarios::throttling(
+                    &ep,
+                    &tokens.shared,
+                    rate,
+                    burst,
+                    timings.multipliers,
+                    timings.thr_secs,
+                )
+                .await?)
+            })
             .await;
             if let Some(b) = bar {
                 b.finish().await;
@@ -1278,7 +1316,7 @@ async fn measure(
     p.stage("mixed traffic")?;
     scen.insert(
         "mixed".into(),
-        mixed(opts, t, &tokens.cases, timings).await?,
+        until_stopped(mixed(opts, t, &tokens.cases, timings)).await?,
     );
     Ok((scen, skipped))
 }

@@ -211,6 +211,28 @@ async fn terminate_during_cold_start(
     file: &Path,
     out_dir: PathBuf,
 ) -> (std::process::ExitStatus, String, bool) {
+    let (status, text, changed, _) = signal_during(
+        d,
+        file,
+        out_dir,
+        "cold start (UpdateFunctionConfiguration",
+        "TERM",
+    )
+    .await;
+    (status, text, changed)
+}
+
+/// Sends `signal` once the suite prints `stage` (for the cold-start stage,
+/// once its change is in moto). Returns the exit status, stderr, whether
+/// the function's configuration had changed, and how long the run took to
+/// exit after the signal.
+async fn signal_during(
+    d: &Deployed,
+    file: &Path,
+    out_dir: PathBuf,
+    stage: &str,
+    signal: &str,
+) -> (std::process::ExitStatus, String, bool, std::time::Duration) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(["suite", "--quick", "--deployment"])
@@ -236,10 +258,10 @@ async fn terminate_during_cold_start(
     });
     let mut text = String::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !text.contains("cold start (UpdateFunctionConfiguration") {
+    while !text.contains(stage) {
         assert!(
             std::time::Instant::now() < deadline,
-            "no cold-start stage: {text}"
+            "no stage {stage:?}: {text}"
         );
         if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
             text.push_str(&line);
@@ -249,7 +271,12 @@ async fn terminate_during_cold_start(
     // Wait until the trial's change is in moto, so the signal lands while
     // the function is not as it was.
     let mut changed = false;
-    for _ in 0..100 {
+    let polls = if stage.starts_with("cold start") {
+        100
+    } else {
+        0
+    };
+    for _ in 0..polls {
         if function_env(&d.lambda)
             .await
             .contains_key(harness::coldstart::NONCE_VARIABLE)
@@ -259,19 +286,25 @@ async fn terminate_during_cold_start(
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    if !stage.starts_with("cold start") {
+        // Well inside the stage, not at its first line.
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
     let killed = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([&format!("-{signal}"), &pid.to_string()])
         .status()
         .expect("kill");
     assert!(killed.success());
+    let signalled = std::time::Instant::now();
     let status = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
         .await
         .expect("join");
+    let took = signalled.elapsed();
     while let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
         text.push_str(&line);
         text.push('\n');
     }
-    (status, text, changed)
+    (status, text, changed, took)
 }
 
 /// The authorizer now invokes alias `live` on a published version (the
@@ -657,7 +690,31 @@ async fn suite_measures_a_deployment_described_by_its_outputs() {
     let env_after = function_env(&d.lambda).await;
     invoke_a_published_alias(&d).await;
     let aliased = run_suite(&file, &endpoint, dir.join("aliased")).await;
+    // Ctrl-C in the middle of the throttling sweep stops the run at once.
+    let (interrupted, int_stderr, _, took) = signal_during(
+        &d,
+        &file,
+        dir.join("sigint"),
+        "throttling (rate sweep and burst)",
+        "INT",
+    )
+    .await;
     gateway.stop().await;
+    assert_eq!(interrupted.code(), Some(130), "{int_stderr}");
+    assert_eq!(
+        int_stderr.matches("stopping (SIGINT)").count(),
+        1,
+        "announced once: {int_stderr}"
+    );
+    assert!(
+        !int_stderr.contains("dispatch failure"),
+        "stopped quietly: {int_stderr}"
+    );
+    println!("SIGINT during throttling: exited after {took:?}");
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "a stop takes effect within 2 s of the signal (plus exit): {took:?}\n{int_stderr}"
+    );
 
     // Cold start is not forced on a published version: SKIP, with why.
     assert!(

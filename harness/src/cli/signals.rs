@@ -22,7 +22,13 @@ const SIGNALS: [(i32, &str); 3] = [(2, "SIGINT"), (15, "SIGTERM"), (1, "SIGHUP")
 /// # Errors
 /// A handler could not be installed (exit 2 before anything starts).
 pub(crate) fn install() -> Result<(), CliError> {
-    for (number, name) in SIGNALS {
+    // SIGINT through ctrlc, installed before anything else: goose (the load
+    // engine) installs a ctrlc handler at its first attack, which would
+    // take SIGINT from a tokio listener; with ours in place goose's
+    // install fails and ours keeps SIGINT.
+    ctrlc::set_handler(|| received(2, "SIGINT"))
+        .map_err(|e| CliError::usage(format!("cannot handle SIGINT: {e}")))?;
+    for (number, name) in SIGNALS.into_iter().filter(|(n, _)| *n != 2) {
         let mut stream = signal(SignalKind::from_raw(number))
             .map_err(|e| CliError::usage(format!("cannot handle {name}: {e}")))?;
         tokio::spawn(async move {
