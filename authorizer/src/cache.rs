@@ -19,7 +19,6 @@
 use crate::claims::{Grant, UnixTime};
 use quick_cache::unsync::Cache;
 use quick_cache::Weighter;
-use serde_json::Value;
 use std::sync::Arc;
 
 /// A cache key: the SHA-256 of the token text.
@@ -138,43 +137,29 @@ impl DecisionCache {
     }
 }
 
-/// What one cached entry holds, in bytes: the key, the entry and the shared
-/// grant inline, plus every heap allocation behind the grant (`sub`, and the
-/// context map's keys, values and nodes). An estimate that errs high: map
-/// nodes are counted at a full `(String, Value)` pair plus 16 bytes each, and
-/// the cache's own table slot at twice the inline size.
+/// What one cached entry costs, in bytes: the cache's slot for the key and
+/// the entry (counted twice: the table and its spare capacity), and each
+/// heap allocation behind it — the shared grant, its `sub` and its context
+/// text — at the size the allocator really hands out ([`allocated`]). The
+/// context is one allocation whatever its number of claims (see
+/// [`Grant::context`]), so this is a count, not an estimate that a shape of
+/// token could outgrow.
 pub(crate) fn entry_bytes(grant: &Grant) -> u64 {
     const SLOT: usize = 2 * (std::mem::size_of::<Key>() + std::mem::size_of::<Entry>());
-    const ARC_GRANT: usize = 16 + std::mem::size_of::<Grant>();
-    const PAIR: usize = std::mem::size_of::<String>() + std::mem::size_of::<Value>() + 16;
-    let sub = grant.sub.as_ref().map_or(0, String::capacity);
-    let context: usize = grant
-        .context
-        .iter()
-        .map(|(k, v)| PAIR + k.capacity() + value_heap_bytes(v))
-        .sum();
-    (SLOT + ARC_GRANT + sub + context) as u64
+    // An `Arc`'s allocation: two counts and the value.
+    const ARC_GRANT: usize = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Grant>();
+    let sub = grant.sub.as_ref().map_or(0, |s| allocated(s.capacity()));
+    let context = allocated(grant.context.get().len());
+    (SLOT + allocated(ARC_GRANT) + sub + context) as u64
 }
 
-/// Heap bytes behind a context value (flat strings, numbers and booleans).
-fn value_heap_bytes(v: &Value) -> usize {
-    match v {
-        Value::String(s) => s.capacity(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| std::mem::size_of::<Value>() + value_heap_bytes(i))
-            .sum(),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                std::mem::size_of::<String>()
-                    + std::mem::size_of::<Value>()
-                    + 16
-                    + k.capacity()
-                    + value_heap_bytes(v)
-            })
-            .sum(),
-        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+/// What the allocator takes for a request of `n` bytes (glibc malloc, the
+/// Lambda runtime's: an 8-byte header, 16-byte granules, 32 bytes at least).
+fn allocated(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        (n + 8).div_ceil(16).max(2) * 16
     }
 }
 
@@ -185,23 +170,22 @@ mod tests {
     }
 
     use super::*;
-    use serde_json::Map;
+    use serde_json::value::to_raw_value;
 
     fn grant(exp: f64) -> Arc<Grant> {
         Arc::new(Grant {
             sub: None,
             exp,
-            context: Map::new(),
+            context: to_raw_value(&serde_json::json!({})).expect("raw"),
         })
     }
 
     fn big_grant(exp: f64, scope_bytes: usize) -> Arc<Grant> {
-        let mut context = Map::new();
-        context.insert("scope".into(), "s".repeat(scope_bytes).into());
+        let context = serde_json::json!({ "scope": "s".repeat(scope_bytes) });
         Arc::new(Grant {
             sub: Some("user".into()),
             exp,
-            context,
+            context: to_raw_value(&context).expect("raw"),
         })
     }
 
@@ -250,6 +234,15 @@ mod tests {
         let small = entry_bytes(&grant(1.0));
         let big = entry_bytes(&big_grant(1.0, 7_000));
         assert!(big >= small + 7_000, "{small} vs {big}");
+    }
+
+    #[test]
+    fn allocations_are_counted_as_the_allocator_rounds_them() {
+        assert_eq!(allocated(0), 0);
+        assert_eq!(allocated(1), 32, "the smallest chunk");
+        assert_eq!(allocated(24), 32);
+        assert_eq!(allocated(25), 48);
+        assert_eq!(allocated(4_000), 4_016);
     }
 
     #[test]

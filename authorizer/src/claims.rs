@@ -4,7 +4,8 @@
 use crate::config::{AudienceCheck, Config, IssuerCheck};
 use crate::json::{self, Member, Shallow};
 use crate::RejectReason;
-use serde_json::{Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// Seconds since the Unix epoch (fractional allowed, as NumericDate is).
@@ -39,20 +40,61 @@ pub(crate) struct ClaimsPolicy {
     audience: AudienceCheck,
     leeway: f64,
     max_lifetime: Option<f64>,
-    context_claims: Vec<String>,
+    /// The claims copied into the context: `sub`, `iss`, `exp`, `scope`,
+    /// then `JWT_CONTEXT_CLAIMS`, each once.
+    context_names: Vec<String>,
 }
 
 /// What an accepted token grants: the subject, its expiry and the context
 /// handed to API Gateway.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Grant {
     /// `sub`, if present.
     pub sub: Option<String>,
     /// `exp`.
     pub exp: f64,
-    /// `sub`, `iss`, `exp`, `scope` when present, and `JWT_CONTEXT_CLAIMS`
-    /// (flat strings, numbers and booleans only).
-    pub context: Map<String, Value>,
+    /// A JSON object of `sub`, `iss`, `exp`, `scope` when present, and
+    /// `JWT_CONTEXT_CLAIMS` (flat strings, numbers and booleans only), in
+    /// that order. Kept as its JSON text: one allocation whatever the
+    /// number of claims, so the decision cache counts what an entry really
+    /// costs, and a response copies it as is.
+    pub context: Box<RawValue>,
+}
+
+impl PartialEq for Grant {
+    fn eq(&self, other: &Self) -> bool {
+        self.sub == other.sub && self.exp == other.exp && self.context.get() == other.context.get()
+    }
+}
+
+impl Grant {
+    /// The context as a JSON map (for tests and tools; the authorizer itself
+    /// never parses it back).
+    pub fn context_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(self.context.get()).unwrap_or_default()
+    }
+}
+
+/// The context claims of one token, serialised straight from its parsed
+/// members (no map in between).
+struct Context<'p, 'a> {
+    names: &'p [String],
+    claims: &'p Shallow<'a>,
+}
+
+impl Serialize for Context<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for name in self.names {
+            match self.claims.get(name) {
+                Some(Member::Str(s)) => map.serialize_entry(name, s.as_ref())?,
+                Some(Member::Num(n)) => map.serialize_entry(name, n)?,
+                Some(Member::Bool(b)) => map.serialize_entry(name, b)?,
+                _ => {}
+            }
+        }
+        map.end()
+    }
 }
 
 impl ClaimsPolicy {
@@ -63,7 +105,16 @@ impl ClaimsPolicy {
             audience: c.audience.clone(),
             leeway: f64::from(c.leeway_seconds),
             max_lifetime: c.max_lifetime_seconds.map(|s| s as f64),
-            context_claims: c.context_claims.clone(),
+            context_names: ["sub", "iss", "exp", "scope"]
+                .into_iter()
+                .map(str::to_owned)
+                .chain(c.context_claims.iter().cloned())
+                .fold(Vec::new(), |mut names, n| {
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                    names
+                }),
         }
     }
 
@@ -115,7 +166,14 @@ impl ClaimsPolicy {
         Ok(Grant {
             sub,
             exp,
-            context: self.context(&claims),
+            // Serialising strings, numbers and booleans cannot fail; if it
+            // ever did, the token is denied rather than granted without
+            // its context.
+            context: serde_json::value::to_raw_value(&Context {
+                names: &self.context_names,
+                claims: &claims,
+            })
+            .map_err(|_| RejectReason::BadClaims)?,
         })
     }
 
@@ -148,21 +206,6 @@ impl ClaimsPolicy {
             _ => Err(RejectReason::WrongAudience),
         }
     }
-
-    fn context(&self, claims: &Shallow<'_>) -> Map<String, Value> {
-        let mut ctx = Map::new();
-        let standard = ["sub", "iss", "exp", "scope"];
-        for name in standard
-            .iter()
-            .copied()
-            .chain(self.context_claims.iter().map(String::as_str))
-        {
-            if let Some(v) = claims.get(name).and_then(Member::to_flat_value) {
-                ctx.insert(name.to_owned(), v);
-            }
-        }
-        ctx
-    }
 }
 
 /// A NumericDate claim: absent, or a finite JSON number within range.
@@ -190,7 +233,9 @@ mod tests {
             audience: AudienceCheck::AnyOf(vec!["api".into(), "api2".into()]),
             leeway: 0.0,
             max_lifetime: None,
-            context_claims: vec!["tenant".into(), "roles".into()],
+            context_names: ["sub", "iss", "exp", "scope", "tenant", "roles"]
+                .map(str::to_owned)
+                .to_vec(),
         }
     }
 
@@ -221,16 +266,22 @@ mod tests {
         ))
         .expect("allowed");
         assert_eq!(g.sub.as_deref(), Some("alice"));
-        assert_eq!(g.context["sub"], "alice");
-        assert_eq!(g.context["iss"], "https://issuer.example");
-        assert_eq!(g.context["scope"], "read");
-        assert_eq!(g.context["tenant"], "t1");
-        assert!(
-            !g.context.contains_key("roles"),
-            "non-flat claims are not copied"
+        // One JSON object, claims in the configured order.
+        assert_eq!(
+            g.context.get(),
+            format!(
+                r#"{{"sub":"alice","iss":"https://issuer.example","exp":{},"scope":"read","tenant":"t1"}}"#,
+                NOW + 60
+            )
         );
-        assert!(!g.context.contains_key("x"));
-        assert_eq!(g.context["exp"], NOW + 60);
+        let ctx = g.context_map();
+        assert_eq!(ctx["sub"], "alice");
+        assert_eq!(ctx["iss"], "https://issuer.example");
+        assert_eq!(ctx["scope"], "read");
+        assert_eq!(ctx["tenant"], "t1");
+        assert!(!ctx.contains_key("roles"), "non-flat claims are not copied");
+        assert!(!ctx.contains_key("x"));
+        assert_eq!(ctx["exp"], NOW + 60);
     }
 
     #[test]

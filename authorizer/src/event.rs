@@ -15,7 +15,9 @@ use crate::authorizer::{AuthRequest, Authorizer, Decision, Outcome};
 use crate::claims::UnixTime;
 use crate::config::ResponseFormat;
 use crate::RejectReason;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 /// Largest event the authorizer reads (256 KiB). API Gateway's authorizer
 /// events carry at most the request line, headers (10 KB on HTTP APIs) and
@@ -132,12 +134,25 @@ impl std::error::Error for Unauthorized {}
 /// The result of handling one event.
 #[derive(Debug)]
 pub struct Handled {
-    /// What to return to the Lambda runtime.
-    pub response: Result<Value, Unauthorized>,
+    /// What to return to the Lambda runtime: the response's JSON text (an
+    /// allow's context is copied into it as the grant holds it).
+    pub response: Result<Box<RawValue>, Unauthorized>,
     /// The decision and its details.
     pub outcome: Outcome,
     /// The detected event shape.
     pub kind: EventKind,
+}
+
+impl Handled {
+    /// The response as a JSON value (for tests and tools; the Lambda
+    /// binary sends [`Handled::response`]'s text as it is).
+    ///
+    /// # Errors
+    /// [`Unauthorized`]: the answer is the function error.
+    pub fn response_json(&self) -> Result<Value, Unauthorized> {
+        let text = self.response.as_ref().map_err(|u| *u)?;
+        serde_json::from_str(text.get()).map_err(|_| Unauthorized)
+    }
 }
 
 /// The pieces of an event the authorizer needs.
@@ -257,55 +272,105 @@ fn respond(
     policy: bool,
     decision: &Decision,
     resource: Option<&str>,
-) -> Result<Value, Unauthorized> {
-    match (decision, kind, policy) {
-        (Decision::Deny(_), EventKind::RestToken | EventKind::RestRequest, _) => Err(Unauthorized),
-        (Decision::Allow(grant), _, true) => Ok(policy_response(
+) -> Result<Box<RawValue>, Unauthorized> {
+    let resource = resource.unwrap_or("*");
+    let text = match (decision, kind, policy) {
+        (Decision::Deny(_), EventKind::RestToken | EventKind::RestRequest, _) => {
+            return Err(Unauthorized)
+        }
+        (Decision::Allow(grant), _, true) => serde_json::value::to_raw_value(&PolicyResponse::new(
             grant.sub.as_deref().unwrap_or("anonymous"),
             "Allow",
-            resource.unwrap_or("*"),
-            &grant.context,
+            resource,
+            &*grant.context,
         )),
-        (Decision::Allow(grant), _, false) => {
-            Ok(json!({ "isAuthorized": true, "context": grant.context }))
-        }
-        (Decision::Deny(reason), _, true) => Ok(policy_response(
+        (Decision::Allow(grant), _, false) => serde_json::value::to_raw_value(&SimpleResponse {
+            is_authorized: true,
+            context: &*grant.context,
+        }),
+        (Decision::Deny(reason), _, true) => serde_json::value::to_raw_value(&PolicyResponse::new(
             "unauthorized",
             "Deny",
-            resource.unwrap_or("*"),
-            &reason_context(*reason),
+            resource,
+            ReasonContext::of(*reason),
         )),
-        (Decision::Deny(reason), _, false) => {
-            Ok(json!({ "isAuthorized": false, "context": reason_context(*reason) }))
+        (Decision::Deny(reason), _, false) => serde_json::value::to_raw_value(&SimpleResponse {
+            is_authorized: false,
+            context: ReasonContext::of(*reason),
+        }),
+    };
+    // Writing strings and raw JSON cannot fail; if it ever did, the answer
+    // is the one that grants nothing.
+    text.map_err(|_| Unauthorized)
+}
+
+/// An HTTP API's simple response (payload 2.0).
+#[derive(Serialize)]
+struct SimpleResponse<C> {
+    #[serde(rename = "isAuthorized")]
+    is_authorized: bool,
+    context: C,
+}
+
+/// A deny's context: `{"reason": "…"}`.
+#[derive(Serialize)]
+struct ReasonContext {
+    reason: &'static str,
+}
+
+impl ReasonContext {
+    fn of(reason: RejectReason) -> Self {
+        Self {
+            reason: reason.as_str(),
         }
     }
 }
 
-fn reason_context(reason: RejectReason) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("reason".into(), reason.as_str().into());
-    m
+/// An IAM policy response, one statement for `execute-api:Invoke`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyResponse<'a, C> {
+    principal_id: &'a str,
+    policy_document: PolicyDocument<'a>,
+    context: C,
 }
 
-fn policy_response(
-    principal: &str,
-    effect: &str,
-    resource: &str,
-    context: &Map<String, Value>,
-) -> Value {
-    json!({
-        "principalId": principal,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{ "Action": "execute-api:Invoke", "Effect": effect, "Resource": resource }]
-        },
-        "context": context,
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyDocument<'a> {
+    version: &'static str,
+    statement: [Statement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Statement<'a> {
+    action: &'static str,
+    effect: &'a str,
+    resource: &'a str,
+}
+
+impl<'a, C> PolicyResponse<'a, C> {
+    fn new(principal_id: &'a str, effect: &'a str, resource: &'a str, context: C) -> Self {
+        Self {
+            principal_id,
+            policy_document: PolicyDocument {
+                version: "2012-10-17",
+                statement: [Statement {
+                    action: "execute-api:Invoke",
+                    effect,
+                    resource,
+                }],
+            },
+            context,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn stage_wildcard_covers_the_stage() {

@@ -43,16 +43,6 @@ impl Member<'_> {
             _ => None,
         }
     }
-
-    /// A flat scalar (string, number or boolean) as an owned JSON value.
-    pub(crate) fn to_flat_value(&self) -> Option<Value> {
-        match self {
-            Member::Str(s) => Some(Value::String(s.as_ref().to_owned())),
-            Member::Num(n) => Some(Value::Number(n.clone())),
-            Member::Bool(b) => Some(Value::Bool(*b)),
-            _ => None,
-        }
-    }
 }
 
 /// A strictly parsed object's top level, members in document order.
@@ -387,10 +377,6 @@ mod tests {
             Some(Member::Str(Cow::Borrowed("abc")))
         ));
         assert_eq!(s.get("esc").and_then(Member::as_str), Some("abc\n"));
-        assert_eq!(
-            s.get("esc").and_then(Member::to_flat_value),
-            Some(Value::String("abc\n".into()))
-        );
     }
 
     #[test]

@@ -327,7 +327,10 @@ async fn serve(started: Instant) {
     }
 }
 
-async fn handle(state: &'static State, ev: LambdaEvent<Value>) -> Result<Value, Deny> {
+async fn handle(
+    state: &'static State,
+    ev: LambdaEvent<Value>,
+) -> Result<Box<serde_json::value::RawValue>, Deny> {
     let start = Instant::now();
     let mut handled = event::handle(&state.auth, &ev.payload, UnixTime::now());
     if let Some(kms) = &state.kms {

@@ -193,7 +193,7 @@ mod tests {
         let grant = crate::Grant {
             sub: None,
             exp: 0.0,
-            context: Map::new(),
+            context: serde_json::value::to_raw_value(&json!({})).expect("raw"),
         };
         let o = outcome(
             Decision::Allow(std::sync::Arc::new(grant)),

@@ -102,8 +102,8 @@ fn allows_a_genuine_token_with_context() {
         panic!("denied")
     };
     assert_eq!(grant.sub.as_deref(), Some("alice"));
-    assert_eq!(grant.context["tenant"], "t1");
-    assert_eq!(grant.context["iss"], ISS);
+    assert_eq!(grant.context_map()["tenant"], "t1");
+    assert_eq!(grant.context_map()["iss"], ISS);
     // The Go authorizer's clients send bare tokens.
     assert!(decide(&auth, &genuine(&key)).is_allow());
 }
@@ -364,12 +364,12 @@ fn http_v2_simple_responses() {
     let bearer = format!("Bearer {}", genuine(&key));
     let ok = handle(&auth, &v2_event(Some(&bearer)), now());
     assert_eq!(ok.kind, EventKind::HttpV2);
-    let body = ok.response.expect("response");
+    let body = ok.response_json().expect("response");
     assert_eq!(body["isAuthorized"], true);
     assert_eq!(body["context"]["sub"], "alice");
     assert_eq!(body["context"]["exp"], NOW + 300);
     let missing = handle(&auth, &v2_event(None), now())
-        .response
+        .response_json()
         .expect("response");
     assert_eq!(
         missing,
@@ -388,7 +388,7 @@ fn http_v2_policy_responses() {
         &v2_event(Some(&format!("Bearer {}", genuine(&key)))),
         now(),
     )
-    .response
+    .response_json()
     .expect("ok");
     assert_eq!(ok["principalId"], "alice");
     let stmt = &ok["policyDocument"]["Statement"][0];
@@ -398,7 +398,7 @@ fn http_v2_policy_responses() {
         "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/*/*"
     );
     let no = handle(&auth, &v2_event(Some("Bearer x.y.z")), now())
-        .response
+        .response_json()
         .expect("deny policy");
     assert_eq!(no["policyDocument"]["Statement"][0]["Effect"], "Deny");
     let mut no_arn = v2_event(Some(&format!("Bearer {}", genuine(&key))));
@@ -423,14 +423,14 @@ fn rest_token_and_request_authorizers() {
         now(),
     );
     assert_eq!(ok.kind, EventKind::RestToken);
-    let body = ok.response.expect("allow");
+    let body = ok.response_json().expect("allow");
     assert_eq!(body["principalId"], "alice");
     assert_eq!(
         body["policyDocument"]["Statement"][0]["Resource"],
         "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/*/*"
     );
     assert_eq!(
-        handle(&auth, &token_event("Bearer nope"), now()).response,
+        handle(&auth, &token_event("Bearer nope"), now()).response_json(),
         Err(Unauthorized)
     );
     let req = json!({"type": "REQUEST", "methodArn": arn, "headers": {"authorization": format!("Bearer {}", genuine(&key))}});
@@ -439,14 +439,14 @@ fn rest_token_and_request_authorizers() {
     assert!(h.response.is_ok());
     let req_missing = json!({"type": "REQUEST", "methodArn": arn, "headers": {}});
     assert_eq!(
-        handle(&auth, &req_missing, now()).response,
+        handle(&auth, &req_missing, now()).response_json(),
         Err(Unauthorized)
     );
     // HTTP API payload 1.0 denies with a policy, not an error.
     let v1 = json!({"version": "1.0", "type": "REQUEST", "methodArn": arn, "headers": {}});
     let h = handle(&auth, &v1, now());
     assert_eq!(
-        h.response.expect("policy")["policyDocument"]["Statement"][0]["Effect"],
+        h.response_json().expect("policy")["policyDocument"]["Statement"][0]["Effect"],
         "Deny"
     );
 }
@@ -464,7 +464,10 @@ fn unreadable_events_are_denied() {
     ] {
         let h = handle(&auth, &ev, now());
         assert_eq!(h.outcome.decision, Decision::Deny(BadEvent), "{ev}");
-        assert_eq!(h.response.expect("deny response")["isAuthorized"], false);
+        assert_eq!(
+            h.response_json().expect("deny response")["isAuthorized"],
+            false
+        );
     }
 }
 
@@ -591,7 +594,7 @@ fn unparseable_raw_events_are_screened_to_a_bad_event() {
         assert_eq!(Refusal::of_marker(&marker), Some(want));
         let h = handle(&auth, &marker, now());
         assert_eq!(h.outcome.decision, Decision::Deny(BadEvent));
-        assert_eq!(h.response.expect("deny")["isAuthorized"], false);
+        assert_eq!(h.response_json().expect("deny")["isAuthorized"], false);
     }
     let fine = v2_event(Some(&format!("Bearer {token}"))).to_string();
     assert_eq!(screen(fine.as_bytes()), Ok(()));
@@ -928,4 +931,123 @@ mod every_algorithm {
             assert!(e.to_string().contains(&format!("\"{member}\"")), "{e}");
         }
     }
+}
+
+/// The decision cache's resident memory stays within its byte bound
+/// (`JWT_CACHE_MAX_BYTES`): filled two and a half times over with the
+/// worst shapes a token can give an entry — many tiny context claims, a
+/// few large ones, a long `sub` — the process's RSS grows by at most
+/// 1.25 × the bound + 0.5 MiB. Each shape is measured in a process of its
+/// own (this test binary re-run on one test), so no other test's
+/// allocations blur the figure.
+#[test]
+fn cache_memory_stays_within_its_byte_bound() {
+    const SHAPE: &str = "PIPELINE_CACHE_SHAPE";
+    const BOUND: usize = 4 << 20;
+    let Ok(shape) = std::env::var(SHAPE) else {
+        for shape in ["tiny_claims", "large_claims", "long_sub"] {
+            let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+                .args([
+                    "--exact",
+                    "cache_memory_stays_within_its_byte_bound",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(SHAPE, shape)
+                .output()
+                .expect("run the shape");
+            let text = String::from_utf8_lossy(&out.stdout);
+            print!("{text}");
+            assert!(
+                out.status.success() && text.contains("cache shape"),
+                "{shape}: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        return;
+    };
+    let key = TestKey::new(3);
+    let names: Vec<String> = (0..400).map(|i| format!("c{i}")).collect();
+    let mut vars = vec![
+        ("JWT_PUBLIC_KEY_PEM", key.pem()),
+        ("JWT_ISSUER", ISS.to_owned()),
+        ("JWT_AUDIENCE", "api".to_owned()),
+        ("JWT_CACHE_MAX_BYTES", BOUND.to_string()),
+        ("JWT_CACHE_MAX_ENTRIES", "1000000".to_owned()),
+    ];
+    let claims = |i: usize| -> serde_json::Map<String, Value> {
+        let mut c = serde_json::Map::new();
+        c.insert("iss".into(), ISS.into());
+        c.insert("aud".into(), "api".into());
+        c.insert("exp".into(), (NOW + 300).into());
+        match shape.as_str() {
+            "tiny_claims" => {
+                c.insert("sub".into(), format!("u{i}").into());
+                for n in &names {
+                    c.insert(n.clone(), "v".into());
+                }
+            }
+            "large_claims" => {
+                c.insert("sub".into(), format!("u{i}").into());
+                c.insert("c0".into(), "x".repeat(2_500).into());
+                c.insert("c1".into(), "y".repeat(2_500).into());
+            }
+            _ => {
+                c.insert("sub".into(), format!("{i:06}{}", "s".repeat(5_000)).into());
+            }
+        }
+        c
+    };
+    if shape == "tiny_claims" {
+        vars.push(("JWT_CONTEXT_CLAIMS", names.join(",")));
+    } else {
+        vars.push(("JWT_CONTEXT_CLAIMS", "c0,c1".to_owned()));
+    }
+    let auth = Authorizer::new(&config(&vars));
+    // Enough tokens to fill the bound two and a half times over, counting
+    // an entry at no more than its context's JSON text.
+    let context_len = Value::Object(claims(0)).to_string().len();
+    let count = BOUND * 5 / 2 / context_len;
+    let header = r#"{"alg":"ES512","typ":"JWT"}"#;
+    let tokens: Vec<String> = (0..count)
+        .map(|i| {
+            format!(
+                "Bearer {}",
+                key.token(header, &Value::Object(claims(i)).to_string())
+            )
+        })
+        .collect();
+    let rss = || -> usize {
+        let statm = std::fs::read_to_string("/proc/self/statm").expect("statm");
+        let pages: usize = statm
+            .split(' ')
+            .nth(1)
+            .expect("rss")
+            .parse()
+            .expect("pages");
+        pages * 4096
+    };
+    let before = rss();
+    for t in &tokens {
+        assert!(decide(&auth, t).is_allow(), "{shape}: allowed");
+    }
+    let grown = rss().saturating_sub(before);
+    let cached = auth.cache_len();
+    println!(
+        "cache shape {shape}: {count} tokens of {} bytes, context {context_len} bytes; {cached} cached; RSS grew {grown} bytes for a bound of {BOUND} ({:.2} ×)",
+        tokens[0].len(),
+        grown as f64 / BOUND as f64
+    );
+    // The bound is reached (the cache really holds about what it may: each
+    // entry its context and its `sub`) …
+    let sub_len = claims(0)["sub"].as_str().map_or(0, str::len);
+    assert!(
+        cached * (context_len + sub_len) >= BOUND / 2,
+        "{shape}: only {cached} entries cached"
+    );
+    // … and what it holds costs no more than the bound says.
+    assert!(
+        grown <= BOUND * 5 / 4 + (512 << 10),
+        "{shape}: RSS grew {grown} bytes for a cache bound of {BOUND}"
+    );
 }

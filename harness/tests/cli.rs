@@ -133,7 +133,7 @@ fn keys_new_then_mint_with_that_key() {
         panic!("minted token denied: {d:?}")
     };
     assert_eq!(
-        grant.context.get("sub").and_then(|v| v.as_str()),
+        grant.context_map().get("sub").and_then(|v| v.as_str()),
         Some("harness-user")
     );
     std::fs::remove_dir_all(&dir).ok();
