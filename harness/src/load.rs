@@ -817,19 +817,38 @@ async fn one_run(
     requests: Vec<Planned>,
     what: &str,
 ) -> crate::Result<(Arc<Vec<Planned>>, engine::Recorded, i64)> {
+    one_run_watched(opts, p, url, requests, what, |_, _| {}).await
+}
+
+/// [`one_run`], calling `watch` with the live counters and the plan every
+/// 100 ms while the run goes on (it may [`Live::cut`] the run short).
+async fn one_run_watched(
+    opts: &LoadOptions,
+    p: &Progress,
+    url: &str,
+    requests: Vec<Planned>,
+    what: &str,
+    mut watch: impl FnMut(&Live, &[Planned]),
+) -> crate::Result<(Arc<Vec<Planned>>, engine::Recorded, i64)> {
     p.stage(&format!("{what}: {} requests", requests.len()))?;
     let plan = Arc::new(requests);
     let live = Arc::new(Live::default());
     let bar = opts
         .progress
         .then(|| crate::progress::LoadBar::start(Arc::clone(&live), plan.len() as u64, what));
-    let rec = engine::run(
+    let run = engine::run(
         url,
         Arc::clone(&plan),
         opts.plan.max_in_flight,
         Arc::clone(&live),
-    )
-    .await;
+    );
+    tokio::pin!(run);
+    let rec = loop {
+        tokio::select! {
+            r = &mut run => break r,
+            () = tokio::time::sleep(Duration::from_millis(100)) => watch(&live, &plan),
+        }
+    };
     if let Some(b) = bar {
         b.finish().await;
     }
@@ -1015,7 +1034,25 @@ async fn run_scaling(
     Ok(())
 }
 
-/// The knee preset: steps ×factor until one does not hold.
+/// The knee's step rates: `start_rate`, then ×`factor` (rounded) up to
+/// `max_rate`.
+fn knee_rates(k: &Knee) -> Vec<f64> {
+    let mut rates = vec![k.start_rate];
+    loop {
+        let next = (rates[rates.len() - 1] * k.factor).round();
+        if next > k.max_rate || rates.len() >= 1_000 {
+            return rates;
+        }
+        rates.push(next);
+    }
+}
+
+/// The knee preset: steps ×factor until one does not hold, as one attack.
+/// Every step's requests (and fresh tokens) are made before the first is
+/// sent, back to back, so step i starts exactly i × `step_s` after the
+/// first and the per-second series has no gaps. Each step is judged while
+/// the next runs, once its answers are in (see [`knee_drain_s`]); the
+/// first that does not hold cuts the run there.
 async fn run_knee(
     opts: &LoadOptions,
     p: &Progress,
@@ -1025,40 +1062,106 @@ async fn run_knee(
     totals: &mut Totals,
 ) -> crate::Result<()> {
     let plan = &opts.plan;
-    let mut rate = k.start_rate;
-    let mut first_n = 0u64;
-    loop {
-        let arrival = Arrival::Constant { rate };
-        let tag = format!("fresh-{rate}");
-        let reqs = build_requests(plan, &arrival, k.step_s, pools, &tag, first_n).await?;
-        first_n += reqs.len() as u64;
-        let label = format!("knee step {rate:.0} req/s");
-        let (pl, rec, at) = one_run(opts, p, &target.url, reqs, &label).await?;
-        let first = *totals.epoch_start_ms.get_or_insert(at);
-        // Seconds since the first step began (minting sits between steps).
-        let offset = ((at - first).max(0) as f64 / 1000.0).round() as u32;
-        let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, k.step_s, offset)?;
-        let only = [Step {
-            rate,
-            seconds: k.step_s,
-        }];
-        let mut st = step_stats(&t.seconds, &only, Some(plan.warmup_s))?.remove(0);
-        st.start_s = f64::from(offset);
-        judge_step(&mut st, k, &t, rec.unsent);
+    let rates = knee_rates(k);
+    p.stage(&format!(
+        "knee: minting every step's tokens first ({} steps of {} s, {} to {} req/s)",
+        rates.len(),
+        k.step_s,
+        rates[0],
+        rates[rates.len() - 1]
+    ))?;
+    let mut requests = Vec::new();
+    let mut ranges = Vec::new();
+    for (i, &rate) in rates.iter().enumerate() {
+        let from = i as f64 * k.step_s;
+        let step = build_requests(
+            plan,
+            &Arrival::Constant { rate },
+            k.step_s,
+            pools,
+            &format!("fresh-{rate}"),
+            requests.len() as u64,
+        )
+        .await?;
+        let lo = requests.len();
+        requests.extend(step.into_iter().map(|r| Planned {
+            at: r.at + from,
+            ..r
+        }));
+        ranges.push(lo..requests.len());
+    }
+    let drain = knee_drain_s(k);
+    let classes = class_names();
+    // Steps judged so far, and the first that did not hold.
+    let (mut judged, mut failed) = (0usize, None::<usize>);
+    let watch = |live: &Live, planned: &[Planned]| {
+        while failed.is_none()
+            && judged + 1 < rates.len()
+            && live.elapsed() >= (judged + 1) as f64 * k.step_s + drain
+        {
+            let from = judged as f64 * k.step_s;
+            let (pl, rec) =
+                engine::step_view(planned, &live.answered(), ranges[judged].clone(), from);
+            let held = engine::tally(&pl, &classes, &rec, plan.warmup_s, k.step_s, 0)
+                .ok()
+                .and_then(|t| step_of(&t, rates[judged], k, plan.warmup_s, rec.unsent).ok())
+                .is_some_and(|st| st.held);
+            if !held {
+                failed = Some(judged);
+                live.cut((judged + 1) as f64 * k.step_s);
+            }
+            judged += 1;
+        }
+    };
+    let (pl, rec, at) =
+        one_run_watched(opts, p, &target.url, requests, "knee steps", watch).await?;
+    totals.epoch_start_ms = Some(at);
+    // The report reads the whole record: each step up to the first that did
+    // not hold (the next step's first `drain` seconds, sent while it was
+    // judged, are left out).
+    for (i, range) in ranges.into_iter().enumerate() {
+        let from = i as f64 * k.step_s;
+        let (spl, srec) = engine::step_view(&pl, &rec.done, range, from);
+        let offset = from.round() as u32;
+        let t = engine::tally(&spl, &classes, &srec, plan.warmup_s, k.step_s, offset)?;
+        let mut st = step_of(&t, rates[i], k, plan.warmup_s, srec.unsent)?;
+        st.start_s = from;
         let held = st.held;
         totals.steps.push(st);
-        totals.absorb(t, rec.unsent, k.step_s - plan.warmup_s, held);
-        let next = (rate * k.factor).round();
+        totals.absorb(t, srec.unsent, k.step_s - plan.warmup_s, held);
         if !held
-            || next > k.max_rate
+            || failed.is_some_and(|f| i >= f)
             || suite::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
         {
             break;
         }
-        rate = next;
     }
     knee_verdict(k, totals);
     Ok(())
+}
+
+/// How long after a knee step ends it is judged: its answers are in by
+/// then (twice the p99 bound, at least 0.5 s; one still missing counts as
+/// unanswered, far past the bound).
+fn knee_drain_s(k: &Knee) -> f64 {
+    (2.0 * k.p99_ms / 1000.0).max(0.5)
+}
+
+/// One knee step's figures and whether it held.
+fn step_of(
+    t: &engine::Tally,
+    rate: f64,
+    k: &Knee,
+    warmup: f64,
+    unsent: u64,
+) -> crate::Result<StepStats> {
+    let only = [Step {
+        rate,
+        seconds: k.step_s,
+    }];
+    let mut st = step_stats(&t.seconds, &only, Some(warmup))?.remove(0);
+    judge_step(&mut st, k, t, unsent);
+    Ok(st)
 }
 
 /// Whether a knee step held: p99 within the bound, errors (wrong, failed,
@@ -1082,7 +1185,7 @@ fn judge_step(st: &mut StepStats, k: &Knee, t: &engine::Tally, unsent: u64) {
     }
     if error_fraction > k.max_error_fraction {
         why.push(format!(
-            "errors {:.2}% ({} wrong or failed, {} throttled, {} unsent)",
+            "errors {:.2}% ({} wrong or failed, {} throttled, {} unsent or unanswered)",
             error_fraction * 100.0,
             t.wrong,
             t.outcomes.throttled,

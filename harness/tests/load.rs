@@ -199,6 +199,30 @@ fn knee_reports_the_highest_step_that_held_and_fails_when_none_did() {
         .map(|x| x["rate"].as_f64().expect("rate"))
         .collect();
     assert_eq!(steps, vec![50.0, 100.0, 200.0]);
+    // One attack across the steps, every step's tokens minted before the
+    // first: step i starts i × 2 s after the first, and every second of the
+    // run has its requests and answers (before, minting and a new attack
+    // between steps left gaps of 3–7 s in the series).
+    let starts: Vec<f64> = s["load"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|x| x["start_s"].as_f64().expect("start_s"))
+        .collect();
+    assert_eq!(starts, vec![0.0, 2.0, 4.0]);
+    let seconds = s["load"]["seconds"].as_array().expect("seconds");
+    let ts: Vec<u64> = seconds
+        .iter()
+        .map(|x| x["t"].as_u64().expect("t"))
+        .collect();
+    assert_eq!(ts, (0..6).collect::<Vec<u64>>(), "no gaps between steps");
+    for x in seconds {
+        assert!(x["planned"].as_u64() >= Some(50), "{x}");
+    }
+    assert!(
+        stderr.contains("minting every step's tokens first (3 steps"),
+        "{stderr}"
+    );
     assert_eq!(
         s["scenarios"]["load"]["figures"]["knee_rps"]["value"],
         200.0

@@ -55,6 +55,11 @@ pub struct Live {
     /// Latencies since the display last took them.
     pub window: Mutex<Hist>,
     pub(crate) started: OnceLock<Instant>,
+    /// Every answer so far, in completion order ([`Live::answered`]).
+    answers: Mutex<Vec<Done>>,
+    /// Requests due at or after this many seconds are not sent (f64 bits;
+    /// infinity: none cut).
+    cut_at: AtomicU64,
 }
 
 impl Default for Live {
@@ -66,6 +71,8 @@ impl Default for Live {
             throttled: AtomicU64::new(0),
             window: Mutex::new(hist::new_hist()),
             started: OnceLock::new(),
+            answers: Mutex::new(Vec::new()),
+            cut_at: AtomicU64::new(f64::INFINITY.to_bits()),
         }
     }
 }
@@ -98,6 +105,24 @@ impl Live {
         self.started.get().copied()
     }
 
+    /// The answers so far (a copy), for a caller that judges a run while
+    /// it goes on.
+    pub fn answered(&self) -> Vec<Done> {
+        self.answers.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    /// Ends the run early: no request due at or after `at` s is sent (each
+    /// is counted unsent), and the attack stops at once — goose's kill
+    /// switch, which [`crate::stop_requested`] does not read.
+    pub fn cut(&self, at: f64) {
+        self.cut_at.store(at.to_bits(), Ordering::SeqCst);
+        goose::trigger_killswitch("the run was cut short by its caller");
+    }
+
+    fn is_cut(&self, at: f64) -> bool {
+        at >= f64::from_bits(self.cut_at.load(Ordering::SeqCst))
+    }
+
     /// The window's p99 in ms, and empties it.
     pub fn take_p99_ms(&self) -> f64 {
         self.window.lock().map_or(0.0, |mut h| {
@@ -115,7 +140,6 @@ struct Run {
     lead: Duration,
     end: Duration,
     live: Arc<Live>,
-    done: Mutex<Vec<Done>>,
 }
 
 /// What a run sent and got.
@@ -144,6 +168,9 @@ pub async fn run(
     let hatch = (users as f64 * 20.0).max(100.0);
     let lead = Duration::from_secs_f64(users as f64 / hatch + 0.2);
     let end = lead + Duration::from_secs_f64(last + 2.0);
+    if let Ok(mut d) = live.answers.lock() {
+        d.reserve(plan.len());
+    }
     let run = Arc::new(Run {
         path,
         plan: Arc::clone(&plan),
@@ -151,7 +178,6 @@ pub async fn run(
         lead,
         end,
         live,
-        done: Mutex::new(Vec::with_capacity(plan.len())),
     });
     let r = Arc::clone(&run);
     let tx = Transaction::new(Arc::new(move |user: &mut GooseUser| {
@@ -168,7 +194,7 @@ pub async fn run(
         tx,
     )
     .await?;
-    let done = run.done.lock().map(|d| d.clone()).unwrap_or_default();
+    let done = run.live.answered();
     let unsent = plan.len().saturating_sub(done.len()) as u64;
     Ok(Recorded { done, unsent })
 }
@@ -183,6 +209,9 @@ async fn one(r: &Run, user: &mut GooseUser) -> TransactionResult {
         tokio::time::sleep(left.clamp(Duration::from_millis(50), Duration::from_millis(200))).await;
         return Ok(());
     };
+    if r.live.is_cut(p.at) {
+        return Ok(());
+    }
     let intended = start + Duration::from_secs_f64(p.at);
     // Wait until due in naps of at most 200 ms, so Ctrl-C ends a slow plan
     // (users hold requests due seconds ahead) at once.
@@ -221,7 +250,7 @@ async fn one(r: &Run, user: &mut GooseUser) -> TransactionResult {
     if let Ok(mut w) = live.window.lock() {
         hist::record(&mut w, latency_us);
     }
-    if let Ok(mut d) = r.done.lock() {
+    if let Ok(mut d) = live.answers.lock() {
         d.push(Done {
             n: n as u32,
             status,
@@ -259,6 +288,43 @@ pub struct Tally {
     pub achieved_rps: f64,
     /// Requests due in the measured window, per second of it.
     pub planned_rps: f64,
+}
+
+/// The part of a run that is one step: the requests `range` of `plan`
+/// and their answers in `done`, re-based to the step's start `from` s, so
+/// [`tally`] reads the step as if it had run alone (its offset is `from`).
+/// `unsent`: the step's requests without an answer.
+pub fn step_view(
+    plan: &[Planned],
+    done: &[Done],
+    range: std::ops::Range<usize>,
+    from: f64,
+) -> (Vec<Planned>, Recorded) {
+    let lo = range.start;
+    let steps: Vec<Planned> = plan[range.clone()]
+        .iter()
+        .map(|p| Planned {
+            at: p.at - from,
+            ..p.clone()
+        })
+        .collect();
+    let answered: Vec<Done> = done
+        .iter()
+        .filter(|d| range.contains(&(d.n as usize)))
+        .map(|d| Done {
+            n: d.n - lo as u32,
+            done_at: d.done_at - from,
+            ..*d
+        })
+        .collect();
+    let unsent = steps.len().saturating_sub(answered.len()) as u64;
+    (
+        steps,
+        Recorded {
+            done: answered,
+            unsent,
+        },
+    )
 }
 
 /// Tallies `rec` of `plan`: per class and per second histograms and
@@ -359,6 +425,38 @@ pub fn tally(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_view_reads_one_step_as_if_it_ran_alone() {
+        // Two steps of 2 s back to back: 10 requests each.
+        let plan: Vec<Planned> = (0..20)
+            .map(|i| Planned {
+                at: f64::from(i) * 0.2,
+                class: 0,
+                authorization: None,
+                allow: true,
+            })
+            .collect();
+        // Every request answered 10 ms after it was due but the last.
+        let done: Vec<Done> = (0..19u32)
+            .map(|n| Done {
+                n,
+                status: 200,
+                latency_us: 10_000,
+                done_at: f64::from(n) * 0.2 + 0.01,
+            })
+            .collect();
+        let (pl, rec) = step_view(&plan, &done, 10..20, 2.0);
+        assert_eq!(pl.len(), 10);
+        assert!((pl[0].at).abs() < 1e-9 && (pl[9].at - 1.8).abs() < 1e-9);
+        assert_eq!(rec.done.len(), 9);
+        assert_eq!(rec.done[0].n, 0);
+        assert!((rec.done[0].done_at - 0.01).abs() < 1e-9);
+        assert_eq!(rec.unsent, 1, "the unanswered one");
+        let t = tally(&pl, &["a".into()], &rec, 0.0, 2.0, 2).expect("tally");
+        assert_eq!(t.seconds.iter().map(|s| s.t).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(t.outcomes.total(), 9);
+    }
 
     #[test]
     fn tally_splits_classes_seconds_and_the_warm_up() {
