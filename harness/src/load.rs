@@ -1328,6 +1328,10 @@ fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<M
         init_durations_ms: totals.init_durations.take(),
         stage_rate: target.throttle.map(|t| t.0),
         stage_burst: target.throttle.map(|t| t.1),
+        p99_bound_ms: match &plan.shape {
+            Shape::Knee(k) => Some(k.p99_ms),
+            _ => None,
+        },
     };
     let window = totals.window_sum.max(1e-9);
     let (achieved, planned) = (totals.achieved_sum / window, totals.planned_sum / window);

@@ -505,6 +505,7 @@ fn cold_start_scenario(
                 kind: reports::model::SeriesKind::Bars,
                 categories: Vec::new(),
                 lines: BTreeMap::from([("Init Duration".into(), numbered(&inits))]),
+                bounds: Vec::new(),
             },
             reports::model::Series {
                 title: "First vs warm request latency (client-side)".into(),
@@ -519,6 +520,7 @@ fn cold_start_scenario(
                     ),
                     ("warm requests".into(), numbered(&run.warm)),
                 ]),
+                bounds: Vec::new(),
             },
         ],
     }

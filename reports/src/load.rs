@@ -158,6 +158,9 @@ pub struct LoadReport {
     /// The stage's burst, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_burst: Option<f64>,
+    /// The p99 a step must stay within (the knee), ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_bound_ms: Option<f64>,
 }
 
 impl LoadReport {
@@ -214,6 +217,7 @@ fn throttling_chart(r: &LoadReport) -> Option<Series> {
         kind: SeriesKind::Line,
         lines,
         categories: Vec::new(),
+        bounds: Vec::new(),
     })
 }
 
@@ -247,6 +251,7 @@ pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
         kind: SeriesKind::Line,
         lines,
         categories: Vec::new(),
+        bounds: Vec::new(),
     });
     // 2. Throughput by outcome over time, stacked.
     let mut stacked: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
@@ -267,6 +272,7 @@ pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
         kind: SeriesKind::Stacked,
         lines: stacked,
         categories: Vec::new(),
+        bounds: Vec::new(),
     });
     // 3. Latency distribution: percentile plot on a log(1/(1−p)) axis.
     let mut dist = BTreeMap::new();
@@ -284,6 +290,7 @@ pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
         kind: SeriesKind::Percentile,
         lines: dist,
         categories: Vec::new(),
+        bounds: Vec::new(),
     });
     // 4. Cold starts over time and the Init Duration distribution.
     if r.seconds.iter().any(|s| s.cold_starts.is_some()) {
@@ -300,6 +307,7 @@ pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
                     .collect(),
             )]),
             categories: Vec::new(),
+            bounds: Vec::new(),
         });
     }
     if let Some(init) = r.init_durations_ms.as_ref().filter(|v| !v.is_empty()) {
@@ -326,6 +334,7 @@ pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
                     .collect(),
             )]),
             categories: Vec::new(),
+            bounds: Vec::new(),
         });
     }
     // 6. Throttling: offered vs admitted with the expected curve — when the
@@ -344,6 +353,14 @@ pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
                 r.steps.iter().map(|s| (s.rate, s.p99_ms)).collect(),
             )]),
             categories: Vec::new(),
+            bounds: r
+                .p99_bound_ms
+                .map(|b| crate::model::Bound {
+                    label: format!("p99 bound {b} ms"),
+                    value: b,
+                })
+                .into_iter()
+                .collect(),
         });
     }
     Ok(out)
@@ -385,6 +402,7 @@ fn init_histogram(init: &[f64]) -> Series {
                 .collect(),
         )]),
         categories: Vec::new(),
+        bounds: Vec::new(),
     }
 }
 
@@ -426,6 +444,7 @@ mod tests {
             init_durations_ms: Some(vec![12.0, 30.0]),
             stage_rate: Some(5.0),
             stage_burst: Some(5.0),
+            p99_bound_ms: None,
         }
     }
 

@@ -147,6 +147,19 @@ pub struct Series {
     /// Category labels for bars (x = index); empty for numeric x.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
+    /// Bounds a verdict holds the data to, drawn as horizontal lines (the
+    /// knee's p99 bound on its per-step p99).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bounds: Vec<Bound>,
+}
+
+/// A horizontal line at `value` on a chart's y axis, named in its legend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bound {
+    /// What it is (`p99 bound 50 ms`).
+    pub label: String,
+    /// Where, in the y axis' unit.
+    pub value: f64,
 }
 
 /// One scenario's result.

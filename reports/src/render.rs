@@ -240,9 +240,11 @@ fn pct_label(u: f64) -> String {
     format!("{p:.decimals$}")
 }
 
-/// Outcome series keep one colour everywhere (2xx green, 5xx red…);
-/// anything else takes the palette's next colour.
-fn colour_for(name: &str, i: usize) -> RGBAColor {
+/// Colour by meaning: outcome series keep one colour everywhere (2xx and
+/// passed green, 5xx and failed red…); any other series takes the next
+/// colour of a neutral palette that has neither red nor green, so a chart
+/// of one ordinary series is blue, never the colour of a failure.
+fn colour_for(name: &str, i: usize) -> RGBColor {
     let known: [(&str, RGBColor); 10] = [
         ("2xx", RGBColor(46, 139, 87)),
         ("passed", RGBColor(46, 139, 87)),
@@ -255,12 +257,31 @@ fn colour_for(name: &str, i: usize) -> RGBAColor {
         ("transport", RGBColor(40, 40, 40)),
         ("other status", RGBColor(150, 150, 150)),
     ];
+    const NEUTRAL: [RGBColor; 6] = [
+        RGBColor(47, 93, 158),
+        RGBColor(230, 145, 56),
+        RGBColor(128, 90, 190),
+        RGBColor(23, 140, 150),
+        RGBColor(150, 110, 70),
+        RGBColor(110, 110, 120),
+    ];
     let base = name.trim_end_matches(" (baseline)");
     known
         .iter()
         .find(|(k, _)| base.contains(k))
-        .map_or_else(|| Palette99::pick(i).to_rgba(), |(_, c)| c.to_rgba())
+        .map_or(NEUTRAL[i % NEUTRAL.len()], |(_, c)| *c)
 }
+
+/// The colour of a bound line (the page's ink).
+const BOUND_INK: RGBColor = RGBColor(29, 35, 48);
+
+/// Chart text, drawn at 1:1 on the page, on the page's type scale (body
+/// 15 px, tables 13.8 px): title 16 px, axis names 14 px, tick labels
+/// 13 px. Plotters' SVG backend writes a font size of `size / 1.24`, so
+/// sizes are given as px × 1.24.
+const TITLE_PX: f64 = 16.0 * 1.24;
+const AXIS_PX: f64 = 14.0 * 1.24;
+const TICK_PX: f64 = 13.0 * 1.24;
 
 /// A series name as the legend shows it: without the `N. ` that orders
 /// stacked series (`1. 2xx` → `2xx`).
@@ -398,34 +419,66 @@ fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(
     let style = BLACK.mix(0.6).stroke_width(2);
     chart
         .draw_series(DashedLineSeries::new(totals.values().copied(), 6, 4, style))
-        .map_err(crate::Error::Draw)?
-        .label("total (baseline)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+        .map_err(crate::Error::Draw)?;
     Ok(())
 }
 
-/// The legend box: upper left on percentile plots (their tails rise on the
-/// right), upper right elsewhere.
-fn draw_legend<'a, 'b: 'a>(
-    chart: &mut Chart<'a, 'b>,
-    kind: SeriesKind,
-) -> Result<(), crate::Error> {
-    chart
-        .configure_series_labels()
-        .position(if kind == SeriesKind::Percentile {
-            SeriesLabelPosition::UpperLeft
-        } else {
-            SeriesLabelPosition::UpperRight
-        })
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(crate::Error::Draw)
+/// One entry of a chart's legend: the name, its colour, and how it is
+/// drawn (`line`, `dashed`, `box`, `outlined`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    /// As the legend shows it.
+    pub name: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// `line`, `dashed` or `box`.
+    pub mark: &'static str,
+}
+
+/// The legend of a chart: every series (and the baseline's), then every
+/// bound. Drawn by the page beside the chart, never over its data.
+pub fn legend(series: &Series, baseline: Option<&Series>) -> Vec<LegendEntry> {
+    let lines = lines_to_draw(series, baseline);
+    let n_plain = lines.iter().filter(|l| !l.2).count().max(1);
+    let hex = |c: RGBColor| format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2);
+    let mut out = Vec::new();
+    for (i, (name, _, dashed)) in lines.iter().enumerate() {
+        if *dashed && series.kind == SeriesKind::Stacked {
+            continue;
+        }
+        let colour = colour_for(name, if *dashed { i - n_plain } else { i });
+        let mark = match (series.kind, *dashed) {
+            (SeriesKind::Line | SeriesKind::Percentile, false) => "line",
+            (SeriesKind::Line | SeriesKind::Percentile, true) => "dashed",
+            (_, false) => "box",
+            (_, true) => "outlined",
+        };
+        out.push(LegendEntry {
+            name: legend_name(name),
+            colour: hex(colour),
+            mark,
+        });
+    }
+    if series.kind == SeriesKind::Stacked && baseline.is_some() {
+        out.push(LegendEntry {
+            name: "total (baseline)".into(),
+            colour: hex(BLACK),
+            mark: "dashed",
+        });
+    }
+    for b in &series.bounds {
+        out.push(LegendEntry {
+            name: b.label.clone(),
+            colour: hex(BOUND_INK),
+            mark: "dashed",
+        });
+    }
+    out
 }
 
 /// One chart as an SVG string, with `baseline`'s lines overlaid (dashed or
-/// outlined) when given.
+/// outlined) when given, and its bounds as dashed horizontal lines. Its
+/// legend is [`legend`], drawn by the page outside the plot.
 ///
 /// # Errors
 /// No data, or a drawing error.
@@ -443,15 +496,22 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
         y_top,
         step,
     } = frame(kind, cats.len(), &lines, &all);
+    // A bound is always in view.
+    let y_top = series
+        .bounds
+        .iter()
+        .fold(y_top, |top, b| top.max(b.value * 1.15));
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (540, 330)).into_drawing_area();
         root.fill(&WHITE).map_err(crate::Error::Draw)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(&series.title, ("sans-serif", 17))
+            .caption(&series.title, ("sans-serif", TITLE_PX))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
+            // Room for the last x tick label, centred on the axis' end.
+            .margin_right(30)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
             .build_cartesian_2d(x0..x1, 0.0..y_top)
             .map_err(crate::Error::Draw)?;
         let cat_label = |x: &f64| {
@@ -466,6 +526,8 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(&series.x_label)
             .y_desc(&series.y_label)
+            .axis_desc_style(("sans-serif", AXIS_PX))
+            .label_style(("sans-serif", TICK_PX))
             .light_line_style(RGBColor(235, 235, 235));
         if !cats.is_empty() {
             mesh.x_labels(cats.len() * 2 + 1)
@@ -489,19 +551,11 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                     if *dashed {
                         chart
                             .draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))
-                            .map_err(crate::Error::Draw)?
-                            .label(legend_name(name))
-                            .legend(move |(x, y)| {
-                                PathElement::new(vec![(x, y), (x + 16, y)], style)
-                            });
+                            .map_err(crate::Error::Draw)?;
                     } else {
                         chart
                             .draw_series(LineSeries::new(points.iter().copied(), style))
-                            .map_err(crate::Error::Draw)?
-                            .label(legend_name(name))
-                            .legend(move |(x, y)| {
-                                PathElement::new(vec![(x, y), (x + 16, y)], style)
-                            });
+                            .map_err(crate::Error::Draw)?;
                         if points.len() <= 60 {
                             chart
                                 .draw_series(
@@ -526,11 +580,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                                 colour.filled(),
                             )
                         }))
-                        .map_err(crate::Error::Draw)?
-                        .label(legend_name(name))
-                        .legend(move |(x, y)| {
-                            Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                        });
+                        .map_err(crate::Error::Draw)?;
                 }
                 SeriesKind::Bars | SeriesKind::Histogram => {
                     let slots = lines.len() as f64;
@@ -548,9 +598,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                                 fill,
                             )
                         }))
-                        .map_err(crate::Error::Draw)?
-                        .label(legend_name(name))
-                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill));
+                        .map_err(crate::Error::Draw)?;
                 }
             }
         }
@@ -559,15 +607,52 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                 draw_stacked_totals(&mut chart, b)?;
             }
         }
-        // A legend only where there are several series.
-        let legend_entries =
-            lines.len() + usize::from(kind == SeriesKind::Stacked && baseline.is_some());
-        if legend_entries > 1 {
-            draw_legend(&mut chart, kind)?;
+        for b in &series.bounds {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x0, b.value), (x1, b.value)],
+                    8,
+                    5,
+                    BOUND_INK.stroke_width(2),
+                ))
+                .map_err(crate::Error::Draw)?;
         }
         root.present().map_err(crate::Error::Draw)?;
     }
     Ok(svg)
+}
+
+/// A chart and, where it has more than one entry, its legend below the
+/// plot (HTML: the page's type, never over the data).
+fn figure_html(h: &mut String, series: &Series, baseline: Option<&Series>) {
+    match chart_svg(series, baseline) {
+        Ok(svg) => {
+            let _ = write!(h, "<figure class=\"chart\">{svg}");
+            let entries = legend(series, baseline);
+            if entries.len() > 1 {
+                h.push_str("<figcaption class=\"legend\">");
+                for e in entries {
+                    let _ = write!(
+                        h,
+                        "<span class=\"key\"><i class=\"{}\" style=\"--c:{}\"></i>{}</span>",
+                        e.mark,
+                        e.colour,
+                        esc(&e.name)
+                    );
+                }
+                h.push_str("</figcaption>");
+            }
+            h.push_str("</figure>");
+        }
+        Err(e) => {
+            let _ = write!(
+                h,
+                "<p>chart {} not drawn: {}</p>",
+                esc(&series.title),
+                esc(&e.to_string())
+            );
+        }
+    }
 }
 
 const CSS: &str = "\
@@ -586,7 +671,11 @@ th{background:var(--bg);font-weight:600}td.num{text-align:right}\
 .badge{display:inline-block;padding:1px 8px;border-radius:9px;font-size:.85em;border:1px solid currentColor}\
 .charts{display:flex;flex-wrap:wrap;gap:12px}\
 figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:4px;background:#fff;max-width:100%}\
-figure.chart svg{max-width:100%;height:auto;display:block}\
+figure.chart svg{width:540px;max-width:100%;height:auto;display:block}\
+figcaption.legend{display:flex;flex-wrap:wrap;gap:2px 14px;max-width:540px;padding:4px 8px 2px;font-size:.92em;color:var(--ink)}\
+.legend .key{display:inline-flex;align-items:center;gap:6px}\
+.legend i{display:inline-block;width:18px}.legend i.line{border-top:2px solid var(--c)}.legend i.dashed{border-top:2px dashed var(--c)}\
+.legend i.box{height:11px;background:var(--c)}.legend i.outlined{height:11px;border:2px solid var(--c);opacity:.6}\
 code{background:var(--bg);padding:0 4px;border-radius:3px}\
 details summary{cursor:pointer;color:var(--muted)}\
 @media print{body{max-width:none;padding:0;font-size:11pt}figure.chart{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}\
@@ -723,19 +812,7 @@ fn charts_html(h: &mut String, series: &[Series], base: Option<&[Series]>) {
     h.push_str("<div class=\"charts\">");
     for s in series {
         let b = base.and_then(|b| b.iter().find(|x| x.title == s.title));
-        match chart_svg(s, b) {
-            Ok(svg) => {
-                let _ = write!(h, "<figure class=\"chart\">{svg}</figure>");
-            }
-            Err(e) => {
-                let _ = write!(
-                    h,
-                    "<p>chart {} not drawn: {}</p>",
-                    esc(&s.title),
-                    esc(&e.to_string())
-                );
-            }
-        }
+        figure_html(h, s, b);
     }
     h.push_str("</div>");
 }
@@ -761,6 +838,7 @@ pub fn security_chart(sec: &crate::security::SecurityReport) -> Series {
             ("3. skipped".into(), col(|t| t.skipped)),
         ]),
         categories: cats,
+        bounds: Vec::new(),
     }
 }
 
@@ -902,12 +980,17 @@ pub fn html_with_baseline(
             esc(name),
             esc(&title(name))
         );
-        if name == "load" {
-            if let Some(l) = &s.load {
+        let plan_shown = match (name.as_str(), &s.load) {
+            ("load", Some(l)) => {
                 load_html(&mut h, l, baseline.and_then(|b| b.load.as_ref()));
+                l.plan == sc.inputs
             }
+            _ => false,
+        };
+        // The load section's plan table already lists these inputs.
+        if !plan_shown {
+            inputs_html(&mut h, sc);
         }
-        inputs_html(&mut h, sc);
         figures_html(&mut h, name, sc, base, regressions);
         let decides: Vec<String> = sc
             .criteria()

@@ -39,6 +39,7 @@ fn sample() -> Summary {
                 "admitted".into(),
                 vec![(25.0, 25.0), (50.0, 49.0), (100.0, 51.0)],
             )]),
+            bounds: Vec::new(),
         }],
     };
     throttling.series.push(Series {
@@ -281,4 +282,65 @@ fn a_baseline_is_overlaid_on_every_chart_and_each_figure_shows_its_change() {
     // Without a baseline: no overlay, no change columns.
     let plain = reports::render::html(&now, &[]);
     assert!(!plain.contains("(baseline)") && !plain.contains("<th>change</th>"));
+}
+
+/// Legends sit outside the plot (the page draws them), colours follow
+/// meaning, and a bound is a line in the chart and an entry in the legend.
+#[test]
+fn legends_outside_colour_by_meaning_and_bounds_drawn() {
+    use reports::render::{chart_svg, legend};
+    let two = Series {
+        title: "p99 per step".into(),
+        x_label: "rate".into(),
+        y_label: "ms".into(),
+        kind: SeriesKind::Line,
+        categories: Vec::new(),
+        lines: BTreeMap::from([
+            ("p50".into(), vec![(1.0, 2.0), (2.0, 3.0)]),
+            ("p99".into(), vec![(1.0, 4.0), (2.0, 9.0)]),
+        ]),
+        bounds: vec![Bound {
+            label: "p99 bound 50 ms".into(),
+            value: 50.0,
+        }],
+    };
+    let svg = chart_svg(&two, None).expect("svg");
+    for name in ["p50", "p99", "p99 bound 50 ms"] {
+        assert!(
+            !svg.contains(&format!(">{name}<")),
+            "{name} drawn inside the plot"
+        );
+    }
+    let names: Vec<String> = legend(&two, None).into_iter().map(|e| e.name).collect();
+    assert_eq!(names, ["p50", "p99", "p99 bound 50 ms"]);
+    // The bound is in view although the data stays under 10 ms: three
+    // paths (two lines, the dashed bound drawn in dashes) reach its height.
+    assert!(svg.matches("<polyline").count() >= 3, "{svg}");
+    // One ordinary series is not the colour of a failure.
+    let one = Series {
+        lines: BTreeMap::from([("p99".into(), vec![(1.0, 4.0)])]),
+        bounds: Vec::new(),
+        ..two.clone()
+    };
+    let entries = legend(&one, None);
+    assert_eq!(entries.len(), 1);
+    assert_ne!(entries[0].colour, "#c82832", "a lone series drawn red");
+    // Outcomes keep their meaning.
+    let outcomes = Series {
+        kind: SeriesKind::Stacked,
+        lines: BTreeMap::from([
+            ("1. 2xx".into(), vec![(0.0, 5.0)]),
+            ("2. 5xx".into(), vec![(0.0, 1.0)]),
+        ]),
+        bounds: Vec::new(),
+        ..two
+    };
+    let colours: Vec<String> = legend(&outcomes, None)
+        .into_iter()
+        .map(|e| e.colour)
+        .collect();
+    assert_eq!(colours, ["#2e8b57", "#c82832"]);
+    // The page shows the legend below the chart, in its own type.
+    let page = reports::render::html(&sample(), &[]);
+    assert!(page.contains("figcaption.legend{"), "legend style");
 }

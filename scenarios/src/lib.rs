@@ -258,6 +258,7 @@ pub async fn throttling(
                         points.iter().map(|p| (p.0, rate)).collect(),
                     ),
                 ]),
+                bounds: Vec::new(),
             },
             Series {
                 title: "429 fraction vs expected".into(),
@@ -275,6 +276,7 @@ pub async fn throttling(
                         points.iter().map(|p| (p.0, p.3)).collect(),
                     ),
                 ]),
+                bounds: Vec::new(),
             },
         ],
     })
@@ -450,6 +452,7 @@ pub async fn mixed(
             kind: reports::model::SeriesKind::Bars,
             categories: weights.iter().map(|w| w.0.to_owned()).collect(),
             lines: BTreeMap::from([("p50".into(), bars)]),
+            bounds: Vec::new(),
         }],
     })
 }
