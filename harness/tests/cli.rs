@@ -973,8 +973,59 @@ fn a_closed_pipe_ends_a_command_quietly() {
     }
 }
 
-/// An installed harness (`cargo install --path harness --bin harness`)
-/// looks for the authorizer beside itself or under ./target, never in the
+/// `cargo install --path harness` installs `harness` alone: with the
+/// crate's default features (what `cargo install` builds), the test
+/// fixture binary is not built.
+#[test]
+fn cargo_install_installs_the_harness_alone() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let pkg = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == "harness")
+        .expect("the harness package");
+    let defaults: Vec<&str> = pkg["features"]["default"]
+        .as_array()
+        .map(|d| d.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    let installed: Vec<&str> = pkg["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter(|t| {
+            t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"))
+        })
+        .filter(|t| {
+            t["required-features"].as_array().is_none_or(|r| {
+                r.iter()
+                    .all(|f| f.as_str().is_some_and(|f| defaults.contains(&f)))
+            })
+        })
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(installed, ["harness"]);
+}
+
+/// An installed harness (`cargo install --path harness`) looks for the authorizer beside itself or under ./target, never in the
 /// source tree it was built from.
 #[test]
 fn an_installed_harness_packages_the_authorizer_beside_it() {
