@@ -64,24 +64,8 @@ pub async fn environment(
     client: &aws_sdk_lambda::Client,
     function: &str,
 ) -> crate::Result<HashMap<String, String>> {
-    let out = client
-        .get_function_configuration()
-        .function_name(function)
-        .send()
-        .await
-        .map_err(|e| {
-            crate::Error::aws_about(
-                "Lambda",
-                "GetFunctionConfiguration",
-                e,
-                format!("function {function}"),
-            )
-        })?;
-    Ok(out
-        .environment()
-        .and_then(|e| e.variables())
-        .cloned()
-        .unwrap_or_default())
+    let settings = crate::apigw::read_function(client, function).await?;
+    Ok(settings.env.into_iter().collect())
 }
 
 /// Sets the function's environment to `vars` and waits (at most `bound`)

@@ -57,31 +57,6 @@ pub(crate) async fn emf_metrics(
     Ok(seen)
 }
 
-/// Milliseconds since the epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// `YYYY/MM/DD` in UTC of epoch seconds (the date in log stream names).
-pub(crate) fn utc_date(secs: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let clf = crate::gateway::clf_time(secs); // dd/Mon/yyyy:HH:MM:SS +0000
-    let m = MONTHS
-        .iter()
-        .position(|x| clf.get(3..6) == Some(*x))
-        .unwrap_or(0)
-        + 1;
-    format!(
-        "{}/{m:02}/{}",
-        clf.get(7..11).unwrap_or("1970"),
-        clf.get(0..2).unwrap_or("01")
-    )
-}
-
 /// A CloudWatch Logs client from the SDK environment, or pointed at
 /// `endpoint_url`.
 pub(crate) async fn client(endpoint_url: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {

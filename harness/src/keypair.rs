@@ -252,7 +252,13 @@ impl LocalKey {
     /// When the PEM is not a PKCS#8 key of `alg`'s type and curve.
     pub fn from_pkcs8_pem(text: &str, alg: Algorithm) -> Result<Self, KeyError> {
         if alg == Algorithm::Es512 {
-            return LocalSigner::from_pkcs8_pem(text).map(Self::P521);
+            return LocalSigner::from_pkcs8_pem(text)
+                .map(Self::P521)
+                .map_err(|detail| KeyError::WrongKey {
+                    what: "a P-521".into(),
+                    suffix: String::new(),
+                    detail,
+                });
         }
         let (label, der) = pem::decode_vec(text.trim().as_bytes()).map_err(KeyError::NotPem)?;
         if label != "PRIVATE KEY" {

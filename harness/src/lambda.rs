@@ -224,7 +224,7 @@ impl Environment {
         let server = tokio::spawn(serve(listener, Arc::clone(&shared)));
         let runtime_api = addr.to_string();
         let log_stream = {
-            let date = crate::cwlogs::utc_date(crate::cwlogs::now_ms() / 1000);
+            let date = crate::civil_time::utc_date(crate::civil_time::now_ms() / 1000);
             format!("{date}/[$LATEST]{}", &request_id()[..8])
         };
 
@@ -387,7 +387,7 @@ async fn collect<R: tokio::io::AsyncRead + Unpin>(
         if let Some((sink, stream)) = &sink {
             let _ = sink.send(crate::cwlogs::LogRecord {
                 stream: stream.clone(),
-                timestamp_ms: crate::cwlogs::now_ms(),
+                timestamp_ms: crate::civil_time::now_ms(),
                 message: line.clone(),
             });
         }

@@ -7,6 +7,7 @@ pub mod binary;
 pub mod catalog;
 pub mod check;
 pub mod choices;
+mod civil_time;
 pub mod coldstart;
 mod cwlogs;
 pub mod demo;

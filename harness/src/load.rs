@@ -674,7 +674,7 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
     let p = Progress(started);
     let load_before = suite::load_average();
     let now = authorizer::UnixTime::now().0 as i64;
-    let (run_id, started_at) = suite::utc_stamp(now);
+    let (run_id, started_at) = crate::civil_time::utc_stamp(now);
     let t = &opts.target;
     let mut key = suite::RunKey::open(t, &p, &format!("alias/harness-load-{run_id}")).await?;
     let moto = key.moto.take();
@@ -856,7 +856,7 @@ async fn one_run_watched(
     let since = live.started_at().map_or(Duration::ZERO, |s| {
         Instant::now().saturating_duration_since(s)
     });
-    let start_ms = crate::cwlogs::now_ms() - since.as_millis() as i64;
+    let start_ms = crate::civil_time::now_ms() - since.as_millis() as i64;
     Ok((plan, rec?, start_ms))
 }
 
@@ -958,7 +958,7 @@ async fn measure(
         Shape::Scaling(s) => run_scaling(opts, p, target, pools, s, &mut totals).await?,
         Shape::Knee(k) => run_knee(opts, p, target, pools, k, &mut totals).await?,
     }
-    let end_ms = crate::cwlogs::now_ms() + 1000;
+    let end_ms = crate::civil_time::now_ms() + 1000;
     let group = target
         .deployment
         .as_ref()
@@ -1015,7 +1015,7 @@ async fn run_scaling(
         let mut vars = original.clone();
         vars.insert(
             "HARNESS_LOAD_NONCE".into(),
-            format!("{}", crate::cwlogs::now_ms()),
+            format!("{}", crate::civil_time::now_ms()),
         );
         crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60)).await?;
         restore = Some((lambda, f.clone(), original));
@@ -1398,7 +1398,7 @@ fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<M
         },
         pass,
         also: Vec::new(),
-        series: reports::load::charts(&report)?,
+        series: reports::load_charts::charts(&report)?,
     };
     Ok((report, scenario, verdicts))
 }

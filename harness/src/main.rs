@@ -243,7 +243,7 @@ async fn dispatch(command: Command) -> Outcome {
         Command::Check(args) => check(args).await,
         Command::Gateway(args) => gateway(*args).await,
         Command::Suite(args) => suite(args).await,
-        Command::Load(args) => load(*args).await,
+        Command::Load(args) => cli::load::run(*args).await,
         Command::Report {
             summary,
             compare,

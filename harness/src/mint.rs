@@ -69,16 +69,11 @@ impl LocalSigner {
     /// Loads a PKCS#8 PEM private key (as written by `harness keys new`).
     ///
     /// # Errors
-    /// When the PEM is not a P-521 PKCS#8 key.
-    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, crate::keypair::KeyError> {
+    /// When the PEM is not a P-521 PKCS#8 key: why, in words.
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, String> {
         use p521::pkcs8::DecodePrivateKey;
-        let wrong = |detail: String| crate::keypair::KeyError::WrongKey {
-            what: "a P-521".into(),
-            suffix: String::new(),
-            detail,
-        };
-        let sk = p521::SecretKey::from_pkcs8_pem(pem).map_err(|e| wrong(e.to_string()))?;
-        let key = SigningKey::from_bytes(&sk.to_bytes()).map_err(|e| wrong(e.to_string()))?;
+        let sk = p521::SecretKey::from_pkcs8_pem(pem).map_err(|e| e.to_string())?;
+        let key = SigningKey::from_bytes(&sk.to_bytes()).map_err(|e| e.to_string())?;
         Ok(Self { key })
     }
 
@@ -108,10 +103,11 @@ pub fn signing_input(header: &str, claims: &str) -> String {
 }
 
 /// Mints `count` distinct valid tokens in parallel (all cores): each gets
-/// its own `jti` and `sub`, with `exp = now + lifetime`, signed as the
-/// key's algorithm.
+/// its own `jti` and `sub`, with `exp = now + lifetime`, signed by `sign`
+/// as `alg` (a local key's algorithm and signature).
 pub fn pool(
-    signer: &crate::keypair::LocalKey,
+    alg: authorizer::Algorithm,
+    sign: impl Fn(&[u8]) -> Vec<u8> + Sync,
     count: usize,
     issuer: &str,
     audience: &str,
@@ -119,7 +115,7 @@ pub fn pool(
     lifetime: i64,
 ) -> Vec<String> {
     use rayon::prelude::*;
-    let header = serde_json::json!({"alg": signer.algorithm().name(), "typ": "JWT"}).to_string();
+    let header = serde_json::json!({"alg": alg.name(), "typ": "JWT"}).to_string();
     (0..count)
         .into_par_iter()
         .map(|i| {
@@ -128,7 +124,7 @@ pub fn pool(
                 "iat": now, "exp": now + lifetime,
             });
             let input = signing_input(&header, &claims.to_string());
-            let sig = signer.sign(input.as_bytes());
+            let sig = sign(input.as_bytes());
             format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
         })
         .collect()

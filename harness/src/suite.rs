@@ -138,22 +138,6 @@ pub(crate) fn git_revision(root: &std::path::Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-pub(crate) fn utc_stamp(secs: i64) -> (String, String) {
-    let clf = crate::gateway::clf_time(secs); // dd/Mon/yyyy:HH:MM:SS +0000
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (d, rest) = clf.split_at(2);
-    let mon = &rest[1..4];
-    let m = months.iter().position(|x| *x == mon).unwrap_or(0) + 1;
-    let y = &rest[5..9];
-    let (hh, mm, ss) = (&rest[10..12], &rest[13..15], &rest[16..18]);
-    (
-        format!("{y}{m:02}{d}T{hh}{mm}{ss}Z"),
-        format!("{y}-{m:02}-{d}T{hh}:{mm}:{ss}Z"),
-    )
-}
-
 /// `n` valid tokens signed by `signer` (in its own algorithm), one at a
 /// time: distinct `sub`s, so each is its own cache entry.
 async fn mint_many(
@@ -210,7 +194,7 @@ async fn cold_start_from_logs(
     let lambda = coldstart::client().await;
     let original = coldstart::environment(&lambda, function).await?;
     let mut run = ColdRun {
-        start_ms: crate::cwlogs::now_ms(),
+        start_ms: crate::civil_time::now_ms(),
         ..ColdRun::default()
     };
     let target = ColdTarget {
@@ -225,7 +209,7 @@ async fn cold_start_from_logs(
         coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60)).await;
     measured?;
     restored?;
-    let end_ms = crate::cwlogs::now_ms() + 1000;
+    let end_ms = crate::civil_time::now_ms() + 1000;
     let logs = crate::cwlogs::client(None).await;
     let reported =
         until_stopped(settled_cold_reports(&logs, group, &run, end_ms, trials * k)).await?;
@@ -308,7 +292,7 @@ async fn cold_trials(
                 scenarios::timed_get(&own, &url, Some(&format!("Bearer {tok}"))).await
             });
         }
-        run.sent_ms.push(crate::cwlogs::now_ms());
+        run.sent_ms.push(crate::civil_time::now_ms());
         gate.wait().await;
         while let Some(r) = set.join_next().await {
             let (status, ms) = r??;
@@ -563,7 +547,7 @@ async fn caching_from_logs(
     // A quiet second first, so the window holds this scenario's traffic
     // only (the log lines of the stage before are stamped before it).
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    let start_ms = crate::cwlogs::now_ms();
+    let start_ms = crate::civil_time::now_ms();
     let samples = scenarios::paced(
         url,
         rate,
@@ -573,7 +557,7 @@ async fn caching_from_logs(
     .await?;
     // The stage after starts only once the count has settled, so a second
     // of slack for late lines cannot take in its traffic.
-    let end_ms = crate::cwlogs::now_ms() + 1000;
+    let end_ms = crate::civil_time::now_ms() + 1000;
     let answered = samples.iter().filter(|s| s.status == 200).count();
     let throttled = samples.iter().filter(|s| s.status == 429).count();
     let client = crate::cwlogs::client(None).await;
@@ -650,7 +634,7 @@ async fn caching_from_logs(
     let mut expiry_ok = true;
     match deployed.ttl_seconds.and_then(|t| u64::try_from(t).ok()) {
         Some(ttl) if ttl > 0 && ttl <= expiry_wait_max => {
-            let from_ms = crate::cwlogs::now_ms();
+            let from_ms = crate::civil_time::now_ms();
             let http = reqwest::Client::new();
             let header = format!("Bearer {token}");
             let first = scenarios::timed_get(&http, url, Some(&header)).await?;
@@ -660,7 +644,7 @@ async fn caching_from_logs(
                 &client,
                 group,
                 from_ms,
-                crate::cwlogs::now_ms() + 1000,
+                crate::civil_time::now_ms() + 1000,
                 std::time::Duration::from_secs(60),
             )
             .await?;
@@ -820,7 +804,7 @@ pub async fn run(opts: &SuiteOptions) -> crate::Result<SuiteResult> {
     let p = Progress(started);
     let load_before = load_average();
     let now = authorizer::UnixTime::now().0 as i64;
-    let (run_id, started_at) = utc_stamp(now);
+    let (run_id, started_at) = crate::civil_time::utc_stamp(now);
 
     let mut key = RunKey::open(opts, &p, &format!("alias/harness-suite-{run_id}")).await?;
     let run = RunClock {

@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod baseline;
 pub mod hist;
 pub mod load;
+pub mod load_charts;
 pub mod model;
 pub mod render;
 pub mod security;

@@ -161,7 +161,7 @@ pub async fn run(
     max_in_flight: usize,
     live: Arc<Live>,
 ) -> Result<Recorded, crate::Error> {
-    let (host, path) = crate::load::split_url(url)?;
+    let (host, path) = crate::attack::split_url(url)?;
     let users = max_in_flight.clamp(1, 4096);
     let last = plan.last().map_or(0.0, |p| p.at);
     // All users are launched before the first request is due.
@@ -185,7 +185,7 @@ pub async fn run(
         Box::pin(async move { one(&r, user).await })
     }))
     .set_name("load");
-    crate::load::attack(
+    crate::attack::attack(
         "load",
         &host,
         users,

@@ -19,6 +19,7 @@
 //! precomputed schedule, HDR histograms per class and per second.
 
 pub mod arrival;
+mod attack;
 pub mod engine;
 mod load;
 

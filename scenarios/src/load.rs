@@ -1,6 +1,5 @@
 //! The paced goose transaction shared by the loaded scenarios.
 
-use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -55,7 +54,7 @@ pub async fn paced_with(
     pick: Picker,
     live: Option<Arc<crate::engine::Live>>,
 ) -> Result<Vec<Sample>, crate::Error> {
-    let (host, path) = split_url(url)?;
+    let (host, path) = crate::attack::split_url(url)?;
     // Enough users that a slow response does not delay the schedule.
     let users = ((rate / 50.0).ceil() as usize).clamp(4, 64);
     let run = Arc::new(Run {
@@ -74,52 +73,9 @@ pub async fn paced_with(
         Box::pin(async move { send(&r, user).await })
     }))
     .set_name("paced");
-    attack("paced", &host, users, "1000", seconds, tx).await?;
+    crate::attack::attack("paced", &host, users, "1000", seconds, tx).await?;
     let samples = run.samples.lock().map(|s| s.clone()).unwrap_or_default();
     Ok(samples)
-}
-
-/// `scheme://host[:port]` (goose's host) and the path of `url`.
-pub(crate) fn split_url(url: &str) -> Result<(String, String), crate::Error> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| crate::Error::Url {
-        url: url.to_owned(),
-        source: Box::new(e),
-    })?;
-    let host = format!(
-        "{}://{}",
-        parsed.scheme(),
-        parsed.host_str().unwrap_or("127.0.0.1")
-    ) + &parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
-    Ok((host, parsed.path().to_owned()))
-}
-
-/// One goose attack: `users` users launched at `hatch` per second, each
-/// repeating `tx` for `seconds`; goose's own metrics, error summary,
-/// telnet and output stay off (the samples are ours).
-pub(crate) async fn attack(
-    name: &str,
-    host: &str,
-    users: usize,
-    hatch: &str,
-    seconds: usize,
-    tx: Transaction,
-) -> Result<(), crate::Error> {
-    GooseAttack::initialize_with_config(GooseConfiguration::default())
-        .map_err(Box::new)?
-        .register_scenario(Scenario::new(name).register_transaction(tx))
-        .set_default(GooseDefault::Host, host)
-        .and_then(|a| a.set_default(GooseDefault::Users, users))
-        .and_then(|a| a.set_default(GooseDefault::IncreaseRate, hatch))
-        .and_then(|a| a.set_default(GooseDefault::RunTime, seconds))
-        .and_then(|a| a.set_default(GooseDefault::NoPrintMetrics, true))
-        .and_then(|a| a.set_default(GooseDefault::NoErrorSummary, true))
-        .and_then(|a| a.set_default(GooseDefault::NoTelnet, true))
-        .and_then(|a| a.set_default(GooseDefault::Quiet, 1usize))
-        .map_err(Box::new)?
-        .execute()
-        .await
-        .map_err(Box::new)?;
-    Ok(())
 }
 
 async fn send(r: &Run, user: &mut GooseUser) -> TransactionResult {

@@ -266,7 +266,7 @@ pub(crate) async fn gateway(args: GatewayArgs) -> Outcome {
     cfg.validate()?;
     // The function as the control plane describes it, when serving one
     // (read once: the gateway starts from what was read here).
-    let registered = harness::gateway::control_plane::resolve(&mut cfg).await?;
+    let registered = harness::gateway::resolve(&mut cfg).await?;
     preflight(&cfg).await?;
     let gw = harness::gateway::Gateway::start_resolved(cfg, registered).await?;
     eprintln!("{}", gw.banner());

@@ -216,3 +216,32 @@ impl LoadArgs {
         Ok(Plan::from_file(f)?)
     }
 }
+
+/// `harness load`: checks every value, then runs the plan.
+pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
+    let plan = a.plan()?;
+    let throttle = a
+        .stage_rate
+        .map(|r| (r, f64::from(a.stage_burst.unwrap_or(r as u32))));
+    let stage = (
+        a.stage_rate.unwrap_or(10_000.0),
+        i32::try_from(a.stage_burst.unwrap_or(5000))
+            .map_err(|_| CliError::usage("--stage-burst: too large"))?,
+    );
+    let baseline = a.compare.load()?;
+    super::run::check_out(a.out.as_deref())?;
+    let target = super::run::suite_options(a.target, a.out, false, throttle.filter(|_| true))?;
+    super::signals::install()?;
+    let opts = harness::load::LoadOptions {
+        plan,
+        target,
+        stage,
+        progress: !a.quiet && super::run::terminal(),
+    };
+    let result = harness::load::run(&opts).await;
+    if let Some(stopped) = super::signals::stopped() {
+        return Err(stopped);
+    }
+    let r = result?;
+    super::run::finish(&r, &a.compare, baseline.as_ref(), a.strict)
+}

@@ -235,7 +235,8 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
         };
         let lifetime = harness::mint::parse_time(&args.exp, now)? - now;
         for t in harness::mint::pool(
-            local,
+            local.algorithm(),
+            |input| local.sign(input),
             count,
             args.signer.issuer(),
             args.signer.audience(),

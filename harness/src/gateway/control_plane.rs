@@ -7,7 +7,9 @@
 //! function's configuration is followed by the pool's watcher.
 
 use super::config::{GatewayConfig, PayloadVersion, RouteConfig};
-use crate::apigw::{function_from_uri, get_authorizer, stage_limits, StageLimits};
+use crate::apigw::{
+    function_from_uri, get_authorizer, pick_stage, read_function, stage_limits, StageLimits,
+};
 
 /// What the control plane says about the API, its authorizer and function.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,106 +172,6 @@ pub async fn read(
         log_group: f.log_group,
         authorizer: settings,
     })
-}
-
-/// The stage to serve: `wanted` when the API has it, else its only one.
-///
-/// # Errors
-/// No stage, or several and none named `wanted`.
-pub fn pick_stage(api: &str, names: &[&str], wanted: &str) -> crate::Result<String> {
-    match names {
-        n if n.contains(&wanted) => Ok(wanted.to_owned()),
-        [only] => Ok((*only).to_owned()),
-        [] => Err(crate::Error::unavailable(format!(
-            "{api} has no stage (GetStages): deploy it first"
-        ))),
-        n => Err(crate::Error::unavailable(format!(
-            "{api} has stages {}: choose one with --stage",
-            n.join(", ")
-        ))),
-    }
-}
-
-/// What the emulator takes from a function's configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionSettings {
-    /// Environment variables, sorted.
-    pub env: Vec<(String, String)>,
-    /// Memory size, MB.
-    pub memory_mb: u32,
-    /// Its log group (`LoggingConfig.LogGroup`, else `/aws/lambda/NAME`).
-    pub log_group: String,
-}
-
-/// `GetFunctionConfiguration`.
-///
-/// # Errors
-/// A one-line message naming the call and the function.
-pub async fn read_function(
-    lambda: &aws_sdk_lambda::Client,
-    function: &str,
-) -> crate::Result<FunctionSettings> {
-    let f = lambda
-        .get_function_configuration()
-        .function_name(function)
-        .send()
-        .await
-        .map_err(|e| {
-            crate::Error::aws_about(
-                "Lambda",
-                "GetFunctionConfiguration",
-                e,
-                format!("function {function}"),
-            )
-        })?;
-    let mut env: Vec<(String, String)> = f
-        .environment()
-        .and_then(|e| e.variables())
-        .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    env.sort();
-    let log_group = f
-        .logging_config()
-        .and_then(|l| l.log_group())
-        .map_or_else(|| format!("/aws/lambda/{function}"), str::to_owned);
-    Ok(FunctionSettings {
-        env,
-        memory_mb: f
-            .memory_size()
-            .map_or(128, |m| u32::try_from(m).unwrap_or(128)),
-        log_group,
-    })
-}
-
-/// For a configuration naming `control_plane_api`: reads the API and
-/// applies it onto `cfg`; returns the client and what was read, to follow.
-///
-/// # Errors
-/// As [`read`].
-pub async fn resolve(
-    cfg: &mut GatewayConfig,
-) -> crate::Result<Option<(aws_sdk_apigatewayv2::Client, Registered)>> {
-    if let Some(api) = cfg.control_plane_rest_api.clone() {
-        let conf = crate::sdk::config(cfg.endpoint_url.as_deref()).await;
-        let r = super::rest_control_plane::read(
-            &aws_sdk_apigateway::Client::new(&conf),
-            &aws_sdk_lambda::Client::new(&conf),
-            &api,
-            &cfg.stage,
-        )
-        .await?;
-        super::rest_control_plane::apply(cfg, &r);
-        cfg.api_id = api;
-        return Ok(None);
-    }
-    let Some(api) = cfg.control_plane_api.clone() else {
-        return Ok(None);
-    };
-    let (apigw, lambda) = clients(cfg.endpoint_url.as_deref()).await;
-    let r = read(&apigw, &lambda, &api, &cfg.stage).await?;
-    apply(cfg, &r);
-    cfg.api_id = api;
-    Ok(Some((apigw, r)))
 }
 
 /// `routes` with each one's own throttling from the stage's route

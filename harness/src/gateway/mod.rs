@@ -102,6 +102,39 @@ impl std::fmt::Debug for Gateway {
     }
 }
 
+/// For a configuration naming a control-plane API (`control_plane_api`,
+/// an HTTP API; `control_plane_rest_api`, a REST API): reads the API and
+/// applies it onto `cfg`; returns the client and what was read, to follow
+/// (HTTP APIs; a REST API's definition is read once).
+///
+/// # Errors
+/// As [`control_plane::read`] and [`rest_control_plane::read`].
+pub async fn resolve(
+    cfg: &mut GatewayConfig,
+) -> crate::Result<Option<(aws_sdk_apigatewayv2::Client, control_plane::Registered)>> {
+    if let Some(api) = cfg.control_plane_rest_api.clone() {
+        let conf = crate::sdk::config(cfg.endpoint_url.as_deref()).await;
+        let r = rest_control_plane::read(
+            &aws_sdk_apigateway::Client::new(&conf),
+            &aws_sdk_lambda::Client::new(&conf),
+            &api,
+            &cfg.stage,
+        )
+        .await?;
+        rest_control_plane::apply(cfg, &r);
+        cfg.api_id = api;
+        return Ok(None);
+    }
+    let Some(api) = cfg.control_plane_api.clone() else {
+        return Ok(None);
+    };
+    let (apigw, lambda) = control_plane::clients(cfg.endpoint_url.as_deref()).await;
+    let r = control_plane::read(&apigw, &lambda, &api, &cfg.stage).await?;
+    control_plane::apply(cfg, &r);
+    cfg.api_id = api;
+    Ok(Some((apigw, r)))
+}
+
 impl Gateway {
     /// Validates the configuration, binds the listener and starts serving.
     /// No environment is started until the first request needs one.
@@ -109,12 +142,12 @@ impl Gateway {
     /// # Errors
     /// A one-line message: bad configuration or address in use.
     pub async fn start(mut cfg: GatewayConfig) -> crate::Result<Self> {
-        let registered = control_plane::resolve(&mut cfg).await?;
+        let registered = resolve(&mut cfg).await?;
         Self::start_resolved(cfg, registered).await
     }
 
     /// [`Gateway::start`] for a configuration already resolved with
-    /// [`control_plane::resolve`] (`registered`: what it returned, followed
+    /// [`resolve`] (`registered`: what it returned, followed
     /// while serving).
     ///
     /// # Errors
@@ -178,7 +211,7 @@ impl Gateway {
                 let (sink, shipper) = crate::cwlogs::ship(client, group.clone());
                 tasks.push(shipper);
                 function.log_sink = Some(sink.clone());
-                let date = crate::cwlogs::utc_date(crate::cwlogs::now_ms() / 1000);
+                let date = crate::civil_time::utc_date(crate::civil_time::now_ms() / 1000);
                 Some((sink, format!("{date}/[$LATEST]platform")))
             }
             None => None,
@@ -873,32 +906,6 @@ fn resolve_identity(
     }
 }
 
-/// API Gateway's `requestContext.time` format: `03/Sep/2025:06:04:18 +0000`.
-pub fn clf_time(epoch_secs: i64) -> String {
-    let days = epoch_secs.div_euclid(86_400);
-    let secs = epoch_secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(m - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 /// One request on its way to the authorizer.
 #[derive(Clone, Copy)]
 struct Call<'a> {
@@ -988,7 +995,7 @@ fn build_event(call: Call<'_>, payload: PayloadVersion, state: &State) -> Value 
             "requestId": rid,
             "routeKey": route_key,
             "stage": cfg.stage,
-            "time": clf_time(now_ms / 1000),
+            "time": crate::civil_time::clf_time(now_ms / 1000),
             "timeEpoch": now_ms,
         },
     });
@@ -1141,7 +1148,7 @@ async fn authorize(
         if let Some((sink, stream)) = &state.logs {
             let _ = sink.send(crate::cwlogs::LogRecord {
                 stream: stream.clone(),
-                timestamp_ms: crate::cwlogs::now_ms(),
+                timestamp_ms: crate::civil_time::now_ms(),
                 message: report.clone(),
             });
         }
@@ -1302,13 +1309,6 @@ async fn integrate(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clf_time_formats_like_api_gateway() {
-        assert_eq!(clf_time(1_756_879_458), "03/Sep/2025:06:04:18 +0000");
-        assert_eq!(clf_time(0), "01/Jan/1970:00:00:00 +0000");
-        assert_eq!(clf_time(951_782_400), "29/Feb/2000:00:00:00 +0000");
-    }
 
     #[test]
     fn query_parsing_joins_duplicates_and_decodes() {

@@ -8,9 +8,12 @@
 //! configuration is followed while serving, as for HTTP APIs; the API's is
 //! not (restart the emulator after changing it).
 
-use super::config::{ApiType, GatewayConfig, PayloadVersion, RouteAuthorizer, RouteConfig};
-use super::control_plane::{pick_stage, read_function, with_route_limits, FunctionSettings};
-use crate::apigw::{function_from_uri, StageLimits};
+use super::config::{ApiType, GatewayConfig, RouteConfig};
+use super::control_plane::with_route_limits;
+use crate::apigw::{
+    method_throttling, pick_stage, read_function, rest_authorizer, FunctionSettings,
+    RestAuthorizer, StageLimits,
+};
 use std::collections::BTreeMap;
 
 /// What the control plane says about a REST API.
@@ -27,175 +30,6 @@ pub struct RestRegistered {
     pub function: String,
     /// Its configuration.
     pub settings: FunctionSettings,
-}
-
-/// A REST authorizer as the emulator runs it, and the function it invokes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestAuthorizer {
-    /// Type, identity sources, validation expression and TTL.
-    pub route: RouteAuthorizer,
-    /// The function its URI names.
-    pub function: String,
-    /// The qualifier (alias or version) its URI names, if any.
-    pub qualifier: Option<String>,
-}
-
-/// `GetAuthorizer` on a REST API.
-///
-/// # Errors
-/// The call failed, or the authorizer is not a Lambda TOKEN or REQUEST
-/// authorizer.
-pub async fn authorizer(
-    apigw: &aws_sdk_apigateway::Client,
-    api: &str,
-    id: &str,
-) -> crate::Result<RestAuthorizer> {
-    let a = apigw
-        .get_authorizer()
-        .rest_api_id(api)
-        .authorizer_id(id)
-        .send()
-        .await
-        .map_err(|e| {
-            crate::Error::aws_about(
-                "API Gateway",
-                "GetAuthorizer",
-                e,
-                format!("REST API {api}, authorizer {id}"),
-            )
-        })?;
-    let kind = a.r#type().map(|t| t.as_str().to_owned());
-    let payload = match kind.as_deref() {
-        Some("TOKEN") => PayloadVersion::V1Token,
-        Some("REQUEST") => PayloadVersion::RestRequest,
-        other => {
-            return Err(crate::Error::unavailable(format!(
-            "authorizer {id} is {other:?}: the emulator runs Lambda TOKEN and REQUEST authorizers"
-        )))
-        }
-    };
-    let uri = a.authorizer_uri().unwrap_or_default();
-    let function = function_from_uri(uri).ok_or_else(|| {
-        crate::Error::unavailable(format!(
-            "authorizer {id}: no Lambda function in its URI {uri:?}"
-        ))
-    })?;
-    Ok(RestAuthorizer {
-        route: RouteAuthorizer {
-            id: id.to_owned(),
-            payload,
-            identity_sources: identity_sources(a.identity_source()),
-            validation_expression: a
-                .identity_validation_expression()
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned),
-            // Unset means API Gateway's default, 300 s.
-            ttl_seconds: a
-                .authorizer_result_ttl_in_seconds()
-                .map_or(300, |t| u64::try_from(t).unwrap_or(0)),
-        },
-        function,
-        qualifier: crate::apigw::qualifier_from_uri(uri),
-    })
-}
-
-/// `identitySource` is one comma-separated string on REST APIs.
-pub fn identity_sources(source: Option<&str>) -> Vec<String> {
-    source
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// `GetStage` on a REST API: its method throttling. The `*/*` entry is
-/// the stage default; `RESOURCE/METHOD` entries (`hello/GET`,
-/// `pets/{id}/*`) are returned as `(resource path, method, rate, burst)`.
-/// An entry with neither a rate nor a burst (0 and 0: only metrics or
-/// logging set) carries no throttling.
-///
-/// # Errors
-/// A one-line message naming the call and the stage.
-pub async fn method_throttling(
-    apigw: &aws_sdk_apigateway::Client,
-    api: &str,
-    stage: &str,
-) -> crate::Result<MethodThrottling> {
-    let out = apigw
-        .get_stage()
-        .rest_api_id(api)
-        .stage_name(stage)
-        .send()
-        .await
-        .map_err(|e| {
-            crate::Error::aws_about(
-                "API Gateway",
-                "GetStage",
-                e,
-                format!("REST API {api}, stage {stage}"),
-            )
-        })?;
-    let mut t = MethodThrottling::default();
-    for (key, m) in out.method_settings().into_iter().flatten() {
-        let (rate, burst) = (
-            m.throttling_rate_limit(),
-            f64::from(m.throttling_burst_limit()),
-        );
-        if rate <= 0.0 && burst <= 0.0 {
-            continue;
-        }
-        if key == "*/*" {
-            t.default = Some((rate, burst));
-            continue;
-        }
-        let key = key.replace("~1", "/");
-        if let Some((resource, method)) = key.rsplit_once('/') {
-            t.methods.push((
-                format!("/{}", resource.trim_start_matches('/')),
-                method.to_owned(),
-                rate,
-                burst,
-            ));
-        }
-    }
-    t.methods.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    Ok(t)
-}
-
-/// A REST stage's throttling as `GetStage` gives it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MethodThrottling {
-    /// `*/*`: (rate, burst).
-    pub default: Option<(f64, f64)>,
-    /// (resource path, method or `*`, rate, burst).
-    pub methods: Vec<(String, String, f64, f64)>,
-}
-
-impl MethodThrottling {
-    /// As [`StageLimits`] over route keys (`GET /hello`).
-    pub fn limits(&self, routes: &[RouteConfig]) -> StageLimits {
-        let mut out = StageLimits {
-            default: self.default,
-            routes: Vec::new(),
-        };
-        for r in routes {
-            let Some((method, path)) = r.key.split_once(' ') else {
-                continue;
-            };
-            // An exact method entry wins over the resource's `*`.
-            let own = self
-                .methods
-                .iter()
-                .find(|m| m.0 == path && m.1 == method)
-                .or_else(|| self.methods.iter().find(|m| m.0 == path && m.1 == "*"));
-            if let Some(m) = own {
-                out.routes.push((r.key.clone(), m.2, m.3));
-            }
-        }
-        out
-    }
 }
 
 /// Reads everything the emulator serves for the REST API `api` (the stage
@@ -236,7 +70,7 @@ pub async fn read(
                 "CUSTOM" => {
                     let id = method.authorizer_id().unwrap_or_default().to_owned();
                     if !authorizers.contains_key(&id) {
-                        let a = authorizer(apigw, api, &id).await?;
+                        let a = rest_authorizer(apigw, api, &id).await?;
                         authorizers.insert(id.clone(), a);
                     }
                     route.authorizer = authorizers.get(&id).map(|a| a.route.clone());
@@ -316,49 +150,5 @@ pub fn apply(cfg: &mut GatewayConfig, r: &RestRegistered) {
     }
     if cfg.logs_endpoint_url.is_none() {
         cfg.logs_endpoint_url.clone_from(&cfg.endpoint_url);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identity_sources_split_on_commas() {
-        assert_eq!(
-            identity_sources(Some(
-                "method.request.header.Authorization, method.request.querystring.v"
-            )),
-            [
-                "method.request.header.Authorization",
-                "method.request.querystring.v"
-            ]
-        );
-        assert!(identity_sources(None).is_empty());
-    }
-
-    #[test]
-    fn method_settings_map_onto_route_keys() {
-        let t = MethodThrottling {
-            default: Some((100.0, 50.0)),
-            methods: vec![
-                ("/hello".into(), "GET".into(), 5.0, 2.0),
-                ("/pets/{id}".into(), "*".into(), 7.0, 3.0),
-            ],
-        };
-        let routes = [
-            RouteConfig::new("GET /hello", true),
-            RouteConfig::new("POST /hello", true),
-            RouteConfig::new("DELETE /pets/{id}", true),
-        ];
-        let l = t.limits(&routes);
-        assert_eq!(l.default, Some((100.0, 50.0)));
-        assert_eq!(
-            l.routes,
-            [
-                ("GET /hello".to_owned(), 5.0, 2.0),
-                ("DELETE /pets/{id}".to_owned(), 7.0, 3.0)
-            ]
-        );
     }
 }
