@@ -97,7 +97,7 @@ want = [ser for sc in s["scenarios"].values() for ser in sc["series"]]
 if s.get("security"):
     want.append({"title": "Security matrix: cases per family by outcome", "x_label": "case family",
                  "y_label": "cases (count)", "kind": "stacked",
-                 "lines": {"1. passed": [[0, 1]], "2. failed": [], "3. skipped": []}})
+                 "lines": {"1. passed": [[0, 1]], "2. failed": [], "3. skipped": [], "4. no decision": []}})
 problems = []
 legends, sizes = 0, []
 for ser in want:

@@ -365,6 +365,10 @@ fn read_response(v: &Value) -> Actual {
 /// back-off from 100 ms doubling: about 6 s in all.
 const THROTTLE_RETRIES: u32 = 6;
 
+/// Retries of one case that got no decision (a 5xx, a transport error),
+/// with the same back-off: three attempts in all.
+const ERROR_RETRIES: u32 = 2;
+
 async fn run_url(
     url: &str,
     cases: &[Case],
@@ -398,7 +402,8 @@ async fn run_url(
 
 /// One case over HTTP: 2xx allow, 401/403 deny; a 429 is retried with
 /// back-off and, if it persists, the case is skipped — throttling is never
-/// a wrong decision.
+/// a wrong decision; a 5xx or a transport error is retried twice and, if it
+/// persists, the case has no decision (an error, never a mismatch).
 async fn send_case(
     client: &reqwest::Client,
     url: &str,
@@ -413,10 +418,26 @@ async fn send_case(
             req = req.header("authorization", a);
         }
         let status = match req.send().await {
-            Ok(resp) => resp.status().as_u16(),
-            Err(e) => return Ok(Actual::Error(error_chain(&e))),
+            Ok(resp) => Ok(resp.status().as_u16()),
+            Err(e) => Err(error_chain(&e)),
         };
-        match status {
+        // No decision (a 5xx, a transport error): tried again, then an
+        // error with its reason — never a mismatch.
+        let failure = match &status {
+            Err(e) => Some(e.clone()),
+            Ok(s) if *s >= 500 => Some(format!("HTTP {s}")),
+            Ok(_) => None,
+        };
+        if let Some(why) = failure {
+            if attempt < ERROR_RETRIES {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+                continue;
+            }
+            return Ok(Actual::Error(format!("{why} on {} attempts", attempt + 1)));
+        }
+        match status.unwrap_or_default() {
             429 if attempt < THROTTLE_RETRIES => {
                 tokio::time::sleep(delay).await;
                 delay *= 2;
@@ -524,6 +545,7 @@ pub fn render(report: &SecurityReport) -> String {
             reports::security::CaseOutcome::Skipped => "SKIP",
             reports::security::CaseOutcome::Passed => "ok",
             reports::security::CaseOutcome::Failed => "MISMATCH",
+            reports::security::CaseOutcome::NoDecision => "NO DECISION",
         };
         s.push_str(&format!(
             "{:<36} {:<10} {:<24} {:<24} {mark}\n",
@@ -532,17 +554,12 @@ pub fn render(report: &SecurityReport) -> String {
     }
     s.push('\n');
     for (family, t) in &report.by_family {
-        s.push_str(&format!(
-            "{family:<10} {} passed, {} failed, {} skipped\n",
-            t.passed, t.failed, t.skipped
-        ));
+        s.push_str(&format!("{family:<10} {}\n", t.summary()));
     }
     s.push_str(&format!(
-        "target {}: {} passed, {} failed, {} skipped ({}; profile {})\n",
+        "target {}: {} ({}; profile {})\n",
         report.target,
-        report.totals.passed,
-        report.totals.failed,
-        report.totals.skipped,
+        report.totals.summary(),
         report.comparison,
         report.profile
     ));

@@ -1170,7 +1170,8 @@ fn step_of(
 fn judge_step(st: &mut StepStats, k: &Knee, t: &engine::Tally, unsent: u64) {
     let rate = st.rate;
     let n = t.outcomes.total().max(1) as f64;
-    let errors = t.wrong + t.outcomes.throttled + unsent;
+    let failed = t.outcomes.server_error + t.outcomes.transport_error + t.outcomes.other;
+    let errors = t.wrong + failed + t.outcomes.throttled + unsent;
     let error_fraction = errors as f64 / n;
     let achieved_ratio = t.achieved_rps / t.planned_rps.max(1e-9);
     let p99 = hist::ms_at(&t.all, 99.0);
@@ -1185,9 +1186,10 @@ fn judge_step(st: &mut StepStats, k: &Knee, t: &engine::Tally, unsent: u64) {
     }
     if error_fraction > k.max_error_fraction {
         why.push(format!(
-            "errors {:.2}% ({} wrong or failed, {} throttled, {} unsent or unanswered)",
+            "errors {:.2}% ({} wrong, {} failed (5xx or transport), {} throttled, {} unsent or unanswered)",
             error_fraction * 100.0,
             t.wrong,
+            failed,
             t.outcomes.throttled,
             unsent
         ));
@@ -1379,10 +1381,11 @@ fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<M
             Status::Fail
         },
         format!(
-            "{} wrong decisions of {} responses (429 counted apart: {})",
+            "{} wrong decisions of {} responses (counted apart, never as decisions: {} throttled, {} failed with a 5xx or a transport error)",
             totals.wrong,
             totals.outcomes.total(),
-            totals.outcomes.throttled
+            totals.outcomes.throttled,
+            totals.outcomes.server_error + totals.outcomes.transport_error + totals.outcomes.other
         ),
     ));
     let scenario = Scenario {

@@ -1347,7 +1347,7 @@ fn summarize(
     scen: Scenarios,
     skipped: &Skipped,
 ) -> SuiteResult {
-    let security_status = if security.totals.failed > 0 {
+    let security_status = if !security.totals.holds() {
         Status::Fail
     } else if security.totals.passed == 0 {
         Status::Skip
@@ -1357,13 +1357,7 @@ fn summarize(
     let mut verdicts = vec![Verdict::new(
         "security",
         security_status,
-        format!(
-            "{} passed, {} failed, {} skipped of {}",
-            security.totals.passed,
-            security.totals.failed,
-            security.totals.skipped,
-            security.cases.len()
-        ),
+        format!("{} of {}", security.totals.summary(), security.cases.len()),
     )];
     for name in ["cold_start", "caching", "throttling", "mixed"] {
         verdicts.push(verdict(

@@ -269,3 +269,47 @@ async fn every_spec_catalog_passes_and_can_fail() {
         );
     }
 }
+
+/// A case that gets no decision (the function crashes: HTTP 500 on every
+/// attempt) is an error with its reason, retried first — never a mismatch.
+#[tokio::test]
+async fn a_500_is_no_decision_not_a_mismatch() {
+    use harness::gateway::config::GatewayConfig;
+    use harness::gateway::Gateway;
+    let (signer, profile, cases) = setup().await;
+    let gw = Gateway::start(GatewayConfig {
+        authorizer: std::path::PathBuf::from(env!("CARGO_BIN_EXE_fixture-authorizer")),
+        env: vec![("FIXTURE_MODE".into(), "crash".into())],
+        authorizer_timeout_ms: 700,
+        ..GatewayConfig::default()
+    })
+    .await
+    .expect("start");
+    let some: Vec<catalog::Case> = cases
+        .iter()
+        .filter(|c| c.http_safe() && !c.fresh)
+        .take(4)
+        .cloned()
+        .collect();
+    let fresh = Fresh {
+        signer: &signer,
+        profile: &profile,
+    };
+    let report = check::run(
+        &Target::Url(format!("{}/hello", gw.base_url())),
+        &some,
+        &[],
+        &fresh,
+        check::CheckOptions::default(),
+    )
+    .await;
+    gw.stop().await;
+    let report = report.expect("a report");
+    assert_eq!(report.totals.failed, 0, "no mismatch: {:?}", report.totals);
+    assert_eq!(report.totals.errors, some.len());
+    assert!(!report.totals.holds());
+    for c in &report.cases {
+        assert_eq!(c.actual, "error");
+        assert_eq!(c.note.as_deref(), Some("HTTP 500 on 3 attempts"), "{c:?}");
+    }
+}

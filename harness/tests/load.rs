@@ -298,3 +298,97 @@ fn bad_plans_and_flags_exit_2_with_one_line_naming_them() {
     }
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+/// The children of `pid` whose command name is `name`.
+fn children_named(pid: u32, name: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …
+        let Some((head, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let comm = head.split_once(" (").map_or("", |(_, c)| c);
+        let ppid = rest.split(' ').nth(1).and_then(|p| p.parse::<u32>().ok());
+        if comm == name && ppid == Some(pid) {
+            out.push(child);
+        }
+    }
+    out
+}
+
+/// An authorizer environment killed mid-load: the requests it held fail
+/// (a 5xx, counted once, as an error) and never count as wrong decisions.
+#[test]
+fn a_killed_environment_is_errors_never_wrong_decisions() {
+    let dir = tmp("killed");
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let child = harness()
+        // Every request a fresh token: every one invokes the authorizer.
+        .args([
+            "load",
+            "--rate",
+            "150",
+            "--duration",
+            "8",
+            "--warmup",
+            "1",
+            "--repeat",
+            "0",
+            "--mix",
+            "valid=80,forged=20",
+            "--out",
+        ])
+        .arg(&dir)
+        .arg("--authorizer")
+        .arg(&bin)
+        .arg("--quiet")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("harness load");
+    let pid = child.id();
+    // Wait until the run is sending, then kill an environment at once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut killed = None;
+    while killed.is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if !children_named(pid, "authorizer").is_empty() {
+            // Let the run get well under way first, then kill every
+            // environment with requests in flight.
+            std::thread::sleep(std::time::Duration::from_secs(4));
+            let envs = children_named(pid, "authorizer");
+            for env in &envs {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &env.to_string()])
+                    .status();
+            }
+            killed = Some(envs);
+        }
+    }
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(killed.is_some(), "no environment seen: {stderr}");
+    let s = summary(&dir);
+    let figures = &s["scenarios"]["load"]["figures"];
+    let wrong = figures["wrong_decisions"]["value"].as_f64();
+    let errors = figures["server_or_transport_errors"]["value"].as_f64();
+    println!("killed {killed:?}: wrong {wrong:?}, errors {errors:?}\n{stdout}");
+    assert_eq!(wrong, Some(0.0), "{stdout}\n{stderr}");
+    assert!(
+        errors >= Some(1.0),
+        "the killed environment's requests failed: {stdout}"
+    );
+    assert!(
+        stdout.contains("decisions    PASS   0 wrong decisions"),
+        "{stdout}"
+    );
+    assert!(children_named(pid, "authorizer").is_empty(), "nothing left");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -62,13 +62,13 @@ pub fn markdown(s: &Summary, regressions: &[Regression]) -> String {
     if let Some(sec) = &s.security {
         let _ = writeln!(
             m,
-            "\n## Security matrix\n\n| family | passed | failed | skipped |\n|---|---|---|---|"
+            "\n## Security matrix\n\n| family | passed | failed | skipped | no decision |\n|---|---|---|---|---|"
         );
         for (family, t) in &sec.by_family {
             let _ = writeln!(
                 m,
-                "| {family} | {} | {} | {} |",
-                t.passed, t.failed, t.skipped
+                "| {family} | {} | {} | {} | {} |",
+                t.passed, t.failed, t.skipped, t.errors
             );
         }
         let failures: Vec<_> = sec
@@ -245,7 +245,7 @@ fn pct_label(u: f64) -> String {
 /// colour of a neutral palette that has neither red nor green, so a chart
 /// of one ordinary series is blue, never the colour of a failure.
 fn colour_for(name: &str, i: usize) -> RGBColor {
-    let known: [(&str, RGBColor); 10] = [
+    let known: [(&str, RGBColor); 11] = [
         ("2xx", RGBColor(46, 139, 87)),
         ("passed", RGBColor(46, 139, 87)),
         ("401", RGBColor(230, 145, 56)),
@@ -255,6 +255,7 @@ fn colour_for(name: &str, i: usize) -> RGBColor {
         ("failed", RGBColor(200, 40, 50)),
         ("skipped", RGBColor(214, 188, 50)),
         ("transport", RGBColor(40, 40, 40)),
+        ("no decision", RGBColor(40, 40, 40)),
         ("other status", RGBColor(150, 150, 150)),
     ];
     const NEUTRAL: [RGBColor; 6] = [
@@ -691,16 +692,18 @@ fn security_html(
     h.push_str("<section id=\"security\"><h2>Security matrix</h2>");
     let chart = security_chart(sec);
     let base_chart = baseline.map(security_chart);
-    h.push_str("<table><tr><th>family</th><th>passed</th><th>failed</th><th>skipped</th></tr>");
+    h.push_str("<table><tr><th>family</th><th>passed</th><th>failed</th><th>skipped</th><th>no decision</th></tr>");
     for (family, t) in &sec.by_family {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td></tr>",
             esc(family),
             t.passed,
             if t.failed > 0 { " fail" } else { "" },
             t.failed,
-            t.skipped
+            t.skipped,
+            if t.errors > 0 { " fail" } else { "" },
+            t.errors
         );
     }
     h.push_str("</table>");
@@ -726,12 +729,13 @@ fn security_html(
         std::slice::from_ref(&chart),
         base_chart.as_ref().map(std::slice::from_ref),
     );
-    h.push_str("<details><summary>Every case</summary><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th><th>note (why skipped)</th></tr>");
+    h.push_str("<details><summary>Every case</summary><table><tr><th>case</th><th>family</th><th>expected</th><th>actual</th><th>result</th><th>note (why skipped, or why no decision)</th></tr>");
     for c in &sec.cases {
         let (class, word) = match c.outcome() {
             crate::security::CaseOutcome::Skipped => ("skip", "skipped"),
             crate::security::CaseOutcome::Passed => ("pass", "ok"),
             crate::security::CaseOutcome::Failed => ("fail", "MISMATCH"),
+            crate::security::CaseOutcome::NoDecision => ("fail", "no decision"),
         };
         let _ = write!(
             h,
@@ -836,6 +840,7 @@ pub fn security_chart(sec: &crate::security::SecurityReport) -> Series {
             ("1. passed".into(), col(|t| t.passed)),
             ("2. failed".into(), col(|t| t.failed)),
             ("3. skipped".into(), col(|t| t.skipped)),
+            ("4. no decision".into(), col(|t| t.errors)),
         ]),
         categories: cats,
         bounds: Vec::new(),

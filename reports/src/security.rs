@@ -38,16 +38,24 @@ pub enum CaseOutcome {
     Failed,
     /// Not sent to this target (`actual` is `skipped`; `note` says why).
     Skipped,
+    /// Sent, but no decision came back (`actual` is `error`: a 5xx or a
+    /// transport error on every attempt; `note` says which) — an error,
+    /// never a mismatch.
+    NoDecision,
 }
 
 impl CaseResult {
     /// The `actual` of a case that was not sent.
     pub const SKIPPED: &'static str = "skipped";
+    /// The `actual` of a case that got no decision.
+    pub const NO_DECISION: &'static str = "error";
 
-    /// Passed, failed or skipped.
+    /// Passed, failed, skipped or without a decision.
     pub fn outcome(&self) -> CaseOutcome {
         if self.actual == Self::SKIPPED {
             CaseOutcome::Skipped
+        } else if self.actual == Self::NO_DECISION {
+            CaseOutcome::NoDecision
         } else if self.pass {
             CaseOutcome::Passed
         } else {
@@ -65,6 +73,30 @@ pub struct Totals {
     pub failed: usize,
     /// Cases that could not be sent to this target.
     pub skipped: usize,
+    /// Cases sent that got no decision (5xx, transport errors).
+    #[serde(default)]
+    pub errors: usize,
+}
+
+impl Totals {
+    /// `P passed, F failed, S skipped`, and `, E without a decision` when
+    /// there are any.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        );
+        if self.errors > 0 {
+            s.push_str(&format!(", {} without a decision", self.errors));
+        }
+        s
+    }
+
+    /// Whether a check with these totals holds: nothing failed and every
+    /// case sent got a decision.
+    pub fn holds(&self) -> bool {
+        self.failed == 0 && self.errors == 0
+    }
 }
 
 /// The whole check.
@@ -119,6 +151,7 @@ impl SecurityReport {
                     CaseOutcome::Skipped => t.skipped += 1,
                     CaseOutcome::Passed => t.passed += 1,
                     CaseOutcome::Failed => t.failed += 1,
+                    CaseOutcome::NoDecision => t.errors += 1,
                 }
             }
         }
@@ -142,20 +175,22 @@ impl SecurityReport {
     pub fn to_junit(&self) -> String {
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         x.push_str(&format!(
-            "<testsuites name=\"harness check {} ({}; profile {})\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+            "<testsuites name=\"harness check {} ({}; profile {})\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
             esc(&self.target),
             esc(&self.comparison),
             esc(&self.profile),
             self.cases.len(),
             self.totals.failed,
+            self.totals.errors,
             self.totals.skipped
         ));
         for (family, t) in &self.by_family {
             x.push_str(&format!(
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
                 esc(family),
-                t.passed + t.failed + t.skipped,
+                t.passed + t.failed + t.skipped + t.errors,
                 t.failed,
+                t.errors,
                 t.skipped
             ));
             x.push_str(&format!(
@@ -172,6 +207,11 @@ impl SecurityReport {
                 if c.outcome() == CaseOutcome::Skipped {
                     x.push_str(&format!(
                         "<skipped message=\"{}\"/>",
+                        esc(c.note.as_deref().unwrap_or(""))
+                    ));
+                } else if c.outcome() == CaseOutcome::NoDecision {
+                    x.push_str(&format!(
+                        "<error message=\"no decision: {}\"/>",
                         esc(c.note.as_deref().unwrap_or(""))
                     ));
                 } else if !c.pass {
@@ -248,6 +288,7 @@ mod tests {
                 row("a", "expired", true, "deny"),
                 row("b\u{1}", "expired", false, "allow"),
                 row("c", "valid", false, "skipped"),
+                row("d", "forged", false, "error"),
             ],
         );
         assert_eq!(
@@ -255,13 +296,21 @@ mod tests {
             Totals {
                 passed: 1,
                 failed: 1,
-                skipped: 1
+                skipped: 1,
+                errors: 1
             }
+        );
+        assert!(!r.totals.holds());
+        assert_eq!(
+            r.totals.summary(),
+            "1 passed, 1 failed, 1 skipped, 1 without a decision"
         );
         assert_eq!(r.by_family["expired"].failed, 1);
         let x = r.to_junit();
         assert!(x.contains("<failure message=\"expected deny (expired) got allow\">"));
         assert!(x.contains("<skipped"));
+        assert!(x.contains("<error message=\"no decision: "), "{x}");
+        assert!(x.contains("errors=\"1\""));
         assert!(x.contains("d &lt;&amp;&gt;"));
         assert!(!x.contains('\u{1}'));
     }

@@ -261,6 +261,11 @@ async fn one(r: &Run, user: &mut GooseUser) -> TransactionResult {
     Ok(())
 }
 
+/// Whether `status` is a decision: 2xx (allowed), 401 or 403 (denied).
+pub fn is_decision(status: u16) -> bool {
+    matches!(status, 200..=299 | 401 | 403)
+}
+
 /// Whether `status` is the expected decision (429 is neither: callers
 /// count it apart).
 pub fn decision_ok(status: u16, allow: bool) -> bool {
@@ -282,7 +287,9 @@ pub struct Tally {
     pub all: Hist,
     /// Outcomes in the measured window.
     pub outcomes: Outcomes,
-    /// Wrong decisions (429 aside) in the measured window.
+    /// Wrong decisions in the measured window: a 2xx where a deny was
+    /// expected, a 401/403 where an allow was (5xx, transport errors and
+    /// 429s are not decisions; they are in `outcomes`).
     pub wrong: u64,
     /// Responses that ended inside the measured window, per second of it.
     pub achieved_rps: f64,
@@ -368,7 +375,9 @@ pub fn tally(
         if p.at < warmup {
             continue;
         }
-        let bad = d.status != 429 && !decision_ok(d.status, p.allow);
+        // Only a decision can be wrong: a 5xx or a transport error is an
+        // error (in `outcomes`), a 429 throttling.
+        let bad = is_decision(d.status) && !decision_ok(d.status, p.allow);
         if let Some(c) = by_class.get_mut(usize::from(p.class)) {
             c.0 += 1;
             c.1 += u64::from(bad);

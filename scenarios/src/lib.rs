@@ -400,21 +400,24 @@ pub async fn mixed(
         );
         bars.push((i as f64, percentile(&lat, 0.5)));
     }
-    let mut throttled = 0usize;
+    let (mut throttled, mut errors) = (0usize, 0usize);
     for s in &samples {
         let allow_expected = s.class.ends_with("|1");
-        let ok = match s.status {
-            200 => allow_expected,
-            401 | 403 => !allow_expected,
-            429 => {
-                throttled += 1;
-                true
+        match s.status {
+            // Only a decision can be wrong.
+            st if engine::is_decision(st) => {
+                wrong += usize::from(!engine::decision_ok(st, allow_expected));
             }
-            _ => false,
-        };
-        wrong += usize::from(!ok);
+            429 => throttled += 1,
+            // A 5xx or a transport error: an error, never a decision.
+            _ => errors += 1,
+        }
     }
-    let decided = samples.len() - throttled;
+    let decided = samples.len() - throttled - errors;
+    figures.insert(
+        "errors".into(),
+        fig(errors as f64, "requests", Better::Lower),
+    );
     figures.insert(
         "wrong_decisions".into(),
         fig(wrong as f64, "requests", Better::Lower),

@@ -146,10 +146,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
     } else {
         println!();
         for (label, r) in &done {
-            println!(
-                "key {label:<18} {} passed, {} failed, {} skipped",
-                r.totals.passed, r.totals.failed, r.totals.skipped
-            );
+            println!("key {label:<18} {}", r.totals.summary());
         }
         let first = &done[0].1;
         let (target, reasons, comparison, profile) = (
@@ -162,13 +159,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
         let all = reports::security::SecurityReport::new(target, reasons, rows)
             .with_comparison(comparison)
             .with_profile(profile);
-        println!(
-            "all {} key specs: {} passed, {} failed, {} skipped",
-            specs.len(),
-            all.totals.passed,
-            all.totals.failed,
-            all.totals.skipped
-        );
+        println!("all {} key specs: {}", specs.len(), all.totals.summary());
         all
     };
     if let Some(path) = &args.json {
@@ -179,6 +170,19 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
     if let Some(path) = &args.junit {
         reports::write_atomic(path, report.to_junit().as_bytes())
             .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    }
+    if report.totals.errors > 0 && report.totals.failed == 0 {
+        let first = report
+            .cases
+            .iter()
+            .find(|c| c.outcome() == reports::security::CaseOutcome::NoDecision)
+            .map_or(String::new(), |c| {
+                format!("{}: {}", c.id, c.note.as_deref().unwrap_or(""))
+            });
+        return Err(CliError::failed(format!(
+            "{} case(s) got no decision — errors, not mismatches (first: {first})",
+            report.totals.errors
+        )));
     }
     if report.totals.failed > 0 {
         let first = report
