@@ -908,14 +908,14 @@ fn the_gateway_help_example_serves_a_minted_token() {
         .expect("addr")
         .port();
     let pem = std::fs::read_to_string(keys.join("public.pem")).expect("public.pem");
-    let _gateway = Stopped(
+    let mut gateway = Stopped(
         harness()
             .args(["gateway", "--env", "JWT_ISSUER=https://issuer.harness.test"])
             .args(["--env", "JWT_AUDIENCE=harness-api", "--env"])
             .arg(format!("JWT_PUBLIC_KEY_PEM={pem}"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("gateway"),
     );
@@ -942,6 +942,58 @@ fn the_gateway_help_example_serves_a_minted_token() {
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("response");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    // SIGTERM (what a container runtime sends; SIGINT and SIGHUP alike)
+    // stops it: its final stats line, its environment stopped, exit 0.
+    let pid = gateway.0.id();
+    // Its children (the environments), from each process's parent id.
+    let envs: Vec<u32> = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let (_, rest) = stat.rsplit_once(") ")?;
+                    rest.split(' ').nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect();
+    assert!(!envs.is_empty(), "the request started an environment");
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let mut stderr = String::new();
+    if let Some(mut e) = gateway.0.stderr.take() {
+        e.read_to_string(&mut stderr).expect("stderr");
+    }
+    let status = gateway.0.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{stderr}"
+    );
+    let stats = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("stopping: "))
+        .unwrap_or_else(|| panic!("a final stats line: {stderr}"));
+    let stats: serde_json::Value = serde_json::from_str(stats).expect("stats JSON");
+    assert!(stats["requests"].as_u64() >= Some(1), "{stats}");
+    println!(
+        "SIGTERM: stopped in {:?}, {} environments, stats {stats}",
+        started.elapsed(),
+        envs.len()
+    );
+    for env in envs {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{env}")).exists(),
+            "environment {env} outlived the gateway"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
