@@ -1115,3 +1115,36 @@ fn an_installed_harness_packages_the_authorizer_beside_it() {
     assert!(dir.join("out/authorizer.zip").is_file());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An --out that cannot take a whole report set (here its report.html is a
+/// directory) is refused before anything starts, one line naming the flag,
+/// exit 2; the report files already there stay as they were.
+#[test]
+fn an_out_that_cannot_take_the_whole_report_set_is_refused_first() {
+    let dir = std::env::temp_dir().join(format!("harness-out-set-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("report.html")).expect("a directory in the way");
+    std::fs::write(dir.join("summary.json"), b"{\"old\": true}").expect("old summary");
+    let started = std::time::Instant::now();
+    let out = harness()
+        .args(["load", "--rate", "10", "--duration", "2", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--out") && err.contains("report.html there is a directory"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refused first"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("summary.json")).expect("summary"),
+        b"{\"old\": true}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -162,16 +162,13 @@ pub(crate) fn check_out(out: Option<&std::path::Path>) -> Result<(), CliError> {
         Some(d) => ("--out", d.to_path_buf()),
         None => ("the default --out", PathBuf::from("reports/out")),
     };
-    let refuse = |e: std::io::Error| {
-        CliError::usage(format!(
-            "{flag} {}: cannot write a report there ({e})",
+    match reports::cannot_take_a_report(&dir) {
+        None => Ok(()),
+        Some(why) => Err(CliError::usage(format!(
+            "{flag} {}: cannot write a report there ({why})",
             dir.display()
-        ))
-    };
-    std::fs::create_dir_all(&dir).map_err(refuse)?;
-    let probe = dir.join(format!(".harness-write-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(refuse)?;
-    std::fs::remove_file(&probe).map_err(refuse)
+        ))),
+    }
 }
 
 /// The suite's options from the target flags (a deployment file's values
