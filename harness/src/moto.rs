@@ -1,6 +1,12 @@
 //! A `moto_server` child process: a real KMS-compatible endpoint on
 //! 127.0.0.1, on a port the OS picked, stopped by its PID on drop. Found (or
 //! installed into the project's virtual environment) by `tools::moto_server`.
+//!
+//! It dies with the harness whatever kills the harness (SIGKILL included):
+//! moto runs under its own Python with a thread that reads a pipe from the
+//! harness and ends the process when the pipe closes — which the kernel
+//! does when the harness exits, however it exits. (A `moto_server` that is
+//! not a Python script is started as it is, without that watch.)
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -25,6 +31,36 @@ pub enum MotoError {
 pub struct Moto {
     child: Child,
     endpoint: String,
+    /// The pipe moto watches: never written; closed when the harness
+    /// exits, which ends moto.
+    _lifeline: Option<std::process::ChildStdin>,
+}
+
+/// Runs moto's server in this Python process, ending it when standard
+/// input closes (the harness's end of the pipe: it exited).
+const WATCHED_MOTO: &str = "\
+import os, sys, threading
+def watch():
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+from moto.server import main
+main(sys.argv[1:])
+";
+
+/// The interpreter of a Python script (its `#!` line), if it is one.
+fn python_of(script: &std::path::Path) -> Option<std::path::PathBuf> {
+    use std::io::BufRead;
+    let f = std::fs::File::open(script).ok()?;
+    let mut first = String::new();
+    std::io::BufReader::new(f).read_line(&mut first).ok()?;
+    let interpreter = first.strip_prefix("#!")?.trim();
+    let path = std::path::PathBuf::from(interpreter.split_whitespace().next()?);
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    (name.starts_with("python") && path.is_file()).then_some(path)
 }
 
 impl Moto {
@@ -37,14 +73,31 @@ impl Moto {
             let l = TcpListener::bind("127.0.0.1:0")?;
             l.local_addr()?.port()
         };
-        let child = Command::new(crate::tools::moto_server()?)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let server = crate::tools::moto_server()?;
+        let port_arg = port.to_string();
+        let args = ["-H", "127.0.0.1", "-p", port_arg.as_str()];
+        let mut child = match python_of(&server) {
+            Some(python) => Command::new(python)
+                .args(["-c", WATCHED_MOTO])
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?,
+            None => Command::new(&server)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?,
+        };
+        let lifeline = child.stdin.take();
         let endpoint = format!("http://127.0.0.1:{port}");
-        let mut moto = Self { child, endpoint };
+        let mut moto = Self {
+            child,
+            endpoint,
+            _lifeline: lifeline,
+        };
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(30) {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {

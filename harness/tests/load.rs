@@ -299,8 +299,8 @@ fn bad_plans_and_flags_exit_2_with_one_line_naming_them() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
-/// The children of `pid` whose command name is `name`.
-fn children_named(pid: u32, name: &str) -> Vec<u32> {
+/// The children of `pid`: (pid, command name, state).
+fn children(pid: u32) -> Vec<(u32, String, char)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -314,12 +314,80 @@ fn children_named(pid: u32, name: &str) -> Vec<u32> {
             continue;
         };
         let comm = head.split_once(" (").map_or("", |(_, c)| c);
-        let ppid = rest.split(' ').nth(1).and_then(|p| p.parse::<u32>().ok());
-        if comm == name && ppid == Some(pid) {
-            out.push(child);
+        let mut fields = rest.split(' ');
+        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
+        let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            out.push((child, comm.to_owned(), state));
         }
     }
     out
+}
+
+/// The children of `pid` whose command name is `name`.
+fn children_named(pid: u32, name: &str) -> Vec<u32> {
+    children(pid)
+        .into_iter()
+        .filter(|(_, comm, _)| comm == name)
+        .map(|(p, _, _)| p)
+        .collect()
+}
+
+/// Whether `pid` still runs (an exited child not yet reaped is a zombie:
+/// not running).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let (_, rest) = stat.rsplit_once(") ")?;
+            rest.chars().next()
+        })
+        .is_some_and(|state| state != 'Z' && state != 'X')
+}
+
+/// The harness killed outright (SIGKILL: no handler runs): moto and every
+/// authorizer environment die with it, within seconds.
+#[test]
+fn nothing_outlives_a_killed_harness() {
+    let dir = tmp("sigkill");
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let mut child = harness()
+        .args(["load", "--rate", "50", "--duration", "30", "--out"])
+        .arg(&dir)
+        .arg("--authorizer")
+        .arg(&bin)
+        .arg("--quiet")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("harness load");
+    let pid = child.id();
+    // Wait until moto and an environment run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen = Vec::new();
+    while std::time::Instant::now() < deadline {
+        seen = children(pid);
+        if seen.iter().any(|c| c.1 == "authorizer")
+            && seen.iter().any(|c| c.1.starts_with("python"))
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        seen.iter().any(|c| c.1 == "authorizer") && seen.iter().any(|c| c.1 != "authorizer"),
+        "moto and an environment: {seen:?}"
+    );
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let gone_by = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut left: Vec<&(u32, String, char)> = seen.iter().collect();
+    while !left.is_empty() && std::time::Instant::now() < gone_by {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        left.retain(|c| running(c.0));
+    }
+    assert!(left.is_empty(), "outlived the harness: {left:?}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// An authorizer environment killed mid-load: the requests it held fail
