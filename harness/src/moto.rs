@@ -113,6 +113,11 @@ impl Moto {
         Err(MotoError::NotListening(moto.endpoint.clone()))
     }
 
+    /// The server's process id (to signal it, as the fault tests do).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint

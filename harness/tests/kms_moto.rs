@@ -870,3 +870,52 @@ async fn gone_keys_are_dropped_at_the_next_refresh_and_unreachable_ones_after_th
     );
     assert!(!decide(&bounded_auth, &tb).is_allow());
 }
+
+/// moto frozen (SIGSTOP: it accepts connections and never answers) — every
+/// AWS call is bounded (3 s to connect, 10 s an attempt, 30 s in all), so
+/// `harness mint` through KMS ends with one line naming the call (its first,
+/// `GetPublicKey`) and the timeout, exit
+/// 2, instead of waiting for ever.
+#[tokio::test]
+async fn a_frozen_control_plane_ends_a_call_with_an_error_naming_it() {
+    let moto = Moto::start().expect("moto_server");
+    let client = kms_client(&moto).await;
+    let key = harness::kms::create_key(&client, None)
+        .await
+        .expect("CreateKey");
+    let stop = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &moto.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+    };
+    stop("-STOP");
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking({
+        let (endpoint, key_id) = (moto.endpoint().to_owned(), key.key_id.clone());
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+                .args(["mint", "--kms-key-id", &key_id, "--endpoint-url", &endpoint])
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .output()
+                .expect("harness mint")
+        }
+    })
+    .await
+    .expect("join");
+    let took = started.elapsed();
+    stop("-CONT");
+    let err = String::from_utf8_lossy(&out.stderr);
+    println!("frozen moto: harness mint ended after {took:?}: {err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("KMS ") && err.contains("timed out"), "{err}");
+    assert!(
+        took < std::time::Duration::from_secs(45),
+        "bounded by the 30 s operation timeout: {took:?}"
+    );
+}
