@@ -74,6 +74,10 @@ pub(crate) fn ship(
     let task = tokio::spawn(async move {
         let mut streams: BTreeSet<String> = BTreeSet::new();
         let mut open = true;
+        // Batches that could not be shipped since the last one that could:
+        // the first failure is named, the rest counted (never a line per
+        // batch), and the recovery said once.
+        let mut failing = 0u64;
         while open {
             let mut batch: BTreeMap<String, Vec<LogRecord>> = BTreeMap::new();
             let deadline = tokio::time::sleep(Duration::from_millis(200));
@@ -107,7 +111,7 @@ pub(crate) fn ship(
                             .ok()
                     })
                     .collect();
-                if let Err(e) = client
+                match client
                     .put_log_events()
                     .log_group_name(&group)
                     .log_stream_name(&stream)
@@ -115,10 +119,22 @@ pub(crate) fn ship(
                     .send()
                     .await
                 {
-                    eprintln!(
-                        "log shipping: {}",
-                        crate::aws_error::describe("CloudWatch Logs", "PutLogEvents", &e)
-                    );
+                    Err(e) => {
+                        if failing == 0 {
+                            eprintln!(
+                                "log shipping to {group}: the control plane stopped answering ({}); later failures are counted, not printed",
+                                crate::aws_error::describe("CloudWatch Logs", "PutLogEvents", &e)
+                            );
+                        }
+                        failing += 1;
+                    }
+                    Ok(_) if failing > 0 => {
+                        eprintln!(
+                            "log shipping to {group}: the control plane answers again ({failing} batches lost)"
+                        );
+                        failing = 0;
+                    }
+                    Ok(_) => {}
                 }
             }
         }

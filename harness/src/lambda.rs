@@ -156,6 +156,9 @@ pub struct Environment {
     server: tokio::task::JoinHandle<()>,
     logs: Arc<Mutex<Vec<String>>>,
     timeout: Duration,
+    /// Where the platform's own lines go (the function's log group, its
+    /// stream), as the process's output does.
+    sink: Option<(crate::cwlogs::LogSink, String)>,
     /// Spawn → first `/next`.
     pub init_duration: Duration,
     /// The Runtime API address given to the process.
@@ -271,7 +274,7 @@ impl Environment {
                 BufReader::new(err),
                 Arc::clone(&logs),
                 cfg.echo_logs,
-                sink,
+                sink.clone(),
             ));
         }
 
@@ -283,6 +286,7 @@ impl Environment {
             server,
             logs,
             timeout: cfg.timeout,
+            sink,
             init_duration: Duration::ZERO,
             runtime_api,
         };
@@ -357,6 +361,25 @@ impl Environment {
             result,
             duration: started.elapsed(),
         })
+    }
+
+    /// How the process ended, if it has (an environment that died while
+    /// idle): Lambda then records the exit in the function's log group and
+    /// starts a new environment for the next invocation.
+    pub fn exited(&mut self) -> Option<String> {
+        let status = self.child.try_wait().ok()??;
+        let line = format!("Error: Runtime exited with error: {status} Runtime.ExitError");
+        if let Some((sink, stream)) = &self.sink {
+            let _ = sink.send(crate::cwlogs::LogRecord {
+                stream: stream.clone(),
+                timestamp_ms: crate::civil_time::now_ms(),
+                message: line.clone(),
+            });
+        }
+        if let Ok(mut l) = self.logs.lock() {
+            l.push(line);
+        }
+        Some(status.to_string())
     }
 
     /// Stops the process (by PID) and the Runtime API listener.

@@ -876,7 +876,9 @@ impl Drop for Stopped {
 }
 
 /// `harness gateway --help`'s first example, as written: a key, the
-/// gateway with the three variables it names, a minted token through it.
+/// gateway with the three variables it names, a minted token through it;
+/// then the faults a long-running gateway meets: its idle environment
+/// killed (the next request gets a new one), and SIGTERM.
 #[test]
 fn the_gateway_help_example_serves_a_minted_token() {
     use std::io::{Read, Write};
@@ -925,42 +927,72 @@ fn the_gateway_help_example_serves_a_minted_token() {
         .output()
         .expect("mint");
     let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
-    let mut stream = None;
-    for _ in 0..100 {
-        if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            stream = Some(s);
-            break;
+    // A second token: not in the gateway's authorizer cache, so it invokes.
+    let second = harness()
+        .args(["mint", "--sub", "second", "--key"])
+        .arg(keys.join("private.pem"))
+        .output()
+        .expect("mint");
+    let second = String::from_utf8_lossy(&second.stdout).trim().to_owned();
+    let get = |token: &str| {
+        let mut stream = None;
+        for _ in 0..100 {
+            if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                stream = Some(s);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let mut stream = stream.expect("the gateway listens");
-    write!(
-        stream,
-        "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("request");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response");
+        let mut stream = stream.expect("the gateway listens");
+        write!(
+            stream,
+            "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response");
+        response
+    };
+    let response = get(&token);
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    // SIGTERM (what a container runtime sends; SIGINT and SIGHUP alike)
-    // stops it: its final stats line, its environment stopped, exit 0.
     let pid = gateway.0.id();
     // Its children (the environments), from each process's parent id.
-    let envs: Vec<u32> = std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
-        .filter(|child| {
-            std::fs::read_to_string(format!("/proc/{child}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    let (_, rest) = stat.rsplit_once(") ")?;
-                    rest.split(' ').nth(1)?.parse::<u32>().ok()
-                })
-                == Some(pid)
-        })
-        .collect();
+    let envs = || -> Vec<u32> {
+        std::fs::read_dir("/proc")
+            .expect("/proc")
+            .flatten()
+            .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+            .filter(|child| {
+                std::fs::read_to_string(format!("/proc/{child}/stat"))
+                    .ok()
+                    .and_then(|stat| {
+                        let (_, rest) = stat.rsplit_once(") ")?;
+                        rest.split(' ').nth(1)?.parse::<u32>().ok()
+                    })
+                    == Some(pid)
+            })
+            .collect()
+    };
+    // The idle environment dies (SIGKILL): the next request starts a new
+    // one, as on Lambda, instead of failing with a 500.
+    let first = envs();
+    assert_eq!(first.len(), 1, "one idle environment: {first:?}");
+    let killed = Command::new("kill")
+        .args(["-KILL", &first[0].to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let response = get(&second);
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "a dead idle environment is replaced: {response}"
+    );
+    let envs = envs();
     assert!(!envs.is_empty(), "the request started an environment");
+    assert!(!envs.contains(&first[0]), "{envs:?}");
+    // SIGTERM (what a container runtime sends; SIGINT and SIGHUP alike)
+    // stops it: its final stats line, its environment stopped, exit 0.
     let sent = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
@@ -982,7 +1014,9 @@ fn the_gateway_help_example_serves_a_minted_token() {
         .find_map(|l| l.strip_prefix("stopping: "))
         .unwrap_or_else(|| panic!("a final stats line: {stderr}"));
     let stats: serde_json::Value = serde_json::from_str(stats).expect("stats JSON");
-    assert!(stats["requests"].as_u64() >= Some(1), "{stats}");
+    assert_eq!(stats["requests"].as_u64(), Some(2), "{stats}");
+    assert_eq!(stats["cold_starts"].as_u64(), Some(2), "{stats}");
+    assert_eq!(stats["by_status"]["200"].as_u64(), Some(2), "{stats}");
     println!(
         "SIGTERM: stopped in {:?}, {} environments, stats {stats}",
         started.elapsed(),

@@ -460,3 +460,78 @@ fn a_killed_environment_is_errors_never_wrong_decisions() {
     assert!(children_named(pid, "authorizer").is_empty(), "nothing left");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// moto killed while the traffic runs: what the traffic measured is still
+/// written, and the log-based figures become a SKIP saying why (before, the
+/// run exited 2 with no report).
+#[test]
+fn a_run_whose_control_plane_dies_still_writes_what_it_measured() {
+    use std::io::BufRead;
+    let dir = tmp("moto-dies");
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let mut child = harness()
+        .args([
+            "load",
+            "--rate",
+            "40",
+            "--duration",
+            "4",
+            "--warmup",
+            "1",
+            "--out",
+        ])
+        .arg(&dir)
+        .arg("--authorizer")
+        .arg(&bin)
+        .arg("--quiet")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("harness load");
+    let pid = child.id();
+    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut lines = stderr.lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("constant: ") {
+            break;
+        }
+    }
+    let moto: Vec<u32> = children(pid)
+        .into_iter()
+        .filter(|(_, comm, _)| comm != "authorizer")
+        .map(|(p, _, _)| p)
+        .collect();
+    assert_eq!(moto.len(), 1, "moto: {:?}\n{seen}", children(pid));
+    let _ = Command::new("kill")
+        .args(["-KILL", &moto[0].to_string()])
+        .status();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = rest.join("\n");
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{seen}{stderr}");
+    let s = summary(&dir);
+    let verdicts = s["verdicts"].as_array().expect("verdicts");
+    let cold = verdicts
+        .iter()
+        .find(|v| v["check"] == "cold_starts")
+        .expect("a cold_starts verdict");
+    assert_eq!(cold["status"], "skip", "{cold}");
+    assert!(
+        cold["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("could not be read")),
+        "{cold}"
+    );
+    assert!(
+        verdicts
+            .iter()
+            .any(|v| v["check"] == "decisions" && v["status"] == "pass"),
+        "{verdicts:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

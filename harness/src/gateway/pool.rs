@@ -97,7 +97,7 @@ impl Pool {
     /// [`InvokeFailure`].
     pub async fn invoke(&self, payload: Bytes) -> Result<Answered, InvokeFailure> {
         let generation = self.generation.load(Ordering::SeqCst);
-        let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let reused = self.idle_alive().await;
         let (mut env, cold_init) = match reused {
             Some(i) if i.generation == generation => (i.env, None),
             stale => {
@@ -149,6 +149,19 @@ impl Pool {
                 self.retire(env).await;
                 Err(InvokeFailure::Failed(e, cold_init))
             }
+        }
+    }
+
+    /// The most recently idle environment whose process still runs; one
+    /// that died while idle is dropped (its exit recorded in its log, as
+    /// Lambda does), never handed a request.
+    async fn idle_alive(&self) -> Option<Idle> {
+        loop {
+            let mut i = self.idle.lock().ok().and_then(|mut idle| idle.pop())?;
+            if i.env.exited().is_none() {
+                return Some(i);
+            }
+            self.retire(i.env).await;
         }
     }
 
