@@ -22,6 +22,34 @@ pub struct LogRecord {
 /// Where the emulator's log lines go.
 pub(crate) type LogSink = mpsc::UnboundedSender<LogRecord>;
 
+/// Log batches this process could not ship, and the first failure.
+static LOST_BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static FIRST_LOSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// `settings` (a report's target settings) with the control plane's
+/// losses during the run, when it stopped answering: the report names it,
+/// the verdicts say what it cost.
+pub(crate) fn with_losses(
+    mut settings: std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    if let Some(lost) = shipping_losses() {
+        settings.insert("control plane".into(), lost);
+    }
+    settings
+}
+
+/// For the report: the log batches the emulator could not ship because the
+/// control plane stopped answering, if any (`N log batches …, first: …`).
+pub(crate) fn shipping_losses() -> Option<String> {
+    let n = LOST_BATCHES.load(std::sync::atomic::Ordering::SeqCst);
+    (n > 0).then(|| {
+        format!(
+            "stopped answering during the run: {n} log batches could not be shipped (first: {})",
+            FIRST_LOSS.get().map_or("", String::as_str)
+        )
+    })
+}
+
 /// The metric names declared by the CloudWatch Embedded Metric Format
 /// lines in `group` between `start_ms` and `end_ms`, each with the number
 /// of lines that carried it (a line counts only if it is EMF: `_aws` with a
@@ -121,12 +149,15 @@ pub(crate) fn ship(
                 {
                     Err(e) => {
                         if failing == 0 {
+                            let why =
+                                crate::aws_error::describe("CloudWatch Logs", "PutLogEvents", &e);
                             eprintln!(
-                                "log shipping to {group}: the control plane stopped answering ({}); later failures are counted, not printed",
-                                crate::aws_error::describe("CloudWatch Logs", "PutLogEvents", &e)
+                                "log shipping to {group}: the control plane stopped answering ({why}); later failures are counted, not printed"
                             );
+                            let _ = FIRST_LOSS.set(why);
                         }
                         failing += 1;
+                        LOST_BATCHES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     }
                     Ok(_) if failing > 0 => {
                         eprintln!(

@@ -792,7 +792,7 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
         target: TargetInfo {
             kind: prepared.kind,
             endpoint: prepared.url,
-            settings: prepared.settings,
+            settings: crate::cwlogs::with_losses(prepared.settings),
         },
         security: None,
         scenarios: BTreeMap::from([("load".to_owned(), scenario)]),

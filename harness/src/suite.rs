@@ -1380,7 +1380,10 @@ fn summarize(
                 os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
             },
         },
-        target,
+        target: TargetInfo {
+            settings: crate::cwlogs::with_losses(target.settings),
+            ..target
+        },
         security: Some(security),
         scenarios: scen,
         bench: read_bench(&opts.root),

@@ -462,8 +462,9 @@ fn a_killed_environment_is_errors_never_wrong_decisions() {
 }
 
 /// moto killed while the traffic runs: what the traffic measured is still
-/// written, and the log-based figures become a SKIP saying why (before, the
-/// run exited 2 with no report).
+/// written, the log-based figures become a SKIP saying why (before, the run
+/// exited 2 with no report), and the lost control plane is named once and
+/// recorded in the report.
 #[test]
 fn a_run_whose_control_plane_dies_still_writes_what_it_measured() {
     use std::io::BufRead;
@@ -532,6 +533,22 @@ fn a_run_whose_control_plane_dies_still_writes_what_it_measured() {
             .iter()
             .any(|v| v["check"] == "decisions" && v["status"] == "pass"),
         "{verdicts:?}"
+    );
+    // Losing the control plane is named once on the console and recorded in
+    // the report.
+    assert_eq!(
+        stderr
+            .matches("the control plane stopped answering")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        s["target"]["settings"]["control plane"]
+            .as_str()
+            .is_some_and(|c| c.contains("stopped answering during the run")),
+        "{}",
+        s["target"]
     );
     std::fs::remove_dir_all(&dir).ok();
 }
