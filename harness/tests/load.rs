@@ -299,6 +299,24 @@ fn bad_plans_and_flags_exit_2_with_one_line_naming_them() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
+/// `harness load ARGS --out DIR` on the real authorizer binary, quiet,
+/// its output piped: a run the fault tests act on while it goes.
+fn spawn_load(args: &[&str], dir: &std::path::Path) -> std::process::Child {
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    harness()
+        .arg("load")
+        .args(args)
+        .arg("--out")
+        .arg(dir)
+        .arg("--authorizer")
+        .arg(&bin)
+        .arg("--quiet")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("harness load")
+}
+
 /// The children of `pid`: (pid, command name, state).
 fn children(pid: u32) -> Vec<(u32, String, char)> {
     let mut out = Vec::new();
@@ -350,17 +368,7 @@ fn running(pid: u32) -> bool {
 #[test]
 fn nothing_outlives_a_killed_harness() {
     let dir = tmp("sigkill");
-    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
-    let mut child = harness()
-        .args(["load", "--rate", "50", "--duration", "30", "--out"])
-        .arg(&dir)
-        .arg("--authorizer")
-        .arg(&bin)
-        .arg("--quiet")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("harness load");
+    let mut child = spawn_load(&["--rate", "50", "--duration", "30"], &dir);
     let pid = child.id();
     // Wait until moto and an environment run.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -390,16 +398,16 @@ fn nothing_outlives_a_killed_harness() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// An authorizer environment killed mid-load: the requests it held fail
-/// (a 5xx, counted once, as an error) and never count as wrong decisions.
+/// Authorizer environments killed mid-load, again and again: a request an
+/// environment held fails (a 5xx, counted once, as an error; which requests
+/// are in flight at a kill is chance — `engine::tests` holds the counting
+/// itself), an idle one is replaced, and nothing is ever a wrong decision.
 #[test]
 fn a_killed_environment_is_errors_never_wrong_decisions() {
     let dir = tmp("killed");
-    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
-    let child = harness()
-        // Every request a fresh token: every one invokes the authorizer.
-        .args([
-            "load",
+    // Every request a fresh token: every one invokes the authorizer.
+    let child = spawn_load(
+        &[
             "--rate",
             "150",
             "--duration",
@@ -410,49 +418,40 @@ fn a_killed_environment_is_errors_never_wrong_decisions() {
             "0",
             "--mix",
             "valid=80,forged=20",
-            "--out",
-        ])
-        .arg(&dir)
-        .arg("--authorizer")
-        .arg(&bin)
-        .arg("--quiet")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("harness load");
+        ],
+        &dir,
+    );
     let pid = child.id();
-    // Wait until the run is sending, then kill an environment at once.
+    // Wait until the run is sending, then kill every environment every
+    // 150 ms for 2 s.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut killed = None;
-    while killed.is_none() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        if !children_named(pid, "authorizer").is_empty() {
-            // Let the run get well under way first, then kill every
-            // environment with requests in flight.
-            std::thread::sleep(std::time::Duration::from_secs(4));
-            let envs = children_named(pid, "authorizer");
-            for env in &envs {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &env.to_string()])
-                    .status();
-            }
-            killed = Some(envs);
+    while children_named(pid, "authorizer").is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let mut killed = Vec::new();
+    for _ in 0..13 {
+        for env in children_named(pid, "authorizer") {
+            let _ = Command::new("kill")
+                .args(["-KILL", &env.to_string()])
+                .status();
+            killed.push(env);
         }
+        std::thread::sleep(std::time::Duration::from_millis(150));
     }
     let out = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(killed.is_some(), "no environment seen: {stderr}");
+    assert!(!killed.is_empty(), "no environment seen: {stderr}");
     let s = summary(&dir);
     let figures = &s["scenarios"]["load"]["figures"];
     let wrong = figures["wrong_decisions"]["value"].as_f64();
     let errors = figures["server_or_transport_errors"]["value"].as_f64();
-    println!("killed {killed:?}: wrong {wrong:?}, errors {errors:?}\n{stdout}");
-    assert_eq!(wrong, Some(0.0), "{stdout}\n{stderr}");
-    assert!(
-        errors >= Some(1.0),
-        "the killed environment's requests failed: {stdout}"
+    println!(
+        "killed {} environments: wrong {wrong:?}, errors {errors:?}\n{stdout}",
+        killed.len()
     );
+    assert_eq!(wrong, Some(0.0), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("decisions    PASS   0 wrong decisions"),
         "{stdout}"
@@ -469,26 +468,7 @@ fn a_killed_environment_is_errors_never_wrong_decisions() {
 fn a_run_whose_control_plane_dies_still_writes_what_it_measured() {
     use std::io::BufRead;
     let dir = tmp("moto-dies");
-    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
-    let mut child = harness()
-        .args([
-            "load",
-            "--rate",
-            "40",
-            "--duration",
-            "4",
-            "--warmup",
-            "1",
-            "--out",
-        ])
-        .arg(&dir)
-        .arg("--authorizer")
-        .arg(&bin)
-        .arg("--quiet")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("harness load");
+    let mut child = spawn_load(&["--rate", "40", "--duration", "4", "--warmup", "1"], &dir);
     let pid = child.id();
     let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
     let mut lines = stderr.lines();

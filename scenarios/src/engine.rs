@@ -481,7 +481,11 @@ mod tests {
             .map(|n| Done {
                 n,
                 // class 0 (allow) gets 200; class 1 (deny) gets 401, one 200 (wrong), one 429.
+                // class 0 (allow): 200, one 503 and one transport error (0);
+                // class 1 (deny): 401, one 200 (wrong), one 429.
                 status: match n {
+                    12 => 503,
+                    14 => 0,
                     n if n % 2 == 0 => 200,
                     31 => 200,
                     33 => 429,
@@ -503,7 +507,12 @@ mod tests {
         assert_eq!(t.classes["a"].requests, 15);
         assert_eq!(t.classes["b"].requests, 15);
         assert_eq!(t.classes["b"].wrong_decisions, 1, "the 200, not the 429");
+        // A 5xx and a transport error are errors, counted once, never
+        // wrong decisions.
+        assert_eq!(t.classes["a"].wrong_decisions, 0, "the 503 and the 0");
         assert_eq!(t.wrong, 1);
+        assert_eq!(t.outcomes.server_error, 1);
+        assert_eq!(t.outcomes.transport_error, 1);
         assert_eq!(t.outcomes.throttled, 1);
         assert!((t.planned_rps - 10.0).abs() < 1e-9);
         assert!((t.achieved_rps - 10.0).abs() < 1e-9);
