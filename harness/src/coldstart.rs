@@ -94,6 +94,10 @@ pub async fn update_and_wait(
                 format!("function {function}"),
             )
         })?;
+    let mut waiting = crate::progress::Waiting::new(
+        format!("function {function}'s configuration update (GetFunctionConfiguration)"),
+        bound,
+    );
     loop {
         let out = client
             .get_function_configuration()
@@ -115,7 +119,10 @@ pub async fn update_and_wait(
                     bound.as_secs()
                 )))
             }
-            Some(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Some(status) => {
+                waiting.poll(|| format!("LastUpdateStatus {}", status.as_str()));
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
     }
 }

@@ -286,8 +286,13 @@ pub(crate) async fn settled_request_ids(
     let started = Instant::now();
     let mut last: Option<usize> = None;
     let mut settled_at = Duration::ZERO;
+    let mut waiting = crate::progress::Waiting::new(
+        format!("the authorizer's decision lines in {group} to settle (FilterLogEvents)"),
+        bound,
+    );
     loop {
         let ids = decision_request_ids(client, group, start_ms, end_ms).await?;
+        waiting.poll(|| format!("{} so far", ids.len()));
         if last == Some(ids.len()) && !ids.is_empty() {
             return Ok((ids, settled_at));
         }

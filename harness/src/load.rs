@@ -1504,8 +1504,13 @@ async fn settled_events(
 ) -> crate::Result<Vec<(i64, String)>> {
     let began = Instant::now();
     let mut last: Option<usize> = None;
+    let mut waiting = crate::progress::Waiting::new(
+        format!("the function's log lines in {group} to settle (FilterLogEvents)"),
+        Duration::from_secs(30),
+    );
     loop {
         let ev = crate::cwlogs::filter_events(client, group, start_ms, end_ms, None).await?;
+        waiting.poll(|| format!("{} lines so far", ev.len()));
         if last == Some(ev.len()) || began.elapsed() > Duration::from_secs(30) {
             return Ok(ev);
         }

@@ -17,6 +17,7 @@ use crate::check::{self, Fresh, Target};
 use crate::gateway::config::GatewayConfig;
 use crate::gateway::Gateway;
 use crate::moto::Moto;
+use crate::progress::Waiting;
 use crate::signer::Signer;
 use reports::model::{
     Machine, RunInfo, Scenario, Status, Summary, TargetInfo, Verdict, SCHEMA_VERSION,
@@ -188,7 +189,7 @@ async fn cold_start_from_logs(
     group: &str,
     trials: usize,
     k: usize,
-) -> crate::Result<Scenario> {
+) -> crate::Result<Result<Scenario, String>> {
     use crate::coldstart;
     use std::time::Duration;
     let lambda = coldstart::client().await;
@@ -205,17 +206,40 @@ async fn cold_start_from_logs(
     };
     // Dropped at a stop; the restore below runs either way.
     let measured = until_stopped(cold_trials(&target, tokens, trials, k, &mut run)).await;
-    let restored =
-        coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60)).await;
-    measured?;
-    restored?;
+    // A function left changed is never a SKIP: its restore failing ends the
+    // run, naming the function and what to put back.
+    coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60))
+        .await
+        .map_err(|e| {
+            crate::Error::unavailable(format!(
+                "function {function}: its environment could not be restored after the cold-start trials \
+                 (remove the variable {} by hand): {e}",
+                coldstart::NONCE_VARIABLE
+            ))
+        })?;
+    if let Err(why) = control_plane_lost(measured)? {
+        return Ok(Err(why));
+    }
     let end_ms = crate::civil_time::now_ms() + 1000;
     let logs = crate::cwlogs::client(None).await;
     let reported =
-        until_stopped(settled_cold_reports(&logs, group, &run, end_ms, trials * k)).await?;
-    Ok(cold_start_scenario(
-        function, group, trials, k, &run, &reported,
-    ))
+        until_stopped(settled_cold_reports(&logs, group, &run, end_ms, trials * k)).await;
+    Ok(control_plane_lost(reported)?
+        .map(|reported| cold_start_scenario(function, group, trials, k, &run, &reported)))
+}
+
+/// A scenario's control-plane call that failed (a Lambda or CloudWatch Logs
+/// call that errored or timed out): `Ok(Err(why))`, which the suite records
+/// as a SKIP naming the call, so the stages before and after it stand. Any
+/// other error (a stop, a data-plane failure) ends the run as before.
+fn control_plane_lost<T>(r: crate::Result<T>) -> crate::Result<Result<T, String>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(e @ crate::Error::Aws { .. }) => Ok(Err(format!(
+            "not measured: the control plane stopped answering during this stage ({e})"
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 /// What the cold-start trials measured client-side.
@@ -343,10 +367,15 @@ async fn settled_cold_reports(
             })
             .collect()
     };
+    let mut waiting = Waiting::new(
+        format!("{expected} cold-start reports in {group} (FilterLogEvents)"),
+        Duration::from_secs(60),
+    );
     loop {
         let r =
             crate::coldstart::reported_cold_start_times(logs, group, run.start_ms, end_ms).await?;
         let counts = per_trial(&r);
+        waiting.poll(|| format!("{} so far", r.len()));
         let settled = r.len() >= expected
             || (counts.iter().all(|c| *c >= 1) && waited.elapsed() >= Duration::from_secs(10));
         if settled || waited.elapsed() >= Duration::from_secs(60) {
@@ -1231,7 +1260,14 @@ async fn measure(
                 timings.burst_k,
             )
             .await?;
-            scen.insert("cold_start".into(), s);
+            match s {
+                Ok(s) => {
+                    scen.insert("cold_start".into(), s);
+                }
+                Err(why) => {
+                    skipped.insert("cold_start", why);
+                }
+            }
         }
         (None, Some(_), _) => {
             skipped.insert(
@@ -1259,8 +1295,15 @@ async fn measure(
                 &t.deployed,
                 timing,
             ))
-            .await?;
-            scen.insert("caching".into(), s);
+            .await;
+            match control_plane_lost(s)? {
+                Ok(s) => {
+                    scen.insert("caching".into(), s);
+                }
+                Err(why) => {
+                    skipped.insert("caching", why);
+                }
+            }
         }
         None => {
             skipped.insert("caching", NEEDS_DEPLOYMENT.into());

@@ -1182,3 +1182,101 @@ fn an_out_that_cannot_take_the_whole_report_set_is_refused_first() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `harness gateway` as PID 1 (a container's entry point): the kernel
+/// drops a signal to PID 1 that has no handler, so without its own SIGTERM
+/// handling it would never stop. Run in a new PID namespace (`unshare`),
+/// sent SIGTERM from outside: final stats line, exit 0, within 5 s.
+#[test]
+fn the_gateway_as_pid_1_stops_on_sigterm() {
+    use std::io::Read;
+    let probe = Command::new("unshare")
+        .args(["--pid", "--fork", "true"])
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        println!("SKIPPED: unshare --pid is not available here (needs root or user namespaces)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("harness-gw-pid1-{}", std::process::id()));
+    let keys = dir.join("keys");
+    let made = harness()
+        .args(["keys", "new", "--out"])
+        .arg(&keys)
+        .output()
+        .expect("keys");
+    assert!(made.status.success());
+    let pem = std::fs::read_to_string(keys.join("public.pem")).expect("public.pem");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut outer = Stopped(
+        Command::new("unshare")
+            .args(["--pid", "--fork", "--kill-child"])
+            .arg(env!("CARGO_BIN_EXE_harness"))
+            .args(["gateway", "--env", "JWT_ISSUER=https://issuer.harness.test"])
+            .args(["--env", "JWT_AUDIENCE=harness-api", "--env"])
+            .arg(format!("JWT_PUBLIC_KEY_PEM={pem}"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("unshare"),
+    );
+    let mut listening = false;
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            listening = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(listening, "the gateway listens");
+    // The gateway: unshare's child, PID 1 in its namespace.
+    let outer_pid = outer.0.id();
+    let gateway = std::fs::read_to_string(format!("/proc/{outer_pid}/task/{outer_pid}/children"))
+        .expect("children")
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse::<u32>().ok())
+        .expect("the gateway's pid");
+    let status = std::fs::read_to_string(format!("/proc/{gateway}/status")).expect("status");
+    let nspid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))
+        .expect("NSpid");
+    assert!(
+        nspid.trim().ends_with("\t1") || nspid.trim().ends_with(" 1"),
+        "PID 1 inside: {nspid}"
+    );
+    let sent = Command::new("kill")
+        .args(["-TERM", &gateway.to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let mut exited = None;
+    while started.elapsed() < std::time::Duration::from_secs(5) {
+        if let Some(s) = outer.0.try_wait().expect("try_wait") {
+            exited = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut stderr = String::new();
+    if exited.is_some() {
+        if let Some(mut e) = outer.0.stderr.take() {
+            e.read_to_string(&mut stderr).expect("stderr");
+        }
+    }
+    let status = exited.unwrap_or_else(|| panic!("PID 1 ignored SIGTERM for 5 s"));
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("stopping: {"),
+        "a final stats line: {stderr}"
+    );
+    println!("PID 1: stopped on SIGTERM in {:?}", started.elapsed());
+    std::fs::remove_dir_all(&dir).ok();
+}

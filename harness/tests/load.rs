@@ -532,3 +532,83 @@ fn a_run_whose_control_plane_dies_still_writes_what_it_measured() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The suite's own log-based stages under the same fault: moto killed
+/// while the caching stage sends its traffic. Before, the suite exited 2
+/// at the log read and wrote no report; now caching is a SKIP naming the
+/// lost control plane, the stages after it run on the emulator, the
+/// report is written and nothing is left running.
+#[test]
+fn a_suite_whose_control_plane_dies_skips_what_needed_it_and_reports_the_rest() {
+    use std::io::BufRead;
+    let dir = tmp("suite-moto-dies");
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let mut child = harness()
+        .args(["suite", "--quick", "--out"])
+        .arg(&dir)
+        .arg("--authorizer")
+        .arg(&bin)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("harness suite");
+    let pid = child.id();
+    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut lines = stderr.lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("caching (") {
+            break;
+        }
+    }
+    assert!(seen.contains("caching ("), "no caching stage: {seen}");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let moto: Vec<u32> = children(pid)
+        .into_iter()
+        .filter(|(_, comm, _)| comm != "authorizer")
+        .map(|(p, _, _)| p)
+        .collect();
+    assert_eq!(moto.len(), 1, "moto: {:?}\n{seen}", children(pid));
+    let _ = Command::new("kill")
+        .args(["-KILL", &moto[0].to_string()])
+        .status();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = format!("{seen}{}", rest.join("\n"));
+    let s = summary(&dir);
+    let verdicts = s["verdicts"].as_array().expect("verdicts");
+    let caching = verdicts
+        .iter()
+        .find(|v| v["check"] == "caching")
+        .expect("a caching verdict");
+    assert_eq!(caching["status"], "skip", "{caching}\n{stderr}");
+    assert!(
+        caching["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("the control plane stopped answering during this stage")),
+        "{caching}"
+    );
+    for measured in ["cold_start", "throttling", "mixed"] {
+        assert!(
+            s["scenarios"][measured].is_object(),
+            "{measured} missing: {}\n{stderr}",
+            s["scenarios"]
+        );
+    }
+    assert!(
+        s["target"]["settings"]["control plane"].is_string(),
+        "{}",
+        s["target"]
+    );
+    assert_ne!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        children(pid).is_empty(),
+        "nothing left: {:?}",
+        children(pid)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
