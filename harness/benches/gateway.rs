@@ -5,9 +5,9 @@
 //! Needs the release authorizer binary. Prints a table and writes
 //! `target/bench-gateway.json`.
 
-use harness::gateway::config::GatewayConfig;
-use harness::gateway::Gateway;
-use harness::lambda::{Environment, FunctionConfig};
+use emulator::gateway::config::GatewayConfig;
+use emulator::gateway::Gateway;
+use emulator::lambda::{Environment, FunctionConfig};
 use harness::mint::LocalSigner;
 use serde_json::json;
 use std::time::{Duration, Instant};

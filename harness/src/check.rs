@@ -2,10 +2,10 @@
 //! (and reasons, where the target exposes them).
 
 use crate::catalog::{Case, Expected, Profile};
-use crate::lambda::{Environment, FunctionConfig, InvokeResult};
 use crate::signer::Signer;
 use authorizer::{AuthRequest, Authorizer, Config, Decision, UnixTime};
 use bytes::Bytes;
+use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
 use reports::security::{CaseResult, SecurityReport};
 use serde_json::{json, Value};
 use std::path::PathBuf;

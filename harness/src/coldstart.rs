@@ -16,7 +16,7 @@ pub const NONCE_VARIABLE: &str = "HARNESS_COLD_START_NONCE";
 
 /// A Lambda client from the SDK environment.
 pub async fn client() -> aws_sdk_lambda::Client {
-    aws_sdk_lambda::Client::new(&crate::sdk::config(None).await)
+    aws_sdk_lambda::Client::new(&emulator::sdk::config(None).await)
 }
 
 /// The version an alias (or version qualifier) runs: `Some("7")` for an
@@ -64,7 +64,7 @@ pub async fn environment(
     client: &aws_sdk_lambda::Client,
     function: &str,
 ) -> crate::Result<HashMap<String, String>> {
-    let settings = crate::apigw::read_function(client, function).await?;
+    let settings = emulator::apigw::read_function(client, function).await?;
     Ok(settings.env.into_iter().collect())
 }
 
@@ -163,7 +163,7 @@ pub async fn reported_cold_start_times(
     end_ms: i64,
 ) -> crate::Result<Vec<(i64, String, f64)>> {
     let mut out: Vec<(i64, String, f64)> =
-        crate::cwlogs::filter_events(client, group, start_ms, end_ms, None)
+        emulator::cwlogs::filter_events(client, group, start_ms, end_ms, None)
             .await?
             .iter()
             .filter_map(|(ts, m)| init_duration(m).map(|(id, ms)| (*ts, id, ms)))

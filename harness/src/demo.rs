@@ -2,9 +2,9 @@
 //! handful of tokens, then `N` more invocations to read its latency and
 //! memory. Everything is local: a fresh P-521 key, no network.
 
-use crate::lambda::{Environment, FunctionConfig, InvokeResult};
 use crate::mint::LocalSigner;
 use bytes::Bytes;
+use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

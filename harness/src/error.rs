@@ -70,7 +70,7 @@ pub enum Error {
     Http(#[from] reqwest::Error),
     /// The Lambda emulator could not start a function or invoke it.
     #[error(transparent)]
-    Lambda(#[from] crate::lambda::LambdaError),
+    Lambda(#[from] emulator::lambda::LambdaError),
     /// moto could not be installed or started.
     #[error(transparent)]
     Moto(#[from] crate::moto::MotoError),
@@ -120,7 +120,8 @@ impl Error {
         }
     }
 
-    /// [`Error::Aws`] for a failed `service` `operation` call.
+    /// [`Error::Aws`] for a failed `service` `operation` call
+    /// ([`emulator::Error::aws`]: the same line and hint).
     pub fn aws<E, R>(
         service: &str,
         operation: &str,
@@ -130,14 +131,7 @@ impl Error {
         E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        let hint = what_to_check(&err);
-        Self::Aws {
-            line: format!(
-                "{}{hint}",
-                authorizer::aws_error::describe(service, operation, &err)
-            ),
-            source: Box::new(err),
-        }
+        emulator::Error::aws(service, operation, err).into()
     }
 
     /// [`Error::aws`] with what the call was about (`function NAME`, `api ID`)
@@ -152,11 +146,7 @@ impl Error {
         E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        let mut e = Self::aws(service, operation, err);
-        if let Self::Aws { line, .. } = &mut e {
-            *line = format!("{line} ({about})");
-        }
-        e
+        emulator::Error::aws_about(service, operation, err, about).into()
     }
 
     /// The same error with `context` in front of its message (a flag, a key,
@@ -170,37 +160,20 @@ impl Error {
     }
 }
 
-/// What to check for an AWS error a user can cause, with the region the
-/// call went to: a resource that is not there (often the wrong region),
-/// credentials or permissions, or an endpoint that did not answer.
-fn what_to_check<E, R>(err: &aws_sdk_kms::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_kms::error::ProvideErrorMetadata,
-{
-    use aws_sdk_kms::error::SdkError;
-    let region = crate::sdk::region().unwrap_or("unset");
-    let code = match err {
-        SdkError::ServiceError(se) => se.err().code().unwrap_or_default().to_owned(),
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            return format!(" [region {region}; check the network and AWS_ENDPOINT_URL]")
+/// The emulator's errors, one to one: an AWS call that failed stays
+/// [`Error::Aws`] whichever crate made it.
+impl From<emulator::Error> for Error {
+    fn from(e: emulator::Error) -> Self {
+        match e {
+            emulator::Error::Invalid(m) => Self::Invalid(m),
+            emulator::Error::Unavailable(m) => Self::Unavailable(m),
+            emulator::Error::Io { what, source } => Self::Io { what, source },
+            emulator::Error::Aws { line, source } => Self::Aws { line, source },
+            emulator::Error::Lambda(e) => Self::Lambda(e),
+            emulator::Error::Http(e) => Self::Http(e),
+            other => Self::Unavailable(other.to_string()),
         }
-        _ => String::new(),
-    };
-    let check = if code.contains("NotFound") {
-        "check the region (--region, AWS_REGION, the deployment's region output) and the id"
-    } else if code.contains("AccessDenied")
-        || code.contains("UnrecognizedClient")
-        || code.contains("InvalidClientToken")
-        || code.contains("ExpiredToken")
-        || code.contains("Signature")
-    {
-        "check the credentials and their permissions"
-    } else if code.is_empty() {
-        "check the credentials"
-    } else {
-        return format!(" [region {region}]");
-    };
-    format!(" [region {region}; {check}]")
+    }
 }
 
 /// The harness's result type.

@@ -13,7 +13,7 @@ pub const MAX_RAW_MESSAGE: usize = 4096;
 
 /// A KMS client for the SDK environment, or for an explicit endpoint.
 pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_kms::Client {
-    aws_sdk_kms::Client::new(&crate::sdk::config(endpoint_url).await)
+    aws_sdk_kms::Client::new(&emulator::sdk::config(endpoint_url).await)
 }
 
 /// A created key.

@@ -12,10 +12,10 @@
 //! step). Every token is minted before the first request.
 
 use crate::catalog::{self, Expected, Family, Profile};
-use crate::gateway::config::GatewayConfig;
-use crate::gateway::Gateway;
 use crate::signer::Signer;
 use crate::suite::{self, Progress};
+use emulator::gateway::config::GatewayConfig;
+use emulator::gateway::Gateway;
 use reports::hist;
 use reports::load::{ClassStats, LoadReport, Outcomes, Second, StepStats};
 use reports::model::{
@@ -674,7 +674,7 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
     let p = Progress(started);
     let load_before = suite::load_average();
     let now = authorizer::UnixTime::now().0 as i64;
-    let (run_id, started_at) = crate::civil_time::utc_stamp(now);
+    let (run_id, started_at) = emulator::civil_time::utc_stamp(now);
     let t = &opts.target;
     let mut key = suite::RunKey::open(t, &p, &format!("alias/harness-load-{run_id}")).await?;
     let moto = key.moto.take();
@@ -698,9 +698,9 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
                 let deployed = match &t.deployment {
                     Some(dep) => {
                         p.stage("reading the deployed settings (GetStage, GetAuthorizer)")?;
-                        crate::apigw::read_settings(dep).await?
+                        crate::deployed::read_settings(dep).await?
                     }
-                    None => crate::apigw::DeployedSettings::default(),
+                    None => crate::deployed::DeployedSettings::default(),
                 };
                 Prepared {
                     url: url.clone(),
@@ -792,7 +792,7 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
         target: TargetInfo {
             kind: prepared.kind,
             endpoint: prepared.url,
-            settings: crate::cwlogs::with_losses(prepared.settings),
+            settings: emulator::cwlogs::with_losses(prepared.settings),
         },
         security: None,
         scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
@@ -856,7 +856,7 @@ async fn one_run_watched(
     let since = live.started_at().map_or(Duration::ZERO, |s| {
         Instant::now().saturating_duration_since(s)
     });
-    let start_ms = crate::civil_time::now_ms() - since.as_millis() as i64;
+    let start_ms = emulator::civil_time::now_ms() - since.as_millis() as i64;
     Ok((plan, rec?, start_ms))
 }
 
@@ -958,7 +958,7 @@ async fn measure(
         Shape::Scaling(s) => run_scaling(opts, p, target, pools, s, &mut totals).await?,
         Shape::Knee(k) => run_knee(opts, p, target, pools, k, &mut totals).await?,
     }
-    let end_ms = crate::civil_time::now_ms() + 1000;
+    let end_ms = emulator::civil_time::now_ms() + 1000;
     let group = target
         .deployment
         .as_ref()
@@ -1028,7 +1028,7 @@ async fn run_scaling(
         let mut vars = original.clone();
         vars.insert(
             "HARNESS_LOAD_NONCE".into(),
-            format!("{}", crate::civil_time::now_ms()),
+            format!("{}", emulator::civil_time::now_ms()),
         );
         crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60)).await?;
         restore = Some((lambda, f.clone(), original));
@@ -1247,9 +1247,9 @@ async fn read_function_logs(
     totals: &mut Totals,
 ) -> crate::Result<()> {
     p.stage(&format!("reading decisions and cold starts from {group}"))?;
-    let logs = crate::cwlogs::client(None).await;
+    let logs = emulator::cwlogs::client(None).await;
     let epoch_start_ms = totals.epoch_start_ms.unwrap_or(end_ms);
-    let events = settled_events(&logs, group, epoch_start_ms - 1000, end_ms).await?;
+    let events = crate::settle::events(&logs, group, epoch_start_ms - 1000, end_ms).await?;
     let mut inits = Vec::new();
     let mut inv: BTreeMap<u32, u64> = BTreeMap::new();
     let mut cold: BTreeMap<u32, u64> = BTreeMap::new();
@@ -1258,7 +1258,7 @@ async fn read_function_logs(
             continue; // the start-up preflight, before request 0
         }
         let sec = ((ts - epoch_start_ms).max(0) / 1000) as u32;
-        if crate::cwlogs::decision_request_id(m).is_some() {
+        if emulator::cwlogs::decision_request_id(m).is_some() {
             *inv.entry(sec).or_default() += 1;
         } else if let Some((_, ms)) = crate::coldstart::init_duration(m) {
             *cold.entry(sec).or_default() += 1;
@@ -1492,31 +1492,6 @@ fn step_stats(
         start += st.seconds;
     }
     Ok(out)
-}
-
-/// Log events until their count is unchanged over two polls 1 s apart
-/// (at most 30 s): log delivery is asynchronous.
-async fn settled_events(
-    client: &aws_sdk_cloudwatchlogs::Client,
-    group: &str,
-    start_ms: i64,
-    end_ms: i64,
-) -> crate::Result<Vec<(i64, String)>> {
-    let began = Instant::now();
-    let mut last: Option<usize> = None;
-    let mut waiting = crate::progress::Waiting::new(
-        format!("the function's log lines in {group} to settle (FilterLogEvents)"),
-        Duration::from_secs(30),
-    );
-    loop {
-        let ev = crate::cwlogs::filter_events(client, group, start_ms, end_ms, None).await?;
-        waiting.poll(|| format!("{} lines so far", ev.len()));
-        if last == Some(ev.len()) || began.elapsed() > Duration::from_secs(30) {
-            return Ok(ev);
-        }
-        last = Some(ev.len());
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
 }
 
 #[cfg(test)]

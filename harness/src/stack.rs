@@ -153,7 +153,7 @@ pub async fn create(
 async fn create_role(endpoint: &str, name: &str) -> crate::Result<()> {
     let scope = format!(
         "AWS4-HMAC-SHA256 Credential=testing/{}/{REGION}/iam/aws4_request, SignedHeaders=host, Signature=0",
-        crate::civil_time::utc_date(crate::civil_time::now_ms() / 1000).replace('/', "")
+        emulator::civil_time::utc_date(emulator::civil_time::now_ms() / 1000).replace('/', "")
     );
     let r = reqwest::Client::new()
         .post(endpoint)

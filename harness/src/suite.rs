@@ -14,11 +14,11 @@
 
 use crate::catalog::{self, Case, Expected, Profile};
 use crate::check::{self, Fresh, Target};
-use crate::gateway::config::GatewayConfig;
-use crate::gateway::Gateway;
 use crate::moto::Moto;
 use crate::progress::Waiting;
 use crate::signer::Signer;
+use emulator::gateway::config::GatewayConfig;
+use emulator::gateway::Gateway;
 use reports::model::{
     Machine, RunInfo, Scenario, Status, Summary, TargetInfo, Verdict, SCHEMA_VERSION,
 };
@@ -195,7 +195,7 @@ async fn cold_start_from_logs(
     let lambda = coldstart::client().await;
     let original = coldstart::environment(&lambda, function).await?;
     let mut run = ColdRun {
-        start_ms: crate::civil_time::now_ms(),
+        start_ms: emulator::civil_time::now_ms(),
         ..ColdRun::default()
     };
     let target = ColdTarget {
@@ -220,8 +220,8 @@ async fn cold_start_from_logs(
     if let Err(why) = control_plane_lost(measured)? {
         return Ok(Err(why));
     }
-    let end_ms = crate::civil_time::now_ms() + 1000;
-    let logs = crate::cwlogs::client(None).await;
+    let end_ms = emulator::civil_time::now_ms() + 1000;
+    let logs = emulator::cwlogs::client(None).await;
     let reported =
         until_stopped(settled_cold_reports(&logs, group, &run, end_ms, trials * k)).await;
     Ok(control_plane_lost(reported)?
@@ -316,7 +316,7 @@ async fn cold_trials(
                 scenarios::timed_get(&own, &url, Some(&format!("Bearer {tok}"))).await
             });
         }
-        run.sent_ms.push(crate::civil_time::now_ms());
+        run.sent_ms.push(emulator::civil_time::now_ms());
         gate.wait().await;
         while let Some(r) = set.join_next().await {
             let (status, ms) = r??;
@@ -562,7 +562,7 @@ async fn caching_from_logs(
     url: &str,
     token: &str,
     group: &str,
-    deployed: &crate::apigw::DeployedSettings,
+    deployed: &crate::deployed::DeployedSettings,
     timing: CacheTiming,
 ) -> crate::Result<Scenario> {
     let CacheTiming {
@@ -576,7 +576,7 @@ async fn caching_from_logs(
     // A quiet second first, so the window holds this scenario's traffic
     // only (the log lines of the stage before are stamped before it).
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    let start_ms = crate::civil_time::now_ms();
+    let start_ms = emulator::civil_time::now_ms();
     let samples = scenarios::paced(
         url,
         rate,
@@ -586,11 +586,11 @@ async fn caching_from_logs(
     .await?;
     // The stage after starts only once the count has settled, so a second
     // of slack for late lines cannot take in its traffic.
-    let end_ms = crate::civil_time::now_ms() + 1000;
+    let end_ms = emulator::civil_time::now_ms() + 1000;
     let answered = samples.iter().filter(|s| s.status == 200).count();
     let throttled = samples.iter().filter(|s| s.status == 429).count();
-    let client = crate::cwlogs::client(None).await;
-    let (ids, delivery) = crate::cwlogs::settled_request_ids(
+    let client = emulator::cwlogs::client(None).await;
+    let (ids, delivery) = crate::settle::request_ids(
         &client,
         group,
         start_ms,
@@ -641,7 +641,7 @@ async fn caching_from_logs(
     ]);
     // The function's own metrics (EMF lines) over the same window: what an
     // operator would graph, read back as CloudWatch would extract them.
-    let emf = crate::cwlogs::emf_metrics(&client, group, start_ms, end_ms).await?;
+    let emf = emulator::cwlogs::emf_metrics(&client, group, start_ms, end_ms).await?;
     inputs.insert(
         "metrics (EMF) in the log group".into(),
         if emf.is_empty() {
@@ -663,17 +663,17 @@ async fn caching_from_logs(
     let mut expiry_ok = true;
     match deployed.ttl_seconds.and_then(|t| u64::try_from(t).ok()) {
         Some(ttl) if ttl > 0 && ttl <= expiry_wait_max => {
-            let from_ms = crate::civil_time::now_ms();
+            let from_ms = emulator::civil_time::now_ms();
             let http = reqwest::Client::new();
             let header = format!("Bearer {token}");
             let first = scenarios::timed_get(&http, url, Some(&header)).await?;
             tokio::time::sleep(std::time::Duration::from_secs(ttl + 1)).await;
             let again = scenarios::timed_get(&http, url, Some(&header)).await?;
-            let (expiry_ids, _) = crate::cwlogs::settled_request_ids(
+            let (expiry_ids, _) = crate::settle::request_ids(
                 &client,
                 group,
                 from_ms,
-                crate::civil_time::now_ms() + 1000,
+                emulator::civil_time::now_ms() + 1000,
                 std::time::Duration::from_secs(60),
             )
             .await?;
@@ -820,7 +820,7 @@ pub(crate) async fn create_local_stack(
         burst: stack.burst,
         route: "GET /hello".into(),
     };
-    let conf = crate::sdk::config(Some(moto.endpoint())).await;
+    let conf = emulator::sdk::config(Some(moto.endpoint())).await;
     crate::stack::create(&conf, moto.endpoint(), &spec).await
 }
 
@@ -833,7 +833,7 @@ pub async fn run(opts: &SuiteOptions) -> crate::Result<SuiteResult> {
     let p = Progress(started);
     let load_before = load_average();
     let now = authorizer::UnixTime::now().0 as i64;
-    let (run_id, started_at) = crate::civil_time::utc_stamp(now);
+    let (run_id, started_at) = emulator::civil_time::utc_stamp(now);
 
     let mut key = RunKey::open(opts, &p, &format!("alias/harness-suite-{run_id}")).await?;
     let run = RunClock {
@@ -1005,7 +1005,7 @@ struct Measured {
     /// The protected route's URL.
     main: Endpoint,
     deployment: Option<crate::deployment::Deployment>,
-    deployed: crate::apigw::DeployedSettings,
+    deployed: crate::deployed::DeployedSettings,
     /// The stage's limits: read from the deployment, or `--rate/--burst`.
     throttle: Option<(f64, f64)>,
     target: TargetInfo,
@@ -1180,9 +1180,9 @@ async fn open_target(
             } else {
                 "reading the deployed settings (API Gateway v2 GetStage, GetAuthorizer)"
             })?;
-            crate::apigw::read_settings(dep).await?
+            crate::deployed::read_settings(dep).await?
         }
-        None => crate::apigw::DeployedSettings::default(),
+        None => crate::deployed::DeployedSettings::default(),
     };
     let throttle = opts.target_throttle.or(deployed.throttle);
     settings.extend(deployed.notes.iter().cloned());
@@ -1424,7 +1424,7 @@ fn summarize(
             },
         },
         target: TargetInfo {
-            settings: crate::cwlogs::with_losses(target.settings),
+            settings: emulator::cwlogs::with_losses(target.settings),
             ..target
         },
         security: Some(security),

@@ -1,7 +1,7 @@
 //! The real `authorizer` binary driven over the Lambda Runtime API.
 
 use bytes::Bytes;
-use harness::lambda::{Environment, FunctionConfig, InvokeResult, LambdaError};
+use emulator::lambda::{Environment, FunctionConfig, InvokeResult, LambdaError};
 use harness::mint::LocalSigner;
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};

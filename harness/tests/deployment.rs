@@ -9,9 +9,9 @@
 //! measured at the new rate. No KMS key is created; a plain URL run is exit
 //! 0 with cold start and caching SKIP and the reason.
 
+use emulator::gateway::config::GatewayConfig;
+use emulator::gateway::Gateway;
 use harness::catalog::Profile;
-use harness::gateway::config::GatewayConfig;
-use harness::gateway::Gateway;
 use harness::moto::Moto;
 use harness::signer::Signer;
 use serde_json::{json, Value};

@@ -1,10 +1,10 @@
 //! End to end: the emulator with the real authorizer binary (and stand-in
 //! fixtures for the failure rows), on OS-chosen ports.
 
-use harness::gateway::config::{
+use emulator::gateway::config::{
     ApiType, GatewayConfig, PayloadVersion, RouteAuthorizer, RouteConfig,
 };
-use harness::gateway::Gateway;
+use emulator::gateway::Gateway;
 use harness::mint::LocalSigner;
 use serde_json::{json, Value};
 use std::path::PathBuf;

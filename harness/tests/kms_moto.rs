@@ -292,7 +292,7 @@ async fn wrong_key_spec_is_refused_and_unreachable_kms_denies_then_recovers() {
 
 #[tokio::test]
 async fn the_binary_fetches_kms_keys_at_cold_start() {
-    use harness::lambda::{Environment, FunctionConfig, InvokeResult};
+    use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
     use std::time::Duration;
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
@@ -430,7 +430,7 @@ async fn the_suite_creates_no_kms_key_in_the_users_account_unless_asked() {
 #[tokio::test]
 async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_pass() {
     use authorizer::Algorithm;
-    use harness::lambda::{Environment, FunctionConfig, InvokeResult};
+    use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
     let mut rsa_key: Option<String> = None;
@@ -539,7 +539,7 @@ async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_
 
 #[tokio::test]
 async fn an_alias_re_pointed_to_a_new_key_is_picked_up_at_the_next_refresh() {
-    use harness::lambda::{Environment, FunctionConfig, InvokeResult};
+    use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
     use std::time::{Duration, Instant};
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;

@@ -80,7 +80,7 @@ fn with_deployment(mut args: CheckArgs) -> Result<CheckArgs, CliError> {
         args.region = args.region.or(dep.region);
     }
     if let Some(r) = &args.region {
-        harness::sdk::set_region(r);
+        emulator::sdk::set_region(r);
     }
     Ok(args)
 }
@@ -119,7 +119,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-                harness::gateway::config::parse_env_file(&text)
+                emulator::gateway::config::parse_env_file(&text)
                     .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?
             }
             None => {

@@ -143,8 +143,8 @@ pub(crate) struct GatewayArgs {
 
 pub(crate) fn gateway_config(
     a: GatewayArgs,
-) -> Result<harness::gateway::config::GatewayConfig, CliError> {
-    use harness::gateway::config::{parse_env_file, GatewayConfig, PayloadVersion, RouteConfig};
+) -> Result<emulator::gateway::config::GatewayConfig, CliError> {
+    use emulator::gateway::config::{parse_env_file, GatewayConfig, PayloadVersion, RouteConfig};
     let mut c = match &a.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -231,7 +231,7 @@ pub(crate) fn gateway_config(
         Some("1.0" | "TOKEN") => c.payload = PayloadVersion::V1Token,
         Some("REQUEST") => {
             c.payload = PayloadVersion::RestRequest;
-            c.api_type = harness::gateway::config::ApiType::Rest;
+            c.api_type = emulator::gateway::config::ApiType::Rest;
         }
         Some(other) => {
             return Err(CliError::usage(format!(
@@ -266,9 +266,9 @@ pub(crate) async fn gateway(args: GatewayArgs) -> Outcome {
     cfg.validate()?;
     // The function as the control plane describes it, when serving one
     // (read once: the gateway starts from what was read here).
-    let registered = harness::gateway::resolve(&mut cfg).await?;
+    let registered = emulator::gateway::resolve(&mut cfg).await?;
     preflight(&cfg).await?;
-    let gw = harness::gateway::Gateway::start_resolved(cfg, registered).await?;
+    let gw = emulator::gateway::Gateway::start_resolved(cfg, registered).await?;
     eprintln!("{}", gw.banner());
     super::signals::install()?;
     super::signals::wait().await;
@@ -285,9 +285,9 @@ pub(crate) async fn gateway(args: GatewayArgs) -> Outcome {
 /// `JWT_ISSUER`, a bad key) is an error at start-up rather than a 500 on the
 /// first request. The first request still gets a cold start of its own.
 pub(crate) async fn preflight(
-    cfg: &harness::gateway::config::GatewayConfig,
+    cfg: &emulator::gateway::config::GatewayConfig,
 ) -> Result<(), CliError> {
-    use harness::lambda::{Environment, FunctionConfig};
+    use emulator::lambda::{Environment, FunctionConfig};
     let mut f = FunctionConfig::new(&cfg.authorizer);
     f.env.clone_from(&cfg.env);
     f.memory_mb = cfg.memory_mb;

@@ -1,6 +1,6 @@
 //! The subcommands, one file each; `main.rs` parses and dispatches.
 //! Each is a thin layer over a library call (`harness::check::run`,
-//! `harness::gateway::Gateway`, `harness::suite::run`, `harness::load::run`).
+//! `emulator::gateway::Gateway`, `harness::suite::run`, `harness::load::run`).
 
 pub(crate) mod check;
 pub(crate) mod gateway;
@@ -79,6 +79,7 @@ macro_rules! stops_the_run {
 
 stops_the_run!(
     harness::Error,
+    emulator::Error,
     reports::Error,
     scenarios::Error,
     harness::keypair::KeyError

@@ -186,7 +186,7 @@ pub(crate) fn suite_options(
         .transpose()?;
     let dep = deployment.clone().unwrap_or_default();
     if let Some(r) = t.region.as_deref().or(dep.region.as_deref()) {
-        harness::sdk::set_region(r);
+        emulator::sdk::set_region(r);
     }
     let target = t.target.or(dep.api_endpoint.clone());
     let authorizer = match (&t.authorizer, &target) {

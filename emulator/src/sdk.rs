@@ -38,7 +38,7 @@ pub fn region() -> Option<&'static str> {
 }
 
 /// The SDK configuration, at `endpoint` when given.
-pub(crate) async fn config(endpoint: Option<&str>) -> aws_config::SdkConfig {
+pub async fn config(endpoint: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()

@@ -7,7 +7,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 /// Milliseconds since the epoch, now.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -23,7 +23,7 @@ fn format(secs: i64, description: &[time::format_description::BorrowedFormatItem
 }
 
 /// `dd/Mon/yyyy:HH:MM:SS +0000`, API Gateway's `$context.requestTime`.
-pub(crate) fn clf_time(secs: i64) -> String {
+pub fn clf_time(secs: i64) -> String {
     format(
         secs,
         format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"),
@@ -31,12 +31,12 @@ pub(crate) fn clf_time(secs: i64) -> String {
 }
 
 /// `YYYY/MM/DD`, the date in Lambda's log stream names.
-pub(crate) fn utc_date(secs: i64) -> String {
+pub fn utc_date(secs: i64) -> String {
     format(secs, format_description!("[year]/[month]/[day]"))
 }
 
 /// A run id (`YYYYMMDDTHHMMSSZ`) and the same instant in RFC 3339.
-pub(crate) fn utc_stamp(secs: i64) -> (String, String) {
+pub fn utc_stamp(secs: i64) -> (String, String) {
     (
         format(
             secs,

@@ -1,34 +1,15 @@
-//! What a deployed API is configured to do, read from API Gateway itself
-//! (v2 for HTTP APIs, v1 for REST APIs: `GetStage`, `GetAuthorizer`) and
-//! from Lambda (`GetFunctionConfiguration`): the settings that decide
-//! verdicts are measured against what is deployed, never assumed, and the
-//! emulator's control-plane readers build on the same reads.
+//! The control plane's reads: API Gateway (v2 for HTTP APIs, v1 for REST
+//! APIs: `GetStage`, `GetAuthorizer`) and Lambda
+//! (`GetFunctionConfiguration`). The emulator serves what they return; the
+//! harness measures a deployment against the same reads.
 
-use crate::deployment::Deployment;
 use crate::gateway::config::{PayloadVersion, RouteAuthorizer, RouteConfig};
-
-/// Settings read from the deployment, each with where it came from.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct DeployedSettings {
-    /// The stage's default route throttling: (rate, burst).
-    pub throttle: Option<(f64, f64)>,
-    /// Route keys with their own throttling override (rate, burst).
-    pub route_overrides: Vec<(String, f64, f64)>,
-    /// The authorizer's result TTL in seconds.
-    pub ttl_seconds: Option<i32>,
-    /// The authorizer's identity sources.
-    pub identity_sources: Vec<String>,
-    /// The qualifier (alias or version) the authorizer's URI invokes, if any.
-    pub qualifier: Option<String>,
-    /// `(setting, value and source)` lines for the report.
-    pub notes: Vec<(String, String)>,
-}
 
 /// `GetAuthorizer`.
 ///
 /// # Errors
 /// A one-line message naming the call and the authorizer.
-pub(crate) async fn get_authorizer(
+pub async fn get_authorizer(
     client: &aws_sdk_apigatewayv2::Client,
     api: &str,
     id: &str,
@@ -62,7 +43,7 @@ pub struct StageLimits {
 ///
 /// # Errors
 /// A one-line message naming the call and the stage.
-pub(crate) async fn stage_limits(
+pub async fn stage_limits(
     client: &aws_sdk_apigatewayv2::Client,
     api: &str,
     stage: &str,
@@ -102,7 +83,7 @@ pub(crate) async fn stage_limits(
 /// The Lambda function an authorizer (or integration) URI invokes:
 /// `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations`
 /// (or the function ARN itself) → the function's name.
-pub(crate) fn function_from_uri(uri: &str) -> Option<String> {
+pub fn function_from_uri(uri: &str) -> Option<String> {
     let arn = uri
         .split_once("/functions/")
         .map_or(uri, |(_, rest)| rest.trim_end_matches("/invocations"));
@@ -112,7 +93,7 @@ pub(crate) fn function_from_uri(uri: &str) -> Option<String> {
 }
 
 /// The qualifier (`live`, `7`) of the function an invoke URI names, if any.
-pub(crate) fn qualifier_from_uri(uri: &str) -> Option<String> {
+pub fn qualifier_from_uri(uri: &str) -> Option<String> {
     let arn = uri
         .split_once("/functions/")
         .map_or(uri, |(_, rest)| rest.trim_end_matches("/invocations"));
@@ -120,118 +101,11 @@ pub(crate) fn qualifier_from_uri(uri: &str) -> Option<String> {
     (!qualifier.is_empty()).then(|| qualifier.to_owned())
 }
 
-/// Reads the stage's throttling and the authorizer's TTL and identity
-/// sources for `dep` (whatever of `api_id` or `rest_api_id`, `stage_name`,
-/// `authorizer_id` it names), from API Gateway v2 or, for a REST API, v1;
-/// clients from the SDK environment (`AWS_ENDPOINT_URL`, region,
-/// credentials).
-///
-/// # Errors
-/// A one-line message naming the call that failed.
-pub(crate) async fn read_settings(dep: &Deployment) -> crate::Result<DeployedSettings> {
-    if let Some(api) = dep.rest_api_id.as_deref() {
-        let client = aws_sdk_apigateway::Client::new(&crate::sdk::config(None).await);
-        return read_rest_settings(&client, api, dep).await;
-    }
-    let mut s = DeployedSettings::default();
-    let Some(api) = dep.api_id.as_deref() else {
-        return Ok(s);
-    };
-    let client = &aws_sdk_apigatewayv2::Client::new(&crate::sdk::config(None).await);
-    if let Some(stage) = dep.stage_name.as_deref() {
-        let limits = stage_limits(client, api, stage).await?;
-        if let Some((rate, burst)) = limits.default {
-            s.throttle = Some((rate, burst));
-            s.notes.push((
-                "stage throttling".into(),
-                format!(
-                    "{rate} rps / burst {burst} (GetStage {api} {stage}, default route settings)"
-                ),
-            ));
-        }
-        for (key, rate, burst) in limits.routes {
-            s.notes.push((
-                format!("route throttling {key}"),
-                format!("{rate} rps / burst {burst} (GetStage route settings)"),
-            ));
-            s.route_overrides.push((key, rate, burst));
-        }
-    }
-    if let Some(id) = dep.authorizer_id.as_deref() {
-        let out = get_authorizer(client, api, id).await?;
-        s.ttl_seconds = out.authorizer_result_ttl_in_seconds();
-        s.identity_sources = out.identity_source().to_vec();
-        s.qualifier = out.authorizer_uri().and_then(qualifier_from_uri);
-        s.notes.push((
-            "authorizer".into(),
-            format!(
-                "TTL {} s, identity sources {} (GetAuthorizer {api} {id})",
-                s.ttl_seconds.map_or("unset".into(), |t| t.to_string()),
-                s.identity_sources.join(", ")
-            ),
-        ));
-    }
-    Ok(s)
-}
-
-/// [`read_settings`] for a REST API: the stage's `*/*` method throttling
-/// (the route the suite measures is one method; per-method overrides are
-/// listed), the authorizer's TTL (unset: 300 s), identity source and
-/// qualifier (`GetAuthorizer` on API Gateway v1).
-async fn read_rest_settings(
-    client: &aws_sdk_apigateway::Client,
-    api: &str,
-    dep: &Deployment,
-) -> crate::Result<DeployedSettings> {
-    let mut s = DeployedSettings::default();
-    if let Some(stage) = dep.stage_name.as_deref() {
-        let t = method_throttling(client, api, stage).await?;
-        if let Some((rate, burst)) = t.default {
-            s.throttle = Some((rate, burst));
-            s.notes.push((
-                "stage throttling".into(),
-                format!("{rate} rps / burst {burst} (GetStage REST API {api} {stage}, method settings */*)"),
-            ));
-        }
-        for (path, method, rate, burst) in t.methods {
-            let key = format!("{method} {path}");
-            s.notes.push((
-                format!("method throttling {key}"),
-                format!("{rate} rps / burst {burst} (GetStage method settings)"),
-            ));
-            s.route_overrides.push((key, rate, burst));
-        }
-    }
-    if let Some(id) = dep.authorizer_id.as_deref() {
-        let a = rest_authorizer(client, api, id).await?;
-        s.ttl_seconds = i32::try_from(a.route.ttl_seconds).ok();
-        s.identity_sources = a.route.identity_sources;
-        s.qualifier = a.qualifier;
-        s.notes.push((
-            "authorizer".into(),
-            format!(
-                "{} TTL {} s, identity sources {}{} (GetAuthorizer REST API {api} {id})",
-                if a.route.payload == PayloadVersion::V1Token {
-                    "TOKEN"
-                } else {
-                    "REQUEST"
-                },
-                a.route.ttl_seconds,
-                s.identity_sources.join(", "),
-                a.route
-                    .validation_expression
-                    .map_or(String::new(), |e| format!(", validation expression {e}")),
-            ),
-        ));
-    }
-    Ok(s)
-}
-
 /// The stage to serve: `wanted` when the API has it, else its only one.
 ///
 /// # Errors
 /// No stage, or several and none named `wanted`.
-pub(crate) fn pick_stage(api: &str, names: &[&str], wanted: &str) -> crate::Result<String> {
+pub fn pick_stage(api: &str, names: &[&str], wanted: &str) -> crate::Result<String> {
     match names {
         n if n.contains(&wanted) => Ok(wanted.to_owned()),
         [only] => Ok((*only).to_owned()),
@@ -260,7 +134,7 @@ pub struct FunctionSettings {
 ///
 /// # Errors
 /// A one-line message naming the call and the function.
-pub(crate) async fn read_function(
+pub async fn read_function(
     lambda: &aws_sdk_lambda::Client,
     function: &str,
 ) -> crate::Result<FunctionSettings> {
@@ -298,7 +172,7 @@ pub(crate) async fn read_function(
 
 /// A REST authorizer as the emulator runs it, and the function it invokes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RestAuthorizer {
+pub struct RestAuthorizer {
     /// Type, identity sources, validation expression and TTL.
     pub route: RouteAuthorizer,
     /// The function its URI names.
@@ -312,7 +186,7 @@ pub(crate) struct RestAuthorizer {
 /// # Errors
 /// The call failed, or the authorizer is not a Lambda TOKEN or REQUEST
 /// authorizer.
-pub(crate) async fn rest_authorizer(
+pub async fn rest_authorizer(
     apigw: &aws_sdk_apigateway::Client,
     api: &str,
     id: &str,
@@ -367,7 +241,7 @@ pub(crate) async fn rest_authorizer(
 }
 
 /// `identitySource` is one comma-separated string on REST APIs.
-pub(crate) fn identity_sources(source: Option<&str>) -> Vec<String> {
+pub fn identity_sources(source: Option<&str>) -> Vec<String> {
     source
         .unwrap_or_default()
         .split(',')
@@ -385,7 +259,7 @@ pub(crate) fn identity_sources(source: Option<&str>) -> Vec<String> {
 ///
 /// # Errors
 /// A one-line message naming the call and the stage.
-pub(crate) async fn method_throttling(
+pub async fn method_throttling(
     apigw: &aws_sdk_apigateway::Client,
     api: &str,
     stage: &str,
@@ -433,7 +307,7 @@ pub(crate) async fn method_throttling(
 
 /// A REST stage's throttling as `GetStage` gives it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct MethodThrottling {
+pub struct MethodThrottling {
     /// `*/*`: (rate, burst).
     pub default: Option<(f64, f64)>,
     /// (resource path, method or `*`, rate, burst).
@@ -442,7 +316,7 @@ pub(crate) struct MethodThrottling {
 
 impl MethodThrottling {
     /// As [`StageLimits`] over route keys (`GET /hello`).
-    pub(crate) fn limits(&self, routes: &[RouteConfig]) -> StageLimits {
+    pub fn limits(&self, routes: &[RouteConfig]) -> StageLimits {
         let mut out = StageLimits {
             default: self.default,
             routes: Vec::new(),

@@ -395,7 +395,7 @@ async fn follow_function(
                 warned = true;
                 eprintln!(
                     "following function {function}: {}",
-                    crate::aws_error::describe("Lambda", "GetFunctionConfiguration", &e)
+                    authorizer::aws_error::describe("Lambda", "GetFunctionConfiguration", &e)
                 );
             }
             Err(_) => {}

@@ -5,7 +5,7 @@
 //! local stack alike.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// One log line for a stream, stamped when it was written.
@@ -20,7 +20,7 @@ pub struct LogRecord {
 }
 
 /// Where the emulator's log lines go.
-pub(crate) type LogSink = mpsc::UnboundedSender<LogRecord>;
+pub type LogSink = mpsc::UnboundedSender<LogRecord>;
 
 /// Log batches this process could not ship, and the first failure.
 static LOST_BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -29,7 +29,7 @@ static FIRST_LOSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 /// `settings` (a report's target settings) with the control plane's
 /// losses during the run, when it stopped answering: the report names it,
 /// the verdicts say what it cost.
-pub(crate) fn with_losses(
+pub fn with_losses(
     mut settings: std::collections::BTreeMap<String, String>,
 ) -> std::collections::BTreeMap<String, String> {
     if let Some(lost) = shipping_losses() {
@@ -40,7 +40,7 @@ pub(crate) fn with_losses(
 
 /// For the report: the log batches the emulator could not ship because the
 /// control plane stopped answering, if any (`N log batches …, first: …`).
-pub(crate) fn shipping_losses() -> Option<String> {
+pub fn shipping_losses() -> Option<String> {
     let n = LOST_BATCHES.load(std::sync::atomic::Ordering::SeqCst);
     (n > 0).then(|| {
         format!(
@@ -57,7 +57,7 @@ pub(crate) fn shipping_losses() -> Option<String> {
 ///
 /// # Errors
 /// As [`filter_events`].
-pub(crate) async fn emf_metrics(
+pub async fn emf_metrics(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
@@ -87,14 +87,14 @@ pub(crate) async fn emf_metrics(
 
 /// A CloudWatch Logs client from the SDK environment, or pointed at
 /// `endpoint_url`.
-pub(crate) async fn client(endpoint_url: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {
+pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::new(&crate::sdk::config(endpoint_url).await)
 }
 
 /// Starts shipping records sent to the returned sink into `group`, in
 /// batches every 200 ms (streams created as they appear). The task ends
 /// when every sender is dropped, after a last flush.
-pub(crate) fn ship(
+pub fn ship(
     client: aws_sdk_cloudwatchlogs::Client,
     group: String,
 ) -> (LogSink, tokio::task::JoinHandle<()>) {
@@ -149,8 +149,11 @@ pub(crate) fn ship(
                 {
                     Err(e) => {
                         if failing == 0 {
-                            let why =
-                                crate::aws_error::describe("CloudWatch Logs", "PutLogEvents", &e);
+                            let why = authorizer::aws_error::describe(
+                                "CloudWatch Logs",
+                                "PutLogEvents",
+                                &e,
+                            );
                             eprintln!(
                                 "log shipping to {group}: the control plane stopped answering ({why}); later failures are counted, not printed"
                             );
@@ -178,7 +181,7 @@ pub(crate) fn ship(
 ///
 /// # Errors
 /// A one-line message naming the call.
-pub(crate) async fn filter_messages(
+pub async fn filter_messages(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
@@ -197,7 +200,7 @@ pub(crate) async fn filter_messages(
 ///
 /// # Errors
 /// A one-line message naming the call.
-pub(crate) async fn filter_events(
+pub async fn filter_events(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
@@ -242,7 +245,7 @@ pub(crate) async fn filter_events(
 ///
 /// # Errors
 /// A one-line message naming the call.
-pub(crate) async fn decision_request_ids(
+pub async fn decision_request_ids(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
     start_ms: i64,
@@ -259,7 +262,7 @@ pub(crate) async fn decision_request_ids(
 
 /// The `request_id` of an authorizer decision line (tracing's JSON: the
 /// fields at the top level or under `fields`), `None` for any other line.
-pub(crate) fn decision_request_id(line: &str) -> Option<String> {
+pub fn decision_request_id(line: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
     let fields = v.get("fields").unwrap_or(&v);
     if fields.get("event")?.as_str()? != "decision" {
@@ -269,42 +272,6 @@ pub(crate) fn decision_request_id(line: &str) -> Option<String> {
         .get("request_id")
         .and_then(serde_json::Value::as_str)
         .map(str::to_owned)
-}
-
-/// Polls [`decision_request_ids`] until the count is unchanged over two
-/// polls 1 s apart, at most `bound`: (ids, how long delivery took).
-///
-/// # Errors
-/// As [`decision_request_ids`].
-pub(crate) async fn settled_request_ids(
-    client: &aws_sdk_cloudwatchlogs::Client,
-    group: &str,
-    start_ms: i64,
-    end_ms: i64,
-    bound: Duration,
-) -> crate::Result<(BTreeSet<String>, Duration)> {
-    let started = Instant::now();
-    let mut last: Option<usize> = None;
-    let mut settled_at = Duration::ZERO;
-    let mut waiting = crate::progress::Waiting::new(
-        format!("the authorizer's decision lines in {group} to settle (FilterLogEvents)"),
-        bound,
-    );
-    loop {
-        let ids = decision_request_ids(client, group, start_ms, end_ms).await?;
-        waiting.poll(|| format!("{} so far", ids.len()));
-        if last == Some(ids.len()) && !ids.is_empty() {
-            return Ok((ids, settled_at));
-        }
-        if last != Some(ids.len()) {
-            settled_at = started.elapsed();
-        }
-        last = Some(ids.len());
-        if started.elapsed() >= bound {
-            return Ok((ids, settled_at));
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
 }
 
 #[cfg(test)]

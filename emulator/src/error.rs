@@ -1,0 +1,140 @@
+//! The emulator's errors, by what went wrong, each keeping its source; the
+//! harness wraps them in its own error one to one.
+
+use std::fmt::Display;
+
+/// A boxed error from a dependency whose type is generic (AWS SDK errors).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What can stop the emulator or one of its control-plane reads.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting that cannot be used (a flag, a route, a config file's
+    /// field); the message names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// Something the emulator needs is missing or did not answer in time
+    /// (a port, an API's resource, a stage, a function).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A file, socket or process operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, e.g. the path.
+        what: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// An AWS API call failed.
+    #[error("{line}")]
+    Aws {
+        /// Service, operation, error code and message in one line
+        /// ([`authorizer::aws_error::describe`]), plus any context.
+        line: String,
+        /// The SDK's error.
+        source: BoxError,
+    },
+    /// An HTTP client that could not be built or a request that failed.
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    /// The Lambda runtime could not start a function or invoke it.
+    #[error(transparent)]
+    Lambda(#[from] crate::lambda::LambdaError),
+}
+
+impl Error {
+    /// [`Error::Invalid`].
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid(message.into())
+    }
+
+    /// [`Error::Unavailable`].
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable(message.into())
+    }
+
+    /// [`Error::Io`], `what` naming the path or operation.
+    pub fn io(what: impl Display, source: std::io::Error) -> Self {
+        Self::Io {
+            what: what.to_string(),
+            source,
+        }
+    }
+
+    /// [`Error::Aws`] for a failed `service` `operation` call, with what to
+    /// check for an error a user can cause.
+    pub fn aws<E, R>(
+        service: &str,
+        operation: &str,
+        err: aws_sdk_lambda::error::SdkError<E, R>,
+    ) -> Self
+    where
+        E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let hint = what_to_check(&err);
+        Self::Aws {
+            line: format!(
+                "{}{hint}",
+                authorizer::aws_error::describe(service, operation, &err)
+            ),
+            source: Box::new(err),
+        }
+    }
+
+    /// [`Error::aws`] with what the call was about (`function NAME`, `api ID`)
+    /// in parentheses after the SDK's message.
+    pub fn aws_about<E, R>(
+        service: &str,
+        operation: &str,
+        err: aws_sdk_lambda::error::SdkError<E, R>,
+        about: impl Display,
+    ) -> Self
+    where
+        E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let mut e = Self::aws(service, operation, err);
+        if let Self::Aws { line, .. } = &mut e {
+            *line = format!("{line} ({about})");
+        }
+        e
+    }
+}
+
+/// What to check for an AWS error a user can cause, with the region the
+/// call went to: a resource that is not there (often the wrong region),
+/// credentials or permissions, or an endpoint that did not answer.
+fn what_to_check<E, R>(err: &aws_sdk_lambda::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_lambda::error::ProvideErrorMetadata,
+{
+    use aws_sdk_lambda::error::SdkError;
+    let region = crate::sdk::region().unwrap_or("unset");
+    let code = match err {
+        SdkError::ServiceError(se) => se.err().code().unwrap_or_default().to_owned(),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            return format!(" [region {region}; check the network and AWS_ENDPOINT_URL]")
+        }
+        _ => String::new(),
+    };
+    let check = if code.contains("NotFound") {
+        "check the region (--region, AWS_REGION, the deployment's region output) and the id"
+    } else if code.contains("AccessDenied")
+        || code.contains("UnrecognizedClient")
+        || code.contains("InvalidClientToken")
+        || code.contains("ExpiredToken")
+        || code.contains("Signature")
+    {
+        "check the credentials and their permissions"
+    } else if code.is_empty() {
+        "check the credentials"
+    } else {
+        return format!(" [region {region}]");
+    };
+    format!(" [region {region}; {check}]")
+}
+
+/// The emulator's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
