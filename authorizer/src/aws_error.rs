@@ -26,6 +26,39 @@ where
     format!("{service} {operation}: {}", one_line(&detail))
 }
 
+/// What to check for an AWS error a user can cause, with the region the
+/// call went to: a resource that is not there (often the wrong region),
+/// credentials or permissions, or an endpoint that did not answer: ` [region
+/// R; check …]`, to follow [`describe`]'s line.
+pub fn what_to_check<E, R>(err: &SdkError<E, R>, region: Option<&str>) -> String
+where
+    E: ProvideErrorMetadata,
+{
+    let region = region.unwrap_or("unset");
+    let code = match err {
+        SdkError::ServiceError(se) => se.err().code().unwrap_or_default().to_owned(),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            return format!(" [region {region}; check the network and AWS_ENDPOINT_URL]")
+        }
+        _ => String::new(),
+    };
+    let check = if code.contains("NotFound") {
+        "check the region (--region, AWS_REGION, the deployment's region output) and the id"
+    } else if code.contains("AccessDenied")
+        || code.contains("UnrecognizedClient")
+        || code.contains("InvalidClientToken")
+        || code.contains("ExpiredToken")
+        || code.contains("Signature")
+    {
+        "check the credentials and their permissions"
+    } else if code.is_empty() {
+        "check the credentials"
+    } else {
+        return format!(" [region {region}]");
+    };
+    format!(" [region {region}; {check}]")
+}
+
 /// Each error in the source chain, `Display` only, repeats dropped.
 fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();

@@ -73,7 +73,7 @@ impl Error {
         E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        let hint = what_to_check(&err);
+        let hint = authorizer::aws_error::what_to_check(&err, crate::sdk::region());
         Self::Aws {
             line: format!(
                 "{}{hint}",
@@ -101,39 +101,6 @@ impl Error {
         }
         e
     }
-}
-
-/// What to check for an AWS error a user can cause, with the region the
-/// call went to: a resource that is not there (often the wrong region),
-/// credentials or permissions, or an endpoint that did not answer.
-fn what_to_check<E, R>(err: &aws_sdk_lambda::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_lambda::error::ProvideErrorMetadata,
-{
-    use aws_sdk_lambda::error::SdkError;
-    let region = crate::sdk::region().unwrap_or("unset");
-    let code = match err {
-        SdkError::ServiceError(se) => se.err().code().unwrap_or_default().to_owned(),
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            return format!(" [region {region}; check the network and AWS_ENDPOINT_URL]")
-        }
-        _ => String::new(),
-    };
-    let check = if code.contains("NotFound") {
-        "check the region (--region, AWS_REGION, the deployment's region output) and the id"
-    } else if code.contains("AccessDenied")
-        || code.contains("UnrecognizedClient")
-        || code.contains("InvalidClientToken")
-        || code.contains("ExpiredToken")
-        || code.contains("Signature")
-    {
-        "check the credentials and their permissions"
-    } else if code.is_empty() {
-        "check the credentials"
-    } else {
-        return format!(" [region {region}]");
-    };
-    format!(" [region {region}; {check}]")
 }
 
 /// The emulator's result type.

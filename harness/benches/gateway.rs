@@ -8,9 +8,9 @@
 use emulator::gateway::config::GatewayConfig;
 use emulator::gateway::Gateway;
 use emulator::lambda::{Environment, FunctionConfig};
-use harness::mint::LocalSigner;
 use serde_json::json;
 use std::time::{Duration, Instant};
+use tokens::mint::LocalSigner;
 
 const N: usize = 3000;
 const WARM: usize = 300;

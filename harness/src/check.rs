@@ -1,8 +1,6 @@
 //! `harness check`: run the catalog against a target and compare decisions
 //! (and reasons, where the target exposes them).
 
-use crate::catalog::{Case, Expected, Profile};
-use crate::signer::Signer;
 use authorizer::{AuthRequest, Authorizer, Config, Decision, UnixTime};
 use bytes::Bytes;
 use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
@@ -11,6 +9,8 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+use tokens::catalog::{Case, Expected, Profile};
+use tokens::signer::Signer;
 
 /// What to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +117,7 @@ impl Fresh<'_> {
         let t = UnixTime::now().0;
         tokio::time::sleep(std::time::Duration::from_secs_f64(t.ceil() - t + 0.005)).await;
         let now = t.ceil() as i64;
-        match crate::catalog::refresh(case, self.signer, self.profile, now).await? {
+        match tokens::catalog::refresh(case, self.signer, self.profile, now).await? {
             Some(fresh) => Ok(Some(fresh)),
             None => Ok(case.authorization.clone()),
         }
@@ -164,7 +164,7 @@ pub async fn run(
     options: CheckOptions,
 ) -> crate::Result<SecurityReport> {
     let choice = |c: &Case| match options.profile {
-        CatalogProfile::Rfc => crate::choices::project_choice(&c.id),
+        CatalogProfile::Rfc => tokens::choices::project_choice(&c.id),
         CatalogProfile::Full => None,
     };
     let sent: Vec<Case> = cases

@@ -49,10 +49,10 @@ pub enum Error {
     },
     /// A local key could not be made, read or used.
     #[error(transparent)]
-    Key(#[from] crate::keypair::KeyError),
+    Key(#[from] tokens::keypair::KeyError),
     /// A KMS signature could not be made.
     #[error(transparent)]
-    KmsSign(#[from] crate::kms::KmsSignError),
+    KmsSign(#[from] tokens::kms::KmsSignError),
     /// A KMS key that cannot sign as asked.
     #[error(transparent)]
     Spec(#[from] authorizer::kms::SpecError),
@@ -156,6 +156,26 @@ impl Error {
         Self::Context {
             context: context.to_string(),
             source: Box::new(self),
+        }
+    }
+}
+
+/// The tokens crate's errors, one to one.
+impl From<tokens::Error> for Error {
+    fn from(e: tokens::Error) -> Self {
+        match e {
+            tokens::Error::Invalid(m) => Self::Invalid(m),
+            tokens::Error::Unavailable(m) => Self::Unavailable(m),
+            tokens::Error::Aws { line, source } => Self::Aws { line, source },
+            tokens::Error::Key(e) => Self::Key(e),
+            tokens::Error::KmsSign(e) => Self::KmsSign(e),
+            tokens::Error::Spec(e) => Self::Spec(e),
+            tokens::Error::Config(e) => Self::Config(e),
+            tokens::Error::Context { context, source } => Self::Context {
+                context,
+                source: Box::new(Self::from(*source)),
+            },
+            other => Self::Unavailable(other.to_string()),
         }
     }
 }

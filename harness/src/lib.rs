@@ -3,23 +3,17 @@
 
 pub use authorizer::aws_error;
 pub mod binary;
-pub mod catalog;
 pub mod check;
-pub mod choices;
 pub mod coldstart;
 pub mod demo;
 mod deployed;
 pub mod deployment;
 mod error;
-pub mod keypair;
-pub mod kms;
 pub mod load;
-pub mod mint;
 pub mod moto;
 pub mod package;
 mod progress;
 mod settle;
-pub mod signer;
 pub mod stack;
 pub mod suite;
 mod tools;

@@ -11,8 +11,6 @@
 //! environment starts cold; cold starts per second and p99 during the
 //! step). Every token is minted before the first request.
 
-use crate::catalog::{self, Expected, Family, Profile};
-use crate::signer::Signer;
 use crate::suite::{self, Progress};
 use emulator::gateway::config::GatewayConfig;
 use emulator::gateway::Gateway;
@@ -27,6 +25,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokens::catalog::{self, Expected, Family, Profile};
+use tokens::signer::Signer;
 
 /// The token mix: weights per family, and for valid tokens the share of
 /// repeats (a few tokens sent again and again: API Gateway cache hits
@@ -569,7 +569,7 @@ async fn mint_valid(
     loop {
         while set.len() < 8 && next < n {
             let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{next}"), "iat": profile.now, "exp": profile.now + 3600});
-            let input = crate::mint::signing_input(&header, &claims.to_string());
+            let input = tokens::mint::signing_input(&header, &claims.to_string());
             let s = Arc::clone(signer);
             let i = next;
             set.spawn(async move {

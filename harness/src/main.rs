@@ -233,7 +233,7 @@ async fn dispatch(command: Command) -> Outcome {
                     Some(_) => signer(&args).await?,
                     None => signer_of(&args, spec).await?,
                 };
-                let cases = harness::catalog::build(&signer, &profile(&args)).await?;
+                let cases = ::tokens::catalog::build(&signer, &profile(&args)).await?;
                 for c in cases {
                     cli::print_line(c.to_json())?;
                 }

@@ -7,7 +7,13 @@
 //! any deployment.
 
 use crate::deployment::Deployment;
-use crate::kms::KmsKey;
+use tokens::kms::KmsKey;
+
+/// A KMS client for the SDK environment, or for an explicit endpoint
+/// (moto's).
+pub async fn kms_client(endpoint_url: Option<&str>) -> aws_sdk_kms::Client {
+    aws_sdk_kms::Client::new(&emulator::sdk::config(endpoint_url).await)
+}
 
 /// What to create (the module's defaults unless said).
 #[derive(Debug, Clone)]

@@ -12,11 +12,9 @@
 //! description is SKIP with the reason. Writes `summary.json`, `report.md`
 //! and `report.html`, stops everything it started and returns the verdicts.
 
-use crate::catalog::{self, Case, Expected, Profile};
 use crate::check::{self, Fresh, Target};
 use crate::moto::Moto;
 use crate::progress::Waiting;
-use crate::signer::Signer;
 use emulator::gateway::config::GatewayConfig;
 use emulator::gateway::Gateway;
 use reports::model::{
@@ -28,6 +26,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+use tokens::catalog::{self, Case, Expected, Profile};
+use tokens::signer::Signer;
 
 /// Set by the Ctrl-C handler; checked between stages.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -152,7 +152,7 @@ async fn mint_many(
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{i}"), "iat": profile.now, "exp": profile.now + 3600});
-        let input = crate::mint::signing_input(&header, &claims.to_string());
+        let input = tokens::mint::signing_input(&header, &claims.to_string());
         let sig = signer.sign(input.as_bytes()).await?;
         out.push(format!(
             "{input}.{}",
@@ -788,7 +788,7 @@ pub(crate) async fn create_local_stack(
         .send()
         .await
         .map_err(|e| crate::Error::aws("KMS", "ListAliases", e))?;
-    let key = crate::kms::KmsKey {
+    let key = tokens::kms::KmsKey {
         arn: meta.arn().unwrap_or_default().to_owned(),
         alias: aliases
             .aliases()
@@ -861,7 +861,7 @@ pub(crate) struct RunKey {
     /// The key's id, ARN or alias (with `:ALG` for RSA).
     pub(crate) key_id: String,
     /// A key created in the user's KMS, deleted by [`RunKey::close`].
-    created: Option<crate::kms::KmsKey>,
+    created: Option<tokens::kms::KmsKey>,
 }
 
 impl RunKey {
@@ -887,7 +887,7 @@ impl RunKey {
             .kms_endpoint
             .clone()
             .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
-        let client = crate::kms::client(endpoint.as_deref()).await;
+        let client = crate::stack::kms_client(endpoint.as_deref()).await;
         let users_kms = opts.kms_endpoint.is_some() || moto.is_none();
         let (key_id, created) = match &opts.kms_key_id {
             Some(k) => (k.clone(), None),
@@ -899,7 +899,7 @@ impl RunKey {
             }
             None => {
                 p.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
-                let key = crate::kms::create_key(&client, Some(alias))
+                let key = tokens::kms::create_key(&client, Some(alias))
                     .await?;
                 (key.key_id.clone(), users_kms.then_some(key))
             }
@@ -916,7 +916,7 @@ impl RunKey {
     /// `whose` names the run on the console.
     pub(crate) async fn close(&self, whose: &str) {
         let Some(key) = &self.created else { return };
-        match crate::kms::schedule_deletion(&self.client, key).await {
+        match tokens::kms::schedule_deletion(&self.client, key).await {
             Ok(()) => eprintln!(
                 "scheduled deletion of the {whose} KMS key {} ({}) in 7 days",
                 key.key_id,

@@ -2,9 +2,9 @@
 
 use bytes::Bytes;
 use emulator::lambda::{Environment, FunctionConfig, InvokeResult, LambdaError};
-use harness::mint::LocalSigner;
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokens::mint::LocalSigner;
 
 const ISS: &str = "https://issuer.example";
 

@@ -2,18 +2,18 @@
 //! deliberately broken authorizer is caught with the right case named.
 
 use authorizer::{Authorizer, Config, DangerousFault};
-use harness::catalog::{self, Expected, Family, Profile};
 use harness::check::{self, Fresh, Target};
-use harness::mint::LocalSigner;
-use harness::signer::Signer;
 use std::collections::HashSet;
+use tokens::catalog::{self, Expected, Family, Profile};
+use tokens::mint::LocalSigner;
+use tokens::signer::Signer;
 
 fn now() -> i64 {
     authorizer::UnixTime::now().0 as i64
 }
 
 async fn setup() -> (Signer, Profile, Vec<catalog::Case>) {
-    let signer = Signer::Local(harness::keypair::LocalKey::P521(LocalSigner::generate()));
+    let signer = Signer::Local(tokens::keypair::LocalKey::P521(LocalSigner::generate()));
     let profile = Profile::local(now());
     let cases = catalog::build(&signer, &profile).await.expect("catalog");
     (signer, profile, cases)
@@ -179,14 +179,14 @@ async fn url_target_that_cannot_be_reached_is_an_error_not_a_pass() {
 async fn every_project_choice_names_a_catalog_case() {
     let (_, _, cases) = setup().await;
     let ids: HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-    for (id, why) in harness::choices::PROJECT_CHOICES {
+    for (id, why) in tokens::choices::PROJECT_CHOICES {
         assert!(ids.contains(id), "{id} is not a catalog case");
         assert!(why.len() > 20, "{id}: say why it is a choice");
     }
     let valid_choices = cases
         .iter()
         .filter(|c| c.family == Family::Valid)
-        .filter(|c| harness::choices::project_choice(&c.id).is_some())
+        .filter(|c| tokens::choices::project_choice(&c.id).is_some())
         .count();
     assert_eq!(
         valid_choices, 1,
@@ -198,7 +198,7 @@ async fn every_project_choice_names_a_catalog_case() {
 fn the_readme_documents_every_project_choice() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
         .expect("README");
-    for (id, _) in harness::choices::PROJECT_CHOICES {
+    for (id, _) in tokens::choices::PROJECT_CHOICES {
         assert!(readme.contains(&format!("| `{id}` |")), "README lacks {id}");
     }
 }
@@ -208,7 +208,7 @@ fn the_readme_documents_every_project_choice() {
 /// algorithm or holding another key of the same spec.
 #[tokio::test]
 async fn every_spec_catalog_passes_and_can_fail() {
-    use harness::keypair::{LocalKey, Spec};
+    use tokens::keypair::{LocalKey, Spec};
     for spec in Spec::all().into_iter().skip(1) {
         let signer = Signer::generate(spec).expect("key");
         let profile = Profile::local(now());

@@ -11,12 +11,12 @@
 
 use emulator::gateway::config::GatewayConfig;
 use emulator::gateway::Gateway;
-use harness::catalog::Profile;
 use harness::moto::Moto;
-use harness::signer::Signer;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use tokens::catalog::Profile;
+use tokens::signer::Signer;
 
 async fn sdk_conf(moto: &Moto) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -41,7 +41,7 @@ struct Deployed {
     kms: aws_sdk_kms::Client,
     apigw: aws_sdk_apigatewayv2::Client,
     lambda: aws_sdk_lambda::Client,
-    key: harness::kms::KmsKey,
+    key: tokens::kms::KmsKey,
     api_id: String,
     authorizer_id: String,
     /// The emulator's base URL.
@@ -62,7 +62,7 @@ async fn deploy() -> (Deployed, Gateway) {
     // The control plane: what the Terraform module creates (the function's
     // code is a placeholder zip: moto stores it, the emulator runs the real
     // binary).
-    let key = harness::kms::create_key(&kms, Some("alias/deployed"))
+    let key = tokens::kms::create_key(&kms, Some("alias/deployed"))
         .await
         .expect("key");
     let signer = Signer::kms(kms.clone(), &key.arn).await.expect("signer");

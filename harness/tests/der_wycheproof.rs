@@ -4,8 +4,8 @@
 //! `invalid` one.
 
 use authorizer::{Backend, PublicKey};
-use harness::kms::der_to_jose;
 use serde_json::Value;
+use tokens::kms::der_to_jose;
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
@@ -66,7 +66,7 @@ fn every_der_vector() {
 #[test]
 fn every_der_vector_of_every_curve() {
     use authorizer::Algorithm;
-    use harness::kms::der_to_jose_len;
+    use tokens::kms::der_to_jose_len;
     for (file, alg, want_valid) in [
         ("ecdsa_secp521r1_sha512_test.json", Algorithm::Es512, 232),
         ("ecdsa_secp384r1_sha384_test.json", Algorithm::Es384, 194),

@@ -188,7 +188,7 @@ fn a_conforming_foreign_authorizer_passes_the_rfc_profile_on_decisions() {
     assert_eq!(report["profile"], "rfc");
     let skipped = report["totals"]["skipped"].as_u64().unwrap_or(0);
     let passed = report["totals"]["passed"].as_u64().unwrap_or(0);
-    assert_eq!(skipped as usize, harness::choices::PROJECT_CHOICES.len());
+    assert_eq!(skipped as usize, tokens::choices::PROJECT_CHOICES.len());
     assert!(passed >= 120, "{passed} passed");
     // The full catalog holds it to this project's choices, and it differs.
     let (out, report) = check(&s, &[]);
@@ -197,7 +197,7 @@ fn a_conforming_foreign_authorizer_passes_the_rfc_profile_on_decisions() {
     assert!(
         failed
             .iter()
-            .all(|id| harness::choices::project_choice(id).is_some()),
+            .all(|id| tokens::choices::project_choice(id).is_some()),
         "only project choices differ: {failed:?}"
     );
     // Reasons cannot be compared with a target that reports none.

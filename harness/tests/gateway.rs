@@ -5,10 +5,10 @@ use emulator::gateway::config::{
     ApiType, GatewayConfig, PayloadVersion, RouteAuthorizer, RouteConfig,
 };
 use emulator::gateway::Gateway;
-use harness::mint::LocalSigner;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
+use tokens::mint::LocalSigner;
 
 const ISS: &str = "https://issuer.gw.test";
 
@@ -376,10 +376,10 @@ async fn policy_responses_and_rest_token_payload() {
 async fn catalog_through(
     settings: impl FnOnce(GatewayConfig) -> GatewayConfig,
 ) -> (reports::security::SecurityReport, u64) {
-    use harness::catalog::{self, Profile};
     use harness::check::{self, Fresh, Target};
-    use harness::signer::Signer;
-    let signer = Signer::Local(harness::keypair::LocalKey::P521(LocalSigner::generate()));
+    use tokens::catalog::{self, Profile};
+    use tokens::signer::Signer;
+    let signer = Signer::Local(tokens::keypair::LocalKey::P521(LocalSigner::generate()));
     let profile = Profile::local(now());
     let cases = catalog::build(&signer, &profile).await.expect("catalog");
     let cfg = settings(GatewayConfig {
@@ -448,10 +448,10 @@ async fn the_security_check_through_a_throttled_stage_counts_no_429_as_a_decisio
 
 #[tokio::test]
 async fn the_check_names_a_wrong_url_or_a_mismatched_deployment_in_plain_words() {
-    use harness::catalog::{self, Profile};
     use harness::check::{self, Fresh, Target};
-    use harness::signer::Signer;
-    let signer = Signer::Local(harness::keypair::LocalKey::P521(LocalSigner::generate()));
+    use tokens::catalog::{self, Profile};
+    use tokens::signer::Signer;
+    let signer = Signer::Local(tokens::keypair::LocalKey::P521(LocalSigner::generate()));
     let profile = Profile::local(now());
     let cases = catalog::build(&signer, &profile).await.expect("catalog");
     let fresh = Fresh {

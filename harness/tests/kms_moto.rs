@@ -39,8 +39,8 @@ async fn kms_token(client: &aws_sdk_kms::Client, key_id: &str, kid: Option<&str>
     };
     let now = UnixTime::now().0 as i64;
     let claims = json!({"iss": ISS, "aud": "api", "sub": "kms-user", "exp": now + 300});
-    let input = harness::mint::signing_input(&header.to_string(), &claims.to_string());
-    let sig = harness::kms::sign(client, key_id, input.as_bytes())
+    let input = tokens::mint::signing_input(&header.to_string(), &claims.to_string());
+    let sig = tokens::kms::sign(client, key_id, input.as_bytes())
         .await
         .expect("KMS Sign");
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
@@ -50,10 +50,10 @@ async fn kms_token(client: &aws_sdk_kms::Client, key_id: &str, kid: Option<&str>
 async fn kms_keys_load_bind_kids_and_verify_kms_signatures() {
     let moto = Moto::start().expect("moto_server (pip install 'moto[server]')");
     let client = kms_client(&moto).await;
-    let key = harness::kms::create_key(&client, Some("alias/jwt-test"))
+    let key = tokens::kms::create_key(&client, Some("alias/jwt-test"))
         .await
         .expect("CreateKey");
-    let other = harness::kms::create_key(&client, None)
+    let other = tokens::kms::create_key(&client, None)
         .await
         .expect("CreateKey");
 
@@ -130,7 +130,7 @@ async fn kms_keys_load_bind_kids_and_verify_kms_signatures() {
         let r_at = if der[1] == 0x81 { 3 } else { 2 };
         let r_len = usize::from(der[r_at + 1]);
         let s_len = usize::from(der[r_at + 2 + r_len + 1]);
-        let jose = harness::kms::der_to_jose(&der).expect("converts");
+        let jose = tokens::kms::der_to_jose(&der).expect("converts");
         if r_len < 66 || s_len < 66 {
             short_seen += 1;
             let pk = keys[0].key.clone();
@@ -257,7 +257,7 @@ async fn wrong_key_spec_is_refused_and_unreachable_kms_denies_then_recovers() {
         loader.load(&auth).await,
         Err(KmsError::Unreachable { .. })
     ));
-    let key = harness::kms::create_key(&client, Some("alias/jwt"))
+    let key = tokens::kms::create_key(&client, Some("alias/jwt"))
         .await
         .expect("CreateKey");
     let token = kms_token(&client, &key.key_id, None).await;
@@ -296,7 +296,7 @@ async fn the_binary_fetches_kms_keys_at_cold_start() {
     use std::time::Duration;
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
-    let key = harness::kms::create_key(&client, Some("alias/jwt-bin"))
+    let key = tokens::kms::create_key(&client, Some("alias/jwt-bin"))
         .await
         .expect("CreateKey");
     let mut f = FunctionConfig::new(harness::binary::authorizer_binary(false).expect("binary"));
@@ -439,11 +439,10 @@ async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_
         let key_id = match (alg.is_rsa(), &rsa_key) {
             (true, Some(k)) => k.clone(),
             _ => {
-                let k =
-                    harness::kms::create_key_spec(&client, harness::kms::key_spec_for(alg), None)
-                        .await
-                        .expect("CreateKey")
-                        .key_id;
+                let k = tokens::kms::create_key_spec(&client, tokens::kms::key_spec_for(alg), None)
+                    .await
+                    .expect("CreateKey")
+                    .key_id;
                 if alg.is_rsa() {
                     rsa_key = Some(k.clone());
                 }
@@ -483,7 +482,7 @@ async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_
                 URL_SAFE_NO_PAD.encode(&claims)
             )
         };
-        let sig = harness::kms::sign_as(&client, &key_id, alg, input(alg).as_bytes())
+        let sig = tokens::kms::sign_as(&client, &key_id, alg, input(alg).as_bytes())
             .await
             .expect("KMS Sign");
         let event = |token: String| {
@@ -521,7 +520,7 @@ async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_
         } else {
             Algorithm::Es256
         };
-        let resigned = harness::kms::sign_as(&client, &key_id, alg, input(other).as_bytes())
+        let resigned = tokens::kms::sign_as(&client, &key_id, alg, input(other).as_bytes())
             .await
             .expect("KMS Sign");
         let denied = env
@@ -543,10 +542,10 @@ async fn an_alias_re_pointed_to_a_new_key_is_picked_up_at_the_next_refresh() {
     use std::time::{Duration, Instant};
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
-    let old = harness::kms::create_key(&client, Some("alias/jwt-rotating"))
+    let old = tokens::kms::create_key(&client, Some("alias/jwt-rotating"))
         .await
         .expect("old key");
-    let new = harness::kms::create_key(&client, None)
+    let new = tokens::kms::create_key(&client, None)
         .await
         .expect("new key");
     let mut f = FunctionConfig::new(harness::binary::authorizer_binary(false).expect("binary"));
@@ -617,7 +616,7 @@ async fn a_failed_refresh_keeps_the_last_good_key_set() {
     use std::time::Duration;
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
-    let key = harness::kms::create_key(&client, Some("alias/jwt-stale"))
+    let key = tokens::kms::create_key(&client, Some("alias/jwt-stale"))
         .await
         .expect("CreateKey");
     let token = kms_token(&client, &key.key_id, None).await;
@@ -664,7 +663,7 @@ async fn a_failed_refresh_keeps_the_last_good_key_set() {
 async fn check_signs_in_the_deployments_region_and_names_the_region_when_the_key_is_not_there() {
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await; // us-east-1
-    let key = harness::kms::create_key(&client, Some("alias/jwt-region"))
+    let key = tokens::kms::create_key(&client, Some("alias/jwt-region"))
         .await
         .expect("CreateKey");
     let dir = std::env::temp_dir().join(format!("harness-region-{}", std::process::id()));
@@ -752,10 +751,10 @@ async fn gone_keys_are_dropped_at_the_next_refresh_and_unreachable_ones_after_th
     use std::time::Duration;
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
-    let a = harness::kms::create_key(&client, Some("alias/jwt-gone"))
+    let a = tokens::kms::create_key(&client, Some("alias/jwt-gone"))
         .await
         .expect("CreateKey");
-    let b = harness::kms::create_key(&client, Some("alias/jwt-kept"))
+    let b = tokens::kms::create_key(&client, Some("alias/jwt-kept"))
         .await
         .expect("CreateKey");
     let ids = vec!["alias/jwt-gone".to_owned(), "alias/jwt-kept".to_owned()];
@@ -880,7 +879,7 @@ async fn gone_keys_are_dropped_at_the_next_refresh_and_unreachable_ones_after_th
 async fn a_frozen_control_plane_ends_a_call_with_an_error_naming_it() {
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
-    let key = harness::kms::create_key(&client, None)
+    let key = tokens::kms::create_key(&client, None)
         .await
         .expect("CreateKey");
     let stop = |sig: &str| {

@@ -5,10 +5,10 @@
 use authorizer::{AuthRequest, Authorizer, Config, Decision, UnixTime};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use harness::mint::LocalSigner;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
+use tokens::mint::LocalSigner;
 
 #[path = "support/model.rs"]
 mod model;

@@ -114,7 +114,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
             Some(_) => signer(&args.signer).await?,
             None => signer_of(&args.signer, *spec).await?,
         };
-        let cases = harness::catalog::build(&signer, &profile).await?;
+        let cases = ::tokens::catalog::build(&signer, &profile).await?;
         let env = match &args.authorizer_env_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)

@@ -80,9 +80,10 @@ macro_rules! stops_the_run {
 stops_the_run!(
     harness::Error,
     emulator::Error,
+    ::tokens::Error,
     reports::Error,
     scenarios::Error,
-    harness::keypair::KeyError
+    ::tokens::keypair::KeyError
 );
 
 /// Writes `text` to stdout. A closed pipe ends the command quietly (exit 0)

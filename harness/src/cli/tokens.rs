@@ -1,9 +1,9 @@
 //! `harness keys`, `harness mint` and the signer flags `cases` and `check` share.
 
 use crate::{CliError, Outcome};
+use ::tokens::catalog::Profile;
+use ::tokens::signer::Signer;
 use clap::{Args, Subcommand};
-use harness::catalog::Profile;
-use harness::signer::Signer;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +19,7 @@ pub(crate) enum KeysCommand {
         /// Key spec: ES512 (default), ES256, ES384, ES256K, RS256…PS512, a KMS
         /// spec (ECC_NIST_P256…) or RSA_2048|3072|4096:ALG.
         #[arg(long, default_value = "ES512", value_parser = one_spec)]
-        spec: harness::keypair::Spec,
+        spec: ::tokens::keypair::Spec,
         /// Create a SIGN_VERIFY key of that spec in KMS (or moto) instead.
         #[arg(long)]
         kms: bool,
@@ -125,16 +125,16 @@ pub(crate) fn profile(args: &SignerArgs) -> Profile {
 }
 
 /// The specs named by `--spec` (default ES512).
-pub(crate) fn specs(args: &SignerArgs) -> Result<Vec<harness::keypair::Spec>, CliError> {
+pub(crate) fn specs(args: &SignerArgs) -> Result<Vec<::tokens::keypair::Spec>, CliError> {
     args.spec
         .as_deref()
-        .map_or(Ok(vec![harness::keypair::Spec::DEFAULT]), |s| {
-            harness::keypair::Spec::parse_list(s).map_err(CliError::from)
+        .map_or(Ok(vec![::tokens::keypair::Spec::DEFAULT]), |s| {
+            ::tokens::keypair::Spec::parse_list(s).map_err(CliError::from)
         })
 }
 
-pub(crate) fn one_spec(text: &str) -> Result<harness::keypair::Spec, harness::keypair::KeyError> {
-    harness::keypair::Spec::parse(text)
+pub(crate) fn one_spec(text: &str) -> Result<::tokens::keypair::Spec, ::tokens::keypair::KeyError> {
+    ::tokens::keypair::Spec::parse(text)
 }
 
 pub(crate) async fn signer(args: &SignerArgs) -> Result<Signer, CliError> {
@@ -148,17 +148,17 @@ pub(crate) async fn signer(args: &SignerArgs) -> Result<Signer, CliError> {
 
 pub(crate) async fn signer_of(
     args: &SignerArgs,
-    spec: harness::keypair::Spec,
+    spec: ::tokens::keypair::Spec,
 ) -> Result<Signer, CliError> {
     if let Some(id) = &args.kms_key_id {
-        let client = harness::kms::client(args.endpoint_url.as_deref()).await;
+        let client = harness::stack::kms_client(args.endpoint_url.as_deref()).await;
         return Signer::kms(client, id).await.map_err(CliError::from);
     }
     match &args.key {
         Some(path) => {
             let pem = std::fs::read_to_string(path)
                 .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-            harness::keypair::LocalKey::from_pkcs8_pem(&pem, spec.alg)
+            ::tokens::keypair::LocalKey::from_pkcs8_pem(&pem, spec.alg)
                 .map(Signer::Local)
                 .map_err(|e| {
                     CliError::usage(format!(
@@ -173,15 +173,15 @@ pub(crate) async fn signer_of(
 
 pub(crate) async fn keys_new(
     out: PathBuf,
-    spec: harness::keypair::Spec,
+    spec: ::tokens::keypair::Spec,
     kms: bool,
     alias: Option<String>,
     endpoint_url: Option<String>,
 ) -> Outcome {
     let alg = spec.alg.name();
     if kms {
-        let client = harness::kms::client(endpoint_url.as_deref()).await;
-        let key = harness::kms::create_key_spec(&client, spec.kms_key_spec(), alias.as_deref())
+        let client = harness::stack::kms_client(endpoint_url.as_deref()).await;
+        let key = ::tokens::kms::create_key_spec(&client, spec.kms_key_spec(), alias.as_deref())
             .await
             .map_err(CliError::usage)?;
         // What JWT_KMS_KEY_IDS (and --kms-key-id) name: RSA keys with their algorithm.
@@ -233,8 +233,8 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
                 "--count works with local keys only (KMS Sign is one call per token)",
             ));
         };
-        let lifetime = harness::mint::parse_time(&args.exp, now)? - now;
-        for t in harness::mint::pool(
+        let lifetime = ::tokens::mint::parse_time(&args.exp, now)? - now;
+        for t in ::tokens::mint::pool(
             local.algorithm(),
             |input| local.sign(input),
             count,
@@ -254,10 +254,10 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
     claims.insert("iat".into(), now.into());
     claims.insert(
         "exp".into(),
-        harness::mint::parse_time(&args.exp, now)?.into(),
+        ::tokens::mint::parse_time(&args.exp, now)?.into(),
     );
     for kv in &args.claims {
-        let (k, v) = harness::mint::parse_claim(kv)?;
+        let (k, v) = ::tokens::mint::parse_claim(kv)?;
         claims.insert(k, v);
     }
     if let Some(j) = &args.claims_json {
@@ -273,7 +273,7 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
         json!({"alg": alg, "typ": "JWT"})
     };
     let input =
-        harness::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
+        ::tokens::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
     let sig = signer.sign(input.as_bytes()).await?;
     use base64::Engine;
     super::print_line(format_args!(

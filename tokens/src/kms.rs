@@ -11,11 +11,6 @@ use sha2::{Digest, Sha512};
 /// KMS's largest `RAW` message.
 pub const MAX_RAW_MESSAGE: usize = 4096;
 
-/// A KMS client for the SDK environment, or for an explicit endpoint.
-pub async fn client(endpoint_url: Option<&str>) -> aws_sdk_kms::Client {
-    aws_sdk_kms::Client::new(&emulator::sdk::config(endpoint_url).await)
-}
-
 /// A created key.
 #[derive(Debug, Clone)]
 pub struct KmsKey {
@@ -54,7 +49,7 @@ where
 {
     move |e| KmsSignError::Call {
         op,
-        detail: crate::aws_error::describe("KMS", op, &e),
+        detail: authorizer::aws_error::describe("KMS", op, &e),
     }
 }
 

@@ -47,7 +47,13 @@ impl Signer {
             .send()
             .await
             .map_err(|e| {
-                crate::Error::aws_about("KMS", "GetPublicKey", e, format!("key {key_id}"))
+                let region = client.config().region().map(|r| r.as_ref().to_owned());
+                crate::Error::kms(
+                    "GetPublicKey",
+                    e,
+                    format!("key {key_id}"),
+                    region.as_deref(),
+                )
             })?;
         let spec = out
             .key_spec()
