@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's "Deploy to AWS" block, command by command as written, against
+# terraform/README.md's "Deploy to AWS" block, command by command as written, against
 # a moto_server started here: the environment is what the README tells a
 # moto user to export (TF_VAR_endpoint_url, TF_VAR_invoke_url,
 # AWS_ENDPOINT_URL), `terraform apply` is answered "yes" as a user would,
@@ -47,7 +47,7 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 # The block says ./target; a shared target directory stands in for it.
 if [ ! -e target ] && [ "$target" != "$root/target" ]; then ln -s "$target" target; made_target_link=1; fi
 
-python3 - "$root/README.md" >"$work/commands" <<'PY'
+python3 - "$root/terraform/README.md" >"$work/commands" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
 block = text.split("## Deploy to AWS\n", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's "Load testing" block, command by command as written (each
+# docs/guide.md's "Load testing" block, command by command as written (each
 # `harness load` starts and stops its own moto and emulator), then
 # check-report.sh on every report it wrote. The 60 s constant run must show
 # achieved vs planned within 2 % (its `rate` verdict), and each run exits 0.
@@ -17,7 +17,7 @@ trap cleanup EXIT INT TERM
 # The block says ./target; a shared target directory stands in for it.
 if [ ! -e target ] && [ "$target" != "$root/target" ]; then ln -s "$target" target; made_target_link=1; fi
 
-python3 - "$root/README.md" >"$work/commands" <<'PY'
+python3 - "$root/docs/guide.md" >"$work/commands" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
 block = text.split("## Load testing", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]

@@ -1,26 +1,4 @@
-//! A strict ES512 JWT authorizer for AWS API Gateway, for tokens signed by
-//! AWS KMS `ECC_NIST_P521` keys.
-//!
-//! The pipeline reads off the module list: `extract` (the `Authorization`
-//! value) → `token` (split, strict base64url, header) → `keys` (pick the key
-//! by `kid`) → `crypto` (ES512 verify) → `claims` (the policy, given `now`)
-//! → [`Decision`] → `event` (the only module that knows API Gateway JSON).
-//!
-//! ```
-//! use authorizer::{AuthRequest, Authorizer, Config, Decision, RejectReason, UnixTime};
-//! # let key = authorizer::test_util::TestKey::new(7);
-//! # let pem = key.pem();
-//! let config = Config::from_lookup(|name| match name {
-//!     "JWT_PUBLIC_KEY_PEM" => Some(pem.clone()),
-//!     "JWT_ISSUER" => Some("https://issuer.example".into()),
-//!     "JWT_AUDIENCE" => Some("api".into()),
-//!     _ => None,
-//! })?;
-//! let auth = Authorizer::new(&config);
-//! let request = AuthRequest { authorization: Some("Basic dXNlcjpwYXNz") };
-//! assert_eq!(auth.decide(&request, UnixTime::now()), Decision::Deny(RejectReason::BadScheme));
-//! # Ok::<(), authorizer::ConfigError>(())
-//! ```
+#![doc = include_str!("../README.md")]
 
 mod authorizer;
 #[cfg(feature = "kms")]

@@ -82,3 +82,30 @@ impl ConfigError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every variable named in [`super::env`] has a row in the crate's
+    /// README (its documentation): a new variable without one fails here.
+    #[test]
+    fn every_variable_is_in_the_readme_table() {
+        let source = include_str!("vars.rs");
+        let table = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let names: Vec<&str> = table
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.len() > 4 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .collect();
+        assert!(names.len() >= 20, "the table's names: {names:?}");
+        let readme = include_str!("../README.md");
+        let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+        for name in names {
+            let cell = format!("`{name}`");
+            assert!(
+                rows.iter().any(|row| row.contains(&cell)),
+                "authorizer/README.md has no table row naming {name}"
+            );
+        }
+    }
+}

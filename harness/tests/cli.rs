@@ -577,8 +577,8 @@ fn check_every_spec_through_the_real_binary() {
 /// deployed-API `check` excepted (it needs a deployment).
 #[test]
 fn the_readme_harness_block_runs_as_written() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("README");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/guide.md"))
+        .expect("docs/guide.md");
     let section = readme
         .split("## The harness\n")
         .nth(1)

@@ -39,8 +39,8 @@ impl Drop for Setup {
 /// "An authorizer this project did not write").
 fn readme_example() -> String {
     let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-            .expect("README.md");
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/guide.md"))
+            .expect("docs/guide.md");
     let after = readme
         .split("**An authorizer this project did not write**")
         .nth(1)
