@@ -64,7 +64,7 @@ pub enum Error {
     Report(#[from] reports::Error),
     /// A scenario or load plan that could not run.
     #[error(transparent)]
-    Scenario(#[from] scenarios::Error),
+    Scenario(scenarios::Error),
     /// An HTTP request that failed (connection refused, timeout).
     #[error("{0}")]
     Http(#[from] reqwest::Error),
@@ -176,6 +176,20 @@ impl From<tokens::Error> for Error {
                 source: Box::new(Self::from(*source)),
             },
             other => Self::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// The scenarios' errors: a control-plane call stays [`Error::Aws`], a
+/// stop [`Error::Interrupted`]; the rest are [`Error::Scenario`].
+impl From<scenarios::Error> for Error {
+    fn from(e: scenarios::Error) -> Self {
+        match e {
+            scenarios::Error::Aws { line, source } => Self::Aws { line, source },
+            scenarios::Error::Unavailable(m) => Self::Unavailable(m),
+            scenarios::Error::Interrupted => Self::Interrupted,
+            scenarios::Error::Emulator(e) => Self::from(*e),
+            other => Self::Scenario(other),
         }
     }
 }

@@ -4,7 +4,6 @@
 pub use authorizer::aws_error;
 pub mod binary;
 pub mod check;
-pub mod coldstart;
 pub mod demo;
 mod deployed;
 pub mod deployment;
@@ -13,7 +12,6 @@ pub mod load;
 pub mod moto;
 pub mod package;
 mod progress;
-mod settle;
 pub mod stack;
 pub mod suite;
 mod tools;

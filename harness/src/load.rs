@@ -1023,21 +1023,23 @@ async fn run_scaling(
         p.stage(&format!(
             "forcing cold starts: UpdateFunctionConfiguration on {f}"
         ))?;
-        let lambda = crate::coldstart::client().await;
-        let original = crate::coldstart::environment(&lambda, f).await?;
+        let lambda = scenarios::control_plane::client().await;
+        let original = scenarios::control_plane::environment(&lambda, f).await?;
         let mut vars = original.clone();
         vars.insert(
             "HARNESS_LOAD_NONCE".into(),
             format!("{}", emulator::civil_time::now_ms()),
         );
-        crate::coldstart::update_and_wait(&lambda, f, vars, Duration::from_secs(60)).await?;
+        scenarios::control_plane::update_and_wait(&lambda, f, vars, Duration::from_secs(60))
+            .await?;
         restore = Some((lambda, f.clone(), original));
         // The emulator follows the configuration every 50 ms.
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     let ran = one_run(opts, p, &target.url, reqs, "scaling").await;
     if let Some((lambda, f, original)) = restore {
-        crate::coldstart::update_and_wait(&lambda, &f, original, Duration::from_secs(60)).await?;
+        scenarios::control_plane::update_and_wait(&lambda, &f, original, Duration::from_secs(60))
+            .await?;
     }
     let (pl, rec, at) = ran?;
     totals.epoch_start_ms = Some(at);
@@ -1249,7 +1251,9 @@ async fn read_function_logs(
     p.stage(&format!("reading decisions and cold starts from {group}"))?;
     let logs = emulator::cwlogs::client(None).await;
     let epoch_start_ms = totals.epoch_start_ms.unwrap_or(end_ms);
-    let events = crate::settle::events(&logs, group, epoch_start_ms - 1000, end_ms).await?;
+    let events =
+        scenarios::control_plane::settled_events(&logs, group, epoch_start_ms - 1000, end_ms)
+            .await?;
     let mut inits = Vec::new();
     let mut inv: BTreeMap<u32, u64> = BTreeMap::new();
     let mut cold: BTreeMap<u32, u64> = BTreeMap::new();
@@ -1260,7 +1264,7 @@ async fn read_function_logs(
         let sec = ((ts - epoch_start_ms).max(0) / 1000) as u32;
         if emulator::cwlogs::decision_request_id(m).is_some() {
             *inv.entry(sec).or_default() += 1;
-        } else if let Some((_, ms)) = crate::coldstart::init_duration(m) {
+        } else if let Some((_, ms)) = scenarios::control_plane::init_duration(m) {
             *cold.entry(sec).or_default() += 1;
             inits.push(ms);
         }

@@ -14,7 +14,6 @@
 
 use crate::check::{self, Fresh, Target};
 use crate::moto::Moto;
-use crate::progress::Waiting;
 use emulator::gateway::config::GatewayConfig;
 use emulator::gateway::Gateway;
 use reports::model::{
@@ -171,557 +170,6 @@ fn verdict(name: &str, s: Option<&Scenario>, skipped_why: &str) -> Verdict {
         ),
         None => Verdict::new(name, Status::Skip, format!("skipped: {skipped_why}")),
     }
-}
-
-/// Cold start measured as on AWS: per trial, a configuration change (the
-/// nonce variable) and a bounded wait for `LastUpdateStatus: Successful`,
-/// then `k` simultaneous first requests (distinct tokens, so each reaches
-/// the authorizer) timed client-side and three warm ones; the original
-/// environment is restored at the end, failures included. The log group
-/// must then report, in each trial's window, between one and `k` cold
-/// starts (REPORT lines with Init Duration, or `platform.report` with
-/// `initDurationMs`); the first requests go out together on connections
-/// opened beforehand.
-async fn cold_start_from_logs(
-    url: &str,
-    tokens: &[String],
-    function: &str,
-    group: &str,
-    trials: usize,
-    k: usize,
-) -> crate::Result<Result<Scenario, String>> {
-    use crate::coldstart;
-    use std::time::Duration;
-    let lambda = coldstart::client().await;
-    let original = coldstart::environment(&lambda, function).await?;
-    let mut run = ColdRun {
-        start_ms: emulator::civil_time::now_ms(),
-        ..ColdRun::default()
-    };
-    let target = ColdTarget {
-        lambda: &lambda,
-        function,
-        original: &original,
-        url,
-    };
-    // Dropped at a stop; the restore below runs either way.
-    let measured = until_stopped(cold_trials(&target, tokens, trials, k, &mut run)).await;
-    // A function left changed is never a SKIP: its restore failing ends the
-    // run, naming the function and what to put back.
-    coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60))
-        .await
-        .map_err(|e| {
-            crate::Error::unavailable(format!(
-                "function {function}: its environment could not be restored after the cold-start trials \
-                 (remove the variable {} by hand): {e}",
-                coldstart::NONCE_VARIABLE
-            ))
-        })?;
-    if let Err(why) = control_plane_lost(measured)? {
-        return Ok(Err(why));
-    }
-    let end_ms = emulator::civil_time::now_ms() + 1000;
-    let logs = emulator::cwlogs::client(None).await;
-    let reported =
-        until_stopped(settled_cold_reports(&logs, group, &run, end_ms, trials * k)).await;
-    Ok(control_plane_lost(reported)?
-        .map(|reported| cold_start_scenario(function, group, trials, k, &run, &reported)))
-}
-
-/// A scenario's control-plane call that failed (a Lambda or CloudWatch Logs
-/// call that errored or timed out): `Ok(Err(why))`, which the suite records
-/// as a SKIP naming the call, so the stages before and after it stand. Any
-/// other error (a stop, a data-plane failure) ends the run as before.
-fn control_plane_lost<T>(r: crate::Result<T>) -> crate::Result<Result<T, String>> {
-    match r {
-        Ok(v) => Ok(Ok(v)),
-        Err(e @ crate::Error::Aws { .. }) => Ok(Err(format!(
-            "not measured: the control plane stopped answering during this stage ({e})"
-        ))),
-        Err(e) => Err(e),
-    }
-}
-
-/// What the cold-start trials measured client-side.
-#[derive(Debug, Default)]
-struct ColdRun {
-    /// When the first trial began, in epoch ms.
-    start_ms: i64,
-    /// First requests after each configuration change (ms).
-    cold: Vec<f64>,
-    /// Warm requests after them (ms).
-    warm: Vec<f64>,
-    /// How long each UpdateFunctionConfiguration took to settle.
-    waits: Vec<std::time::Duration>,
-    /// When each trial's first requests went out: the trials' log windows.
-    sent_ms: Vec<i64>,
-}
-
-/// The function whose environments the trials force, and the route.
-struct ColdTarget<'a> {
-    lambda: &'a aws_sdk_lambda::Client,
-    function: &'a str,
-    /// Its environment before the run (restored after).
-    original: &'a std::collections::HashMap<String, String>,
-    url: &'a str,
-}
-
-/// The trials: a forced configuration change each, then `k` first requests
-/// released together and three warm ones.
-async fn cold_trials(
-    target: &ColdTarget<'_>,
-    tokens: &[String],
-    trials: usize,
-    k: usize,
-    run: &mut ColdRun,
-) -> crate::Result<()> {
-    use crate::coldstart::{self, NONCE_VARIABLE};
-    use std::time::Duration;
-    let ColdTarget {
-        lambda,
-        function,
-        original,
-        url,
-    } = *target;
-    let http = reqwest::Client::new();
-    let mut tokens = tokens.iter();
-    for trial in 0..trials {
-        // A stop (a signal) ends the trials here: the caller restores the
-        // function's configuration at once.
-        if stopping() {
-            return Err(crate::Error::Interrupted);
-        }
-        let mut vars = original.clone();
-        vars.insert(NONCE_VARIABLE.into(), format!("{}-{trial}", run.start_ms));
-        run.waits.push(
-            coldstart::update_and_wait(lambda, function, vars, Duration::from_secs(60)).await?,
-        );
-        // A guard for propagation after Successful (not the wait itself).
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        if stopping() {
-            return Err(crate::Error::Interrupted);
-        }
-        // Each first request on its own connection, opened beforehand
-        // by a request without the identity source (answered 401 by API
-        // Gateway without invoking the authorizer), then all released
-        // at once, so they reach the function together.
-        let mut set = tokio::task::JoinSet::new();
-        let gate = std::sync::Arc::new(tokio::sync::Barrier::new(k + 1));
-        for tok in tokens.by_ref().take(k) {
-            let (url, tok, gate) = (url.to_owned(), tok.clone(), std::sync::Arc::clone(&gate));
-            let own = reqwest::Client::new();
-            let _ = scenarios::timed_get(&own, &url, None).await;
-            set.spawn(async move {
-                gate.wait().await;
-                scenarios::timed_get(&own, &url, Some(&format!("Bearer {tok}"))).await
-            });
-        }
-        run.sent_ms.push(emulator::civil_time::now_ms());
-        gate.wait().await;
-        while let Some(r) = set.join_next().await {
-            let (status, ms) = r??;
-            if status != 200 {
-                return Err(crate::Error::unavailable(format!(
-                    "cold start: a first request got HTTP {status}"
-                )));
-            }
-            run.cold.push(ms);
-        }
-        for tok in tokens.by_ref().take(3) {
-            if let Ok((200, ms)) =
-                scenarios::timed_get(&http, url, Some(&format!("Bearer {tok}"))).await
-            {
-                run.warm.push(ms);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The cold starts the log group reported, polled until every trial shows
-/// one (and 10 s passed) or all `expected` are in, at most 60 s.
-struct ColdReports {
-    reports: Vec<(i64, String, f64)>,
-    /// Per trial, the cold starts in its window.
-    counts: Vec<usize>,
-    delivery: std::time::Duration,
-}
-
-async fn settled_cold_reports(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    group: &str,
-    run: &ColdRun,
-    end_ms: i64,
-    expected: usize,
-) -> crate::Result<ColdReports> {
-    use std::time::Duration;
-    let waited = Instant::now();
-    let sent_ms = &run.sent_ms;
-    // Trial i's window: from its first requests to the next trial's.
-    let per_trial = |r: &[(i64, String, f64)]| -> Vec<usize> {
-        (0..sent_ms.len())
-            .map(|i| {
-                let lo = sent_ms[i] - 500;
-                let hi = sent_ms.get(i + 1).map_or(i64::MAX, |t| t - 500);
-                r.iter().filter(|e| e.0 >= lo && e.0 < hi).count()
-            })
-            .collect()
-    };
-    let mut waiting = Waiting::new(
-        format!("{expected} cold-start reports in {group} (FilterLogEvents)"),
-        Duration::from_secs(60),
-    );
-    loop {
-        let r =
-            crate::coldstart::reported_cold_start_times(logs, group, run.start_ms, end_ms).await?;
-        let counts = per_trial(&r);
-        waiting.poll(|| format!("{} so far", r.len()));
-        let settled = r.len() >= expected
-            || (counts.iter().all(|c| *c >= 1) && waited.elapsed() >= Duration::from_secs(10));
-        if settled || waited.elapsed() >= Duration::from_secs(60) {
-            return Ok(ColdReports {
-                reports: r,
-                counts,
-                delivery: waited.elapsed(),
-            });
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// The cold start scenario: PASS when first requests are slower than warm
-/// ones (ratio in 1..200) and every trial reported 1..=k cold starts.
-fn cold_start_scenario(
-    function: &str,
-    group: &str,
-    trials: usize,
-    k: usize,
-    run: &ColdRun,
-    reported: &ColdReports,
-) -> Scenario {
-    use crate::coldstart::NONCE_VARIABLE;
-    use reports::model::{Band, Better};
-    use scenarios::fig;
-    let (reports, counts) = (&reported.reports, &reported.counts);
-    let expected = trials * k;
-    let inits: Vec<f64> = reports.iter().map(|(_, _, ms)| *ms).collect();
-    // Each forced change must show in the logs as at least one new
-    // environment and at most K: a first request that arrives after an
-    // environment this trial started is idle again may reuse it, as Lambda
-    // would.
-    let trials_ok = counts.len() == trials && counts.iter().all(|c| (1..=k).contains(c));
-    let (cold_p50, warm_p50) = (
-        scenarios::percentile(&run.cold, 0.5),
-        scenarios::percentile(&run.warm, 0.5),
-    );
-    let ratio = if warm_p50 > 0.0 {
-        cold_p50 / warm_p50
-    } else {
-        0.0
-    };
-    let band = Band {
-        min: 1.0,
-        max: 200.0,
-    };
-    let waits: Vec<f64> = run
-        .waits
-        .iter()
-        .map(std::time::Duration::as_secs_f64)
-        .collect();
-    let figures = BTreeMap::from([
-        (
-            "cold_to_warm_ratio".into(),
-            fig(ratio, "ratio", Better::InBand),
-        ),
-        ("cold_p50_ms".into(), fig(cold_p50, "ms", Better::Lower)),
-        ("warm_p50_ms".into(), fig(warm_p50, "ms", Better::Lower)),
-        (
-            "init_duration_p50_ms".into(),
-            fig(scenarios::percentile(&inits, 0.5), "ms", Better::Lower),
-        ),
-        (
-            "init_duration_max_ms".into(),
-            fig(
-                inits.iter().copied().fold(0.0, f64::max),
-                "ms",
-                Better::Lower,
-            ),
-        ),
-        (
-            "cold_starts_reported".into(),
-            fig(reports.len() as f64, "environments", Better::InBand),
-        ),
-        (
-            "cold_starts_expected".into(),
-            fig(expected as f64, "environments", Better::InBand),
-        ),
-        (
-            "update_wait_p50_s".into(),
-            fig(scenarios::percentile(&waits, 0.5), "s", Better::Lower),
-        ),
-        (
-            "log_delivery_s".into(),
-            fig(reported.delivery.as_secs_f64(), "s", Better::Lower),
-        ),
-    ]);
-    let mut inputs = BTreeMap::from([
-        ("trials".into(), trials.to_string()),
-        ("simultaneous first requests".into(), k.to_string()),
-        (
-            "forced by".into(),
-            format!("UpdateFunctionConfiguration {function} ({NONCE_VARIABLE}), restored after"),
-        ),
-        (
-            "source".into(),
-            format!(
-                "{} REPORT records with Init Duration from {group}",
-                reports.len()
-            ),
-        ),
-        (
-            "cold starts per trial".into(),
-            counts
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-    ]);
-    if !trials_ok {
-        inputs.insert(
-            "problem".into(),
-            format!(
-                "every trial must report 1..={k} cold starts in {group} within 60 s; reported per trial: {counts:?}"
-            ),
-        );
-    } else if reports.len() < expected {
-        inputs.insert(
-            "note".into(),
-            format!(
-                "{} of {expected} first requests started an environment; the others reused one their trial had just started",
-                reports.len()
-            ),
-        );
-    }
-    Scenario {
-        inputs,
-        figures,
-        decides: "cold_to_warm_ratio".into(),
-        pass: band.min <= ratio && ratio <= band.max && trials_ok,
-        band,
-        also: Vec::new(),
-        series: vec![
-            reports::model::Series {
-                title: format!("Init Duration per cold start ({group})"),
-                x_label: "cold start (in log order)".into(),
-                y_label: "ms".into(),
-                kind: reports::model::SeriesKind::Bars,
-                categories: Vec::new(),
-                lines: BTreeMap::from([("Init Duration".into(), numbered(&inits))]),
-                bounds: Vec::new(),
-            },
-            reports::model::Series {
-                title: "First vs warm request latency (client-side)".into(),
-                x_label: "request (in send order)".into(),
-                y_label: "ms".into(),
-                kind: reports::model::SeriesKind::Line,
-                categories: Vec::new(),
-                lines: BTreeMap::from([
-                    (
-                        "first requests after a configuration change".into(),
-                        numbered(&run.cold),
-                    ),
-                    ("warm requests".into(), numbered(&run.warm)),
-                ]),
-                bounds: Vec::new(),
-            },
-        ],
-    }
-}
-
-/// `values` as chart points numbered from 1.
-fn numbered(values: &[f64]) -> Vec<(f64, f64)> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| ((i + 1) as f64, *v))
-        .collect()
-}
-
-/// Caching measured as on AWS: one shared token sent paced, the
-/// authorizer's invocations counted from its own decision lines in the
-/// function's log group (distinct request ids, `FilterLogEvents` over the
-/// run's window, polled until the count is stable). Hit ratio = 1 −
-/// invocations / answered requests; it must be at least 0.5 (a shared token
-/// under any TTL ≥ a few seconds is answered from the cache but for the
-/// first request per cache partition), so TTL 0 fails. Then the deployed
-/// TTL's expiry: when it is at most `expiry_wait_max` seconds, the token is
-/// sent again after TTL + 1 s and must reach the authorizer once more;
-/// longer, it is not measured and the scenario says so.
-async fn caching_from_logs(
-    url: &str,
-    token: &str,
-    group: &str,
-    deployed: &crate::deployed::DeployedSettings,
-    timing: CacheTiming,
-) -> crate::Result<Scenario> {
-    let CacheTiming {
-        rate,
-        seconds,
-        expiry_wait_max,
-    } = timing;
-    use reports::model::{Band, Better};
-    use scenarios::fig;
-    let header = format!("Bearer {token}");
-    // A quiet second first, so the window holds this scenario's traffic
-    // only (the log lines of the stage before are stamped before it).
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    let start_ms = emulator::civil_time::now_ms();
-    let samples = scenarios::paced(
-        url,
-        rate,
-        seconds,
-        std::sync::Arc::new(move |_| ("shared".to_owned(), Some(header.clone()))),
-    )
-    .await?;
-    // The stage after starts only once the count has settled, so a second
-    // of slack for late lines cannot take in its traffic.
-    let end_ms = emulator::civil_time::now_ms() + 1000;
-    let answered = samples.iter().filter(|s| s.status == 200).count();
-    let throttled = samples.iter().filter(|s| s.status == 429).count();
-    let client = emulator::cwlogs::client(None).await;
-    let (ids, delivery) = crate::settle::request_ids(
-        &client,
-        group,
-        start_ms,
-        end_ms,
-        std::time::Duration::from_secs(60),
-    )
-    .await?;
-    // No decision line at all is no measurement: the ratio is 0, never 1.
-    let hit_ratio = if answered == 0 || ids.is_empty() {
-        0.0
-    } else {
-        (1.0 - ids.len() as f64 / answered as f64).max(0.0)
-    };
-    let band = Band { min: 0.5, max: 1.0 };
-    let mut figures = BTreeMap::new();
-    figures.insert("hit_ratio".into(), fig(hit_ratio, "ratio", Better::Higher));
-    figures.insert(
-        "requests_answered".into(),
-        fig(answered as f64, "requests", Better::InBand),
-    );
-    figures.insert(
-        "requests_throttled".into(),
-        fig(throttled as f64, "requests", Better::Lower),
-    );
-    figures.insert(
-        "authorizer_invocations".into(),
-        fig(ids.len() as f64, "invocations", Better::InBand),
-    );
-    figures.insert(
-        "log_delivery_s".into(),
-        fig(delivery.as_secs_f64(), "s", Better::Lower),
-    );
-    let mut inputs = BTreeMap::from([
-        ("rate".into(), format!("{rate} req/s")),
-        ("seconds".into(), seconds.to_string()),
-        (
-            "source".into(),
-            format!("authorizer decision lines in {group} (FilterLogEvents), distinct request ids"),
-        ),
-        (
-            "authorizer TTL".into(),
-            deployed
-                .ttl_seconds
-                .map_or("unknown (no --deployment authorizer_id)".into(), |t| {
-                    format!("{t} s (GetAuthorizer)")
-                }),
-        ),
-    ]);
-    // The function's own metrics (EMF lines) over the same window: what an
-    // operator would graph, read back as CloudWatch would extract them.
-    let emf = emulator::cwlogs::emf_metrics(&client, group, start_ms, end_ms).await?;
-    inputs.insert(
-        "metrics (EMF) in the log group".into(),
-        if emf.is_empty() {
-            "none (JWT_METRICS=off, or an authorizer without metrics)".into()
-        } else {
-            emf.iter()
-                .map(|(name, lines)| format!("{name} ×{lines}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    );
-    if ids.is_empty() {
-        inputs.insert(
-            "problem".into(),
-            format!("no authorizer decision line reached {group} within 60 s: is the function logging there?"),
-        );
-    }
-    // TTL expiry, with the deployed TTL.
-    let mut expiry_ok = true;
-    match deployed.ttl_seconds.and_then(|t| u64::try_from(t).ok()) {
-        Some(ttl) if ttl > 0 && ttl <= expiry_wait_max => {
-            let from_ms = emulator::civil_time::now_ms();
-            let http = reqwest::Client::new();
-            let header = format!("Bearer {token}");
-            let first = scenarios::timed_get(&http, url, Some(&header)).await?;
-            tokio::time::sleep(std::time::Duration::from_secs(ttl + 1)).await;
-            let again = scenarios::timed_get(&http, url, Some(&header)).await?;
-            let (expiry_ids, _) = crate::settle::request_ids(
-                &client,
-                group,
-                from_ms,
-                emulator::civil_time::now_ms() + 1000,
-                std::time::Duration::from_secs(60),
-            )
-            .await?;
-            // The first request may be a hit (the cache of the run above);
-            // the one after the TTL must not be.
-            expiry_ok = first.0 == 200 && again.0 == 200 && !expiry_ids.is_empty();
-            figures.insert(
-                "invocations_after_ttl".into(),
-                fig(expiry_ids.len() as f64, "invocations", Better::InBand),
-            );
-            inputs.insert(
-                "ttl expiry".into(),
-                format!(
-                    "{} authorizer invocation(s) for the shared token resent {} s after the first (TTL {ttl} s): {}",
-                    expiry_ids.len(),
-                    ttl + 1,
-                    if expiry_ok { "the cached result expired" } else { "NOT re-invoked" }
-                ),
-            );
-        }
-        Some(ttl) if ttl > 0 => {
-            inputs.insert(
-                "ttl expiry".into(),
-                format!("not measured: the deployed TTL {ttl} s is longer than the {expiry_wait_max} s this run waits"),
-            );
-        }
-        _ => {}
-    }
-    Ok(Scenario {
-        inputs,
-        figures,
-        decides: "hit_ratio".into(),
-        pass: band.min <= hit_ratio && hit_ratio <= band.max && expiry_ok,
-        band,
-        also: Vec::new(),
-        series: Vec::new(),
-    })
-}
-
-/// Pacing of the caching scenario.
-#[derive(Debug, Clone, Copy)]
-struct CacheTiming {
-    /// Requests per second of the shared token.
-    rate: f64,
-    /// For how long.
-    seconds: usize,
-    /// The longest TTL whose expiry the run waits for.
-    expiry_wait_max: u64,
 }
 
 /// The local deployment: the signing key described (id, ARN, aliases —
@@ -958,7 +406,7 @@ struct RunClock {
 struct Timings {
     cold_trials: usize,
     burst_k: usize,
-    cache: CacheTiming,
+    cache: scenarios::caching::Timing,
     thr_secs: usize,
     multipliers: &'static [f64],
     mixed_rate: f64,
@@ -971,7 +419,7 @@ impl Timings {
             Self {
                 cold_trials: 3,
                 burst_k: 3,
-                cache: CacheTiming {
+                cache: scenarios::caching::Timing {
                     rate: 40.0,
                     seconds: 3,
                     expiry_wait_max: 10,
@@ -985,7 +433,7 @@ impl Timings {
             Self {
                 cold_trials: 10,
                 burst_k: 5,
-                cache: CacheTiming {
+                cache: scenarios::caching::Timing {
                     rate: 100.0,
                     seconds: 8,
                     expiry_wait_max: 30,
@@ -1233,8 +681,8 @@ async fn measure(
     // serves production, which this run does not do.
     let published = match (&function, &t.deployed.qualifier) {
         (Some(function), Some(q)) => {
-            let lambda = crate::coldstart::client().await;
-            crate::coldstart::published_version(&lambda, function, q)
+            let lambda = scenarios::control_plane::client().await;
+            scenarios::control_plane::published_version(&lambda, function, q)
                 .await?
                 .map(|v| (q.clone(), v))
         }
@@ -1251,7 +699,7 @@ async fn measure(
             p.stage(&format!(
                 "cold start (UpdateFunctionConfiguration on {function}; Init Duration from {group})"
             ))?;
-            let s = cold_start_from_logs(
+            let s = scenarios::cold_start::measure(
                 &t.main.url,
                 &tokens.cold,
                 function,
@@ -1284,19 +732,19 @@ async fn measure(
             p.stage(&format!(
                 "caching (one shared token; authorizer invocations counted in {group})"
             ))?;
-            let timing = CacheTiming {
+            let timing = scenarios::caching::Timing {
                 rate: t.below(timings.cache.rate),
                 ..timings.cache
             };
-            let s = until_stopped(caching_from_logs(
+            let s = scenarios::control_plane::until_stopped(scenarios::caching::measure(
                 &t.main.url,
                 &tokens.shared,
                 group,
-                &t.deployed,
+                t.deployed.ttl_seconds,
                 timing,
             ))
             .await;
-            match control_plane_lost(s)? {
+            match scenarios::control_plane::control_plane_lost(s)? {
                 Ok(s) => {
                     scen.insert("caching".into(), s);
                 }

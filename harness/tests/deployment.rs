@@ -279,7 +279,7 @@ async fn signal_during(
     for _ in 0..polls {
         if function_env(&d.lambda)
             .await
-            .contains_key(harness::coldstart::NONCE_VARIABLE)
+            .contains_key(scenarios::control_plane::NONCE_VARIABLE)
         {
             changed = true;
             break;
@@ -573,7 +573,8 @@ async fn assert_deployment_run(d: &Deployed, out: &Output, out_dir: &Path, keys_
         .cloned()
         .unwrap_or_default();
     assert!(
-        !vars.contains_key(harness::coldstart::NONCE_VARIABLE) && vars.contains_key("JWT_ISSUER"),
+        !vars.contains_key(scenarios::control_plane::NONCE_VARIABLE)
+            && vars.contains_key("JWT_ISSUER"),
         "the function's environment is restored: {vars:?}"
     );
     // The harness read the function's own metrics back from the log group.

@@ -2,9 +2,10 @@
 //! deployed API), each a function returning a typed [`Scenario`] for the
 //! report. Pass/fail bands are ratios and fractions, never absolute times.
 //!
-//! Cold start and caching are measured from the function's logs (the
-//! harness's `suite`), the same way for the local stack and a deployment;
-//! no scenario reads emulator-private counters.
+//! Cold start ([`cold_start`]) and caching ([`caching`]) are measured from
+//! the function's logs and the Lambda control plane ([`control_plane`]),
+//! the same way for the local stack and a deployment; no scenario reads
+//! emulator-private counters.
 //!
 //! The loaded scenarios (throttling, mixed) run goose 0.19 attacks
 //! with a paced transaction: user *i* of *U* sends its *k*-th request at
@@ -20,10 +21,17 @@
 
 pub mod arrival;
 mod attack;
+pub mod caching;
+pub mod cold_start;
+pub mod control_plane;
 pub mod engine;
 mod load;
+mod mixed;
+mod throttling;
 
 pub use load::{paced, paced_with, Picker, Sample};
+pub use mixed::{mixed, MixedCase};
+pub use throttling::throttling;
 
 /// What can stop a scenario or a load plan.
 #[derive(Debug, thiserror::Error)]
@@ -65,11 +73,81 @@ pub enum Error {
     /// A histogram that did not encode.
     #[error(transparent)]
     Report(#[from] reports::Error),
+    /// A control-plane call (Lambda, CloudWatch Logs) that failed or timed
+    /// out: the line names the call, its error and what to check.
+    #[error("{line}")]
+    Aws {
+        /// Service, operation, error code and message in one line.
+        line: String,
+        /// The SDK's error.
+        source: emulator::BoxError,
+    },
+    /// Something the measurement needs did not answer as it must (a first
+    /// request that was not a 200, an update that failed or did not finish).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A stop (a signal) ended the measurement.
+    #[error("interrupted")]
+    Interrupted,
+    /// A task that panicked or was cancelled.
+    #[error("{0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// Another error of the emulator's reads.
+    #[error(transparent)]
+    Emulator(Box<emulator::Error>),
 }
 
-use reports::model::{Band, Better, Figure, Scenario, Series};
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+impl Error {
+    /// [`Error::Unavailable`].
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable(message.into())
+    }
+
+    /// [`Error::Aws`] for a failed `service` `operation` call
+    /// ([`emulator::Error::aws`]: the same line and hint).
+    pub fn aws<E, R>(
+        service: &str,
+        operation: &str,
+        err: aws_sdk_lambda::error::SdkError<E, R>,
+    ) -> Self
+    where
+        E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        emulator::Error::aws(service, operation, err).into()
+    }
+
+    /// [`Error::aws`] with what the call was about.
+    pub fn aws_about<E, R>(
+        service: &str,
+        operation: &str,
+        err: aws_sdk_lambda::error::SdkError<E, R>,
+        about: impl std::fmt::Display,
+    ) -> Self
+    where
+        E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        emulator::Error::aws_about(service, operation, err, about).into()
+    }
+}
+
+/// The emulator's reads' errors: an AWS call stays [`Error::Aws`].
+impl From<emulator::Error> for Error {
+    fn from(e: emulator::Error) -> Self {
+        match e {
+            emulator::Error::Aws { line, source } => Self::Aws { line, source },
+            emulator::Error::Unavailable(m) => Self::Unavailable(m),
+            other => Self::Emulator(Box::new(other)),
+        }
+    }
+}
+
+/// The scenarios' result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+use reports::model::{Better, Figure};
+use std::time::Instant;
 
 /// Where to send requests.
 #[derive(Debug, Clone)]
@@ -121,346 +199,6 @@ pub async fn timed_get(
     Ok((status, t.elapsed().as_secs_f64() * 1000.0))
 }
 
-/// Throttling: a sweep of offered rates (multiples of the configured rate),
-/// then a burst after idling. The 429 fraction is compared with the
-/// expected `1 − rate/offered` (burst tokens aside).
-///
-/// # Errors
-/// Unreachable endpoint or a failed goose attack.
-pub async fn throttling(
-    ep: &Endpoint,
-    token: &str,
-    rate: f64,
-    burst: f64,
-    multipliers: &[f64],
-    seconds: usize,
-) -> Result<Scenario, Error> {
-    let client = reqwest::Client::new();
-    let bearer = format!("Bearer {token}");
-    let mut points = Vec::new();
-    let mut worst_error: f64 = 0.0;
-    for m in multipliers {
-        let offered = rate * m;
-        // Idle long enough for the bucket to refill, so each point starts equal.
-        refill(rate, burst).await;
-        let b = bearer.clone();
-        let samples = paced_with(
-            &ep.url,
-            offered,
-            seconds,
-            std::sync::Arc::new(move |_| ("t".to_owned(), Some(b.clone()))),
-            ep.live.clone(),
-        )
-        .await?;
-        let n = samples.len() as f64;
-        let admitted = samples.iter().filter(|s| s.status == 200).count() as f64;
-        let throttled = samples.iter().filter(|s| s.status == 429).count() as f64;
-        let secs = seconds as f64;
-        // Expected: the bucket admits burst + rate·t of the offered·t.
-        let expected_admitted = (burst + rate * secs).min(n);
-        let expected_429 = if n > 0.0 {
-            1.0 - expected_admitted / n
-        } else {
-            0.0
-        };
-        let frac_429 = if n > 0.0 { throttled / n } else { 0.0 };
-        worst_error = worst_error.max((frac_429 - expected_429).abs());
-        points.push((offered, admitted / secs, frac_429, expected_429.max(0.0)));
-    }
-    // Burst: idle until the bucket is full again, then 2×burst at once.
-    let want = (burst * 2.0).ceil() as usize;
-    let burst_measured = want > 0 && want <= 2000;
-    let (burst_admitted, burst_secs) = if burst_measured {
-        refill(rate, burst).await;
-        burst_at_once(&client, &ep.url, &bearer, want).await
-    } else {
-        (0.0, 0.0)
-    };
-    let (burst_expected_max, burst_band) = burst_band(burst, rate, burst_secs, want);
-    let top = points.last().map_or(0.0, |p| p.1);
-    let band = Band {
-        min: 0.0,
-        max: 0.15,
-    };
-    let mut figures = BTreeMap::new();
-    figures.insert("configured_rate".into(), fig(rate, "req/s", Better::InBand));
-    figures.insert(
-        "configured_burst".into(),
-        fig(burst, "requests", Better::InBand),
-    );
-    figures.insert(
-        "admitted_rps_at_max_offered".into(),
-        fig(top, "req/s", Better::InBand),
-    );
-    figures.insert(
-        "admitted_to_configured_at_max".into(),
-        fig(
-            if rate > 0.0 { top / rate } else { 0.0 },
-            "ratio",
-            Better::InBand,
-        ),
-    );
-    figures.insert(
-        "max_429_fraction_error".into(),
-        fig(worst_error, "fraction", Better::Lower),
-    );
-    figures.insert(
-        "burst_admitted".into(),
-        fig(burst_admitted, "requests", Better::InBand),
-    );
-    figures.insert(
-        "burst_admitted_to_configured".into(),
-        fig(
-            if burst > 0.0 {
-                burst_admitted / burst
-            } else {
-                0.0
-            },
-            "ratio",
-            Better::InBand,
-        ),
-    );
-    figures.insert("burst_seconds".into(), fig(burst_secs, "s", Better::InBand));
-    figures.insert(
-        "burst_expected_max".into(),
-        fig(burst_expected_max, "requests", Better::InBand),
-    );
-    let also = Vec::from_iter(burst_measured.then(|| reports::model::Criterion {
-        figure: "burst_admitted".into(),
-        band: burst_band,
-    }));
-    let burst_ok = !burst_measured || burst_band.contains(burst_admitted);
-    Ok(Scenario {
-        inputs: BTreeMap::from([
-            ("configured_rate".into(), rate.to_string()),
-            ("configured_burst".into(), burst.to_string()),
-            ("multipliers".into(), format!("{multipliers:?}")),
-            ("seconds_per_point".into(), seconds.to_string()),
-        ]),
-        pass: band.contains(worst_error) && burst_ok,
-        figures,
-        decides: "max_429_fraction_error".into(),
-        band,
-        also,
-        series: vec![
-            Series {
-                title: "Offered vs admitted rate".into(),
-                x_label: "offered req/s".into(),
-                y_label: "req/s".into(),
-                kind: reports::model::SeriesKind::Line,
-                categories: Vec::new(),
-                lines: BTreeMap::from([
-                    (
-                        "admitted".into(),
-                        points.iter().map(|p| (p.0, p.1)).collect(),
-                    ),
-                    (
-                        "configured rate".into(),
-                        points.iter().map(|p| (p.0, rate)).collect(),
-                    ),
-                ]),
-                bounds: Vec::new(),
-            },
-            Series {
-                title: "429 fraction vs expected".into(),
-                x_label: "offered req/s".into(),
-                y_label: "fraction".into(),
-                kind: reports::model::SeriesKind::Line,
-                categories: Vec::new(),
-                lines: BTreeMap::from([
-                    (
-                        "measured".into(),
-                        points.iter().map(|p| (p.0, p.2)).collect(),
-                    ),
-                    (
-                        "expected 1 − (burst + rate·t)/(offered·t)".into(),
-                        points.iter().map(|p| (p.0, p.3)).collect(),
-                    ),
-                ]),
-                bounds: Vec::new(),
-            },
-        ],
-    })
-}
-
-/// One token of the mixed workload.
-#[derive(Debug, Clone)]
-pub struct MixedCase {
-    /// `valid`, `expired`, `forged` or `malformed`.
-    pub family: String,
-    /// The `Authorization` value (`None`: no header).
-    pub authorization: Option<String>,
-    /// Whether it must be allowed.
-    pub allow: bool,
-}
-
-/// The admissions a burst of `sent` requests answered over `secs` may
-/// get from a full bucket of `burst` refilled at `rate`: at least 0.8 ×
-/// burst, at most 1.2 × (burst + rate × secs), capped at what was sent.
-/// Returns that upper expectation (before the 1.2) and the band.
-fn burst_band(burst: f64, rate: f64, secs: f64, sent: usize) -> (f64, Band) {
-    let expected_max = (burst + rate * secs).min(sent as f64);
-    (
-        expected_max,
-        Band {
-            min: (0.8 * burst).floor(),
-            max: (1.2 * expected_max).ceil(),
-        },
-    )
-}
-
-/// Sends `n` requests at once: how many were admitted (200) and how long
-/// the last answer took. The bucket refills while the burst is answered,
-/// so up to burst + rate × that time are admitted.
-async fn burst_at_once(client: &reqwest::Client, url: &str, bearer: &str, n: usize) -> (f64, f64) {
-    let started = Instant::now();
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..n {
-        let (url, b, c) = (url.to_owned(), bearer.to_owned(), client.clone());
-        set.spawn(async move {
-            timed_get(&c, &url, Some(&b))
-                .await
-                .map(|r| r.0)
-                .unwrap_or(0)
-        });
-    }
-    let mut admitted = 0.0;
-    while let Some(r) = set.join_next().await {
-        admitted += f64::from(u8::from(r.unwrap_or(0) == 200));
-    }
-    (admitted, started.elapsed().as_secs_f64())
-}
-
-/// Waits until a token bucket of `rate`/`burst` is full again: idling
-/// `burst / rate` plus a 0.5 s margin (at most 60 s) — a stage refills only
-/// with time.
-async fn refill(rate: f64, burst: f64) {
-    let idle = if rate > 0.0 { burst / rate + 0.5 } else { 60.0 };
-    tokio::time::sleep(Duration::from_secs_f64(idle.clamp(0.5, 60.0))).await;
-}
-
-/// Mixed traffic: valid, expired, forged and malformed tokens by weight
-/// under load; latency per family and zero wrong decisions. A 429 is
-/// throttling, never a wrong decision: it is counted apart
-/// (`throttled_requests`).
-///
-/// # Errors
-/// Unreachable endpoint or a failed goose attack.
-pub async fn mixed(
-    ep: &Endpoint,
-    cases: &[MixedCase],
-    weights: &[(&str, u32)],
-    rate: f64,
-    seconds: usize,
-) -> Result<Scenario, Error> {
-    let mut pool: Vec<MixedCase> = Vec::new();
-    for (family, w) in weights {
-        let fam: Vec<&MixedCase> = cases.iter().filter(|c| c.family == *family).collect();
-        for i in 0..(*w as usize * 4) {
-            if let Some(c) = fam.get(i % fam.len().max(1)) {
-                pool.push((*c).clone());
-            }
-        }
-    }
-    if pool.is_empty() {
-        return Err(Error::NoCases);
-    }
-    let shared = std::sync::Arc::new(pool);
-    let p = std::sync::Arc::clone(&shared);
-    let samples = paced_with(
-        &ep.url,
-        rate,
-        seconds,
-        std::sync::Arc::new(move |n: u64| {
-            let c = &p[(n as usize).wrapping_mul(7919) % p.len()];
-            (
-                format!("{}|{}", c.family, u8::from(c.allow)),
-                c.authorization.clone(),
-            )
-        }),
-        ep.live.clone(),
-    )
-    .await?;
-    let mut figures = BTreeMap::new();
-    let mut wrong = 0usize;
-    let mut bars = Vec::new();
-    for (i, (family, _)) in weights.iter().enumerate() {
-        let lat: Vec<f64> = samples
-            .iter()
-            .filter(|s| s.class.starts_with(&format!("{family}|")))
-            .map(|s| s.latency_ms)
-            .collect();
-        figures.insert(
-            format!("{family}_p50_ms"),
-            fig(percentile(&lat, 0.5), "ms", Better::Lower),
-        );
-        figures.insert(
-            format!("{family}_requests"),
-            fig(lat.len() as f64, "requests", Better::InBand),
-        );
-        bars.push((i as f64, percentile(&lat, 0.5)));
-    }
-    let (mut throttled, mut errors) = (0usize, 0usize);
-    for s in &samples {
-        let allow_expected = s.class.ends_with("|1");
-        match s.status {
-            // Only a decision can be wrong.
-            st if engine::is_decision(st) => {
-                wrong += usize::from(!engine::decision_ok(st, allow_expected));
-            }
-            429 => throttled += 1,
-            // A 5xx or a transport error: an error, never a decision.
-            _ => errors += 1,
-        }
-    }
-    let decided = samples.len() - throttled - errors;
-    figures.insert(
-        "errors".into(),
-        fig(errors as f64, "requests", Better::Lower),
-    );
-    figures.insert(
-        "wrong_decisions".into(),
-        fig(wrong as f64, "requests", Better::Lower),
-    );
-    figures.insert(
-        "throttled_requests".into(),
-        fig(throttled as f64, "requests", Better::Lower),
-    );
-    figures.insert(
-        "requests".into(),
-        fig(samples.len() as f64, "requests", Better::InBand),
-    );
-    let band = Band { min: 0.0, max: 0.0 };
-    Ok(Scenario {
-        inputs: BTreeMap::from([
-            ("offered_rps".into(), rate.to_string()),
-            ("seconds".into(), seconds.to_string()),
-            (
-                "weights".into(),
-                weights
-                    .iter()
-                    .map(|(f, w)| format!("{f}:{w}"))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-        ]),
-        pass: wrong == 0 && decided > 0,
-        figures,
-        decides: "wrong_decisions".into(),
-        band,
-        also: Vec::new(),
-        series: vec![Series {
-            title: "p50 latency by token family".into(),
-            x_label: "token family".into(),
-            y_label: "p50 latency (ms)".into(),
-            kind: reports::model::SeriesKind::Bars,
-            categories: weights.iter().map(|w| w.0.to_owned()).collect(),
-            lines: BTreeMap::from([("p50".into(), bars)]),
-            bounds: Vec::new(),
-        }],
-    })
-}
-
 /// Set by [`request_stop`]. Kept here rather than read from goose's kill
 /// switch, which also ends a run cut short on purpose
 /// ([`engine::Live::cut`]) and is cleared when an attack starts.
@@ -476,26 +214,4 @@ pub fn stop_requested() -> bool {
 pub fn request_stop() {
     STOPPED.store(true, std::sync::atomic::Ordering::SeqCst);
     goose::trigger_killswitch("interrupted");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::burst_band;
-
-    #[test]
-    fn a_burst_answered_slowly_may_admit_what_the_bucket_refilled() {
-        // The reviewed case: burst 30, TTL 0, the burst took 1 s at
-        // 10 req/s refill: 39 admitted is expected, not a failure (the old
-        // |39/30 − 1| ≤ 0.2 said FAIL).
-        let (expected, band) = burst_band(30.0, 10.0, 1.0, 60);
-        assert!((expected - 40.0).abs() < 1e-9);
-        assert!(band.contains(39.0), "{band:?}");
-        // An answered-at-once burst still holds the configured burst.
-        let (_, quick) = burst_band(30.0, 10.0, 0.01, 60);
-        assert!(quick.contains(30.0) && !quick.contains(45.0), "{quick:?}");
-        // Too few admitted fails; never more than what was sent is expected.
-        assert!(!band.contains(20.0));
-        let (capped, _) = burst_band(30.0, 100.0, 5.0, 60);
-        assert!((capped - 60.0).abs() < 1e-9);
-    }
 }

@@ -1,15 +1,101 @@
-//! Cold starts forced and read the way AWS documents: a configuration
-//! change (`UpdateFunctionConfiguration` with a harness-owned nonce
-//! variable, restored at the end) retires every execution environment; the
-//! harness waits on `GetFunctionConfiguration` until `LastUpdateStatus` is
-//! `Successful` (polled with a bound), sends the first requests and times
-//! them client-side, then reads Init Duration from the function's log group:
-//! the text `REPORT RequestId: … Init Duration: … ms` line and the JSON
-//! `platform.report` record (`record.metrics.initDurationMs`) alike.
+//! The control plane as measurements read it: Lambda's configuration (a
+//! change that retires every execution environment, waited on with a
+//! bound), CloudWatch Logs read until it settles, and a wait that names
+//! itself. Cold starts are forced and read the way AWS documents: a
+//! configuration change (`UpdateFunctionConfiguration` with a harness-owned
+//! nonce variable, restored at the end), `GetFunctionConfiguration` until
+//! `LastUpdateStatus` is `Successful`, then Init Duration from the
+//! function's log group: the text `REPORT RequestId: … Init Duration: … ms`
+//! line and the JSON `platform.report` record (`record.metrics.initDurationMs`)
+//! alike.
 
 use aws_sdk_lambda::types::{Environment, LastUpdateStatus};
-use std::collections::HashMap;
+use emulator::cwlogs::{decision_request_ids, filter_events};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
+
+/// Runs `work` until it ends or a stop is requested ([`crate::request_stop`]),
+/// whichever comes first: dropped within 50 ms of a signal, its requests in
+/// flight with it.
+///
+/// # Errors
+/// `work`'s error, or [`crate::Error::Interrupted`].
+pub async fn until_stopped<T>(
+    work: impl std::future::Future<Output = crate::Result<T>>,
+) -> crate::Result<T> {
+    let watch = async {
+        while !crate::stop_requested() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        () = watch => Err(crate::Error::Interrupted),
+    }
+}
+
+/// A measurement's control-plane call that failed (a Lambda or CloudWatch
+/// Logs call that errored or timed out): `Ok(Err(why))`, which the suite
+/// records as a SKIP naming the call, so the stages before and after it
+/// stand. Any other error (a stop, a data-plane failure) stays an error.
+///
+/// # Errors
+/// `r`'s error when it is not the control plane's.
+pub fn control_plane_lost<T>(r: crate::Result<T>) -> crate::Result<Result<T, String>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(e @ crate::Error::Aws { .. }) => Ok(Err(format!(
+            "not measured: the control plane stopped answering during this stage ({e})"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// A wait on the control plane that names itself: silent for its first
+/// 5 s, then one line saying what it waits for, how long so far and its
+/// bound, again every 10 s. A stage never sits silent on a slow or frozen
+/// control plane.
+#[derive(Debug)]
+pub struct Waiting {
+    what: String,
+    bound: Duration,
+    since: std::time::Instant,
+    next: Duration,
+}
+
+impl Waiting {
+    /// Starts the clock on a wait for `what` of at most `bound`.
+    pub fn new(what: impl Into<String>, bound: Duration) -> Self {
+        Self {
+            what: what.into(),
+            bound,
+            since: std::time::Instant::now(),
+            next: Duration::from_secs(5),
+        }
+    }
+
+    /// Call once per poll; `now` says what the last poll saw.
+    pub fn poll(&mut self, now: impl FnOnce() -> String) {
+        if let Some(line) = self.line_at(self.since.elapsed(), now) {
+            eprintln!("{line}");
+        }
+    }
+
+    /// The line due after `waited`, if one is.
+    fn line_at(&mut self, waited: Duration, now: impl FnOnce() -> String) -> Option<String> {
+        if waited < self.next {
+            return None;
+        }
+        self.next = waited + Duration::from_secs(10);
+        Some(format!(
+            "           still waiting for {}: {} ({} s of at most {} s)",
+            self.what,
+            now(),
+            waited.as_secs(),
+            self.bound.as_secs()
+        ))
+    }
+}
 
 /// The variable the harness sets to force new environments.
 pub const NONCE_VARIABLE: &str = "HARNESS_COLD_START_NONCE";
@@ -94,7 +180,7 @@ pub async fn update_and_wait(
                 format!("function {function}"),
             )
         })?;
-    let mut waiting = crate::progress::Waiting::new(
+    let mut waiting = Waiting::new(
         format!("function {function}'s configuration update (GetFunctionConfiguration)"),
         bound,
     );
@@ -162,21 +248,96 @@ pub async fn reported_cold_start_times(
     start_ms: i64,
     end_ms: i64,
 ) -> crate::Result<Vec<(i64, String, f64)>> {
-    let mut out: Vec<(i64, String, f64)> =
-        emulator::cwlogs::filter_events(client, group, start_ms, end_ms, None)
-            .await?
-            .iter()
-            .filter_map(|(ts, m)| init_duration(m).map(|(id, ms)| (*ts, id, ms)))
-            .collect();
+    let mut out: Vec<(i64, String, f64)> = filter_events(client, group, start_ms, end_ms, None)
+        .await?
+        .iter()
+        .filter_map(|(ts, m)| init_duration(m).map(|(id, ms)| (*ts, id, ms)))
+        .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     out.dedup_by(|a, b| a.1 == b.1);
     out.sort_by_key(|e| e.0);
     Ok(out)
 }
 
+/// Polls [`decision_request_ids`] until the count is unchanged over two
+/// polls 1 s apart, at most `bound`: (ids, how long delivery took).
+///
+/// # Errors
+/// As [`decision_request_ids`].
+pub async fn settled_request_ids(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+    bound: Duration,
+) -> crate::Result<(BTreeSet<String>, Duration)> {
+    let started = Instant::now();
+    let mut last: Option<usize> = None;
+    let mut settled_at = Duration::ZERO;
+    let mut waiting = Waiting::new(
+        format!("the authorizer's decision lines in {group} to settle (FilterLogEvents)"),
+        bound,
+    );
+    loop {
+        let ids = decision_request_ids(client, group, start_ms, end_ms).await?;
+        waiting.poll(|| format!("{} so far", ids.len()));
+        if last == Some(ids.len()) && !ids.is_empty() {
+            return Ok((ids, settled_at));
+        }
+        if last != Some(ids.len()) {
+            settled_at = started.elapsed();
+        }
+        last = Some(ids.len());
+        if started.elapsed() >= bound {
+            return Ok((ids, settled_at));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Log events until their count is unchanged over two polls 1 s apart
+/// (at most 30 s): log delivery is asynchronous.
+pub async fn settled_events(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> crate::Result<Vec<(i64, String)>> {
+    let began = Instant::now();
+    let mut last: Option<usize> = None;
+    let mut waiting = Waiting::new(
+        format!("the function's log lines in {group} to settle (FilterLogEvents)"),
+        Duration::from_secs(30),
+    );
+    loop {
+        let ev = filter_events(client, group, start_ms, end_ms, None).await?;
+        waiting.poll(|| format!("{} lines so far", ev.len()));
+        if last == Some(ev.len()) || began.elapsed() > Duration::from_secs(30) {
+            return Ok(ev);
+        }
+        last = Some(ev.len());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wait_names_itself_after_5_s_then_every_10_s() {
+        let mut w = Waiting::new("the log lines", Duration::from_secs(60));
+        let mut at = |s: u64| w.line_at(Duration::from_secs(s), || format!("{s} so far"));
+        assert_eq!(at(0), None);
+        assert_eq!(at(4), None);
+        assert_eq!(
+            at(5).as_deref(),
+            Some("           still waiting for the log lines: 5 so far (5 s of at most 60 s)")
+        );
+        assert_eq!(at(6), None);
+        assert_eq!(at(14), None);
+        assert!(at(15).is_some_and(|l| l.contains("15 so far (15 s of at most 60 s)")));
+    }
 
     #[test]
     fn reads_init_duration_from_text_and_json_reports() {
