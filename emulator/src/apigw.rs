@@ -3,7 +3,7 @@
 //! (`GetFunctionConfiguration`). The emulator serves what they return; the
 //! harness measures a deployment against the same reads.
 
-use crate::gateway::config::{PayloadVersion, RouteAuthorizer, RouteConfig};
+use crate::config::{PayloadVersion, RouteAuthorizer, RouteConfig};
 
 /// `GetAuthorizer`.
 ///

@@ -40,7 +40,7 @@ pub enum Error {
     Http(#[from] reqwest::Error),
     /// The Lambda runtime could not start a function or invoke it.
     #[error(transparent)]
-    Lambda(#[from] crate::lambda::LambdaError),
+    Lambda(#[from] LambdaError),
 }
 
 impl Error {
@@ -101,6 +101,37 @@ impl Error {
         }
         e
     }
+}
+
+/// Why an environment could not start or an invocation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LambdaError {
+    /// The binary could not be spawned or the listener not bound.
+    #[error("could not start the function: {0}")]
+    Spawn(String),
+    /// The runtime posted `/runtime/init/error`.
+    #[error("init error {error_type}: {message}")]
+    InitError {
+        /// `errorType`.
+        error_type: String,
+        /// `errorMessage`.
+        message: String,
+    },
+    /// The process exited before its first `/next`.
+    #[error("the function exited during init ({0})")]
+    InitExit(String),
+    /// No `/next` within the init timeout.
+    #[error("init timed out")]
+    InitTimeout,
+    /// No answer within the function timeout.
+    #[error("task timed out")]
+    Timeout,
+    /// The process exited during the invocation.
+    #[error("the runtime exited ({0})")]
+    Crashed(String),
+    /// The response exceeded 6 MiB.
+    #[error("response too large")]
+    ResponseTooLarge,
 }
 
 /// The emulator's result type.

@@ -5,6 +5,7 @@
 //! Init ends at the first `GET /next`; a process exit or an `/init/error`
 //! before then is an init failure. Responses above 6 MiB get 413.
 
+use crate::error::LambdaError;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -72,37 +73,6 @@ impl FunctionConfig {
             self.region, self.name
         )
     }
-}
-
-/// Why an environment could not start or an invocation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LambdaError {
-    /// The binary could not be spawned or the listener not bound.
-    #[error("could not start the function: {0}")]
-    Spawn(String),
-    /// The runtime posted `/runtime/init/error`.
-    #[error("init error {error_type}: {message}")]
-    InitError {
-        /// `errorType`.
-        error_type: String,
-        /// `errorMessage`.
-        message: String,
-    },
-    /// The process exited before its first `/next`.
-    #[error("the function exited during init ({0})")]
-    InitExit(String),
-    /// No `/next` within the init timeout.
-    #[error("init timed out")]
-    InitTimeout,
-    /// No answer within the function timeout.
-    #[error("task timed out")]
-    Timeout,
-    /// The process exited during the invocation.
-    #[error("the runtime exited ({0})")]
-    Crashed(String),
-    /// The response exceeded 6 MiB.
-    #[error("response too large")]
-    ResponseTooLarge,
 }
 
 /// What a completed invocation returned.

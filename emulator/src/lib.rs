@@ -11,15 +11,16 @@
 //!   throttling, events, following the control plane;
 //! - [`lambda`]: execution environments and their Runtime API;
 //! - [`apigw`], [`cwlogs`]: API Gateway and Lambda reads, log shipping and
-//!   reading;
+//!   reading; [`config`]: the settings every floor above reads;
 //! - [`sdk`], [`civil_time`], [`Error`].
 
 pub mod apigw;
 pub mod civil_time;
+pub mod config;
 pub mod cwlogs;
 mod error;
 pub mod gateway;
 pub mod lambda;
 pub mod sdk;
 
-pub use error::{BoxError, Error, Result};
+pub use error::{BoxError, Error, LambdaError, Result};

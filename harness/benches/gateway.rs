@@ -5,7 +5,7 @@
 //! Needs the release authorizer binary. Prints a table and writes
 //! `target/bench-gateway.json`.
 
-use emulator::gateway::config::GatewayConfig;
+use emulator::config::GatewayConfig;
 use emulator::gateway::Gateway;
 use emulator::lambda::{Environment, FunctionConfig};
 use serde_json::json;

@@ -8,7 +8,7 @@ use crate::deployment::Deployment;
 use emulator::apigw::{
     get_authorizer, method_throttling, qualifier_from_uri, rest_authorizer, stage_limits,
 };
-use emulator::gateway::config::PayloadVersion;
+use emulator::config::PayloadVersion;
 
 /// Settings read from the deployment, each with where it came from.
 #[derive(Debug, Clone, Default, PartialEq)]

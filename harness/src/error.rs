@@ -70,7 +70,7 @@ pub enum Error {
     Http(#[from] reqwest::Error),
     /// The Lambda emulator could not start a function or invoke it.
     #[error(transparent)]
-    Lambda(#[from] emulator::lambda::LambdaError),
+    Lambda(#[from] emulator::LambdaError),
     /// moto could not be installed or started.
     #[error(transparent)]
     Moto(#[from] crate::moto::MotoError),

@@ -12,7 +12,7 @@
 //! step). Every token is minted before the first request.
 
 use crate::suite::{self, Progress};
-use emulator::gateway::config::GatewayConfig;
+use emulator::config::GatewayConfig;
 use emulator::gateway::Gateway;
 use reports::hist;
 use reports::load::{ClassStats, LoadReport, Outcomes, Second, StepStats};

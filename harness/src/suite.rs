@@ -14,7 +14,7 @@
 
 use crate::check::{self, Fresh, Target};
 use crate::moto::Moto;
-use emulator::gateway::config::GatewayConfig;
+use emulator::config::GatewayConfig;
 use emulator::gateway::Gateway;
 use reports::model::{
     Machine, RunInfo, Scenario, Status, Summary, TargetInfo, Verdict, SCHEMA_VERSION,

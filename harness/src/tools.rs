@@ -83,8 +83,7 @@ fn ensure_venv_tool(name: &str, package: &str, bin: &str) -> Result<PathBuf, Too
     );
     let python = venv.join("bin/python");
     if !python.is_file() {
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))
-            .map_err(|e| fail(e.to_string()))?;
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).map_err(fail)?;
     }
     run(Command::new(&python).args([
         "-m",
@@ -94,7 +93,7 @@ fn ensure_venv_tool(name: &str, package: &str, bin: &str) -> Result<PathBuf, Too
         "--disable-pip-version-check",
         package,
     ]))
-    .map_err(|e| fail(e.to_string()))?;
+    .map_err(fail)?;
     if tool.is_file() {
         Ok(tool)
     } else {
@@ -105,21 +104,22 @@ fn ensure_venv_tool(name: &str, package: &str, bin: &str) -> Result<PathBuf, Too
     }
 }
 
-/// Runs `cmd`; on failure the last line it printed.
-fn run(cmd: &mut Command) -> crate::Result<()> {
+/// Runs `cmd`; on failure why: the program that could not start, or the
+/// last line it printed.
+fn run(cmd: &mut Command) -> Result<(), String> {
     let out = cmd
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| crate::Error::io(format!("{:?}", cmd.get_program()), e))?;
+        .map_err(|e| format!("{:?}: {e}", cmd.get_program()))?;
     if out.status.success() {
         return Ok(());
     }
     let text = String::from_utf8_lossy(&out.stderr);
-    Err(crate::Error::unavailable(
-        text.lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("failed")
-            .trim(),
-    ))
+    Err(text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("failed")
+        .trim()
+        .to_owned())
 }

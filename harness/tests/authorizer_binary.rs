@@ -1,7 +1,8 @@
 //! The real `authorizer` binary driven over the Lambda Runtime API.
 
 use bytes::Bytes;
-use emulator::lambda::{Environment, FunctionConfig, InvokeResult, LambdaError};
+use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
+use emulator::LambdaError;
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokens::mint::LocalSigner;

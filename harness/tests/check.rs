@@ -277,7 +277,7 @@ async fn every_spec_catalog_passes_and_can_fail() {
 /// attempt) is an error with its reason, retried first — never a mismatch.
 #[tokio::test]
 async fn a_500_is_no_decision_not_a_mismatch() {
-    use emulator::gateway::config::GatewayConfig;
+    use emulator::config::GatewayConfig;
     use emulator::gateway::Gateway;
     let (signer, profile, cases) = setup().await;
     let gw = Gateway::start(GatewayConfig {

@@ -9,7 +9,7 @@
 //! measured at the new rate. No KMS key is created; a plain URL run is exit
 //! 0 with cold start and caching SKIP and the reason.
 
-use emulator::gateway::config::GatewayConfig;
+use emulator::config::GatewayConfig;
 use emulator::gateway::Gateway;
 use harness::moto::Moto;
 use serde_json::{json, Value};

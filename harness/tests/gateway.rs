@@ -1,9 +1,7 @@
 //! End to end: the emulator with the real authorizer binary (and stand-in
 //! fixtures for the failure rows), on OS-chosen ports.
 
-use emulator::gateway::config::{
-    ApiType, GatewayConfig, PayloadVersion, RouteAuthorizer, RouteConfig,
-};
+use emulator::config::{ApiType, GatewayConfig, PayloadVersion, RouteAuthorizer, RouteConfig};
 use emulator::gateway::Gateway;
 use serde_json::{json, Value};
 use std::path::PathBuf;

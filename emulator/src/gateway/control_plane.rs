@@ -6,10 +6,10 @@
 //! [`follow`] re-reads the authorizer and the stage while serving; the
 //! function's configuration is followed by the pool's watcher.
 
-use super::config::{GatewayConfig, PayloadVersion, RouteConfig};
 use crate::apigw::{
     function_from_uri, get_authorizer, pick_stage, read_function, stage_limits, StageLimits,
 };
+use crate::config::{GatewayConfig, PayloadVersion, RouteConfig};
 
 /// What the control plane says about the API, its authorizer and function.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,6 @@
 //! timeout or malformed → 500, not cached; deny → 403, cached; allow → the
 //! integration).
 
-pub mod config;
 pub mod control_plane;
 pub mod policy;
 pub mod pool;
@@ -16,9 +15,10 @@ pub mod routes;
 pub mod stats;
 pub mod throttle;
 
+use crate::config::Limit;
+use crate::config::{ApiType, GatewayConfig, PayloadVersion, RouteConfig};
 use crate::lambda::{FunctionConfig, InvokeResult};
 use bytes::Bytes;
-use config::{ApiType, GatewayConfig, PayloadVersion, RouteConfig};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -31,7 +31,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use throttle::{Bucket, Limit};
+use throttle::Bucket;
 use tokio::net::TcpListener;
 
 /// Largest request payload API Gateway accepts (10 MB).
@@ -187,7 +187,7 @@ impl Gateway {
                 r.authorizer
                     .as_ref()
                     .and_then(|a| a.validation_expression.as_deref())
-                    .map(config::validation_regex)
+                    .map(crate::config::validation_regex)
                     .transpose()
                     .map_err(crate::Error::invalid)
             })

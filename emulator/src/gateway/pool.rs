@@ -2,7 +2,8 @@
 //! one on demand (a cold start), refuse above reserved concurrency (a Lambda
 //! throttle), reclaim idle ones, discard crashed or timed-out ones.
 
-use crate::lambda::{Environment, FunctionConfig, Invocation, LambdaError};
+use crate::error::LambdaError;
+use crate::lambda::{Environment, FunctionConfig, Invocation};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;

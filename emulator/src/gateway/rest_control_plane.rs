@@ -8,12 +8,12 @@
 //! configuration is followed while serving, as for HTTP APIs; the API's is
 //! not (restart the emulator after changing it).
 
-use super::config::{ApiType, GatewayConfig, RouteConfig};
 use super::control_plane::with_route_limits;
 use crate::apigw::{
     method_throttling, pick_stage, read_function, rest_authorizer, FunctionSettings,
     RestAuthorizer, StageLimits,
 };
+use crate::config::{ApiType, GatewayConfig, RouteConfig};
 use std::collections::BTreeMap;
 
 /// What the control plane says about a REST API.

@@ -2,23 +2,9 @@
 //! default) inside the account bucket. A rate or burst of 0 admits nothing:
 //! the real gotcha when route settings are created without throttle values.
 
+use crate::config::Limit;
 use std::sync::Mutex;
 use std::time::Instant;
-
-/// Rate (requests/s) and burst (bucket size).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limit {
-    /// Steady-state requests per second.
-    pub rate: f64,
-    /// Bucket capacity.
-    pub burst: f64,
-}
-
-/// AWS's default account-level limit for HTTP APIs.
-pub const ACCOUNT_DEFAULT: Limit = Limit {
-    rate: 10_000.0,
-    burst: 5_000.0,
-};
 
 /// One token bucket; starts full. Its limit can change while it serves (a
 /// stage re-read from the control plane).

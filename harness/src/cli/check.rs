@@ -119,7 +119,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-                emulator::gateway::config::parse_env_file(&text)
+                emulator::config::parse_env_file(&text)
                     .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?
             }
             None => {

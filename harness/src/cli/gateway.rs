@@ -141,10 +141,8 @@ pub(crate) struct GatewayArgs {
     pub(crate) endpoint_url: Option<String>,
 }
 
-pub(crate) fn gateway_config(
-    a: GatewayArgs,
-) -> Result<emulator::gateway::config::GatewayConfig, CliError> {
-    use emulator::gateway::config::{parse_env_file, GatewayConfig, PayloadVersion, RouteConfig};
+pub(crate) fn gateway_config(a: GatewayArgs) -> Result<emulator::config::GatewayConfig, CliError> {
+    use emulator::config::{parse_env_file, GatewayConfig, PayloadVersion, RouteConfig};
     let mut c = match &a.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -231,7 +229,7 @@ pub(crate) fn gateway_config(
         Some("1.0" | "TOKEN") => c.payload = PayloadVersion::V1Token,
         Some("REQUEST") => {
             c.payload = PayloadVersion::RestRequest;
-            c.api_type = emulator::gateway::config::ApiType::Rest;
+            c.api_type = emulator::config::ApiType::Rest;
         }
         Some(other) => {
             return Err(CliError::usage(format!(
@@ -284,9 +282,7 @@ pub(crate) async fn gateway(args: GatewayArgs) -> Outcome {
 /// stops it again, so a configuration the authorizer refuses (a missing
 /// `JWT_ISSUER`, a bad key) is an error at start-up rather than a 500 on the
 /// first request. The first request still gets a cold start of its own.
-pub(crate) async fn preflight(
-    cfg: &emulator::gateway::config::GatewayConfig,
-) -> Result<(), CliError> {
+pub(crate) async fn preflight(cfg: &emulator::config::GatewayConfig) -> Result<(), CliError> {
     use emulator::lambda::{Environment, FunctionConfig};
     let mut f = FunctionConfig::new(&cfg.authorizer);
     f.env.clone_from(&cfg.env);

@@ -2,7 +2,6 @@
 //! Defaults follow `apigw-lambda-spec.md`; behaviours it marks UNCONFIRMED
 //! are settings with the documented default.
 
-use super::throttle::{Limit, ACCOUNT_DEFAULT};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -431,6 +430,21 @@ pub fn parse_env_file(text: &str) -> crate::Result<Vec<(String, String)>> {
     }
     Ok(out)
 }
+
+/// Rate (requests/s) and burst (bucket size).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// Steady-state requests per second.
+    pub rate: f64,
+    /// Bucket capacity.
+    pub burst: f64,
+}
+
+/// AWS's default account-level limit for HTTP APIs.
+pub const ACCOUNT_DEFAULT: Limit = Limit {
+    rate: 10_000.0,
+    burst: 5_000.0,
+};
 
 #[cfg(test)]
 mod tests {
