@@ -5,9 +5,11 @@
 use crate::cache::DecisionCache;
 use crate::claims::{ClaimsPolicy, Grant, UnixTime};
 use crate::config::{Config, ResponseFormat};
+use crate::extract;
 use crate::keys::{KeySet, StaticKey};
+use crate::reason::RejectReason;
+use crate::token;
 use crate::token::{Allowed, Faults};
-use crate::{extract, token, RejectReason};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};

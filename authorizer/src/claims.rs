@@ -3,7 +3,7 @@
 
 use crate::config::{AudienceCheck, Config, IssuerCheck};
 use crate::json::{self, Member, Shallow};
-use crate::RejectReason;
+use crate::reason::RejectReason;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use std::borrow::Cow;

@@ -4,9 +4,9 @@
 //! the only opt-outs are the explicit, logged `!unchecked` values for `iss`
 //! and `aud` that legacy issuers need.
 
+use crate::crypto::Backend;
 use crate::keys::{self, StaticKey};
 pub use crate::vars::{env, ConfigError};
-use crate::Backend;
 
 /// The value of `JWT_ISSUER` / `JWT_AUDIENCE` that opts out of that check.
 pub const UNCHECKED: &str = "!unchecked";

@@ -8,7 +8,7 @@
 //! Two backends: aws-lc-rs (default, every algorithm) and RustCrypto's
 //! pure-Rust `p521` (ES512 only; any other key is a configuration error).
 
-use crate::RejectReason;
+use crate::reason::RejectReason;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};

@@ -14,7 +14,7 @@
 use crate::authorizer::{AuthRequest, Authorizer, Decision, Outcome};
 use crate::claims::UnixTime;
 use crate::config::ResponseFormat;
-use crate::RejectReason;
+use crate::reason::RejectReason;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;

@@ -5,7 +5,7 @@
 //! token with no scheme is accepted unless `JWT_REQUIRE_BEARER=true`, for
 //! clients of the Go authorizer this replaces.
 
-use crate::RejectReason;
+use crate::reason::RejectReason;
 
 /// Extracts the token from an `Authorization` value.
 ///

@@ -9,10 +9,11 @@
 //! it (the Go issuer sent none). A token without `kid` is
 //! accepted only when exactly one key is configured: we never try every key.
 
+use crate::crypto::Backend;
 use crate::crypto::{Algorithm, Curve, KeyError, PublicKey};
+use crate::reason::RejectReason;
 use crate::token::Allowed;
 use crate::vars::{env, ConfigError};
-use crate::{Backend, RejectReason};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;

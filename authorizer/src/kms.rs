@@ -10,9 +10,11 @@
 //! never past that invocation's deadline (less a margin). `kms:Verify` is never called: it would spend money and quota
 //! on unauthenticated input.
 
+use crate::authorizer::Authorizer;
+use crate::crypto::Backend;
+use crate::crypto::PublicKey;
 use crate::crypto::{Algorithm, Curve};
 use crate::keys::{KeySource, StaticKey};
-use crate::{Authorizer, Backend, PublicKey};
 #[allow(deprecated)]
 use aws_sdk_kms::types::CustomerMasterKeySpec;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};

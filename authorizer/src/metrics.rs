@@ -5,9 +5,9 @@
 //! <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>.
 //!
 //! Dimensions stay bounded: `FunctionName`, `Outcome` (allow, deny) and
-//! `Reason` (the closed [`RejectReason`](crate::RejectReason) set).
+//! `Reason` (the closed [`RejectReason`](crate::reason::RejectReason) set).
 
-use crate::Outcome;
+use crate::authorizer::Outcome;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -140,7 +140,8 @@ fn micros(d: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Decision, RejectReason};
+    use crate::authorizer::Decision;
+    use crate::reason::RejectReason;
 
     fn outcome(decision: Decision, cache_hit: bool, verify: Option<u64>) -> Outcome {
         Outcome {
@@ -190,7 +191,7 @@ mod tests {
 
     #[test]
     fn an_allow_line_is_emf_with_decisions_cache_and_verify_time() {
-        let grant = crate::Grant {
+        let grant = crate::claims::Grant {
             sub: None,
             exp: 0.0,
             context: serde_json::value::to_raw_value(&json!({})).expect("raw"),

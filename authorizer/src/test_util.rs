@@ -81,7 +81,7 @@ impl TestKey {
 /// for pipeline tests of algorithms other than ES512.
 #[cfg(feature = "aws-lc")]
 pub struct AnySigner {
-    alg: crate::Algorithm,
+    alg: crate::crypto::Algorithm,
     key: AnyKey,
 }
 
@@ -105,7 +105,7 @@ impl AnySigner {
     /// # Panics
     /// If aws-lc-rs cannot generate the key.
     #[allow(clippy::expect_used)]
-    pub fn generate(alg: crate::Algorithm) -> Self {
+    pub fn generate(alg: crate::crypto::Algorithm) -> Self {
         Self::generate_rsa_bits(alg, 2048)
     }
 
@@ -114,8 +114,8 @@ impl AnySigner {
     /// # Panics
     /// If aws-lc-rs cannot generate the key.
     #[allow(clippy::expect_used)]
-    pub fn generate_rsa_bits(alg: crate::Algorithm, bits: usize) -> Self {
-        use crate::Algorithm as A;
+    pub fn generate_rsa_bits(alg: crate::crypto::Algorithm, bits: usize) -> Self {
+        use crate::crypto::Algorithm as A;
         use aws_lc_rs::rsa::KeySize;
         use aws_lc_rs::signature as s;
         let key = match alg {
@@ -145,7 +145,7 @@ impl AnySigner {
     }
 
     /// The algorithm.
-    pub fn algorithm(&self) -> crate::Algorithm {
+    pub fn algorithm(&self) -> crate::crypto::Algorithm {
         self.alg
     }
 
@@ -174,7 +174,7 @@ impl AnySigner {
     /// If aws-lc-rs cannot sign.
     #[allow(clippy::expect_used)]
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        use crate::Algorithm as A;
+        use crate::crypto::Algorithm as A;
         use aws_lc_rs::signature as s;
         let rng = aws_lc_rs::rand::SystemRandom::new();
         match &self.key {

@@ -4,7 +4,7 @@
 
 use crate::crypto::{Algorithm, MAX_RSA_BITS};
 use crate::json::{self, Member};
-use crate::RejectReason;
+use crate::reason::RejectReason;
 
 /// Longest accepted `kid`, in bytes.
 pub(crate) const MAX_KID_LEN: usize = 256;
@@ -38,7 +38,7 @@ pub(crate) struct Allowed {
 
 impl Allowed {
     /// The algorithms and exact signature lengths of `keys`.
-    pub(crate) fn of<'k>(keys: impl IntoIterator<Item = &'k crate::PublicKey>) -> Self {
+    pub(crate) fn of<'k>(keys: impl IntoIterator<Item = &'k crate::crypto::PublicKey>) -> Self {
         let (mut algs, mut lens) = (Vec::new(), Vec::new());
         for k in keys {
             if !algs.contains(&k.algorithm()) {

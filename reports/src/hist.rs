@@ -8,7 +8,7 @@ use base64::Engine as _;
 use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A latency histogram, µs.
 pub type Hist = Histogram<u64>;

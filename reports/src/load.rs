@@ -167,7 +167,7 @@ impl LoadReport {
     ///
     /// # Errors
     /// A histogram that does not decode.
-    pub fn all_classes(&self) -> Result<Hist, crate::Error> {
+    pub fn all_classes(&self) -> Result<Hist, crate::error::Error> {
         hist::merge_encoded(self.classes.values().map(|c| c.histogram.as_str()))
     }
 }

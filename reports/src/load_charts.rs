@@ -58,13 +58,13 @@ fn throttling_chart(r: &LoadReport) -> Option<Series> {
 ///
 /// # Errors
 /// A histogram that does not decode.
-pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::Error> {
+pub fn charts(r: &LoadReport) -> Result<Vec<Series>, crate::error::Error> {
     let mut out = Vec::new();
     let per_second: Vec<(f64, Hist)> = r
         .seconds
         .iter()
         .map(|s| Ok((f64::from(s.t), hist::decode(&s.histogram)?)))
-        .collect::<Result<_, crate::Error>>()?;
+        .collect::<Result<_, crate::error::Error>>()?;
     // 1. Latency percentiles over time.
     let mut lines = BTreeMap::new();
     for (name, p) in [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("max", 100.0)] {

@@ -410,7 +410,10 @@ type Chart<'a, 'b> = ChartContext<
 >;
 
 /// A baseline's stacked totals as one dashed line over the current bars.
-fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(), crate::Error> {
+fn draw_stacked_totals(
+    chart: &mut Chart<'_, '_>,
+    baseline: &Series,
+) -> Result<(), crate::error::Error> {
     let mut totals: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
     for pts in baseline.lines.values() {
         for (x, y) in pts {
@@ -420,7 +423,7 @@ fn draw_stacked_totals(chart: &mut Chart<'_, '_>, baseline: &Series) -> Result<(
     let style = BLACK.mix(0.6).stroke_width(2);
     chart
         .draw_series(DashedLineSeries::new(totals.values().copied(), 6, 4, style))
-        .map_err(crate::Error::Draw)?;
+        .map_err(crate::error::Error::Draw)?;
     Ok(())
 }
 
@@ -483,11 +486,14 @@ pub fn legend(series: &Series, baseline: Option<&Series>) -> Vec<LegendEntry> {
 ///
 /// # Errors
 /// No data, or a drawing error.
-pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, crate::Error> {
+pub fn chart_svg(
+    series: &Series,
+    baseline: Option<&Series>,
+) -> Result<String, crate::error::Error> {
     let lines = lines_to_draw(series, baseline);
     let all: Vec<(f64, f64)> = lines.iter().flat_map(|l| l.1.iter().copied()).collect();
     if all.is_empty() {
-        return Err(crate::Error::NoData);
+        return Err(crate::error::Error::NoData);
     }
     let kind = series.kind;
     let cats = &series.categories;
@@ -505,7 +511,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (540, 330)).into_drawing_area();
-        root.fill(&WHITE).map_err(crate::Error::Draw)?;
+        root.fill(&WHITE).map_err(crate::error::Error::Draw)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(&series.title, ("sans-serif", TITLE_PX))
             .margin(12)
@@ -514,7 +520,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
             .x_label_area_size(44)
             .y_label_area_size(64)
             .build_cartesian_2d(x0..x1, 0.0..y_top)
-            .map_err(crate::Error::Draw)?;
+            .map_err(crate::error::Error::Draw)?;
         let cat_label = |x: &f64| {
             let i = x.round();
             if (x - i).abs() < 1e-6 && i >= 0.0 {
@@ -537,7 +543,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
             mesh.x_labels(((x1 - x0).ceil() as usize + 1).max(2))
                 .x_label_formatter(&pct_fmt);
         }
-        mesh.draw().map_err(crate::Error::Draw)?;
+        mesh.draw().map_err(crate::error::Error::Draw)?;
         let n_plain = lines.iter().filter(|l| !l.2).count().max(1);
         let mut stack_base: BTreeMap<i64, f64> = BTreeMap::new();
         for (i, (name, points, dashed)) in lines.iter().enumerate() {
@@ -552,17 +558,17 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                     if *dashed {
                         chart
                             .draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))
-                            .map_err(crate::Error::Draw)?;
+                            .map_err(crate::error::Error::Draw)?;
                     } else {
                         chart
                             .draw_series(LineSeries::new(points.iter().copied(), style))
-                            .map_err(crate::Error::Draw)?;
+                            .map_err(crate::error::Error::Draw)?;
                         if points.len() <= 60 {
                             chart
                                 .draw_series(
                                     points.iter().map(|p| Circle::new(*p, 3, colour.filled())),
                                 )
-                                .map_err(crate::Error::Draw)?;
+                                .map_err(crate::error::Error::Draw)?;
                         }
                     }
                 }
@@ -581,7 +587,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                                 colour.filled(),
                             )
                         }))
-                        .map_err(crate::Error::Draw)?;
+                        .map_err(crate::error::Error::Draw)?;
                 }
                 SeriesKind::Bars | SeriesKind::Histogram => {
                     let slots = lines.len() as f64;
@@ -599,7 +605,7 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                                 fill,
                             )
                         }))
-                        .map_err(crate::Error::Draw)?;
+                        .map_err(crate::error::Error::Draw)?;
                 }
             }
         }
@@ -616,9 +622,9 @@ pub fn chart_svg(series: &Series, baseline: Option<&Series>) -> Result<String, c
                     5,
                     BOUND_INK.stroke_width(2),
                 ))
-                .map_err(crate::Error::Draw)?;
+                .map_err(crate::error::Error::Draw)?;
         }
-        root.present().map_err(crate::Error::Draw)?;
+        root.present().map_err(crate::error::Error::Draw)?;
     }
     Ok(svg)
 }

@@ -103,12 +103,12 @@ impl Arrival {
     ///
     /// # Errors
     /// A negative or non-finite rate or length.
-    pub fn validate(&self) -> Result<(), crate::Error> {
+    pub fn validate(&self) -> Result<(), crate::error::Error> {
         let check = |field: &'static str, value: f64| {
             if value.is_finite() && value >= 0.0 {
                 Ok(())
             } else {
-                Err(crate::Error::OutOfRange { field, value })
+                Err(crate::error::Error::OutOfRange { field, value })
             }
         };
         match self {
@@ -120,7 +120,7 @@ impl Arrival {
             }
             Arrival::Steps { steps } => {
                 if steps.is_empty() {
-                    return Err(crate::Error::NoSteps);
+                    return Err(crate::error::Error::NoSteps);
                 }
                 for s in steps {
                     check("step rate", s.rate)?;
@@ -158,7 +158,7 @@ impl Arrival {
     ///
     /// # Errors
     /// More than [`MAX_REQUESTS`] requests.
-    pub fn send_times(&self, duration: f64) -> Result<Vec<f64>, crate::Error> {
+    pub fn send_times(&self, duration: f64) -> Result<Vec<f64>, crate::error::Error> {
         const DT: f64 = 0.001;
         let mut out = Vec::new();
         let mut acc = 0.0_f64; // requests due so far (fractional)
@@ -171,7 +171,7 @@ impl Arrival {
             while k < next {
                 out.push(t + ((k - acc) / (r * DT)).clamp(0.0, 1.0) * DT);
                 if out.len() > MAX_REQUESTS {
-                    return Err(crate::Error::TooManyRequests { max: MAX_REQUESTS });
+                    return Err(crate::error::Error::TooManyRequests { max: MAX_REQUESTS });
                 }
                 k += 1.0;
             }

@@ -8,8 +8,8 @@ use goose::config::GooseConfiguration;
 use goose::prelude::*;
 
 /// `scheme://host[:port]` (goose's host) and the path of `url`.
-pub(crate) fn split_url(url: &str) -> Result<(String, String), crate::Error> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| crate::Error::Url {
+pub(crate) fn split_url(url: &str) -> Result<(String, String), crate::error::Error> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| crate::error::Error::Url {
         url: url.to_owned(),
         source: Box::new(e),
     })?;
@@ -31,7 +31,7 @@ pub(crate) async fn attack(
     hatch: &str,
     seconds: usize,
     tx: Transaction,
-) -> Result<(), crate::Error> {
+) -> Result<(), crate::error::Error> {
     GooseAttack::initialize_with_config(GooseConfiguration::default())
         .map_err(Box::new)?
         .register_scenario(Scenario::new(name).register_transaction(tx))

@@ -21,20 +21,20 @@ pub async fn measure(
     group: &str,
     ttl_seconds: Option<i32>,
     timing: Timing,
-) -> crate::Result<Scenario> {
+) -> crate::error::Result<Scenario> {
     let Timing {
         rate,
         seconds,
         expiry_wait_max,
     } = timing;
-    use crate::fig;
+    use crate::figures::fig;
     use reports::model::{Band, Better};
     let header = format!("Bearer {token}");
     // A quiet second first, so the window holds this scenario's traffic
     // only (the log lines of the stage before are stamped before it).
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let start_ms = emulator::civil_time::now_ms();
-    let samples = crate::paced(
+    let samples = crate::load::paced(
         url,
         rate,
         seconds,
@@ -121,9 +121,9 @@ pub async fn measure(
             let from_ms = emulator::civil_time::now_ms();
             let http = reqwest::Client::new();
             let header = format!("Bearer {token}");
-            let first = crate::timed_get(&http, url, Some(&header)).await?;
+            let first = crate::endpoint::timed_get(&http, url, Some(&header)).await?;
             tokio::time::sleep(std::time::Duration::from_secs(ttl + 1)).await;
-            let again = crate::timed_get(&http, url, Some(&header)).await?;
+            let again = crate::endpoint::timed_get(&http, url, Some(&header)).await?;
             let (expiry_ids, _) = crate::control_plane::settled_request_ids(
                 &client,
                 group,

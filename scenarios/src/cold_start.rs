@@ -24,7 +24,7 @@ pub async fn measure(
     group: &str,
     trials: usize,
     k: usize,
-) -> crate::Result<Result<Scenario, String>> {
+) -> crate::error::Result<Result<Scenario, String>> {
     use crate::control_plane as coldstart;
     use std::time::Duration;
     let lambda = coldstart::client().await;
@@ -48,7 +48,7 @@ pub async fn measure(
     coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60))
         .await
         .map_err(|e| {
-            crate::Error::unavailable(format!(
+            crate::error::Error::unavailable(format!(
                 "function {function}: its environment could not be restored after the cold-start trials \
                  (remove the variable {} by hand): {e}",
                 coldstart::NONCE_VARIABLE
@@ -103,7 +103,7 @@ async fn cold_trials(
     trials: usize,
     k: usize,
     run: &mut ColdRun,
-) -> crate::Result<()> {
+) -> crate::error::Result<()> {
     use crate::control_plane::{self as coldstart, NONCE_VARIABLE};
     use std::time::Duration;
     let ColdTarget {
@@ -117,8 +117,8 @@ async fn cold_trials(
     for trial in 0..trials {
         // A stop (a signal) ends the trials here: the caller restores the
         // function's configuration at once.
-        if crate::stop_requested() {
-            return Err(crate::Error::Interrupted);
+        if crate::stop::stop_requested() {
+            return Err(crate::error::Error::Interrupted);
         }
         let mut vars = original.clone();
         vars.insert(NONCE_VARIABLE.into(), format!("{}-{trial}", run.start_ms));
@@ -127,8 +127,8 @@ async fn cold_trials(
         );
         // A guard for propagation after Successful (not the wait itself).
         tokio::time::sleep(Duration::from_secs(2)).await;
-        if crate::stop_requested() {
-            return Err(crate::Error::Interrupted);
+        if crate::stop::stop_requested() {
+            return Err(crate::error::Error::Interrupted);
         }
         // Each first request on its own connection, opened beforehand
         // by a request without the identity source (answered 401 by API
@@ -139,10 +139,10 @@ async fn cold_trials(
         for tok in tokens.by_ref().take(k) {
             let (url, tok, gate) = (url.to_owned(), tok.clone(), std::sync::Arc::clone(&gate));
             let own = reqwest::Client::new();
-            let _ = crate::timed_get(&own, &url, None).await;
+            let _ = crate::endpoint::timed_get(&own, &url, None).await;
             set.spawn(async move {
                 gate.wait().await;
-                crate::timed_get(&own, &url, Some(&format!("Bearer {tok}"))).await
+                crate::endpoint::timed_get(&own, &url, Some(&format!("Bearer {tok}"))).await
             });
         }
         run.sent_ms.push(emulator::civil_time::now_ms());
@@ -150,7 +150,7 @@ async fn cold_trials(
         while let Some(r) = set.join_next().await {
             let (status, ms) = r??;
             if status != 200 {
-                return Err(crate::Error::unavailable(format!(
+                return Err(crate::error::Error::unavailable(format!(
                     "cold start: a first request got HTTP {status}"
                 )));
             }
@@ -158,7 +158,7 @@ async fn cold_trials(
         }
         for tok in tokens.by_ref().take(3) {
             if let Ok((200, ms)) =
-                crate::timed_get(&http, url, Some(&format!("Bearer {tok}"))).await
+                crate::endpoint::timed_get(&http, url, Some(&format!("Bearer {tok}"))).await
             {
                 run.warm.push(ms);
             }
@@ -182,7 +182,7 @@ async fn settled_cold_reports(
     run: &ColdRun,
     end_ms: i64,
     expected: usize,
-) -> crate::Result<ColdReports> {
+) -> crate::error::Result<ColdReports> {
     use std::time::Duration;
     let waited = Instant::now();
     let sent_ms = &run.sent_ms;
@@ -229,7 +229,7 @@ fn cold_start_scenario(
     reported: &ColdReports,
 ) -> Scenario {
     use crate::control_plane::NONCE_VARIABLE;
-    use crate::fig;
+    use crate::figures::fig;
     use reports::model::{Band, Better};
     let (reports, counts) = (&reported.reports, &reported.counts);
     let expected = trials * k;
@@ -240,8 +240,8 @@ fn cold_start_scenario(
     // would.
     let trials_ok = counts.len() == trials && counts.iter().all(|c| (1..=k).contains(c));
     let (cold_p50, warm_p50) = (
-        crate::percentile(&run.cold, 0.5),
-        crate::percentile(&run.warm, 0.5),
+        crate::figures::percentile(&run.cold, 0.5),
+        crate::figures::percentile(&run.warm, 0.5),
     );
     let ratio = if warm_p50 > 0.0 {
         cold_p50 / warm_p50
@@ -266,7 +266,7 @@ fn cold_start_scenario(
         ("warm_p50_ms".into(), fig(warm_p50, "ms", Better::Lower)),
         (
             "init_duration_p50_ms".into(),
-            fig(crate::percentile(&inits, 0.5), "ms", Better::Lower),
+            fig(crate::figures::percentile(&inits, 0.5), "ms", Better::Lower),
         ),
         (
             "init_duration_max_ms".into(),
@@ -286,7 +286,7 @@ fn cold_start_scenario(
         ),
         (
             "update_wait_p50_s".into(),
-            fig(crate::percentile(&waits, 0.5), "s", Better::Lower),
+            fig(crate::figures::percentile(&waits, 0.5), "s", Better::Lower),
         ),
         (
             "log_delivery_s".into(),

@@ -14,23 +14,23 @@ use emulator::cwlogs::{decision_request_ids, filter_events};
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-/// Runs `work` until it ends or a stop is requested ([`crate::request_stop`]),
+/// Runs `work` until it ends or a stop is requested ([`crate::stop::request_stop`]),
 /// whichever comes first: dropped within 50 ms of a signal, its requests in
 /// flight with it.
 ///
 /// # Errors
-/// `work`'s error, or [`crate::Error::Interrupted`].
+/// `work`'s error, or [`crate::error::Error::Interrupted`].
 pub async fn until_stopped<T>(
-    work: impl std::future::Future<Output = crate::Result<T>>,
-) -> crate::Result<T> {
+    work: impl std::future::Future<Output = crate::error::Result<T>>,
+) -> crate::error::Result<T> {
     let watch = async {
-        while !crate::stop_requested() {
+        while !crate::stop::stop_requested() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
     tokio::select! {
         r = work => r,
-        () = watch => Err(crate::Error::Interrupted),
+        () = watch => Err(crate::error::Error::Interrupted),
     }
 }
 
@@ -41,10 +41,12 @@ pub async fn until_stopped<T>(
 ///
 /// # Errors
 /// `r`'s error when it is not the control plane's.
-pub fn control_plane_lost<T>(r: crate::Result<T>) -> crate::Result<Result<T, String>> {
+pub fn control_plane_lost<T>(
+    r: crate::error::Result<T>,
+) -> crate::error::Result<Result<T, String>> {
     match r {
         Ok(v) => Ok(Ok(v)),
-        Err(e @ crate::Error::Aws { .. }) => Ok(Err(format!(
+        Err(e @ crate::error::Error::Aws { .. }) => Ok(Err(format!(
             "not measured: the control plane stopped answering during this stage ({e})"
         ))),
         Err(e) => Err(e),
@@ -115,7 +117,7 @@ pub async fn published_version(
     client: &aws_sdk_lambda::Client,
     function: &str,
     qualifier: &str,
-) -> crate::Result<Option<String>> {
+) -> crate::error::Result<Option<String>> {
     if qualifier == "$LATEST" {
         return Ok(None);
     }
@@ -129,7 +131,7 @@ pub async fn published_version(
         .send()
         .await
         .map_err(|e| {
-            crate::Error::aws_about(
+            crate::error::Error::aws_about(
                 "Lambda",
                 "GetAlias",
                 e,
@@ -149,7 +151,7 @@ pub async fn published_version(
 pub async fn environment(
     client: &aws_sdk_lambda::Client,
     function: &str,
-) -> crate::Result<HashMap<String, String>> {
+) -> crate::error::Result<HashMap<String, String>> {
     let settings = emulator::apigw::read_function(client, function).await?;
     Ok(settings.env.into_iter().collect())
 }
@@ -164,7 +166,7 @@ pub async fn update_and_wait(
     function: &str,
     vars: HashMap<String, String>,
     bound: Duration,
-) -> crate::Result<Duration> {
+) -> crate::error::Result<Duration> {
     let started = Instant::now();
     client
         .update_function_configuration()
@@ -173,7 +175,7 @@ pub async fn update_and_wait(
         .send()
         .await
         .map_err(|e| {
-            crate::Error::aws_about(
+            crate::error::Error::aws_about(
                 "Lambda",
                 "UpdateFunctionConfiguration",
                 e,
@@ -190,17 +192,17 @@ pub async fn update_and_wait(
             .function_name(function)
             .send()
             .await
-            .map_err(|e| crate::Error::aws("Lambda", "GetFunctionConfiguration", e))?;
+            .map_err(|e| crate::error::Error::aws("Lambda", "GetFunctionConfiguration", e))?;
         match out.last_update_status() {
             None | Some(LastUpdateStatus::Successful) => return Ok(started.elapsed()),
             Some(LastUpdateStatus::Failed) => {
-                return Err(crate::Error::unavailable(format!(
+                return Err(crate::error::Error::unavailable(format!(
                     "function {function}: the configuration update failed ({})",
                     out.last_update_status_reason().unwrap_or("no reason given")
                 )))
             }
             Some(_) if started.elapsed() >= bound => {
-                return Err(crate::Error::unavailable(format!(
+                return Err(crate::error::Error::unavailable(format!(
                     "function {function}: the configuration update did not finish within {} s",
                     bound.as_secs()
                 )))
@@ -247,7 +249,7 @@ pub async fn reported_cold_start_times(
     group: &str,
     start_ms: i64,
     end_ms: i64,
-) -> crate::Result<Vec<(i64, String, f64)>> {
+) -> crate::error::Result<Vec<(i64, String, f64)>> {
     let mut out: Vec<(i64, String, f64)> = filter_events(client, group, start_ms, end_ms, None)
         .await?
         .iter()
@@ -270,7 +272,7 @@ pub async fn settled_request_ids(
     start_ms: i64,
     end_ms: i64,
     bound: Duration,
-) -> crate::Result<(BTreeSet<String>, Duration)> {
+) -> crate::error::Result<(BTreeSet<String>, Duration)> {
     let started = Instant::now();
     let mut last: Option<usize> = None;
     let mut settled_at = Duration::ZERO;
@@ -302,7 +304,7 @@ pub async fn settled_events(
     group: &str,
     start_ms: i64,
     end_ms: i64,
-) -> crate::Result<Vec<(i64, String)>> {
+) -> crate::error::Result<Vec<(i64, String)>> {
     let began = Instant::now();
     let mut last: Option<usize> = None;
     let mut waiting = Waiting::new(

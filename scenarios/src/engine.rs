@@ -113,7 +113,7 @@ impl Live {
 
     /// Ends the run early: no request due at or after `at` s is sent (each
     /// is counted unsent), and the attack stops at once — goose's kill
-    /// switch, which [`crate::stop_requested`] does not read.
+    /// switch, which [`crate::stop::stop_requested`] does not read.
     pub fn cut(&self, at: f64) {
         self.cut_at.store(at.to_bits(), Ordering::SeqCst);
         goose::trigger_killswitch("the run was cut short by its caller");
@@ -160,7 +160,7 @@ pub async fn run(
     plan: Arc<Vec<Planned>>,
     max_in_flight: usize,
     live: Arc<Live>,
-) -> Result<Recorded, crate::Error> {
+) -> Result<Recorded, crate::error::Error> {
     let (host, path) = crate::attack::split_url(url)?;
     let users = max_in_flight.clamp(1, 4096);
     let last = plan.last().map_or(0.0, |p| p.at);
@@ -347,7 +347,7 @@ pub fn tally(
     warmup: f64,
     duration: f64,
     offset: u32,
-) -> Result<Tally, crate::Error> {
+) -> Result<Tally, crate::error::Error> {
     let secs = duration.ceil().max(1.0) as usize;
     let mut per_sec: Vec<(u64, Outcomes, Hist)> = (0..secs)
         .map(|_| (0, Outcomes::default(), hist::new_hist()))
@@ -419,7 +419,7 @@ pub fn tally(
                 cold_starts: None,
             })
         })
-        .collect::<Result<Vec<_>, crate::Error>>()?;
+        .collect::<Result<Vec<_>, crate::error::Error>>()?;
     Ok(Tally {
         classes: class_stats,
         seconds,

@@ -39,7 +39,7 @@ pub async fn paced(
     rate: f64,
     seconds: usize,
     pick: Picker,
-) -> Result<Vec<Sample>, crate::Error> {
+) -> Result<Vec<Sample>, crate::error::Error> {
     paced_with(url, rate, seconds, pick, None).await
 }
 
@@ -53,7 +53,7 @@ pub async fn paced_with(
     seconds: usize,
     pick: Picker,
     live: Option<Arc<crate::engine::Live>>,
-) -> Result<Vec<Sample>, crate::Error> {
+) -> Result<Vec<Sample>, crate::error::Error> {
     let (host, path) = crate::attack::split_url(url)?;
     // Enough users that a slow response does not delay the schedule.
     let users = ((rate / 50.0).ceil() as usize).clamp(4, 64);

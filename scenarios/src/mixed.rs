@@ -1,7 +1,11 @@
 //! The mixed-traffic scenario: valid, expired, forged and malformed tokens
 //! by weight under load, latency per family and zero wrong decisions.
 
-use crate::{engine, fig, paced_with, percentile, Endpoint, Error};
+use crate::endpoint::Endpoint;
+use crate::engine;
+use crate::error::Error;
+use crate::figures::{fig, percentile};
+use crate::load::paced_with;
 use reports::model::{Band, Better, Scenario, Series};
 use std::collections::BTreeMap;
 

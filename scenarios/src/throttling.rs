@@ -1,7 +1,10 @@
 //! The throttling scenario: a sweep of offered rates around the stage's
 //! configured rate, then a burst after the bucket refilled.
 
-use crate::{fig, paced_with, timed_get, Endpoint, Error};
+use crate::endpoint::{timed_get, Endpoint};
+use crate::error::Error;
+use crate::figures::fig;
+use crate::load::paced_with;
 use reports::model::{Band, Better, Scenario, Series};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
