@@ -875,6 +875,47 @@ impl Drop for Stopped {
     }
 }
 
+/// A new local key pair in `dir/keys` (`harness keys new`): the keys
+/// folder and the public key's PEM.
+fn new_keys(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    let keys = dir.join("keys");
+    let out = harness()
+        .args(["keys", "new", "--out"])
+        .arg(&keys)
+        .output()
+        .expect("keys");
+    assert!(out.status.success());
+    let pem = std::fs::read_to_string(keys.join("public.pem")).expect("public.pem");
+    (keys, pem)
+}
+
+/// A port the OS says is free now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// `harness gateway` as the help's first example runs it: the three
+/// variables it names, `pem` the trusted key, listening on `port`.
+fn gateway_example_args(pem: &str, port: u16) -> Vec<String> {
+    [
+        "gateway",
+        "--env",
+        "JWT_ISSUER=https://issuer.harness.test",
+        "--env",
+        "JWT_AUDIENCE=harness-api",
+        "--env",
+        &format!("JWT_PUBLIC_KEY_PEM={pem}"),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 /// `harness gateway --help`'s first example, as written: a key, the
 /// gateway with the three variables it names, a minted token through it;
 /// then the faults a long-running gateway meets: its idle environment
@@ -883,13 +924,7 @@ impl Drop for Stopped {
 fn the_gateway_help_example_serves_a_minted_token() {
     use std::io::{Read, Write};
     let dir = std::env::temp_dir().join(format!("harness-gw-help-{}", std::process::id()));
-    let keys = dir.join("keys");
-    let out = harness()
-        .args(["keys", "new", "--out"])
-        .arg(&keys)
-        .output()
-        .expect("keys");
-    assert!(out.status.success());
+    let (keys, pem) = new_keys(&dir);
     let help = harness()
         .args(["gateway", "--help"])
         .output()
@@ -904,18 +939,10 @@ fn the_gateway_help_example_serves_a_minted_token() {
     ] {
         assert!(help.contains(var), "gateway --help names {var}");
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let pem = std::fs::read_to_string(keys.join("public.pem")).expect("public.pem");
+    let port = free_port();
     let mut gateway = Stopped(
         harness()
-            .args(["gateway", "--env", "JWT_ISSUER=https://issuer.harness.test"])
-            .args(["--env", "JWT_AUDIENCE=harness-api", "--env"])
-            .arg(format!("JWT_PUBLIC_KEY_PEM={pem}"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(gateway_example_args(&pem, port))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -1199,27 +1226,13 @@ fn the_gateway_as_pid_1_stops_on_sigterm() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("harness-gw-pid1-{}", std::process::id()));
-    let keys = dir.join("keys");
-    let made = harness()
-        .args(["keys", "new", "--out"])
-        .arg(&keys)
-        .output()
-        .expect("keys");
-    assert!(made.status.success());
-    let pem = std::fs::read_to_string(keys.join("public.pem")).expect("public.pem");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let (_, pem) = new_keys(&dir);
+    let port = free_port();
     let mut outer = Stopped(
         Command::new("unshare")
             .args(["--pid", "--fork", "--kill-child"])
             .arg(env!("CARGO_BIN_EXE_harness"))
-            .args(["gateway", "--env", "JWT_ISSUER=https://issuer.harness.test"])
-            .args(["--env", "JWT_AUDIENCE=harness-api", "--env"])
-            .arg(format!("JWT_PUBLIC_KEY_PEM={pem}"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(gateway_example_args(&pem, port))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -317,6 +317,42 @@ fn spawn_load(args: &[&str], dir: &std::path::Path) -> std::process::Child {
         .expect("harness load")
 }
 
+/// Reads `child`'s stderr until a line holds `marker`, waits `after`,
+/// then kills (SIGKILL) its one moto child. Returns the lines before, the
+/// rest of stderr, and the finished output.
+fn kill_moto_at(
+    mut child: std::process::Child,
+    marker: &str,
+    after: std::time::Duration,
+) -> (String, String, std::process::Output) {
+    use std::io::BufRead;
+    let pid = child.id();
+    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut lines = stderr.lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(marker) {
+            break;
+        }
+    }
+    std::thread::sleep(after);
+    let moto: Vec<u32> = children(pid)
+        .into_iter()
+        .filter(|(_, comm, _)| comm != "authorizer")
+        .map(|(p, _, _)| p)
+        .collect();
+    assert_eq!(moto.len(), 1, "moto: {:?}\n{seen}", children(pid));
+    let _ = Command::new("kill")
+        .args(["-KILL", &moto[0].to_string()])
+        .status();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("wait");
+    (seen, rest.join("\n"), out)
+}
+
 /// The children of `pid`: (pid, command name, state).
 fn children(pid: u32) -> Vec<(u32, String, char)> {
     let mut out = Vec::new();
@@ -466,34 +502,10 @@ fn a_killed_environment_is_errors_never_wrong_decisions() {
 /// recorded in the report.
 #[test]
 fn a_run_whose_control_plane_dies_still_writes_what_it_measured() {
-    use std::io::BufRead;
     let dir = tmp("moto-dies");
-    let mut child = spawn_load(&["--rate", "40", "--duration", "4", "--warmup", "1"], &dir);
-    let pid = child.id();
-    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
-    let mut lines = stderr.lines();
-    let mut seen = String::new();
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("constant: ") {
-            break;
-        }
-    }
-    let moto: Vec<u32> = children(pid)
-        .into_iter()
-        .filter(|(_, comm, _)| comm != "authorizer")
-        .map(|(p, _, _)| p)
-        .collect();
-    assert_eq!(moto.len(), 1, "moto: {:?}\n{seen}", children(pid));
-    let _ = Command::new("kill")
-        .args(["-KILL", &moto[0].to_string()])
-        .status();
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let out = child.wait_with_output().expect("wait");
+    let child = spawn_load(&["--rate", "40", "--duration", "4", "--warmup", "1"], &dir);
+    let (seen, stderr, out) = kill_moto_at(child, "constant: ", std::time::Duration::ZERO);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = rest.join("\n");
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{seen}{stderr}");
     let s = summary(&dir);
     let verdicts = s["verdicts"].as_array().expect("verdicts");
@@ -540,10 +552,9 @@ fn a_run_whose_control_plane_dies_still_writes_what_it_measured() {
 /// report is written and nothing is left running.
 #[test]
 fn a_suite_whose_control_plane_dies_skips_what_needed_it_and_reports_the_rest() {
-    use std::io::BufRead;
     let dir = tmp("suite-moto-dies");
     let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
-    let mut child = harness()
+    let child = harness()
         .args(["suite", "--quick", "--out"])
         .arg(&dir)
         .arg("--authorizer")
@@ -553,32 +564,10 @@ fn a_suite_whose_control_plane_dies_skips_what_needed_it_and_reports_the_rest() 
         .spawn()
         .expect("harness suite");
     let pid = child.id();
-    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
-    let mut lines = stderr.lines();
-    let mut seen = String::new();
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("caching (") {
-            break;
-        }
-    }
+    let (seen, rest, out) = kill_moto_at(child, "caching (", std::time::Duration::from_secs(1));
     assert!(seen.contains("caching ("), "no caching stage: {seen}");
-    std::thread::sleep(std::time::Duration::from_secs(1));
-    let moto: Vec<u32> = children(pid)
-        .into_iter()
-        .filter(|(_, comm, _)| comm != "authorizer")
-        .map(|(p, _, _)| p)
-        .collect();
-    assert_eq!(moto.len(), 1, "moto: {:?}\n{seen}", children(pid));
-    let _ = Command::new("kill")
-        .args(["-KILL", &moto[0].to_string()])
-        .status();
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let out = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = format!("{seen}{}", rest.join("\n"));
+    let stderr = format!("{seen}{rest}");
     let s = summary(&dir);
     let verdicts = s["verdicts"].as_array().expect("verdicts");
     let caching = verdicts
