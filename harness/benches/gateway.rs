@@ -10,7 +10,7 @@ use emulator::gateway::Gateway;
 use emulator::lambda::{Environment, FunctionConfig};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tokens::mint::LocalSigner;
+use tokens::jws::LocalSigner;
 
 const N: usize = 3000;
 const WARM: usize = 300;

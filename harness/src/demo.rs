@@ -7,7 +7,7 @@ use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokens::mint::LocalSigner;
+use tokens::jws::LocalSigner;
 
 /// Demo settings.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ pub async fn run(opts: &DemoOptions) -> crate::Result<DemoReport> {
     let forged = LocalSigner::generate().token(header, &claims(now() + 300));
     let none = format!(
         "{}.",
-        tokens::mint::signing_input(r#"{"alg":"none"}"#, &claims(now() + 300))
+        tokens::jws::signing_input(r#"{"alg":"none"}"#, &claims(now() + 300))
     );
     let cases: Vec<(&str, Option<String>)> = vec![
         ("valid", Some(format!("Bearer {valid}"))),

@@ -569,7 +569,7 @@ async fn mint_valid(
     loop {
         while set.len() < 8 && next < n {
             let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{next}"), "iat": profile.now, "exp": profile.now + 3600});
-            let input = tokens::mint::signing_input(&header, &claims.to_string());
+            let input = tokens::jws::signing_input(&header, &claims.to_string());
             let s = Arc::clone(signer);
             let i = next;
             set.spawn(async move {

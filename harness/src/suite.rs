@@ -151,7 +151,7 @@ async fn mint_many(
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{i}"), "iat": profile.now, "exp": profile.now + 3600});
-        let input = tokens::mint::signing_input(&header, &claims.to_string());
+        let input = tokens::jws::signing_input(&header, &claims.to_string());
         let sig = signer.sign(input.as_bytes()).await?;
         out.push(format!(
             "{input}.{}",

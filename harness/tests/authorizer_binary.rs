@@ -5,7 +5,7 @@ use emulator::lambda::{Environment, FunctionConfig, InvokeResult};
 use emulator::LambdaError;
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokens::mint::LocalSigner;
+use tokens::jws::LocalSigner;
 
 const ISS: &str = "https://issuer.example";
 

@@ -5,7 +5,7 @@ use authorizer::{Authorizer, Config, DangerousFault};
 use harness::check::{self, Fresh, Target};
 use std::collections::HashSet;
 use tokens::catalog::{self, Expected, Family, Profile};
-use tokens::mint::LocalSigner;
+use tokens::jws::LocalSigner;
 use tokens::signer::Signer;
 
 fn now() -> i64 {

@@ -6,7 +6,7 @@ use emulator::gateway::Gateway;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
-use tokens::mint::LocalSigner;
+use tokens::jws::LocalSigner;
 
 const ISS: &str = "https://issuer.gw.test";
 

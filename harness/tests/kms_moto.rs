@@ -39,7 +39,7 @@ async fn kms_token(client: &aws_sdk_kms::Client, key_id: &str, kid: Option<&str>
     };
     let now = UnixTime::now().0 as i64;
     let claims = json!({"iss": ISS, "aud": "api", "sub": "kms-user", "exp": now + 300});
-    let input = tokens::mint::signing_input(&header.to_string(), &claims.to_string());
+    let input = tokens::jws::signing_input(&header.to_string(), &claims.to_string());
     let sig = tokens::kms::sign(client, key_id, input.as_bytes())
         .await
         .expect("KMS Sign");

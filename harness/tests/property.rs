@@ -8,7 +8,7 @@ use base64::Engine;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
-use tokens::mint::LocalSigner;
+use tokens::jws::LocalSigner;
 
 #[path = "support/model.rs"]
 mod model;

@@ -1,11 +1,11 @@
 //! Key specs and local signing keys of every supported algorithm.
 //!
-//! ES512 keys are the `p521` crate's ([`crate::mint::LocalSigner`]), so the
+//! ES512 keys are the `p521` crate's ([`crate::jws::LocalSigner`]), so the
 //! default path never signs with the library the authorizer verifies with;
 //! the other algorithms sign with `aws-lc-rs` (their verification is proven
 //! independently by the Wycheproof vectors).
 
-use crate::mint::LocalSigner;
+use crate::jws::LocalSigner;
 use authorizer::Algorithm;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{self as sig, KeyPair as _};

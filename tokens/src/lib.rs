@@ -7,12 +7,14 @@
 //!   [`choices`]: the expectations that are this project's choice;
 //! - [`signer`]: one signer over a local key or a KMS key;
 //! - [`keypair`] (local keys, every JWS algorithm), [`kms`] (KMS keys and
-//!   signing, DER to JOSE), [`mint`] (claims, signing input, token pools);
+//!   signing, DER to JOSE), [`mint`] (token pools, time and claim values);
+//! - [`jws`] (the signing input, the local ES512 signer);
 //! - [`Error`].
 
 pub mod catalog;
 pub mod choices;
 mod error;
+pub mod jws;
 pub mod keypair;
 pub mod kms;
 pub mod mint;

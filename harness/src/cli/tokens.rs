@@ -273,7 +273,7 @@ pub(crate) async fn mint(args: MintArgs) -> Outcome {
         json!({"alg": alg, "typ": "JWT"})
     };
     let input =
-        ::tokens::mint::signing_input(&header.to_string(), &Value::Object(claims).to_string());
+        ::tokens::jws::signing_input(&header.to_string(), &Value::Object(claims).to_string());
     let sig = signer.sign(input.as_bytes()).await?;
     use base64::Engine;
     super::print_line(format_args!(

@@ -1,9 +1,9 @@
 //! Genuine tokens outside their time window (RFC 7519 §4.1.4–4.1.6), and
 //! time claims out of range.
 
-use super::recipe::{def, Claims::*, Edit::*, Header::*, Recipe::*, Row, Val::*};
-use super::Expected::Deny;
-use super::Family::Expired as Exp;
+use super::language::{def, Claims::*, Edit::*, Header::*, Recipe::*, Row, Val::*};
+use super::vocab::Expected::Deny;
+use super::vocab::Family::Expired as Exp;
 use authorizer::RejectReason::*;
 
 #[rustfmt::skip]

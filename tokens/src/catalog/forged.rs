@@ -2,12 +2,12 @@
 //! confusion, signature encodings, headers that try to choose the key, and
 //! genuine tokens for another issuer or audience.
 
-use super::recipe::{
+use super::language::{
     add, def, der_sig, gen, sub, Claims::*, Edit::*, Genuine, Header::*, MacKey, Recipe::*, Row,
     Val::*,
 };
-use super::Expected::Deny;
-use super::Family::Forged;
+use super::vocab::Expected::Deny;
+use super::vocab::Family::Forged;
 use authorizer::RejectReason::{self, *};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -170,7 +170,7 @@ pub(super) fn alg_none(
 
 /// Genuinely signed tokens with exactly these header bytes.
 fn signed_headers(
-    expected: super::Expected,
+    expected: super::vocab::Expected,
     reference: &'static str,
     headers: &[(&'static str, &'static [u8])],
 ) -> Vec<Row> {

@@ -1,14 +1,15 @@
 //! Malformed encodings, JSON, claims and transport: each denied with the
 //! reason of the first check it fails.
 
-use super::recipe::{def, mod4_1, Claims, Claims::*, Edit::*, Header::*, Recipe::*, Row, Val::*};
-use super::Expected::Deny;
-use super::Family::Malformed;
-use super::{Profile, GENUINE};
+use super::language::GENUINE;
+use super::language::{def, mod4_1, Claims, Claims::*, Edit::*, Header::*, Recipe::*, Row, Val::*};
+use super::vocab::Expected::Deny;
+use super::vocab::Family::Malformed;
+use super::vocab::Profile;
 use authorizer::RejectReason::{self, *};
 use serde_json::json;
 
-const MAL: super::Expected = Deny(RejectReason::Malformed);
+const MAL: super::vocab::Expected = Deny(RejectReason::Malformed);
 
 #[rustfmt::skip]
 pub(super) const ROWS: &[Row] = &[

@@ -12,150 +12,22 @@
 //! `recipe.rs` is the one interpreter, and the only code here that signs.
 
 use crate::signer::Signer;
-use authorizer::RejectReason;
-use serde::Serialize;
-use serde_json::{json, Value};
 
+mod case;
 mod expired;
 mod forged;
+mod language;
 mod malformed;
 mod per_alg;
 mod recipe;
 mod valid;
+mod vocab;
 
-use recipe::{Mint, Recipe, Row};
+pub use case::Case;
+pub use vocab::{Expected, Family, Profile};
 
-/// The genuine token itself.
-const GENUINE: Recipe = Recipe::Text(|g| g.token.clone());
-
-/// The case families.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    /// Must be allowed.
-    Valid,
-    /// Genuine but outside its time window.
-    Expired,
-    /// Not signed by the genuine key for us: forged signatures, algorithm
-    /// and key confusion, headers that pick keys, other issuers/audiences.
-    Forged,
-    /// Malformed encoding, JSON, claims or transport.
-    Malformed,
-}
-
-impl Family {
-    /// The label.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Family::Valid => "valid",
-            Family::Expired => "expired",
-            Family::Forged => "forged",
-            Family::Malformed => "malformed",
-        }
-    }
-}
-
-/// What the authorizer must decide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// Allow.
-    Allow,
-    /// Deny with this reason.
-    Deny(RejectReason),
-}
-
-/// One catalog entry.
-#[derive(Debug, Clone)]
-pub struct Case {
-    /// Stable id.
-    pub id: String,
-    /// Family.
-    pub family: Family,
-    /// What the case does.
-    pub description: String,
-    /// RFC section, CVE or advisory.
-    pub reference: String,
-    /// The `Authorization` header value; `None` sends no header.
-    pub authorization: Option<String>,
-    /// The expected decision.
-    pub expected: Expected,
-    /// Minted again just before it is sent ([`refresh`]): time-boundary
-    /// cases a slow target would otherwise see go stale.
-    pub fresh: bool,
-    /// A fresh case's row, for [`refresh`].
-    row: Option<Row>,
-}
-
-impl Case {
-    /// Whether the header value can travel over HTTP/1.1 unchanged (visible
-    /// ASCII, spaces and tabs, no surrounding whitespace servers would trim).
-    pub fn http_safe(&self) -> bool {
-        self.authorization.as_deref().is_none_or(|v| {
-            v.len() <= 10_000
-                && v.bytes()
-                    .all(|b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b))
-                && v.trim() == v
-        })
-    }
-
-    /// The JSON line `harness cases` prints.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "family": self.family.as_str(),
-            "description": self.description,
-            "reference": self.reference,
-            "authorization": self.authorization,
-            "expected": if self.expected == Expected::Allow { "allow" } else { "deny" },
-            "expected_reason": match self.expected { Expected::Deny(r) => Some(r.as_str()), Expected::Allow => None },
-            "project_choice": crate::choices::project_choice(&self.id),
-        })
-    }
-}
-
-/// The authorizer configuration the catalog assumes.
-#[derive(Debug, Clone)]
-pub struct Profile {
-    /// `JWT_ISSUER`.
-    pub issuer: String,
-    /// One of `JWT_AUDIENCE`.
-    pub audience: String,
-    /// A kid bound to the genuine key (`JWT_PUBLIC_KEY_KIDS`, KMS key id…).
-    pub kid: String,
-    /// `JWT_MAX_TOKEN_BYTES` (default 8192).
-    pub max_token_bytes: usize,
-    /// Seconds since the epoch.
-    pub now: i64,
-}
-
-impl Profile {
-    /// The local-target profile: issuer `https://issuer.harness.test`,
-    /// audience `harness-api`, kid `harness-key`.
-    pub fn local(now: i64) -> Self {
-        Self {
-            issuer: "https://issuer.harness.test".into(),
-            audience: "harness-api".into(),
-            kid: "harness-key".into(),
-            max_token_bytes: 8192,
-            now,
-        }
-    }
-
-    /// The authorizer environment matching this profile for a PEM key.
-    pub fn authorizer_env(&self, public_pem: &str) -> Vec<(String, String)> {
-        vec![
-            ("JWT_PUBLIC_KEY_PEM".into(), public_pem.into()),
-            ("JWT_PUBLIC_KEY_KIDS".into(), self.kid.clone()),
-            ("JWT_ISSUER".into(), self.issuer.clone()),
-            ("JWT_AUDIENCE".into(), self.audience.clone()),
-            ("JWT_LEEWAY_SECONDS".into(), "0".into()),
-            (
-                "JWT_MAX_TOKEN_BYTES".into(),
-                self.max_token_bytes.to_string(),
-            ),
-        ]
-    }
-}
+use language::Row;
+use recipe::Mint;
 
 /// The rows for `alg`'s catalog: the full tables for ES512, the
 /// per-algorithm table for any other (`sig_len`: the key's signature length).
@@ -203,7 +75,9 @@ pub async fn refresh(
 
 #[cfg(test)]
 mod tests {
+    use super::language::Recipe;
     use super::*;
+    use authorizer::RejectReason;
     use authorizer::RejectReason::*;
     use std::collections::BTreeSet;
 

@@ -7,13 +7,13 @@
 //! parsing, JSON, claims, transport) in depth.
 
 use super::forged::{alg_none, flip_bit};
-use super::recipe::{
+use super::language::GENUINE;
+use super::language::{
     def, der_sig, gen, Claims::*, Edit::*, Header::*, MacKey, Recipe::*, Row, Val::*,
 };
 use super::valid::high_s_twin;
-use super::Expected::{Allow, Deny};
-use super::Family::{Expired as Exp, Forged, Valid};
-use super::GENUINE;
+use super::vocab::Expected::{Allow, Deny};
+use super::vocab::Family::{Expired as Exp, Forged, Valid};
 use authorizer::Algorithm;
 use authorizer::RejectReason::{self, *};
 use serde_json::json;

@@ -1,8 +1,9 @@
 //! Tokens the policy must allow (README "The policy": the genuine key, our
 //! issuer and audience, inside the time window), in every accepted spelling.
 
-use super::recipe::{def, Claims::*, Edit::*, Genuine, Header::*, Recipe::*, Row, Val::*};
-use super::{Expected::Allow, Family::Valid, GENUINE};
+use super::language::GENUINE;
+use super::language::{def, Claims::*, Edit::*, Genuine, Header::*, Recipe::*, Row, Val::*};
+use super::vocab::{Expected::Allow, Family::Valid};
 use serde_json::json;
 
 #[rustfmt::skip]
@@ -45,5 +46,5 @@ pub(super) const ROWS: &[Row] = &[
 
 /// ECDSA: the genuine `r` with `s` replaced by `n - s` (also valid).
 pub(super) fn high_s_twin(g: &Genuine) -> Vec<u8> {
-    [g.r(), &super::recipe::sub(g.n, g.s())].concat()
+    [g.r(), &super::language::sub(g.n, g.s())].concat()
 }
