@@ -141,9 +141,7 @@ async fn a_broken_authorizer_is_caught_with_the_case_named() {
             (row.expected.as_str(), row.actual.as_str()),
             ("deny", "allow")
         );
-        assert!(report
-            .to_junit()
-            .contains(&format!("name=\"{case}\"><failure")));
+        assert!(reports::junit::security(&report).contains(&format!("name=\"{case}\"><failure")));
     }
     // The same catalog passes the intact authorizer (the faults are the cause).
     let report = check::check_authorizer(&Authorizer::new(&config), &cases, &fresh)

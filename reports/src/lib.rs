@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod baseline;
 mod error;
 pub mod hist;
+pub mod junit;
 pub mod load;
 pub mod load_charts;
 pub mod model;
@@ -68,7 +69,7 @@ pub fn write_report(
         json,
         render::markdown(summary, &regressions),
         render::html_with_baseline(summary, baseline, &regressions),
-        render::verdicts_junit(summary),
+        junit::verdicts(summary),
     ];
     let set: Vec<(PathBuf, &[u8])> = REPORT_FILES
         .iter()

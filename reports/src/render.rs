@@ -5,7 +5,6 @@
 use crate::baseline::Regression;
 use crate::load::LoadReport;
 use crate::model::{Scenario, Series, SeriesKind, Summary};
-use crate::security::esc;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -1046,38 +1045,20 @@ pub fn html_with_baseline(
     h
 }
 
-/// The verdicts as JUnit XML: one `testcase` per check; a FAIL is a
-/// `<failure>`, a SKIP a `<skipped>` with its reason — never a pass.
-pub fn verdicts_junit(s: &Summary) -> String {
-    use crate::model::Status;
-    use crate::security::esc;
-    let count = |st: Status| s.verdicts.iter().filter(|v| v.status() == st).count();
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<testsuite name=\"harness suite {}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
-        esc(&s.run.id),
-        s.verdicts.len(),
-        count(Status::Fail),
-        count(Status::Skip)
-    );
-    for v in &s.verdicts {
-        let _ = write!(
-            x,
-            "  <testcase classname=\"suite\" name=\"{}\">",
-            esc(&v.check)
-        );
-        match v.status() {
-            Status::Pass => {}
-            Status::Fail => {
-                let _ = write!(x, "<failure message=\"{}\"/>", esc(&v.detail));
-            }
-            Status::Skip => {
-                let _ = write!(x, "<skipped message=\"{}\"/>", esc(&v.detail));
-            }
+/// XML text escaping, dropping characters XML 1.0 cannot carry.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
         }
-        x.push_str("</testcase>\n");
     }
-    x.push_str("</testsuite>\n");
-    x
+    out
 }

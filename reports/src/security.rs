@@ -170,101 +170,13 @@ impl SecurityReport {
             by_family,
         }
     }
-
-    /// JUnit XML: one `testsuite` per family, one `testcase` per case.
-    pub fn to_junit(&self) -> String {
-        let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        x.push_str(&format!(
-            "<testsuites name=\"harness check {} ({}; profile {})\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
-            esc(&self.target),
-            esc(&self.comparison),
-            esc(&self.profile),
-            self.cases.len(),
-            self.totals.failed,
-            self.totals.errors,
-            self.totals.skipped
-        ));
-        for (family, t) in &self.by_family {
-            x.push_str(&format!(
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
-                esc(family),
-                t.passed + t.failed + t.skipped + t.errors,
-                t.failed,
-                t.errors,
-                t.skipped
-            ));
-            x.push_str(&format!(
-                "    <properties><property name=\"comparison\" value=\"{}\"/><property name=\"profile\" value=\"{}\"/></properties>\n",
-                esc(&self.comparison),
-                esc(&self.profile)
-            ));
-            for c in self.cases.iter().filter(|c| &c.family == family) {
-                x.push_str(&format!(
-                    "    <testcase classname=\"security.{}\" name=\"{}\">",
-                    esc(family),
-                    esc(&c.id)
-                ));
-                if c.outcome() == CaseOutcome::Skipped {
-                    x.push_str(&format!(
-                        "<skipped message=\"{}\"/>",
-                        esc(c.note.as_deref().unwrap_or(""))
-                    ));
-                } else if c.outcome() == CaseOutcome::NoDecision {
-                    x.push_str(&format!(
-                        "<error message=\"no decision: {}\"/>",
-                        esc(c.note.as_deref().unwrap_or(""))
-                    ));
-                } else if !c.pass {
-                    x.push_str(&format!(
-                        "<failure message=\"expected {}{} got {}{}\">{}</failure>",
-                        esc(&c.expected),
-                        reason(c.expected_reason.as_deref()),
-                        esc(&c.actual),
-                        reason(c.actual_reason.as_deref()),
-                        esc(&format!(
-                            "{} ({}) {}",
-                            c.description,
-                            c.reference,
-                            c.note.as_deref().unwrap_or("")
-                        ))
-                    ));
-                }
-                x.push_str("</testcase>\n");
-            }
-            x.push_str("  </testsuite>\n");
-        }
-        x.push_str("</testsuites>\n");
-        x
-    }
-}
-
-fn reason(r: Option<&str>) -> String {
-    r.map(|r| format!(" ({})", esc(r))).unwrap_or_default()
-}
-
-/// XML text escaping, dropping characters XML 1.0 cannot carry.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn row(id: &str, family: &str, pass: bool, actual: &str) -> CaseResult {
+    pub(crate) fn row(id: &str, family: &str, pass: bool, actual: &str) -> CaseResult {
         CaseResult {
             id: id.into(),
             family: family.into(),
@@ -280,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn totals_and_junit() {
+    fn totals_count_each_outcome_once() {
         let r = SecurityReport::new(
             "lib".into(),
             true,
@@ -306,12 +218,5 @@ mod tests {
             "1 passed, 1 failed, 1 skipped, 1 without a decision"
         );
         assert_eq!(r.by_family["expired"].failed, 1);
-        let x = r.to_junit();
-        assert!(x.contains("<failure message=\"expected deny (expired) got allow\">"));
-        assert!(x.contains("<skipped"));
-        assert!(x.contains("<error message=\"no decision: "), "{x}");
-        assert!(x.contains("errors=\"1\""));
-        assert!(x.contains("d &lt;&amp;&gt;"));
-        assert!(!x.contains('\u{1}'));
     }
 }

@@ -239,7 +239,7 @@ fn a_skip_is_shown_as_skipped_never_as_passed_and_fails_only_when_strict() {
     assert!(md.contains("| cold_start | SKIP |"), "{md}");
     let html = reports::render::html(&s, &[]);
     assert!(html.contains("<td class=\"skip\">SKIP</td>"), "{html}");
-    let junit = reports::render::verdicts_junit(&s);
+    let junit = reports::junit::verdicts(&s);
     assert!(
         junit.contains("tests=\"2\" failures=\"0\" skipped=\"1\""),
         "{junit}"

@@ -168,7 +168,7 @@ pub(crate) async fn check(args: CheckArgs) -> Outcome {
             .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     }
     if let Some(path) = &args.junit {
-        reports::write_atomic(path, report.to_junit().as_bytes())
+        reports::write_atomic(path, reports::junit::security(&report).as_bytes())
             .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     }
     if report.totals.errors > 0 && report.totals.failed == 0 {
