@@ -1390,21 +1390,26 @@ fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<M
             ),
         );
     }
-    verdicts.push(Verdict::new(
-        "decisions",
-        if totals.wrong == 0 {
-            Status::Pass
-        } else {
-            Status::Fail
-        },
-        format!(
-            "{} wrong decisions of {} responses (counted apart, never as decisions: {} throttled, {} failed with a 5xx or a transport error)",
-            totals.wrong,
-            totals.outcomes.total(),
-            totals.outcomes.throttled,
-            totals.outcomes.server_error + totals.outcomes.transport_error + totals.outcomes.other
+    let o = &totals.outcomes;
+    let decided = o.ok + o.unauthorized + o.forbidden;
+    let detail = format!(
+        "{} wrong decisions of {} responses (counted apart, never as decisions: {} throttled, {} failed with a 5xx or a transport error)",
+        totals.wrong,
+        o.total(),
+        o.throttled,
+        o.server_error + o.transport_error + o.other
+    );
+    // No allow or deny measured is no evidence: a SKIP, never a PASS (a
+    // knee whose first step failed enters no figure).
+    verdicts.push(match (decided, totals.wrong) {
+        (0, _) => Verdict::new(
+            "decisions",
+            Status::Skip,
+            format!("not measured: no response in the measured figures was a decision; {detail}"),
         ),
-    ));
+        (_, 0) => Verdict::new("decisions", Status::Pass, detail),
+        _ => Verdict::new("decisions", Status::Fail, detail),
+    });
     let scenario = Scenario {
         inputs: report.plan.clone(),
         figures: totals.figures,

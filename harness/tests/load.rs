@@ -249,6 +249,12 @@ fn knee_reports_the_highest_step_that_held_and_fails_when_none_did() {
     );
     let s = summary(&out);
     assert_eq!(s["load"]["steps"].as_array().map(Vec::len), Some(1));
+    // No step held, so no decision entered the figures: SKIP, never PASS.
+    let decisions = s["verdicts"]
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["check"] == "decisions"))
+        .expect("a decisions verdict");
+    assert_eq!(decisions["status"], "skip", "{decisions}");
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
