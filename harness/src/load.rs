@@ -866,7 +866,7 @@ type Measured = (LoadReport, Scenario, Vec<Verdict>);
 struct Totals {
     steps: Vec<StepStats>,
     seconds: Vec<Second>,
-    class_hists: BTreeMap<String, (u64, u64, hist::Hist)>,
+    classes: BTreeMap<String, ClassStats>,
     all: hist::Hist,
     outcomes: Outcomes,
     wrong: u64,
@@ -886,7 +886,7 @@ impl Totals {
         Self {
             steps: Vec::new(),
             seconds: Vec::new(),
-            class_hists: BTreeMap::new(),
+            classes: BTreeMap::new(),
             all: hist::new_hist(),
             outcomes: Outcomes::default(),
             wrong: 0,
@@ -902,24 +902,36 @@ impl Totals {
     }
 
     /// Adds one run. `count`: whether it enters the figures (a knee's step
-    /// that did not hold is in the series and the step table only).
-    fn absorb(&mut self, t: engine::Tally, unsent: u64, window: f64, count: bool) {
+    /// that did not hold is in the series and the step table only). The
+    /// histograms are added in memory, exactly.
+    ///
+    /// # Errors
+    /// A histogram outside the standard bounds (none that `engine` makes).
+    fn absorb(
+        &mut self,
+        t: engine::Tally,
+        unsent: u64,
+        window: f64,
+        count: bool,
+    ) -> crate::Result<()> {
         if !count {
             self.seconds.extend(t.seconds);
-            return;
+            return Ok(());
         }
-        for (name, c) in &t.classes {
-            let e = self
-                .class_hists
-                .entry(name.clone())
-                .or_insert_with(|| (0, 0, hist::new_hist()));
-            e.0 += c.requests;
-            e.1 += c.wrong_decisions;
-            if let Ok(h) = hist::decode(&c.histogram) {
-                let _ = hist::merge(&mut e.2, &h);
+        for (name, c) in t.classes {
+            match self.classes.entry(name) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(c);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    let e = o.get_mut();
+                    e.requests += c.requests;
+                    e.wrong_decisions += c.wrong_decisions;
+                    hist::merge(&mut e.histogram, &c.histogram)?;
+                }
             }
         }
-        let _ = hist::merge(&mut self.all, &t.all);
+        hist::merge(&mut self.all, &t.all)?;
         self.outcomes.add(&t.outcomes);
         self.wrong += t.wrong;
         self.unsent += unsent;
@@ -927,6 +939,7 @@ impl Totals {
         self.planned_sum += t.planned_rps * window;
         self.window_sum += window;
         self.seconds.extend(t.seconds);
+        Ok(())
     }
 
     fn figure(&mut self, name: &str, value: f64, unit: &str, better: Better) {
@@ -949,11 +962,11 @@ async fn measure(
             let reqs = build_requests(plan, arrival, plan.duration_s, pools, "fresh", 0).await?;
             let (pl, rec, at) = one_run(opts, p, &target.url, reqs, plan.name()).await?;
             totals.epoch_start_ms = Some(at);
-            let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0)?;
+            let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0);
             if let Arrival::Steps { steps: st } = arrival {
                 totals.steps = step_stats(&t.seconds, st, None)?;
             }
-            totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
+            totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true)?;
         }
         Shape::Scaling(s) => run_scaling(opts, p, target, pools, s, &mut totals).await?,
         Shape::Knee(k) => run_knee(opts, p, target, pools, k, &mut totals).await?,
@@ -985,7 +998,7 @@ async fn measure(
         )),
     }
     if let Shape::Scaling(s) = &plan.shape {
-        scaling_verdict(s, &mut totals);
+        scaling_verdict(s, &mut totals)?;
     }
     finish(plan, target, totals)
 }
@@ -1043,9 +1056,9 @@ async fn run_scaling(
     }
     let (pl, rec, at) = ran?;
     totals.epoch_start_ms = Some(at);
-    let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0)?;
+    let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0);
     totals.steps = step_stats(&t.seconds, &st, None)?;
-    totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true);
+    totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true)?;
     Ok(())
 }
 
@@ -1117,10 +1130,10 @@ async fn run_knee(
             let from = judged as f64 * k.step_s;
             let (pl, rec) =
                 engine::step_view(planned, &live.answered(), ranges[judged].clone(), from);
-            let held = engine::tally(&pl, &classes, &rec, plan.warmup_s, k.step_s, 0)
-                .ok()
-                .and_then(|t| step_of(&t, rates[judged], k, plan.warmup_s, rec.unsent).ok())
-                .is_some_and(|st| st.held);
+            let t = engine::tally(&pl, &classes, &rec, plan.warmup_s, k.step_s, 0);
+            // A step that cannot be judged did not hold.
+            let held =
+                step_of(&t, rates[judged], k, plan.warmup_s, rec.unsent).is_ok_and(|st| st.held);
             if !held {
                 failed = Some(judged);
                 live.cut((judged + 1) as f64 * k.step_s);
@@ -1138,12 +1151,12 @@ async fn run_knee(
         let from = i as f64 * k.step_s;
         let (spl, srec) = engine::step_view(&pl, &rec.done, range, from);
         let offset = from.round() as u32;
-        let t = engine::tally(&spl, &classes, &srec, plan.warmup_s, k.step_s, offset)?;
+        let t = engine::tally(&spl, &classes, &srec, plan.warmup_s, k.step_s, offset);
         let mut st = step_of(&t, rates[i], k, plan.warmup_s, srec.unsent)?;
         st.start_s = from;
         let held = st.held;
         totals.steps.push(st);
-        totals.absorb(t, srec.unsent, k.step_s - plan.warmup_s, held);
+        totals.absorb(t, srec.unsent, k.step_s - plan.warmup_s, held)?;
         if !held
             || failed.is_some_and(|f| i >= f)
             || suite::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
@@ -1287,7 +1300,7 @@ async fn read_function_logs(
 
 /// The `scaling` verdict: cold starts in the run and p99 in the first 3 s
 /// of the step.
-fn scaling_verdict(s: &Scaling, totals: &mut Totals) {
+fn scaling_verdict(s: &Scaling, totals: &mut Totals) -> crate::Result<()> {
     let step_at = s.low_s as u32;
     let during: Vec<&Second> = totals
         .seconds
@@ -1296,9 +1309,7 @@ fn scaling_verdict(s: &Scaling, totals: &mut Totals) {
         .collect();
     let mut h = hist::new_hist();
     for x in &during {
-        if let Ok(d) = hist::decode(&x.histogram) {
-            let _ = hist::merge(&mut h, &d);
-        }
+        hist::merge(&mut h, &x.histogram)?;
     }
     let p99 = hist::ms_at(&h, 99.0);
     let at_step: u64 = during.iter().map(|x| x.cold_starts.unwrap_or(0)).sum();
@@ -1320,28 +1331,16 @@ fn scaling_verdict(s: &Scaling, totals: &mut Totals) {
     };
     totals.figure("p99_first_3s_of_step_ms", p99, "ms", Better::Lower);
     totals.verdicts.push(verdict);
+    Ok(())
 }
 
 /// The report, the scenario's figures and the run's verdicts.
 fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<Measured> {
-    let classes: BTreeMap<String, ClassStats> = std::mem::take(&mut totals.class_hists)
-        .into_iter()
-        .map(|(name, (requests, wrong_decisions, h))| {
-            Ok((
-                name,
-                ClassStats {
-                    requests,
-                    wrong_decisions,
-                    histogram: hist::encode(&h)?,
-                },
-            ))
-        })
-        .collect::<crate::Result<_>>()?;
     let report = LoadReport {
         profile: plan.name().into(),
         plan: plan.describe(),
         warmup_s: plan.warmup_s,
-        classes,
+        classes: std::mem::take(&mut totals.classes),
         seconds: std::mem::take(&mut totals.seconds),
         steps: std::mem::take(&mut totals.steps),
         init_durations_ms: totals.init_durations.take(),
@@ -1423,7 +1422,7 @@ fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<M
         },
         pass,
         also: Vec::new(),
-        series: reports::load_charts::charts(&report)?,
+        series: reports::load_charts::charts(&report),
     };
     Ok((report, scenario, verdicts))
 }
@@ -1482,7 +1481,7 @@ fn step_stats(
         for s in seconds {
             let rel = f64::from(s.t - first_t);
             if rel >= lo.floor() && rel < hi {
-                hist::merge(&mut h, &hist::decode(&s.histogram)?)?;
+                hist::merge(&mut h, &s.histogram)?;
                 o.add(&s.outcomes);
             }
         }

@@ -75,6 +75,32 @@ pub fn merge_encoded<'a>(parts: impl IntoIterator<Item = &'a str>) -> Result<His
     Ok(out)
 }
 
+/// The serialised form as a serde field: a model's histogram is held as a
+/// [`Hist`] while a run goes on and written once, as [`encode`]'s text,
+/// when the summary is; reading a summary back decodes it once
+/// (`#[serde(with = "crate::hist::text")]`).
+pub mod text {
+    use super::Hist;
+
+    /// Writes [`super::encode`]'s text.
+    ///
+    /// # Errors
+    /// A serialiser failure (compression), as the serializer's error.
+    pub fn serialize<S: serde::Serializer>(h: &Hist, s: S) -> Result<S::Ok, S::Error> {
+        let text = super::encode(h).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    /// Reads [`super::encode`]'s text.
+    ///
+    /// # Errors
+    /// Not a string, not base64, or not a serialised histogram.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Hist, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        super::decode(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// The value at percentile `p` (0–100), in milliseconds (0 when empty).
 pub fn ms_at(h: &Hist, p: f64) -> f64 {
     if h.is_empty() {

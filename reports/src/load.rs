@@ -2,7 +2,8 @@
 //! per token class (the measured window, warm-up excluded), and per second
 //! of the run a histogram and the count of each outcome; cold starts and
 //! authorizer invocations per second when the function's logs were read.
-//! Every histogram is in the standard serialised form ([`crate::hist`]).
+//! Every histogram is held in memory while a run goes on and written in the
+//! standard serialised form ([`crate::hist`]) with the summary.
 
 use crate::hist::{self, Hist};
 use serde::{Deserialize, Serialize};
@@ -87,8 +88,9 @@ pub struct Second {
     pub planned: u64,
     /// Responses by outcome.
     pub outcomes: Outcomes,
-    /// Latency histogram of this second (µs, serialised).
-    pub histogram: String,
+    /// Latency histogram of this second (µs; serialised in `summary.json`).
+    #[serde(with = "crate::hist::text")]
+    pub histogram: Hist,
     /// Authorizer invocations (decision lines in the log group), when read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invocations: Option<u64>,
@@ -104,8 +106,9 @@ pub struct ClassStats {
     pub requests: u64,
     /// Responses whose decision was not the expected one (429 aside).
     pub wrong_decisions: u64,
-    /// Latency histogram (µs, serialised).
-    pub histogram: String,
+    /// Latency histogram (µs; serialised in `summary.json`).
+    #[serde(with = "crate::hist::text")]
+    pub histogram: Hist,
 }
 
 /// One step of a stepped plan (`knee`, `steps`, `scaling`).
@@ -166,9 +169,13 @@ impl LoadReport {
     /// Every class merged (the measured window).
     ///
     /// # Errors
-    /// A histogram that does not decode.
+    /// A class histogram outside the standard bounds.
     pub fn all_classes(&self) -> Result<Hist, crate::error::Error> {
-        hist::merge_encoded(self.classes.values().map(|c| c.histogram.as_str()))
+        let mut all = hist::new_hist();
+        for c in self.classes.values() {
+            hist::merge(&mut all, &c.histogram)?;
+        }
+        Ok(all)
     }
 }
 
@@ -182,7 +189,6 @@ pub(crate) mod tests {
         for v in 1..=10_000u64 {
             hist::record(&mut h, v * 10);
         }
-        let enc = hist::encode(&h).expect("encode");
         let mut o = Outcomes::default();
         for s in [200, 200, 401, 403, 429, 503, 0, 404] {
             o.count(s);
@@ -196,14 +202,14 @@ pub(crate) mod tests {
                 ClassStats {
                     requests: 10_000,
                     wrong_decisions: 0,
-                    histogram: enc.clone(),
+                    histogram: h.clone(),
                 },
             )]),
             seconds: vec![Second {
                 t: 0,
                 planned: 8,
                 outcomes: o,
-                histogram: enc,
+                histogram: h,
                 invocations: Some(2),
                 cold_starts: Some(1),
             }],
@@ -225,5 +231,28 @@ pub(crate) mod tests {
         );
         assert_eq!((o.server_error, o.transport_error, o.other), (1, 1, 1));
         assert_eq!(o.total(), 8);
+    }
+
+    #[test]
+    fn histograms_are_written_in_the_standard_text_form_and_read_back_once() {
+        let r = report();
+        let json = serde_json::to_value(&r).expect("serialise");
+        // In the file: the V2 + deflate base64 text (`HISTFAAA…`).
+        let text = json["classes"]["valid_repeat"]["histogram"]
+            .as_str()
+            .expect("a string");
+        assert!(text.starts_with("HISTFAAA"), "{text}");
+        assert_eq!(
+            hist::decode(text).expect("decodes"),
+            r.classes["valid_repeat"].histogram
+        );
+        // Read back: the same report, histograms included.
+        let back: LoadReport = serde_json::from_value(json.clone()).expect("read back");
+        assert_eq!(back, r);
+        // A histogram that is not one fails the read, naming why.
+        let mut bad = json;
+        bad["seconds"][0]["histogram"] = "not a histogram".into();
+        let e = serde_json::from_value::<LoadReport>(bad).expect_err("refused");
+        assert!(e.to_string().contains("histogram"), "{e}");
     }
 }

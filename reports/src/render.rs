@@ -152,12 +152,9 @@ fn load_md(m: &mut String, l: &LoadReport) {
         "| class | requests | wrong decisions | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|"
     );
     for (class, c) in &l.classes {
-        let Ok(h) = crate::hist::decode(&c.histogram) else {
-            continue;
-        };
         let p: Vec<String> = [50.0, 90.0, 99.0, 99.9, 100.0]
             .iter()
-            .map(|q| format!("{:.2} ms", crate::hist::ms_at(&h, *q)))
+            .map(|q| format!("{:.2} ms", crate::hist::ms_at(&c.histogram, *q)))
             .collect();
         let _ = writeln!(
             m,
@@ -867,9 +864,7 @@ fn load_html(h: &mut String, l: &LoadReport, base: Option<&LoadReport>) {
     }
     h.push_str("</tr>");
     for (class, c) in &l.classes {
-        let Ok(hg) = crate::hist::decode(&c.histogram) else {
-            continue;
-        };
+        let hg = &c.histogram;
         let _ = write!(
             h,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td>",
@@ -882,17 +877,13 @@ fn load_html(h: &mut String, l: &LoadReport, base: Option<&LoadReport>) {
             let _ = write!(
                 h,
                 "<td class=\"num\">{:.2} ms</td>",
-                crate::hist::ms_at(&hg, p)
+                crate::hist::ms_at(hg, p)
             );
         }
         if let Some(b) = base {
-            match b
-                .classes
-                .get(class)
-                .and_then(|c| crate::hist::decode(&c.histogram).ok())
-            {
+            match b.classes.get(class).map(|c| &c.histogram) {
                 Some(bh) if !bh.is_empty() => {
-                    let (now, was) = (crate::hist::ms_at(&hg, 99.0), crate::hist::ms_at(&bh, 99.0));
+                    let (now, was) = (crate::hist::ms_at(hg, 99.0), crate::hist::ms_at(bh, 99.0));
                     let change = if was > 0.0 { now / was - 1.0 } else { 0.0 };
                     let _ = write!(
                         h,
@@ -962,7 +953,7 @@ pub fn html_with_baseline(
         s.run.machine.load_before[0],
         s.run.machine.load_after[0],
         esc(&s.run.machine.os),
-        esc(&s.target.kind),
+        esc(&s.target.kind.to_string()),
         esc(&s.target.endpoint),
         baseline.map_or(String::new(), |b| format!(
             "<br>Baseline: run {} (git {}); dashed lines and paler bars are the baseline",
