@@ -2,7 +2,7 @@
 //! default) inside the account bucket. A rate or burst of 0 admits nothing:
 //! the real gotcha when route settings are created without throttle values.
 
-use crate::config::Limit;
+use crate::config::{GatewayConfig, Limit, RouteConfig};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -84,6 +84,33 @@ impl Bucket {
         };
         true
     }
+}
+
+/// Each route's limit: its own, else the stage default; with `always`, the
+/// account limit where neither is set (so a limit can arrive later).
+pub(super) fn route_limits(
+    routes: &[RouteConfig],
+    stage: Option<Limit>,
+    cfg: &GatewayConfig,
+    always: bool,
+) -> Vec<Option<Limit>> {
+    let account = Limit {
+        rate: cfg.account_rate,
+        burst: cfg.account_burst,
+    };
+    routes
+        .iter()
+        .map(|r| match (r.rate, r.burst, stage) {
+            (None, None, None) if !always => None,
+            (rate, burst, stage) => {
+                let base = stage.unwrap_or(account);
+                Some(Limit {
+                    rate: rate.unwrap_or(base.rate),
+                    burst: burst.unwrap_or(base.burst),
+                })
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
