@@ -10,7 +10,12 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn vectors(file: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // Cargo sets CARGO_MANIFEST_DIR for the test process too: read at run
+    // time, a test binary reused from another checkout's path (a shared
+    // target directory) still finds this checkout's `../shared`.
+    let manifest =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = PathBuf::from(manifest)
         .join("../../shared/vectors/wycheproof")
         .join(file);
     let text =
