@@ -1,5 +1,8 @@
-//! The harness: mints tokens (local P-521 key or KMS), runs them against an
-//! authorizer, and hosts the local API Gateway + Lambda emulator.
+//! The harness application: the CLI's jobs over the capability crates —
+//! `check` (the catalog against an authorizer), a [`run`] that `suite` and
+//! `load` both open (moto, the key, the local stack, the emulator serving
+//! it, the deployed settings), the suite's stages and the load command's
+//! orchestration, and the progress display.
 
 pub use authorizer::aws_error;
 pub mod binary;
@@ -12,6 +15,7 @@ pub mod load;
 pub mod moto;
 pub mod package;
 mod progress;
+pub mod run;
 pub mod stack;
 pub mod suite;
 mod tools;

@@ -11,22 +11,18 @@
 //! environment starts cold; cold starts per second and p99 during the
 //! step). Every token is minted before the first request.
 
-use crate::suite::{self, Progress};
-use emulator::config::GatewayConfig;
-use emulator::gateway::Gateway;
+use crate::progress::Stages;
+use crate::run::{with_run, Findings, Job, Run, RunOptions, RunResult, Target};
 use reports::hist;
 use reports::load::{ClassStats, LoadReport, Outcomes, Second, StepStats};
-use reports::model::{
-    Band, Better, Machine, RunInfo, Scenario, Status, Summary, TargetInfo, Verdict, SCHEMA_VERSION,
-};
+use reports::model::{Band, Better, Scenario, Status, Verdict};
 use scenarios::arrival::{Arrival, Step};
 use scenarios::engine::{self, Live, Planned};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokens::catalog::{self, Expected, Family, Profile};
-use tokens::signer::Signer;
+use tokens::catalog::{self, Expected, Family};
 
 /// The token mix: weights per family, and for valid tokens the share of
 /// repeats (a few tokens sent again and again: API Gateway cache hits
@@ -485,7 +481,7 @@ pub struct LoadOptions {
     /// The plan.
     pub plan: Plan,
     /// The suite's target options (target, deployment, KMS, issuer…).
-    pub target: suite::SuiteOptions,
+    pub target: RunOptions,
     /// The local stack's stage limits (rate, burst).
     pub stage: (f64, i32),
     /// A progress bar on a terminal (else one line per stage).
@@ -530,10 +526,10 @@ fn class_of(mix: &Mix, n: u64) -> usize {
     }
 }
 
-/// Catalog tokens of one family that HTTP can carry (no re-mint needed).
-struct Pools {
-    signer: Arc<Signer>,
-    profile: Profile,
+/// The run and its tokens: the repeated valid ones, and the catalog's of
+/// each family that HTTP can carry (no re-mint needed).
+struct Pools<'a> {
+    run: &'a Run,
     repeat: Vec<Arc<str>>,
     expired: Vec<(Option<Arc<str>>, bool)>,
     forged: Vec<(Option<Arc<str>>, bool)>,
@@ -553,55 +549,13 @@ fn family_pool(cases: &[catalog::Case], family: Family) -> Vec<(Option<Arc<str>>
         .collect()
 }
 
-/// `n` valid tokens signed by `signer`, up to 8 signing calls at a time;
-/// distinct `sub`s, so each is its own cache entry.
-async fn mint_valid(
-    signer: &Arc<Signer>,
-    profile: &Profile,
-    n: usize,
-    tag: &str,
-) -> crate::Result<Vec<Arc<str>>> {
-    use base64::Engine;
-    let header = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, signer.algorithm().name());
-    let mut out: Vec<Option<Arc<str>>> = vec![None; n];
-    let mut set = tokio::task::JoinSet::new();
-    let mut next = 0usize;
-    loop {
-        while set.len() < 8 && next < n {
-            let claims = serde_json::json!({"iss": profile.issuer, "aud": profile.audience, "sub": format!("{tag}-{next}"), "iat": profile.now, "exp": profile.now + 3600});
-            let input = tokens::jws::signing_input(&header, &claims.to_string());
-            let s = Arc::clone(signer);
-            let i = next;
-            set.spawn(async move {
-                let sig = s.sign(input.as_bytes()).await?;
-                Ok::<_, crate::Error>((
-                    i,
-                    format!(
-                        "Bearer {input}.{}",
-                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)
-                    ),
-                ))
-            });
-            next += 1;
-        }
-        match set.join_next().await {
-            Some(r) => {
-                let (i, t) = r.map_err(|e| crate::Error::from(e).context("minting"))??;
-                out[i] = Some(Arc::from(t));
-            }
-            None => break,
-        }
-    }
-    Ok(out.into_iter().flatten().collect())
-}
-
 /// Builds the requests of one run: send times from `arrival`, a class per
 /// request from the mix, a token per request (fresh ones minted here).
 async fn build_requests(
     plan: &Plan,
     arrival: &Arrival,
     duration: f64,
-    pools: &Pools,
+    pools: &Pools<'_>,
     tag: &str,
     first_n: u64,
 ) -> crate::Result<Vec<Planned>> {
@@ -616,7 +570,7 @@ async fn build_requests(
             plan.max_fresh_tokens
         )));
     }
-    let fresh = mint_valid(&pools.signer, &pools.profile, fresh_needed, tag).await?;
+    let fresh = bearer(pools.run.mint_valid(fresh_needed, tag).await?);
     let mut fresh_it = fresh.into_iter();
     let mut counters = [0usize; 5];
     let mut out = Vec::with_capacity(times.len());
@@ -651,15 +605,6 @@ async fn build_requests(
     Ok(out)
 }
 
-/// The target of a load run, prepared.
-struct Prepared {
-    url: String,
-    kind: String,
-    settings: BTreeMap<String, String>,
-    deployment: Option<crate::deployment::Deployment>,
-    throttle: Option<(f64, f64)>,
-}
-
 fn class_names() -> Vec<String> {
     CLASSES.iter().map(|c| (*c).to_owned()).collect()
 }
@@ -669,150 +614,52 @@ fn class_names() -> Vec<String> {
 ///
 /// # Errors
 /// A one-line cause; everything started is stopped first.
-pub async fn run(opts: &LoadOptions) -> crate::Result<suite::SuiteResult> {
-    let started = Instant::now();
-    let p = Progress(started);
-    let load_before = suite::load_average();
-    let now = authorizer::UnixTime::now().0 as i64;
-    let (run_id, started_at) = emulator::civil_time::utc_stamp(now);
-    let t = &opts.target;
-    let mut key = suite::RunKey::open(t, &p, &format!("alias/harness-load-{run_id}")).await?;
-    let moto = key.moto.take();
-    let (client, key_id) = (key.client.clone(), key.key_id.clone());
-    let mut gateway: Option<Gateway> = None;
-    let outcome = async {
-        let signer = Arc::new(Signer::kms(client.clone(), &key_id).await?);
-        let kid = t.kid.clone().unwrap_or_else(|| {
-            authorizer::keys::split_kms_entry("--kms-key-id", &key_id)
-                .map_or(key_id.clone(), |(id, _)| id)
-        });
-        let profile = Profile {
-            issuer: t.issuer.clone(),
-            audience: t.audience.clone(),
-            kid,
-            max_token_bytes: 8192,
-            now,
-        };
-        let prepared = match (&t.target, &moto) {
-            (Some(url), _) => {
-                let deployed = match &t.deployment {
-                    Some(dep) => {
-                        p.stage("reading the deployed settings (GetStage, GetAuthorizer)")?;
-                        crate::deployed::read_settings(dep).await?
-                    }
-                    None => crate::deployed::DeployedSettings::default(),
-                };
-                Prepared {
-                    url: url.clone(),
-                    kind: if t.deployment.is_some() { "deployment" } else { "url" }.into(),
-                    settings: deployed.notes.iter().cloned().collect(),
-                    deployment: t.deployment.clone(),
-                    throttle: t.target_throttle.or(deployed.throttle),
-                }
-            }
-            (None, Some(m)) => {
-                p.stage("creating the deployment in moto (function, log group, HTTP API, authorizer, stage)")?;
-                let env = profile.authorizer_env(&signer.public_pem());
-                let stack = suite::LocalStack {
-                    name: "jwt-authorizer-load",
-                    authorizer: &t.authorizer,
-                    issuer: &t.issuer,
-                    audience: &t.audience,
-                    ttl_seconds: 300,
-                    rate: opts.stage.0,
-                    burst: opts.stage.1,
-                };
-                let dep = suite::create_local_stack(&stack, m, &client, &key_id, &signer, &env).await?;
-                p.stage("starting the emulator as its data plane (the real authorizer binary)")?;
-                let gw = Gateway::start(GatewayConfig {
-                    authorizer: t.authorizer.clone(),
-                    control_plane_api: dep.api_id.clone(),
-                    endpoint_url: Some(m.endpoint().to_owned()),
-                    ..GatewayConfig::default()
-                })
-                .await?;
-                let url = format!("{}/hello", gw.base_url());
-                gateway = Some(gw);
-                Prepared {
-                    url,
-                    kind: "local deployment".into(),
-                    settings: BTreeMap::from([
-                        ("control plane".into(), format!("moto at {}", m.endpoint())),
-                        (
-                            "stage throttling".into(),
-                            format!("{} req/s, burst {} (harness load's local stack; --stage-rate, --stage-burst)", opts.stage.0, opts.stage.1),
-                        ),
-                        ("authorizer TTL".into(), "300 s".into()),
-                    ]),
-                    deployment: Some(dep),
-                    throttle: Some((opts.stage.0, f64::from(opts.stage.1))),
-                }
-            }
-            (None, None) => unreachable!("a local run always starts moto"),
-        };
+pub async fn run(opts: &LoadOptions) -> crate::Result<RunResult> {
+    let job = Job {
+        name: "load",
+        stack: "jwt-authorizer-load",
+        stage: opts.stage,
+    };
+    let (run, found) = with_run(&opts.target, job, async |run: &Run| {
+        let p = &run.stages;
         p.stage("minting tokens through KMS (catalog cases and the repeated valid tokens)")?;
-        let cases = catalog::build(&signer, &profile).await?;
+        let cases = catalog::build(&run.signer, &run.profile).await?;
         let repeat_n = if opts.plan.mix.repeat > 0.0 {
             opts.plan.mix.repeat_tokens
         } else {
             0
         };
         let pools = Pools {
-            signer: Arc::clone(&signer),
-            profile: profile.clone(),
-            repeat: mint_valid(&signer, &profile, repeat_n, "repeat").await?,
+            run,
+            repeat: bearer(run.mint_valid(repeat_n, "repeat").await?),
             expired: family_pool(&cases, Family::Expired),
             forged: family_pool(&cases, Family::Forged),
             malformed: family_pool(&cases, Family::Malformed),
         };
-        let measured = measure(opts, &p, &prepared, &pools).await?;
-        Ok::<_, crate::Error>((prepared, measured))
-    }
-    .await;
-    if let Some(g) = gateway {
-        g.stop().await;
-    }
-    drop(moto);
-    key.close("load run's").await;
-    let (prepared, (report, scenario, verdicts)) = outcome?;
-    let summary = Summary {
-        schema_version: SCHEMA_VERSION,
-        run: RunInfo {
-            id: run_id.clone(),
-            started: started_at,
-            duration_s: started.elapsed().as_secs_f64(),
-            git_revision: suite::git_revision(&t.root),
-            machine: Machine {
-                cpus: std::thread::available_parallelism().map_or(1, usize::from),
-                load_before,
-                load_after: suite::load_average(),
-                os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-            },
-        },
-        target: TargetInfo {
-            kind: prepared.kind,
-            endpoint: prepared.url,
-            settings: emulator::cwlogs::with_losses(prepared.settings),
-        },
-        security: None,
-        scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
-        bench: BTreeMap::new(),
-        load: Some(report),
-        verdicts,
-    };
-    Ok(suite::SuiteResult {
-        dir: t
-            .out
-            .clone()
-            .unwrap_or_else(|| reports::run_dir(std::path::Path::new("."), &run_id)),
-        summary,
+        let (report, scenario, verdicts) = measure(opts, &pools).await?;
+        Ok(Findings {
+            scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
+            load: Some(report),
+            verdicts,
+            ..Findings::default()
+        })
     })
+    .await?;
+    Ok(run.result(&opts.target, found))
+}
+
+/// Tokens as `Authorization` values.
+fn bearer(tokens: Vec<String>) -> Vec<Arc<str>> {
+    tokens
+        .into_iter()
+        .map(|t| Arc::from(format!("Bearer {t}")))
+        .collect()
 }
 
 /// One engine run with a progress display.
 async fn one_run(
     opts: &LoadOptions,
-    p: &Progress,
+    p: &Stages,
     url: &str,
     requests: Vec<Planned>,
     what: &str,
@@ -824,7 +671,7 @@ async fn one_run(
 /// 100 ms while the run goes on (it may [`Live::cut`] the run short).
 async fn one_run_watched(
     opts: &LoadOptions,
-    p: &Progress,
+    p: &Stages,
     url: &str,
     requests: Vec<Planned>,
     what: &str,
@@ -949,12 +796,8 @@ impl Totals {
 }
 
 /// Runs the plan's shape and builds the report.
-async fn measure(
-    opts: &LoadOptions,
-    p: &Progress,
-    target: &Prepared,
-    pools: &Pools,
-) -> crate::Result<Measured> {
+async fn measure(opts: &LoadOptions, pools: &Pools<'_>) -> crate::Result<Measured> {
+    let (p, target) = (&pools.run.stages, &pools.run.target);
     let plan = &opts.plan;
     let mut totals = Totals::new();
     match &plan.shape {
@@ -968,14 +811,11 @@ async fn measure(
             }
             totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true)?;
         }
-        Shape::Scaling(s) => run_scaling(opts, p, target, pools, s, &mut totals).await?,
-        Shape::Knee(k) => run_knee(opts, p, target, pools, k, &mut totals).await?,
+        Shape::Scaling(s) => run_scaling(opts, pools, s, &mut totals).await?,
+        Shape::Knee(k) => run_knee(opts, pools, k, &mut totals).await?,
     }
     let end_ms = emulator::civil_time::now_ms() + 1000;
-    let group = target
-        .deployment
-        .as_ref()
-        .and_then(|d| d.log_group_name.clone());
+    let group = target.log_group().map(str::to_owned);
     match &group {
         // What the traffic measured stands whatever happens to the control
         // plane now: logs that cannot be read become a SKIP with why.
@@ -1008,12 +848,11 @@ async fn measure(
 /// failures included).
 async fn run_scaling(
     opts: &LoadOptions,
-    p: &Progress,
-    target: &Prepared,
-    pools: &Pools,
+    pools: &Pools<'_>,
     s: &Scaling,
     totals: &mut Totals,
 ) -> crate::Result<()> {
+    let (p, target) = (&pools.run.stages, &pools.run.target);
     let plan = &opts.plan;
     let st = vec![
         Step {
@@ -1027,10 +866,7 @@ async fn run_scaling(
     ];
     let arrival = Arrival::Steps { steps: st.clone() };
     let reqs = build_requests(plan, &arrival, plan.duration_s, pools, "fresh", 0).await?;
-    let function = target
-        .deployment
-        .as_ref()
-        .and_then(|d| d.function_name.clone());
+    let function = target.function().map(str::to_owned);
     let mut restore = None;
     if let Some(f) = &function {
         p.stage(&format!(
@@ -1083,12 +919,11 @@ fn knee_rates(k: &Knee) -> Vec<f64> {
 /// first that does not hold cuts the run there.
 async fn run_knee(
     opts: &LoadOptions,
-    p: &Progress,
-    target: &Prepared,
-    pools: &Pools,
+    pools: &Pools<'_>,
     k: &Knee,
     totals: &mut Totals,
 ) -> crate::Result<()> {
+    let (p, target) = (&pools.run.stages, &pools.run.target);
     let plan = &opts.plan;
     let rates = knee_rates(k);
     p.stage(&format!(
@@ -1157,10 +992,7 @@ async fn run_knee(
         let held = st.held;
         totals.steps.push(st);
         totals.absorb(t, srec.unsent, k.step_s - plan.warmup_s, held)?;
-        if !held
-            || failed.is_some_and(|f| i >= f)
-            || suite::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
-        {
+        if !held || failed.is_some_and(|f| i >= f) || scenarios::stop_requested() {
             break;
         }
     }
@@ -1256,7 +1088,7 @@ fn knee_verdict(k: &Knee, totals: &mut Totals) {
 
 /// The function's logs: authorizer invocations and cold starts per second.
 async fn read_function_logs(
-    p: &Progress,
+    p: &Stages,
     group: &str,
     end_ms: i64,
     totals: &mut Totals,
@@ -1335,7 +1167,7 @@ fn scaling_verdict(s: &Scaling, totals: &mut Totals) -> crate::Result<()> {
 }
 
 /// The report, the scenario's figures and the run's verdicts.
-fn finish(plan: &Plan, target: &Prepared, mut totals: Totals) -> crate::Result<Measured> {
+fn finish(plan: &Plan, target: &Target, mut totals: Totals) -> crate::Result<Measured> {
     let report = LoadReport {
         profile: plan.name().into(),
         plan: plan.describe(),

@@ -1,13 +1,63 @@
-//! The live line of a long stage: an `indicatif` bar with elapsed and
-//! remaining time, the current rate, p99 and the error count, redrawn once
-//! a second. Only on a terminal without `--quiet`; otherwise stages print
-//! one plain line each.
+//! What a run shows while it goes: one line per stage ([`Stages`]), and
+//! the live line of a loaded stage ([`LoadBar`]): an `indicatif` bar with
+//! elapsed and remaining time, the current rate, p99 and the error count,
+//! redrawn once a second — only on a terminal without `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scenarios::engine::Live;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// A run's stage lines, timed from its start; a stage does not begin once
+/// a stop was requested.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stages(Instant);
+
+impl Stages {
+    /// From now.
+    pub(crate) fn new() -> Self {
+        Self(Instant::now())
+    }
+
+    /// Prints `what` with the time since the start.
+    ///
+    /// # Errors
+    /// [`crate::Error::Interrupted`] once a stop was requested.
+    pub(crate) fn stage(&self, what: &str) -> crate::Result<()> {
+        if scenarios::stop_requested() {
+            return Err(crate::Error::Interrupted);
+        }
+        eprintln!("[{:>6.1}s] {what}", self.0.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    /// Seconds since the start.
+    pub(crate) fn elapsed_s(&self) -> f64 {
+        self.0.elapsed().as_secs_f64()
+    }
+}
+
+/// `ep` with a bar over `planned` requests when `show`, else as it is.
+pub(crate) fn live_endpoint(
+    show: bool,
+    ep: &scenarios::Endpoint,
+    planned: f64,
+    what: &str,
+) -> (scenarios::Endpoint, Option<LoadBar>) {
+    if !show {
+        return (ep.clone(), None);
+    }
+    let live = Arc::new(Live::default());
+    let bar = LoadBar::start(Arc::clone(&live), planned as u64, what);
+    (
+        scenarios::Endpoint {
+            url: ep.url.clone(),
+            live: Some(live),
+        },
+        Some(bar),
+    )
+}
 
 /// A running bar; [`LoadBar::finish`] clears it.
 #[derive(Debug)]

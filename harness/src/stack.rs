@@ -1,8 +1,8 @@
 //! The local deployment: what `terraform/` creates, created in moto with
 //! the AWS SDK — the authorizer function (its zip, environment, memory),
 //! its log group, the HTTP API with its REQUEST authorizer and protected
-//! route, and the `$default` stage with throttling. `harness suite` with no
-//! target creates it in its own moto, serves it with the emulator
+//! route, and the `$default` stage with throttling. A local run
+//! ([`crate::run`]) creates it in its own moto, serves it with the emulator
 //! (`gateway --api-id`) and measures it through [`crate::deployment`] like
 //! any deployment.
 
@@ -38,6 +38,90 @@ pub struct StackSpec {
     pub burst: i32,
     /// The protected route (module example: `GET /hello`).
     pub route: String,
+}
+
+/// A run's local stack: what differs between runs (the suite's mirrors the
+/// module's defaults; `harness load` raises the stage limits).
+#[derive(Debug, Clone)]
+pub(crate) struct LocalStack {
+    pub(crate) name: String,
+    pub(crate) authorizer: std::path::PathBuf,
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
+    pub(crate) ttl_seconds: i32,
+    pub(crate) rate: f64,
+    pub(crate) burst: i32,
+}
+
+impl LocalStack {
+    /// Creates the stack in `moto` for `key_entry`: the signing key
+    /// described (id, ARN, aliases — the kids the module binds to it), the
+    /// authorizer zipped as the function's code with `env` (the profile's
+    /// environment), everything created by [`create`].
+    ///
+    /// # Errors
+    /// A one-line message naming the call that failed.
+    pub(crate) async fn create(
+        &self,
+        moto: &crate::moto::Moto,
+        kms: &aws_sdk_kms::Client,
+        key_entry: &str,
+        signer: &tokens::signer::Signer,
+        env: &[(String, String)],
+    ) -> crate::Result<Deployment> {
+        let id = authorizer::keys::split_kms_entry("--kms-key-id", key_entry)
+            .map_or(key_entry.to_owned(), |(id, _)| id);
+        let meta = kms
+            .describe_key()
+            .key_id(&id)
+            .send()
+            .await
+            .map_err(|e| crate::Error::aws("KMS", "DescribeKey", e))?;
+        let meta = meta
+            .key_metadata()
+            .ok_or_else(|| crate::Error::unavailable("DescribeKey: no key metadata"))?;
+        let key_id = meta.key_id().to_owned();
+        let aliases = kms
+            .list_aliases()
+            .key_id(&key_id)
+            .send()
+            .await
+            .map_err(|e| crate::Error::aws("KMS", "ListAliases", e))?;
+        let key = KmsKey {
+            arn: meta.arn().unwrap_or_default().to_owned(),
+            alias: aliases
+                .aliases()
+                .iter()
+                .find_map(|a| a.alias_name().map(str::to_owned)),
+            key_id,
+        };
+        let mut kids = vec![key.key_id.clone(), key.arn.clone()];
+        kids.extend(key.alias.clone());
+        let mut env: Vec<(String, String)> = env
+            .iter()
+            .filter(|(k, _)| k != "JWT_PUBLIC_KEY_KIDS")
+            .cloned()
+            .collect();
+        env.push(("JWT_PUBLIC_KEY_KIDS".into(), kids.join(",")));
+        env.extend(signer.pem_alg_env());
+        env.push(("JWT_RESPONSE_FORMAT".into(), "simple".into()));
+        let binary = std::fs::read(&self.authorizer)
+            .map_err(|e| crate::Error::io(self.authorizer.display(), e))?;
+        let spec = StackSpec {
+            name: self.name.clone(),
+            zip: crate::package::zip_bootstrap(&binary)?,
+            env,
+            key,
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            ttl_seconds: self.ttl_seconds,
+            rate: self.rate,
+            burst: self.burst,
+            route: "GET /hello".into(),
+        };
+        let conf = emulator::sdk::config(Some(moto.endpoint())).await;
+        create(&conf, moto.endpoint(), &spec).await
+    }
 }
 
 /// Lambda's region and account in moto.

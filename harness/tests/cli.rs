@@ -199,7 +199,7 @@ fn report_renders_and_fails_on_regression_when_asked() {
             },
         },
         target: TargetInfo {
-            kind: "emulator".into(),
+            kind: TargetKind::LocalDeployment,
             endpoint: "x".into(),
             settings: BTreeMap::new(),
         },

@@ -64,11 +64,36 @@ pub struct Machine {
     pub os: String,
 }
 
+/// What a run measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TargetKind {
+    /// The local run: its own moto holds the deployment, the emulator
+    /// serves it (`"local deployment"`; `"emulator"` in older summaries).
+    #[serde(rename = "local deployment", alias = "emulator")]
+    LocalDeployment,
+    /// A deployed API described by its Terraform outputs (`--deployment`).
+    #[serde(rename = "deployment")]
+    Deployment,
+    /// A URL alone (`--target`): what needs the deployment is skipped.
+    #[serde(rename = "url")]
+    Url,
+}
+
+impl std::fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::LocalDeployment => "local deployment",
+            Self::Deployment => "deployment",
+            Self::Url => "url",
+        })
+    }
+}
+
 /// The system under test.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetInfo {
-    /// `emulator` or `url`.
-    pub kind: String,
+    /// What was measured.
+    pub kind: TargetKind,
     /// URL or emulator address.
     pub endpoint: String,
     /// Effective settings (emulator flags, TTL, throttle…).

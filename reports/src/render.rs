@@ -1053,3 +1053,17 @@ pub fn esc(s: &str) -> String {
     }
     out
 }
+/// The verdict table for the console: check, result, detail.
+pub fn verdict_table(s: &Summary) -> String {
+    let mut out = format!("{:<12} {:<6} detail\n", "check", "result");
+    for v in &s.verdicts {
+        let _ = writeln!(
+            out,
+            "{:<12} {:<6} {}",
+            v.check,
+            v.status().label(),
+            v.detail
+        );
+    }
+    out
+}

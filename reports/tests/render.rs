@@ -74,7 +74,7 @@ fn sample() -> Summary {
             },
         },
         target: TargetInfo {
-            kind: "emulator".into(),
+            kind: TargetKind::LocalDeployment,
             endpoint: "http://127.0.0.1:1".into(),
             settings: BTreeMap::new(),
         },

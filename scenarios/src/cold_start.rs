@@ -41,8 +41,7 @@ pub async fn measure(
     };
     // Dropped at a stop; the restore below runs either way.
     let measured =
-        crate::control_plane::until_stopped(cold_trials(&target, tokens, trials, k, &mut run))
-            .await;
+        crate::stop::until_stopped(cold_trials(&target, tokens, trials, k, &mut run)).await;
     // A function left changed is never a SKIP: its restore failing ends the
     // run, naming the function and what to put back.
     coldstart::update_and_wait(&lambda, function, original, Duration::from_secs(60))
@@ -59,14 +58,9 @@ pub async fn measure(
     }
     let end_ms = emulator::civil_time::now_ms() + 1000;
     let logs = emulator::cwlogs::client(None).await;
-    let reported = crate::control_plane::until_stopped(settled_cold_reports(
-        &logs,
-        group,
-        &run,
-        end_ms,
-        trials * k,
-    ))
-    .await;
+    let reported =
+        crate::stop::until_stopped(settled_cold_reports(&logs, group, &run, end_ms, trials * k))
+            .await;
     Ok(crate::control_plane::control_plane_lost(reported)?
         .map(|reported| cold_start_scenario(function, group, trials, k, &run, &reported)))
 }

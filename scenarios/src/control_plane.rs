@@ -14,26 +14,6 @@ use emulator::cwlogs::{decision_request_ids, filter_events};
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-/// Runs `work` until it ends or a stop is requested ([`crate::stop::request_stop`]),
-/// whichever comes first: dropped within 50 ms of a signal, its requests in
-/// flight with it.
-///
-/// # Errors
-/// `work`'s error, or [`crate::error::Error::Interrupted`].
-pub async fn until_stopped<T>(
-    work: impl std::future::Future<Output = crate::error::Result<T>>,
-) -> crate::error::Result<T> {
-    let watch = async {
-        while !crate::stop::stop_requested() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    tokio::select! {
-        r = work => r,
-        () = watch => Err(crate::error::Error::Interrupted),
-    }
-}
-
 /// A measurement's control-plane call that failed (a Lambda or CloudWatch
 /// Logs call that errored or timed out): `Ok(Err(why))`, which the suite
 /// records as a SKIP naming the call, so the stages before and after it

@@ -16,3 +16,25 @@ pub fn request_stop() {
     STOPPED.store(true, std::sync::atomic::Ordering::SeqCst);
     goose::trigger_killswitch("interrupted");
 }
+
+/// Runs `work` until it ends or a stop is requested ([`request_stop`]),
+/// whichever comes first: dropped within 50 ms of a signal, its requests in
+/// flight with it. Only for work whose interruption leaves nothing changed,
+/// or whose caller restores what it changed (the cold-start trials).
+///
+/// # Errors
+/// `work`'s error, or [`crate::Error::Interrupted`] (converted into the
+/// caller's error type).
+pub async fn until_stopped<T, E: From<crate::Error>>(
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let watch = async {
+        while !stop_requested() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        () = watch => Err(crate::Error::Interrupted.into()),
+    }
+}

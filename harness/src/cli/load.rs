@@ -230,7 +230,7 @@ pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
     );
     let baseline = a.compare.load()?;
     super::run::check_out(a.out.as_deref())?;
-    let target = super::run::suite_options(a.target, a.out, false, throttle.filter(|_| true))?;
+    let target = super::run::run_options(a.target, a.out, throttle)?;
     super::signals::install()?;
     let opts = harness::load::LoadOptions {
         plan,

@@ -173,12 +173,11 @@ pub(crate) fn check_out(out: Option<&std::path::Path>) -> Result<(), CliError> {
 
 /// The suite's options from the target flags (a deployment file's values
 /// where a flag is not given).
-pub(crate) fn suite_options(
+pub(crate) fn run_options(
     t: TargetArgs,
     out: Option<PathBuf>,
-    quick: bool,
     throttle: Option<(f64, f64)>,
-) -> Result<harness::suite::SuiteOptions, CliError> {
+) -> Result<harness::run::RunOptions, CliError> {
     let deployment = t
         .deployment
         .as_deref()
@@ -194,8 +193,7 @@ pub(crate) fn suite_options(
         (None, Some(_)) => PathBuf::new(),
         (None, None) => harness::binary::authorizer_binary(true)?,
     };
-    Ok(harness::suite::SuiteOptions {
-        quick,
+    Ok(harness::run::RunOptions {
         target,
         kms_endpoint: t.kms_endpoint,
         kms_key_id: t.kms_key_id.or(dep.kms_key.clone()),
@@ -226,13 +224,13 @@ pub(crate) fn terminal() -> bool {
 
 /// Writes the report, prints the verdicts and decides the exit code.
 pub(crate) fn finish(
-    r: &harness::suite::SuiteResult,
+    r: &harness::run::RunResult,
     compare: &BaselineArgs,
     baseline: Option<&reports::model::Summary>,
     strict: bool,
 ) -> Outcome {
     let regressions = reports::write_report(&r.dir, &r.summary, baseline, compare.threshold)?;
-    print!("{}", harness::suite::render_verdicts(&r.summary));
+    print!("{}", reports::render::verdict_table(&r.summary));
     let judged = compare.judge(&regressions);
     println!("report: {}", r.dir.join("report.html").display());
     let failures = r.summary.failures(strict);
@@ -259,9 +257,9 @@ pub(crate) async fn suite(a: SuiteArgs) -> Outcome {
     super::signals::install()?;
     let baseline = a.compare.load()?;
     check_out(a.out.as_deref())?;
-    let mut opts = suite_options(a.target, a.out, a.quick, a.rate.zip(a.burst))?;
+    let mut opts = run_options(a.target, a.out, a.rate.zip(a.burst))?;
     opts.progress = !a.quiet && terminal();
-    let result = harness::suite::run(&opts).await;
+    let result = harness::suite::run(&opts, a.quick).await;
     if let Some(stopped) = super::signals::stopped() {
         return Err(stopped);
     }

@@ -48,7 +48,6 @@ fn received(number: i32, name: &str) {
         eprintln!(
             "stopping ({name}): finishing the current step, restoring what the run changed and stopping every child process"
         );
-        harness::suite::INTERRUPTED.store(true, Ordering::SeqCst);
         scenarios::request_stop();
         STOP.notify_waiters();
     }
