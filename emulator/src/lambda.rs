@@ -232,7 +232,7 @@ impl Environment {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink = cfg.log_sink.clone().map(|s| (s, log_stream.clone()));
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(collect(
+            tokio::spawn(relay_output(
                 BufReader::new(out),
                 Arc::clone(&logs),
                 cfg.echo_logs,
@@ -240,7 +240,7 @@ impl Environment {
             ));
         }
         if let Some(err) = child.stderr.take() {
-            tokio::spawn(collect(
+            tokio::spawn(relay_output(
                 BufReader::new(err),
                 Arc::clone(&logs),
                 cfg.echo_logs,
@@ -366,7 +366,7 @@ fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-async fn collect<R: tokio::io::AsyncRead + Unpin>(
+async fn relay_output<R: tokio::io::AsyncRead + Unpin>(
     reader: BufReader<R>,
     logs: Arc<Mutex<Vec<String>>>,
     echo: bool,

@@ -104,7 +104,7 @@ pub async fn authorizer(
 /// # Errors
 /// A one-line message naming the call or the setting the emulator cannot
 /// reproduce.
-pub async fn read(
+pub async fn read_http_api(
     apigw: &aws_sdk_apigatewayv2::Client,
     lambda: &aws_sdk_lambda::Client,
     api: &str,
@@ -191,7 +191,7 @@ pub fn with_route_limits(routes: &[RouteConfig], limits: &StageLimits) -> Vec<Ro
 }
 
 /// Applies what was read onto the emulator's settings.
-pub fn apply(cfg: &mut GatewayConfig, r: &Registered) {
+pub fn apply_http_api(cfg: &mut GatewayConfig, r: &Registered) {
     cfg.routes = with_route_limits(&r.routes, &r.limits);
     cfg.stage.clone_from(&r.stage);
     cfg.rate = r.limits.default.map(|l| l.0);

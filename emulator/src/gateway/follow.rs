@@ -1,49 +1,13 @@
-//! Following the control plane: the API read from it at start (HTTP or
-//! REST), then the function's configuration, the authorizer's TTL and the
-//! stage's limits followed while serving.
+//! Following the control plane while serving: the function's
+//! configuration, the authorizer's TTL and the stage's limits.
 
 use super::control_plane;
-use super::rest_control_plane;
 use super::state::State;
 use super::throttle::route_limits;
-use crate::config::GatewayConfig;
 use crate::config::Limit;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// For a configuration naming a control-plane API (`control_plane_api`,
-/// an HTTP API; `control_plane_rest_api`, a REST API): reads the API and
-/// applies it onto `cfg`; returns the client and what was read, to follow
-/// (HTTP APIs; a REST API's definition is read once).
-///
-/// # Errors
-/// As [`control_plane::read`] and [`rest_control_plane::read`].
-pub async fn resolve(
-    cfg: &mut GatewayConfig,
-) -> crate::Result<Option<(aws_sdk_apigatewayv2::Client, control_plane::Registered)>> {
-    if let Some(api) = cfg.control_plane_rest_api.clone() {
-        let conf = crate::sdk::config(cfg.endpoint_url.as_deref()).await;
-        let r = rest_control_plane::read(
-            &aws_sdk_apigateway::Client::new(&conf),
-            &aws_sdk_lambda::Client::new(&conf),
-            &api,
-            &cfg.stage,
-        )
-        .await?;
-        rest_control_plane::apply(cfg, &r);
-        cfg.api_id = api;
-        return Ok(None);
-    }
-    let Some(api) = cfg.control_plane_api.clone() else {
-        return Ok(None);
-    };
-    let (apigw, lambda) = control_plane::clients(cfg.endpoint_url.as_deref()).await;
-    let r = control_plane::read(&apigw, &lambda, &api, &cfg.stage).await?;
-    control_plane::apply(cfg, &r);
-    cfg.api_id = api;
-    Ok(Some((apigw, r)))
-}
 
 /// Follows the function's configuration in the Lambda API (moto): a new
 /// `RevisionId`, `LastModified` or environment retires every execution

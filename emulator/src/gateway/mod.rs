@@ -10,8 +10,8 @@
 //! By job, lowest first: `state` (what a running gateway holds), `http`
 //! (requests and responses), `event` (the authorizer's payload),
 //! `authorize` (cache, invoke, interpret), `integrate`, `pipeline` (one
-//! request's walk), `serve` (accept loop and control routes), `follow` (the
-//! control plane read at start and followed while serving), and this file:
+//! request's walk), `serve` (accept loop and control routes), `resolve` (the
+//! control plane read at start), `follow` (followed while serving), and this file:
 //! the [`Gateway`]'s start, banner and stop.
 
 mod authorize;
@@ -23,6 +23,7 @@ mod integrate;
 mod pipeline;
 pub mod policy;
 pub mod pool;
+mod resolve;
 pub mod rest_control_plane;
 pub mod routes;
 mod serve;
@@ -33,9 +34,9 @@ pub mod throttle;
 use crate::config::Limit;
 use crate::config::{ApiType, GatewayConfig, PayloadVersion};
 use crate::lambda::FunctionConfig;
-pub use follow::resolve;
 use follow::{follow_api, follow_function};
 use pool::Pool;
+pub use resolve::resolve;
 use serve::{accept_loop, reset};
 use state::State;
 use stats::Stats;

@@ -38,7 +38,7 @@ pub struct RestRegistered {
 /// # Errors
 /// A one-line message naming the call or the setting the emulator cannot
 /// reproduce.
-pub async fn read(
+pub async fn read_rest_api(
     apigw: &aws_sdk_apigateway::Client,
     lambda: &aws_sdk_lambda::Client,
     api: &str,
@@ -133,7 +133,7 @@ pub async fn read(
 }
 
 /// Applies what was read onto the emulator's settings.
-pub fn apply(cfg: &mut GatewayConfig, r: &RestRegistered) {
+pub fn apply_rest_api(cfg: &mut GatewayConfig, r: &RestRegistered) {
     cfg.api_type = ApiType::Rest;
     cfg.routes = with_route_limits(&r.routes, &r.limits);
     cfg.stage.clone_from(&r.stage);
