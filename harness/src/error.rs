@@ -188,6 +188,10 @@ impl From<scenarios::Error> for Error {
             scenarios::Error::Aws { line, source } => Self::Aws { line, source },
             scenarios::Error::Unavailable(m) => Self::Unavailable(m),
             scenarios::Error::Interrupted => Self::Interrupted,
+            scenarios::Error::Plan(m) => Self::Invalid(m),
+            scenarios::Error::PlanFile { path, source } => {
+                Self::io(format!("--plan {}", path.display()), source)
+            }
             scenarios::Error::Emulator(e) => Self::from(*e),
             other => Self::Scenario(other),
         }

@@ -100,15 +100,6 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// Against a throttled stage, stay below its rate: traffic that
-    /// measures decisions, not the bucket (any 429 left is counted apart).
-    pub(crate) fn below(&self, rate: f64) -> f64 {
-        match self.throttle {
-            Some((limit, _)) if limit > 0.0 => f64::min(rate, 0.8 * limit),
-            _ => rate,
-        }
-    }
-
     /// The function's log group, when the deployment names it.
     pub(crate) fn log_group(&self) -> Option<&str> {
         self.deployment.as_ref()?.log_group_name.as_deref()

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 /// TTL's expiry: when it is at most `expiry_wait_max` seconds, the token is
 /// sent again after TTL + 1 s and must reach the authorizer once more;
 /// longer, it is not measured and the scenario says so.
-pub async fn measure(
+pub async fn caching(
     url: &str,
     token: &str,
     group: &str,

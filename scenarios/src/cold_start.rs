@@ -17,7 +17,7 @@ use std::time::Instant;
 /// starts (REPORT lines with Init Duration, or `platform.report` with
 /// `initDurationMs`); the first requests go out together on connections
 /// opened beforehand.
-pub async fn measure(
+pub async fn cold_start(
     url: &str,
     tokens: &[String],
     function: &str,

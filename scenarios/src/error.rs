@@ -12,6 +12,17 @@ pub enum Error {
         /// The value given.
         value: f64,
     },
+    /// A plan value or flag that is not valid: one line naming it.
+    #[error("{0}")]
+    Plan(String),
+    /// A plan file that cannot be read.
+    #[error("--plan {}: {source}", path.display())]
+    PlanFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A steps profile without steps.
     #[error("steps: at least one step")]
     NoSteps,
@@ -66,6 +77,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::Plan`].
+    pub fn plan(message: impl Into<String>) -> Self {
+        Self::Plan(message.into())
+    }
+
     /// [`Error::Unavailable`].
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::Unavailable(message.into())

@@ -30,9 +30,12 @@ mod error;
 mod figures;
 mod load;
 mod mixed;
+pub mod plan;
 mod stop;
 mod throttling;
 
+pub use caching::caching;
+pub use cold_start::cold_start;
 pub use endpoint::{timed_get, Endpoint};
 pub use error::{Error, Result};
 pub use figures::{fig, percentile};

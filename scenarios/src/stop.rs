@@ -23,9 +23,9 @@ pub fn request_stop() {
 /// or whose caller restores what it changed (the cold-start trials).
 ///
 /// # Errors
-/// `work`'s error, or [`crate::Error::Interrupted`] (converted into the
+/// `work`'s error, or [`crate::error::Error::Interrupted`] (converted into the
 /// caller's error type).
-pub async fn until_stopped<T, E: From<crate::Error>>(
+pub async fn until_stopped<T, E: From<crate::error::Error>>(
     work: impl std::future::Future<Output = Result<T, E>>,
 ) -> Result<T, E> {
     let watch = async {
@@ -35,6 +35,6 @@ pub async fn until_stopped<T, E: From<crate::Error>>(
     };
     tokio::select! {
         r = work => r,
-        () = watch => Err(crate::Error::Interrupted.into()),
+        () = watch => Err(crate::error::Error::Interrupted.into()),
     }
 }

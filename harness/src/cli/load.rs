@@ -2,8 +2,8 @@
 
 use crate::CliError;
 use clap::Args;
-use harness::load::{Knee, Mix, Plan, PlanFile, Scaling};
 use scenarios::arrival::{Arrival, Step};
+use scenarios::plan::{Knee, Mix, Plan, PlanFile, Scaling};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
