@@ -8,7 +8,7 @@ mod cli;
 
 use cli::{CliError, Outcome};
 
-use cli::{check::*, gateway::*, run::*, tokens::*};
+use cli::{check::*, gateway::*, report::*, run::*, tokens::*};
 
 const LOAD_EXAMPLES: &str = "Examples:
   harness load --rate 300 --duration 60                 hold 300 req/s for a minute (local stack)

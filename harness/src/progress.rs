@@ -38,24 +38,42 @@ impl Stages {
     }
 }
 
-/// `ep` with a bar over `planned` requests when `show`, else as it is.
-pub(crate) fn live_endpoint(
+/// Runs `work` on `url` as the scenarios take it, with a bar over
+/// `planned` requests while it runs when `show`; the bar is cleared however
+/// `work` ends.
+pub(crate) async fn with_bar<T>(
     show: bool,
-    ep: &scenarios::Endpoint,
+    url: &str,
+    planned: f64,
+    what: &str,
+    work: impl AsyncFnOnce(&scenarios::Endpoint) -> T,
+) -> T {
+    let (ep, bar) = live_endpoint(show, url, planned, what);
+    let out = work(&ep).await;
+    if let Some(b) = bar {
+        b.finish().await;
+    }
+    out
+}
+
+/// `url` as the scenarios take it, with a bar over `planned` requests when
+/// `show`.
+fn live_endpoint(
+    show: bool,
+    url: &str,
     planned: f64,
     what: &str,
 ) -> (scenarios::Endpoint, Option<LoadBar>) {
-    if !show {
-        return (ep.clone(), None);
-    }
-    let live = Arc::new(Live::default());
-    let bar = LoadBar::start(Arc::clone(&live), planned as u64, what);
+    let live = show.then(|| Arc::new(Live::default()));
+    let bar = live
+        .as_ref()
+        .map(|l| LoadBar::start(Arc::clone(l), planned as u64, what));
     (
         scenarios::Endpoint {
-            url: ep.url.clone(),
-            live: Some(live),
+            url: url.to_owned(),
+            live,
         },
-        Some(bar),
+        bar,
     )
 }
 

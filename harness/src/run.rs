@@ -361,13 +361,16 @@ impl Held {
                     .create(m, &self.kms, &self.key_id, signer, &env)
                     .await?;
                 stages.stage("starting the emulator as its data plane (gateway --api-id; the real authorizer binary)")?;
-                let gw = Gateway::start(GatewayConfig {
+                let mut cfg = GatewayConfig {
                     authorizer: opts.authorizer.clone(),
                     control_plane_api: dep.api_id.clone(),
                     endpoint_url: Some(m.endpoint().to_owned()),
                     ..GatewayConfig::default()
-                })
-                .await?;
+                };
+                // As `harness gateway --api-id`: the API read from the
+                // control plane, then served and followed.
+                let registered = emulator::gateway::resolve(&mut cfg).await?;
+                let gw = Gateway::start_resolved(cfg, registered).await?;
                 let url = format!("{}/hello", gw.base_url());
                 self.gateway = Some(gw);
                 settings.insert(

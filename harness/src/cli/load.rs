@@ -72,7 +72,7 @@ pub(crate) struct LoadArgs {
     #[arg(long)]
     pub(crate) strict: bool,
     #[command(flatten)]
-    pub(crate) compare: crate::cli::run::BaselineArgs,
+    pub(crate) compare: crate::cli::report::BaselineArgs,
 }
 
 fn numbers(flag: &str, text: &str, n: usize) -> Result<Vec<f64>, CliError> {
@@ -243,5 +243,5 @@ pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
         return Err(stopped);
     }
     let r = result?;
-    super::run::finish(&r, &a.compare, baseline.as_ref(), a.strict)
+    super::report::finish(&r, &a.compare, baseline.as_ref(), a.strict)
 }

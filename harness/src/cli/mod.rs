@@ -5,6 +5,7 @@
 pub(crate) mod check;
 pub(crate) mod gateway;
 pub(crate) mod load;
+pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod signals;
 pub(crate) mod tokens;
