@@ -50,8 +50,8 @@ fn rows(alg: authorizer::Algorithm, sig_len: usize) -> Vec<Row> {
 /// Signing failures (KMS).
 pub async fn build(signer: &Signer, profile: &Profile) -> crate::Result<Vec<Case>> {
     let mint = Mint::new(signer, profile).await?;
-    mint.cases(rows(signer.algorithm(), mint.genuine().sig.len()))
-        .await
+    let rows = rows(signer.algorithm(), mint.genuine().sig.len());
+    mint.cases(rows).await
 }
 
 /// The authorization value for a [`Case::fresh`] case minted again at

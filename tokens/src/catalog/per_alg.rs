@@ -90,6 +90,7 @@ const RSA: &[Row] = &[
 /// prefixed with the algorithm and `{alg}` in descriptions filled in.
 pub(super) fn rows(alg: Algorithm, len: usize) -> Vec<Row> {
     let a = alg.name();
+    let twin = counterpart(alg);
     let mut rows = COMMON.to_vec();
     for other in Algorithm::ALL.into_iter().filter(|o| *o != alg) {
         rows.push(gen(
@@ -101,7 +102,7 @@ pub(super) fn rows(alg: Algorithm, len: usize) -> Vec<Row> {
             Signed(Labelled(other.name()), Standard),
         ));
     }
-    if let Some(c) = counterpart(alg) {
+    if let Some(c) = twin {
         let cn = c.name();
         rows.push(gen(
             format!("alg-{}-same-key", cn.to_lowercase()),
