@@ -29,8 +29,6 @@ pub struct LoadOptions {
     pub target: RunOptions,
     /// The local stack's stage limits (rate, burst).
     pub stage: (f64, i32),
-    /// A progress bar on a terminal (else one line per stage).
-    pub progress: bool,
 }
 
 /// The run and its tokens: the repeated valid ones, and the catalog's of
@@ -188,6 +186,7 @@ async fn one_run_watched(
     let plan = Arc::new(requests);
     let live = Arc::new(Live::default());
     let bar = opts
+        .target
         .progress
         .then(|| crate::progress::LoadBar::start(Arc::clone(&live), plan.len() as u64, what));
     let run = engine::run(

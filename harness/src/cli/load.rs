@@ -230,13 +230,15 @@ pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
     );
     let baseline = a.compare.load()?;
     super::run::check_out(a.out.as_deref())?;
-    let target = super::run::run_options(a.target, a.out, throttle)?;
+    let target = harness::run::RunOptions {
+        progress: !a.quiet && super::run::terminal(),
+        ..super::run::run_options(a.target, a.out, throttle)?
+    };
     super::signals::install()?;
     let opts = harness::load::LoadOptions {
         plan,
         target,
         stage,
-        progress: !a.quiet && super::run::terminal(),
     };
     let result = harness::load::run(&opts).await;
     if let Some(stopped) = super::signals::stopped() {
