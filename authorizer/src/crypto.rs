@@ -1,7 +1,9 @@
 //! JWS signature verification for every AWS KMS signing key spec (RFC 7518
 //! §3.3–3.5, RFC 8812): ECDSA P-256 / P-384 / P-521 / secp256k1 with the
 //! fixed-length `R || S` encoding, RSASSA-PKCS1-v1_5 and RSASSA-PSS (MGF1
-//! with the same hash, salt as long as the hash) with SHA-256/384/512.
+//! with the same hash, salt as long as the hash) with SHA-256/384/512,
+//! pure Ed25519 (RFC 9864, over the JWS signing input) and ML-DSA-44/65/87
+//! (RFC 9964: FIPS 204 ML-DSA over the signing input, empty context).
 //!
 //! Every key carries exactly one [`Algorithm`], fixed when the key is loaded
 //! (RFC 8725 §3.1): the token's `alg` must equal it, never choose it.
@@ -21,6 +23,8 @@ pub const POINT_LEN: usize = 133;
 pub const MIN_RSA_BITS: usize = 2048;
 /// Largest RSA modulus accepted, in bits (aws-lc-rs' verification range).
 pub const MAX_RSA_BITS: usize = 8192;
+/// Longest signature of any algorithm: ML-DSA-87's 4627 bytes (FIPS 204).
+pub const MAX_SIGNATURE_LEN: usize = 4627;
 
 /// The order n of the P-521 group, big-endian in 66 bytes (SEC 2 §2.6.1).
 const ORDER_P521: [u8; 66] = [
@@ -139,11 +143,19 @@ pub enum Algorithm {
     Ps384,
     /// RSASSA-PSS SHA-512, MGF1-SHA-512, 64-byte salt.
     Ps512,
+    /// Pure Ed25519 (RFC 9864; `EdDSA` with an Ed25519 key in RFC 8037).
+    Ed25519,
+    /// ML-DSA-44 (FIPS 204, RFC 9964).
+    MlDsa44,
+    /// ML-DSA-65.
+    MlDsa65,
+    /// ML-DSA-87.
+    MlDsa87,
 }
 
 impl Algorithm {
     /// Every algorithm.
-    pub const ALL: [Algorithm; 10] = [
+    pub const ALL: [Algorithm; 14] = [
         Algorithm::Es256,
         Algorithm::Es384,
         Algorithm::Es512,
@@ -154,6 +166,10 @@ impl Algorithm {
         Algorithm::Ps256,
         Algorithm::Ps384,
         Algorithm::Ps512,
+        Algorithm::Ed25519,
+        Algorithm::MlDsa44,
+        Algorithm::MlDsa65,
+        Algorithm::MlDsa87,
     ];
 
     /// The `alg` value.
@@ -169,12 +185,25 @@ impl Algorithm {
             Algorithm::Ps256 => "PS256",
             Algorithm::Ps384 => "PS384",
             Algorithm::Ps512 => "PS512",
+            Algorithm::Ed25519 => "Ed25519",
+            Algorithm::MlDsa44 => "ML-DSA-44",
+            Algorithm::MlDsa65 => "ML-DSA-65",
+            Algorithm::MlDsa87 => "ML-DSA-87",
         }
     }
 
     /// The algorithm named exactly `name` (case-sensitive, RFC 7515 §4.1.1).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Whether a token header's or a JWK's `alg` names this algorithm:
+    /// its name exactly, and for Ed25519 also `EdDSA`, which with an
+    /// Ed25519 key means the same verification (RFC 8037 §3.1; RFC 9864
+    /// deprecates the name, issuers still send it). No other name maps to
+    /// a key: an `EdDSA` header on any other key is refused.
+    pub fn is_named(self, name: &str) -> bool {
+        self.name() == name || (self == Algorithm::Ed25519 && name == "EdDSA")
     }
 
     /// The curve of an ECDSA algorithm.
@@ -190,7 +219,34 @@ impl Algorithm {
 
     /// RS* and PS*.
     pub const fn is_rsa(self) -> bool {
-        self.curve().is_none()
+        matches!(
+            self,
+            Algorithm::Rs256
+                | Algorithm::Rs384
+                | Algorithm::Rs512
+                | Algorithm::Ps256
+                | Algorithm::Ps384
+                | Algorithm::Ps512
+        )
+    }
+
+    /// ML-DSA-44/65/87.
+    pub const fn is_ml_dsa(self) -> bool {
+        matches!(
+            self,
+            Algorithm::MlDsa44 | Algorithm::MlDsa65 | Algorithm::MlDsa87
+        )
+    }
+
+    /// The length of an ML-DSA public key (FIPS 204 Table 2: 1312, 1952,
+    /// 2592 bytes) and of its signature (2420, 3309, 4627 bytes).
+    pub const fn ml_dsa_sizes(self) -> Option<(usize, usize)> {
+        match self {
+            Algorithm::MlDsa44 => Some((1312, 2420)),
+            Algorithm::MlDsa65 => Some((1952, 3309)),
+            Algorithm::MlDsa87 => Some((2592, 4627)),
+            _ => None,
+        }
     }
 
     /// The KMS `SigningAlgorithmSpec` name.
@@ -205,6 +261,8 @@ impl Algorithm {
             Algorithm::Ps256 => "RSASSA_PSS_SHA_256",
             Algorithm::Ps384 => "RSASSA_PSS_SHA_384",
             Algorithm::Ps512 => "RSASSA_PSS_SHA_512",
+            Algorithm::Ed25519 => "ED25519_SHA_512",
+            Algorithm::MlDsa44 | Algorithm::MlDsa65 | Algorithm::MlDsa87 => "ML_DSA_SHAKE_256",
         }
     }
 
@@ -222,6 +280,10 @@ impl Algorithm {
             Algorithm::Ps256 => &s::RSA_PSS_2048_8192_SHA256,
             Algorithm::Ps384 => &s::RSA_PSS_2048_8192_SHA384,
             Algorithm::Ps512 => &s::RSA_PSS_2048_8192_SHA512,
+            Algorithm::Ed25519 => &s::ED25519,
+            Algorithm::MlDsa44 => &s::ML_DSA_44,
+            Algorithm::MlDsa65 => &s::ML_DSA_65,
+            Algorithm::MlDsa87 => &s::ML_DSA_87,
         }
     }
 
@@ -305,8 +367,11 @@ impl Backend {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     /// Not a SubjectPublicKeyInfo of a supported key type.
-    #[error("not an EC (P-256, P-384, P-521, secp256k1) or RSA SubjectPublicKeyInfo")]
+    #[error("not an EC (P-256, P-384, P-521, secp256k1), Ed25519, ML-DSA (44, 65, 87) or RSA SubjectPublicKeyInfo")]
     UnsupportedSpki,
+    /// An Ed25519 or ML-DSA public key of the wrong length or encoding.
+    #[error("not a valid {0} public key")]
+    InvalidKey(Algorithm),
     /// A P-521 SPKI was required (the pure-Rust backend) and this is not one.
     #[error("not a P-521 SubjectPublicKeyInfo with an uncompressed point")]
     NotP521Spki,
@@ -368,8 +433,17 @@ enum Inner {
 /// What the RFC 7638 thumbprint and the signature length are made of.
 #[derive(Clone)]
 enum Material {
-    Ec { curve: Curve, point: Vec<u8> },
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Ec {
+        curve: Curve,
+        point: Vec<u8>,
+    },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+    /// Ed25519 (`OKP`, RFC 8037) and ML-DSA (`AKP`, RFC 9964): the raw
+    /// public key, the JWK's `x` or `pub`.
+    Raw(Vec<u8>),
 }
 
 impl std::fmt::Debug for PublicKey {
@@ -493,6 +567,26 @@ impl PublicKey {
                 });
             }
         }
+        // Ed25519 and ML-DSA: the SPKI ends with the raw key, whose length
+        // the algorithm fixes (a raw key alone is not an SPKI: refused).
+        for alg in [
+            Algorithm::Ed25519,
+            Algorithm::MlDsa44,
+            Algorithm::MlDsa65,
+            Algorithm::MlDsa87,
+        ] {
+            let raw_len = alg.ml_dsa_sizes().map_or(32, |(k, _)| k);
+            if der.len() <= raw_len {
+                continue;
+            }
+            if let Ok(parsed) = ParsedPublicKey::new(alg.aws_lc(), der) {
+                return Ok(Self {
+                    alg,
+                    inner: Inner::AwsLc(parsed),
+                    material: Material::Raw(der[der.len() - raw_len..].to_vec()),
+                });
+            }
+        }
         let rsa =
             aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|_| KeyError::UnsupportedSpki)?;
         let n = rsa.modulus().big_endian_without_leading_zero().to_vec();
@@ -514,6 +608,46 @@ impl PublicKey {
         match backend {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => Self::rsa(n, e, alg),
+            Backend::P521 => Err(KeyError::Unsupported {
+                backend: backend.name(),
+                alg,
+            }),
+        }
+    }
+
+    /// An Ed25519 or ML-DSA key from its raw public key (a JWK's `x` for
+    /// `OKP`, `pub` for `AKP`), pinned to `alg`.
+    ///
+    /// # Errors
+    /// [`KeyError::InvalidKey`] for a key of the wrong length or encoding,
+    /// [`KeyError::Unsupported`] on the `p521` backend, and
+    /// [`KeyError::AlgorithmMismatch`] when `alg` is not Ed25519 or ML-DSA.
+    pub fn from_raw(backend: Backend, alg: Algorithm, raw: &[u8]) -> Result<Self, KeyError> {
+        let raw_len = match alg {
+            Algorithm::Ed25519 => 32,
+            a => {
+                a.ml_dsa_sizes()
+                    .ok_or(KeyError::AlgorithmMismatch {
+                        key: "a raw (OKP or AKP) public key".into(),
+                        alg,
+                    })?
+                    .0
+            }
+        };
+        if raw.len() != raw_len {
+            return Err(KeyError::InvalidKey(alg));
+        }
+        match backend {
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                let parsed = aws_lc_rs::signature::ParsedPublicKey::new(alg.aws_lc(), raw)
+                    .map_err(|_| KeyError::InvalidKey(alg))?;
+                Ok(Self {
+                    alg,
+                    inner: Inner::AwsLc(parsed),
+                    material: Material::Raw(raw.to_vec()),
+                })
+            }
             Backend::P521 => Err(KeyError::Unsupported {
                 backend: backend.name(),
                 alg,
@@ -571,16 +705,26 @@ impl PublicKey {
     pub fn point(&self) -> Option<&[u8]> {
         match &self.material {
             Material::Ec { point, .. } => Some(point),
-            Material::Rsa { .. } => None,
+            Material::Rsa { .. } | Material::Raw(_) => None,
         }
     }
 
     /// The exact signature length for this key: `2 × scalar` for ECDSA
-    /// (fixed `R || S`), the modulus length for RSA.
+    /// (fixed `R || S`), the modulus length for RSA, 64 bytes for Ed25519,
+    /// FIPS 204's for ML-DSA.
     pub fn signature_len(&self) -> usize {
         match &self.material {
             Material::Ec { curve, .. } => 2 * curve.scalar_len(),
             Material::Rsa { n, .. } => n.len(),
+            Material::Raw(_) => self.alg.ml_dsa_sizes().map_or(64, |(_, sig)| sig),
+        }
+    }
+
+    /// The raw public key of an Ed25519 or ML-DSA key (a JWK's `x` or `pub`).
+    pub fn raw(&self) -> Option<&[u8]> {
+        match &self.material {
+            Material::Raw(raw) => Some(raw),
+            _ => None,
         }
     }
 
@@ -589,6 +733,7 @@ impl PublicKey {
         match &self.material {
             Material::Ec { curve, .. } => format!("a {} key ({})", curve.jwk_name(), self.alg),
             Material::Rsa { n, .. } => format!("a {}-bit RSA key ({})", n.len() * 8, self.alg),
+            Material::Raw(_) => format!("an {} key", self.alg),
         }
     }
 
@@ -608,6 +753,17 @@ impl PublicKey {
                 r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
                 URL_SAFE_NO_PAD.encode(e),
                 URL_SAFE_NO_PAD.encode(n)
+            ),
+            // RFC 8037 §2: OKP's required members are crv, kty, x.
+            Material::Raw(x) if self.alg == Algorithm::Ed25519 => format!(
+                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+                URL_SAFE_NO_PAD.encode(x)
+            ),
+            // RFC 9964: AKP's required members are alg, kty, pub.
+            Material::Raw(public) => format!(
+                r#"{{"alg":"{}","kty":"AKP","pub":"{}"}}"#,
+                self.alg,
+                URL_SAFE_NO_PAD.encode(public)
             ),
         };
         URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))

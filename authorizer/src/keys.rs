@@ -292,10 +292,13 @@ pub(crate) fn parse_pem(
 /// at any depth); every key with a `kid`; `kty` `EC` with `crv` P-256,
 /// P-384, P-521 or secp256k1 (the algorithm is the curve's; `alg`, if
 /// present, must say so), or `kty` `RSA` with `n`, `e` and a required `alg`
-/// (RS* or PS*), 2048 bits or more; `use`, if present, `sig`; `key_ops`, if
-/// present, distinct strings including `verify`; no private member (`d`,
-/// `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`). Each failure names the key and
-/// the member.
+/// (RS* or PS*), 2048 bits or more, or `kty` `OKP` with `crv` `Ed25519` and
+/// `x` (RFC 8037; `alg`, if present, `Ed25519` or `EdDSA`), or `kty` `AKP`
+/// with `pub` and a required `alg` `ML-DSA-44`, `ML-DSA-65` or `ML-DSA-87`
+/// (RFC 9964); `use`, if present, `sig`; `key_ops`, if present, distinct
+/// strings including `verify`; no private member (`d`, `p`, `q`, `dp`,
+/// `dq`, `qi`, `oth`, `k`, `priv`). Each failure names the key and the
+/// member.
 pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>, ConfigError> {
     let bad = |why: String| ConfigError::invalid(env::JWKS, why);
     let doc = crate::json::parse_object_explained(text.as_bytes())
@@ -323,7 +326,7 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
         if let Some(ops) = jwk.get("key_ops") {
             key_ops_allow_verify(ops).map_err(|why| member("key_ops", why))?;
         }
-        for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+        for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"] {
             if jwk.contains_key(private) {
                 return Err(member(
                     private,
@@ -334,7 +337,9 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
         let named = match jwk.get("alg") {
             None => None,
             Some(Value::String(a)) => Some(
-                Algorithm::from_name(a)
+                Algorithm::ALL
+                    .into_iter()
+                    .find(|alg| alg.is_named(a))
                     .ok_or_else(|| member("alg", "is not a supported JWS algorithm"))?,
             ),
             Some(_) => return Err(member("alg", "must be a string when present")),
@@ -384,7 +389,33 @@ pub(crate) fn parse_jwks(text: &str, backend: Backend) -> Result<Vec<StaticKey>,
                 PublicKey::from_rsa_components(backend, &b64("n")?, &b64("e")?, alg)
                     .map_err(|e| bad(format!("key {kid:?}: {e}")))?
             }
-            _ => return Err(member("kty", "must be \"EC\" or \"RSA\"")),
+            Some("OKP") => {
+                if field("crv") != Some("Ed25519") {
+                    return Err(member(
+                        "crv",
+                        "must be Ed25519 (the OKP curve KMS signs with)",
+                    ));
+                }
+                if named.is_some_and(|a| a != Algorithm::Ed25519) {
+                    return Err(member(
+                        "alg",
+                        "must be Ed25519 (or EdDSA, RFC 8037) when present",
+                    ));
+                }
+                PublicKey::from_raw(backend, Algorithm::Ed25519, &b64("x")?)
+                    .map_err(|e| bad(format!("key {kid:?}: member \"x\": {e}")))?
+            }
+            Some("AKP") => {
+                let alg = named.filter(|a| a.is_ml_dsa()).ok_or_else(|| {
+                    member(
+                        "alg",
+                        "is required for an AKP key: ML-DSA-44, ML-DSA-65 or ML-DSA-87",
+                    )
+                })?;
+                PublicKey::from_raw(backend, alg, &b64("pub")?)
+                    .map_err(|e| bad(format!("key {kid:?}: member \"pub\": {e}")))?
+            }
+            _ => return Err(member("kty", "must be \"EC\", \"RSA\", \"OKP\" or \"AKP\"")),
         };
         out.push(StaticKey {
             key,

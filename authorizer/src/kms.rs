@@ -237,7 +237,8 @@ async fn fetch_one(
 /// Why a KMS key spec cannot be trusted for the algorithm asked of it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
-    /// An EC key named with another algorithm than its curve's.
+    /// A key whose spec fixes its algorithm (EC, Ed25519, ML-DSA) named
+    /// with another.
     #[error("{spec} verifies {verifies} only, not {asked}")]
     NotItsAlgorithm {
         /// The key spec.
@@ -264,7 +265,7 @@ pub enum SpecError {
 }
 
 /// The one algorithm a KMS key of `spec` is trusted for: the key spec
-/// fixes it for EC keys; an RSA key allows six, so the operator names one
+/// fixes it for EC, Ed25519 and ML-DSA keys; an RSA key allows six, so the operator names one
 /// (`alias/jwt-rsa:PS256`). `entry` is only quoted in the message.
 ///
 /// # Errors
@@ -274,12 +275,12 @@ pub fn algorithm_for(
     pinned: Option<Algorithm>,
     entry: &str,
 ) -> Result<Algorithm, SpecError> {
-    match (spec_curve(spec), pinned) {
-        (Some(curve), None) => Ok(curve.algorithm()),
-        (Some(curve), Some(a)) if a == curve.algorithm() => Ok(a),
-        (Some(curve), Some(a)) => Err(SpecError::NotItsAlgorithm {
+    match (spec_algorithm(spec), pinned) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(a)) if a == own => Ok(a),
+        (Some(own), Some(a)) => Err(SpecError::NotItsAlgorithm {
             spec: spec.to_owned(),
-            verifies: curve.algorithm(),
+            verifies: own,
             asked: a,
         }),
         (None, Some(a)) if spec.starts_with("RSA_") && a.is_rsa() => Ok(a),
@@ -293,15 +294,21 @@ pub fn algorithm_for(
     }
 }
 
-/// The curve of an ECC key spec.
-fn spec_curve(spec: &str) -> Option<Curve> {
-    match spec {
-        "ECC_NIST_P256" => Some(Curve::P256),
-        "ECC_NIST_P384" => Some(Curve::P384),
-        "ECC_NIST_P521" => Some(Curve::P521),
-        "ECC_SECG_P256K1" => Some(Curve::Secp256k1),
-        _ => None,
-    }
+/// The one algorithm of a key spec that fixes it (every signing spec but
+/// RSA's): an ECC curve's ECDSA, Ed25519 (`ED25519_SHA_512`), ML-DSA
+/// (`ML_DSA_SHAKE_256` at the spec's parameter set).
+fn spec_algorithm(spec: &str) -> Option<Algorithm> {
+    Some(match spec {
+        "ECC_NIST_P256" => Curve::P256.algorithm(),
+        "ECC_NIST_P384" => Curve::P384.algorithm(),
+        "ECC_NIST_P521" => Curve::P521.algorithm(),
+        "ECC_SECG_P256K1" => Curve::Secp256k1.algorithm(),
+        "ECC_NIST_EDWARDS25519" => Algorithm::Ed25519,
+        "ML_DSA_44" => Algorithm::MlDsa44,
+        "ML_DSA_65" => Algorithm::MlDsa65,
+        "ML_DSA_87" => Algorithm::MlDsa87,
+        _ => return None,
+    })
 }
 
 /// Loads KMS keys into an [`Authorizer`], at cold start and, after a
@@ -616,5 +623,62 @@ impl KmsLoader {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_spec_fixes_its_algorithm_except_rsa() {
+        for (spec, alg) in [
+            ("ECC_NIST_P256", Algorithm::Es256),
+            ("ECC_NIST_P384", Algorithm::Es384),
+            ("ECC_NIST_P521", Algorithm::Es512),
+            ("ECC_SECG_P256K1", Algorithm::Es256k),
+            ("ECC_NIST_EDWARDS25519", Algorithm::Ed25519),
+            ("ML_DSA_44", Algorithm::MlDsa44),
+            ("ML_DSA_65", Algorithm::MlDsa65),
+            ("ML_DSA_87", Algorithm::MlDsa87),
+        ] {
+            assert_eq!(algorithm_for(spec, None, "k"), Ok(alg), "{spec}");
+            assert_eq!(algorithm_for(spec, Some(alg), "k"), Ok(alg), "{spec}");
+            for other in Algorithm::ALL.into_iter().filter(|o| *o != alg) {
+                assert!(
+                    matches!(
+                        algorithm_for(spec, Some(other), "k"),
+                        Err(SpecError::NotItsAlgorithm { .. })
+                    ),
+                    "{spec} pinned to {other}"
+                );
+            }
+        }
+        assert!(matches!(
+            algorithm_for("RSA_2048", None, "k"),
+            Err(SpecError::AlgorithmRequired { .. })
+        ));
+        assert_eq!(
+            algorithm_for("RSA_3072", Some(Algorithm::Ps256), "k"),
+            Ok(Algorithm::Ps256)
+        );
+        for not_rsa in [Algorithm::Es256, Algorithm::Ed25519, Algorithm::MlDsa65] {
+            assert!(algorithm_for("RSA_2048", Some(not_rsa), "k").is_err());
+        }
+        for spec in [
+            "SYMMETRIC_DEFAULT",
+            "HMAC_256",
+            "ML_KEM_768",
+            "SM2",
+            "unknown",
+        ] {
+            assert!(
+                matches!(
+                    algorithm_for(spec, None, "k"),
+                    Err(SpecError::Unsupported { .. })
+                ),
+                "{spec}"
+            );
+        }
     }
 }

@@ -29,8 +29,8 @@ pub use crate::config::{AudienceCheck, Config, ConfigError, IssuerCheck, Respons
 #[cfg(any(test, feature = "test-util"))]
 pub use crate::crypto::{group_order, spki_der};
 pub use crate::crypto::{
-    Algorithm, Backend, Curve, KeyError, PublicKey, MAX_RSA_BITS, MIN_RSA_BITS, POINT_LEN,
-    SIGNATURE_LEN,
+    Algorithm, Backend, Curve, KeyError, PublicKey, MAX_RSA_BITS, MAX_SIGNATURE_LEN, MIN_RSA_BITS,
+    POINT_LEN, SIGNATURE_LEN,
 };
 pub use crate::reason::RejectReason;
 pub use crate::token::FORBIDDEN_HEADERS;

@@ -89,6 +89,8 @@ pub struct AnySigner {
 enum AnyKey {
     Ec(aws_lc_rs::signature::EcdsaKeyPair),
     Rsa(aws_lc_rs::rsa::KeyPair),
+    Ed25519(aws_lc_rs::signature::Ed25519KeyPair),
+    MlDsa(aws_lc_rs::signature::PqdsaKeyPair),
 }
 
 #[cfg(feature = "aws-lc")]
@@ -132,6 +134,16 @@ impl AnySigner {
                 s::EcdsaKeyPair::generate(&s::ECDSA_P256K1_SHA256_FIXED_SIGNING)
                     .expect("secp256k1"),
             ),
+            A::Ed25519 => AnyKey::Ed25519(s::Ed25519KeyPair::generate().expect("Ed25519")),
+            A::MlDsa44 => {
+                AnyKey::MlDsa(s::PqdsaKeyPair::generate(&s::ML_DSA_44_SIGNING).expect("ML-DSA-44"))
+            }
+            A::MlDsa65 => {
+                AnyKey::MlDsa(s::PqdsaKeyPair::generate(&s::ML_DSA_65_SIGNING).expect("ML-DSA-65"))
+            }
+            A::MlDsa87 => {
+                AnyKey::MlDsa(s::PqdsaKeyPair::generate(&s::ML_DSA_87_SIGNING).expect("ML-DSA-87"))
+            }
             _ => AnyKey::Rsa(
                 aws_lc_rs::rsa::KeyPair::generate(match bits {
                     3072 => KeySize::Rsa3072,
@@ -160,6 +172,19 @@ impl AnySigner {
         match &self.key {
             AnyKey::Ec(k) => k.public_key().as_der().expect("SPKI").as_ref().to_vec(),
             AnyKey::Rsa(k) => k.public_key().as_der().expect("SPKI").as_ref().to_vec(),
+            AnyKey::Ed25519(k) => k.public_key().as_der().expect("SPKI").as_ref().to_vec(),
+            AnyKey::MlDsa(k) => k.public_key().as_der().expect("SPKI").as_ref().to_vec(),
+        }
+    }
+
+    /// The raw public key of an Ed25519 or ML-DSA key (a JWK's `x` or
+    /// `pub`); empty for EC and RSA keys.
+    pub fn raw_public(&self) -> Vec<u8> {
+        use aws_lc_rs::signature::KeyPair;
+        match &self.key {
+            AnyKey::Ed25519(k) => k.public_key().as_ref().to_vec(),
+            AnyKey::MlDsa(k) => k.public_key().as_ref().to_vec(),
+            AnyKey::Ec(_) | AnyKey::Rsa(_) => Vec::new(),
         }
     }
 
@@ -190,6 +215,13 @@ impl AnySigner {
                 };
                 let mut sig = vec![0u8; k.public_modulus_len()];
                 k.sign(enc, &rng, message, &mut sig).expect("sign");
+                sig
+            }
+            AnyKey::Ed25519(k) => k.sign(message).as_ref().to_vec(),
+            AnyKey::MlDsa(k) => {
+                let mut sig = vec![0u8; k.algorithm().signature_len()];
+                let n = k.sign(message, &mut sig).expect("sign");
+                sig.truncate(n);
                 sig
             }
         }

@@ -2,7 +2,7 @@
 //! whitespace, URL-safe alphabet, canonical trailing bits), and the JOSE
 //! header checks (RFC 7515 §4). Nothing here trusts the signature yet.
 
-use crate::crypto::{Algorithm, MAX_RSA_BITS};
+use crate::crypto::{Algorithm, MAX_SIGNATURE_LEN};
 use crate::json::{self, Member};
 use crate::reason::RejectReason;
 
@@ -82,8 +82,9 @@ pub(crate) struct Parsed<'a> {
     pub(crate) kid: Option<String>,
 }
 
-/// Longest signature segment: an RSA-8192 signature (1024 bytes).
-const MAX_SIGNATURE_CHARS: usize = (MAX_RSA_BITS / 8 * 4).div_ceil(3);
+/// Longest signature segment: an ML-DSA-87 signature (4627 bytes; an
+/// RSA-8192 one is 1024).
+const MAX_SIGNATURE_CHARS: usize = (MAX_SIGNATURE_LEN * 4).div_ceil(3);
 
 /// Splits and decodes `token` and checks its header against `allowed`.
 ///
@@ -147,7 +148,7 @@ fn check_header(
             .iter()
             .copied()
             .find(|a| {
-                a.name() == name
+                a.is_named(name)
                     || (faults.alg_case_insensitive && a.name().eq_ignore_ascii_case(name))
             })
             .ok_or(RejectReason::AlgNotAllowed)?,

@@ -719,6 +719,9 @@ mod every_algorithm {
             Algorithm::Es384,
             Algorithm::Rs256,
             Algorithm::Ps512,
+            Algorithm::Ed25519,
+            Algorithm::MlDsa44,
+            Algorithm::MlDsa87,
         ] {
             let signer = AnySigner::generate(alg);
             let auth = auth_for(&signer.pem(), alg.is_rsa().then_some(alg));
@@ -753,6 +756,111 @@ mod every_algorithm {
             Some(BadSignature)
         );
         assert_eq!(deny(&auth, &with_sig(&good, &[0; 64])), Some(BadSignature));
+    }
+
+    /// One JWKS with a key of each of the 14 algorithms: each verifies its
+    /// own genuine token, and no token verifies under another key's kid or
+    /// another algorithm's name.
+    #[test]
+    fn a_jwks_of_every_algorithm_verifies_each_and_refuses_every_confusion() {
+        let signers: Vec<AnySigner> = Algorithm::ALL
+            .into_iter()
+            .map(AnySigner::generate)
+            .collect();
+        let kids: Vec<String> = signers
+            .iter()
+            .map(|s| format!("k-{}", s.algorithm()))
+            .collect();
+        let pairs: Vec<(&AnySigner, &str)> = signers
+            .iter()
+            .zip(kids.iter().map(String::as_str))
+            .collect();
+        let auth = Authorizer::new(&config(&[
+            ("JWT_JWKS", jwks_of(&pairs)),
+            ("JWT_ISSUER", ISS.into()),
+            ("JWT_AUDIENCE", "api".into()),
+        ]));
+        let head = |a: &str, k: &str| format!(r#"{{"alg":"{a}","kid":"{k}"}}"#);
+        for (s, kid) in &pairs {
+            let alg = s.algorithm();
+            let good = s.token(&head(alg.name(), kid), &claims(300));
+            assert!(decide(&auth, &good).is_allow(), "{alg}: genuine token");
+            for (other, other_kid) in pairs.iter().filter(|(o, _)| o.algorithm() != alg) {
+                let o = other.algorithm();
+                // Its key's kid with this algorithm's name and signature.
+                let t = s.token(&head(alg.name(), other_kid), &claims(300));
+                assert!(!decide(&auth, &t).is_allow(), "{alg} token, {o} kid");
+                // Its own kid with another algorithm's name.
+                let t = s.token(&head(o.name(), kid), &claims(300));
+                assert!(!decide(&auth, &t).is_allow(), "{alg} key, {o} header");
+            }
+        }
+        // RFC 8037's name for the same Ed25519 verification is accepted on
+        // the Ed25519 key only.
+        let ed = &signers[Algorithm::ALL
+            .iter()
+            .position(|a| *a == Algorithm::Ed25519)
+            .expect("Ed25519")];
+        assert!(decide(&auth, &ed.token(&head("EdDSA", "k-Ed25519"), &claims(300))).is_allow());
+        let es = &signers[0];
+        let t = es.token(
+            &head("EdDSA", &format!("k-{}", es.algorithm())),
+            &claims(300),
+        );
+        assert_eq!(deny(&auth, &t), Some(AlgNotAllowed));
+    }
+
+    #[test]
+    fn okp_and_akp_keys_are_read_as_strictly_as_the_others() {
+        let ml = AnySigner::generate(Algorithm::MlDsa65);
+        let ed = AnySigner::generate(Algorithm::Ed25519);
+        let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+        let refused = |jwk: Value| {
+            let jwks = json!({ "keys": [jwk] }).to_string();
+            Config::from_lookup(|n| match n {
+                "JWT_JWKS" => Some(jwks.clone()),
+                "JWT_ISSUER" => Some(ISS.into()),
+                "JWT_AUDIENCE" => Some("api".into()),
+                _ => None,
+            })
+            .expect_err("refused")
+            .to_string()
+        };
+        let p = b64(&ml.raw_public());
+        for (jwk, says) in [
+            (json!({"kty": "AKP", "kid": "m", "pub": p}), "alg"),
+            (
+                json!({"kty": "AKP", "kid": "m", "alg": "ML-DSA-44", "pub": p}),
+                "pub",
+            ),
+            (
+                json!({"kty": "AKP", "kid": "m", "alg": "Ed25519", "pub": p}),
+                "alg",
+            ),
+            (
+                json!({"kty": "AKP", "kid": "m", "alg": "ML-DSA-65", "pub": p, "priv": "AA"}),
+                "priv",
+            ),
+            (
+                json!({"kty": "OKP", "kid": "e", "crv": "X25519", "x": b64(&ed.raw_public())}),
+                "crv",
+            ),
+            (
+                json!({"kty": "OKP", "kid": "e", "crv": "Ed25519", "x": b64(&ed.raw_public()), "alg": "ES256"}),
+                "alg",
+            ),
+            (
+                json!({"kty": "OKP", "kid": "e", "crv": "Ed25519", "x": b64(&ed.raw_public()), "d": "AA"}),
+                "\"d\"",
+            ),
+            (
+                json!({"kty": "OKP", "kid": "e", "crv": "Ed25519", "x": b64(&ed.raw_public()[1..])}),
+                "x",
+            ),
+        ] {
+            let e = refused(jwk.clone());
+            assert!(e.contains("JWT_JWKS") && e.contains(says), "{jwk}: {e}");
+        }
     }
 
     #[test]
@@ -831,12 +939,20 @@ mod every_algorithm {
         }
     }
 
-    /// A JWKS for `keys` (EC `x`/`y`, RSA `n`/`e` with `alg`).
+    /// A JWKS for `keys` (EC `x`/`y`, RSA `n`/`e` with `alg`, OKP `x`, AKP
+    /// `pub` with `alg`).
     fn jwks_of(keys: &[(&AnySigner, &str)]) -> String {
         let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
         let entries: Vec<Value> = keys
             .iter()
             .map(|(s, kid)| {
+                let alg = s.algorithm();
+                if alg == Algorithm::Ed25519 {
+                    return json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(&s.raw_public())});
+                }
+                if alg.is_ml_dsa() {
+                    return json!({"kty": "AKP", "alg": alg.name(), "kid": kid, "pub": b64(&s.raw_public())});
+                }
                 let key = PublicKey::from_spki_der_as(
                     authorizer::Backend::default_backend(),
                     &s.spki_der(),

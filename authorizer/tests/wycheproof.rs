@@ -3,7 +3,9 @@
 //! `../shared/vectors/wycheproof/`), each through the verifier of its JWS
 //! algorithm: ECDSA P1363 (fixed `R || S`) for ES256/ES384/ES512/ES256K,
 //! RSASSA-PKCS1-v1_5 for RS*, RSASSA-PSS (MGF1 same hash, salt = hash
-//! length) for PS*. ES512 runs with each compiled backend.
+//! length) for PS*, pure Ed25519 for Ed25519, ML-DSA with the empty
+//! context for ML-DSA-44/65/87 (RFC 9964: a test with a non-empty `ctx` is
+//! skipped and counted as such). ES512 runs with each compiled backend.
 
 use authorizer::{Algorithm, Backend, PublicKey};
 use serde_json::Value;
@@ -214,5 +216,111 @@ fn every_vector_of_every_algorithm_gives_its_result() {
             ("rsa_signature_3072_sha256_test.json", 1),
         ],
         "vectors whose key the key policy refuses"
+    );
+}
+
+/// The keys of the Ed25519 and ML-DSA files: the SubjectPublicKeyInfo
+/// (what KMS `GetPublicKey` returns) where it parses; a group whose key is
+/// refused at cold start must hold only `invalid` tests (ML-DSA's
+/// `IncorrectPublicKeyLength` groups). Returns (valid, invalid, skipped for
+/// a context, refused keys' tests).
+#[cfg(feature = "aws-lc")]
+fn run_raw_key_file(file: &str, alg: Algorithm) -> (usize, usize, usize, usize) {
+    let doc = vectors(file);
+    let (mut valid, mut invalid, mut skipped, mut refused) = (0, 0, 0, 0);
+    for group in doc["testGroups"].as_array().expect("groups") {
+        let tests = group["tests"].as_array().expect("tests");
+        let der = group["publicKeyDer"].as_str().map(hex);
+        let key = der
+            .as_deref()
+            .ok_or_else(|| "no publicKeyDer".to_owned())
+            .and_then(|der| {
+                PublicKey::from_spki_der_as(Backend::AwsLc, der, Some(alg))
+                    .map_err(|e| e.to_string())
+            });
+        let key = match key {
+            Ok(key) => {
+                // The same key from its raw form (a JWK's `x` or `pub`).
+                let raw = group["publicKey"]
+                    .as_str()
+                    .or(group["publicKey"]["pk"].as_str())
+                    .map(hex)
+                    .expect("raw public key");
+                assert_eq!(key.raw(), Some(&raw[..]), "{file}: raw key of the SPKI");
+                assert!(
+                    PublicKey::from_raw(Backend::AwsLc, alg, &raw).is_ok(),
+                    "{file}: raw key"
+                );
+                key
+            }
+            Err(why) => {
+                for t in tests {
+                    assert_eq!(
+                        t["result"], "invalid",
+                        "{file} tcId {}: a refused key ({why}) must hold no valid test",
+                        t["tcId"]
+                    );
+                    refused += 1;
+                }
+                continue;
+            }
+        };
+        for t in tests {
+            let id = &t["tcId"];
+            if t["ctx"].as_str().is_some_and(|c| !c.is_empty()) {
+                skipped += 1;
+                continue;
+            }
+            let msg = hex(t["msg"].as_str().expect("msg"));
+            let sig = hex(t["sig"].as_str().expect("sig"));
+            let got = key.verify(&msg, &sig).is_ok();
+            match t["result"].as_str().expect("result") {
+                "valid" => {
+                    assert!(got, "{file} tcId {id} ({}) should verify", t["comment"]);
+                    valid += 1;
+                }
+                "invalid" => {
+                    assert!(!got, "{file} tcId {id} ({}) must not verify", t["comment"]);
+                    invalid += 1;
+                }
+                other => panic!("{file} tcId {id}: unexpected result {other}"),
+            }
+        }
+    }
+    (valid, invalid, skipped, refused)
+}
+
+#[cfg(feature = "aws-lc")]
+#[test]
+fn every_ed25519_and_ml_dsa_vector_gives_its_result() {
+    let files: &[(&str, Algorithm)] = &[
+        ("ed25519_test.json", Algorithm::Ed25519),
+        ("mldsa_44_verify_test.json", Algorithm::MlDsa44),
+        ("mldsa_65_verify_test.json", Algorithm::MlDsa65),
+        ("mldsa_87_verify_test.json", Algorithm::MlDsa87),
+    ];
+    let mut counts = Vec::new();
+    for (file, alg) in files {
+        let (valid, invalid, skipped, refused) = run_raw_key_file(file, *alg);
+        let total = vectors(file)["numberOfTests"].as_u64().expect("count") as usize;
+        assert_eq!(
+            valid + invalid + skipped + refused,
+            total,
+            "{file}: every test run, skipped or refused"
+        );
+        counts.push((*file, valid, invalid, skipped, refused));
+    }
+    println!("(file, valid, invalid, skipped for a context, refused keys' tests): {counts:?}");
+    // The vector README's valid counts (88, 77, 79, 71) less the two valid
+    // tests with a context in each ML-DSA file; the refused keys are the
+    // `IncorrectPublicKeyLength` groups.
+    assert_eq!(
+        counts,
+        [
+            ("ed25519_test.json", 88, 63, 0, 0),
+            ("mldsa_44_verify_test.json", 75, 94, 7, 4),
+            ("mldsa_65_verify_test.json", 77, 122, 7, 4),
+            ("mldsa_87_verify_test.json", 69, 161, 7, 4),
+        ]
     );
 }

@@ -531,7 +531,7 @@ fn check_every_spec_through_the_real_binary() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("all 10 key specs:") && stdout.contains(" 0 failed, 0 skipped"),
+        stdout.contains("all 14 key specs:") && stdout.contains(" 0 failed, 0 skipped"),
         "{stdout}"
     );
     let report: serde_json::Value =
@@ -553,6 +553,13 @@ fn check_every_spec_through_the_real_binary() {
         "es384/sig-length-132",
         "rs256/alg-hs256-pubkey-pem",
         "rs256/alg-hs256-pubkey-der",
+        "ed25519/alg-eddsa-header",
+        "ed25519/sig-s-plus-l",
+        "ed25519/alg-es256-header",
+        "es256/alg-eddsa-header",
+        "ml-dsa-65/alg-ml-dsa-44-header",
+        "ml-dsa-44/sig-length-3309",
+        "ml-dsa-87/hdr-jwk-akp-alg-mismatch",
     ] {
         assert!(ids.contains(&must), "missing {must}");
     }

@@ -434,7 +434,12 @@ async fn kms_tokens_of_every_spec_reach_the_binary_and_only_rfc_conforming_ones_
     let moto = Moto::start().expect("moto_server");
     let client = kms_client(&moto).await;
     let mut rsa_key: Option<String> = None;
-    for alg in Algorithm::ALL {
+    // moto has no Ed25519 or ML-DSA keys: those specs' KMS path is tested
+    // against recorded exchanges (tokens/tests/kms_replay.rs).
+    for alg in Algorithm::ALL
+        .into_iter()
+        .filter(|a| a.is_rsa() || a.curve().is_some())
+    {
         // One RSA_2048 key serves all six RSA algorithms, pinned per entry.
         let key_id = match (alg.is_rsa(), &rsa_key) {
             (true, Some(k)) => k.clone(),

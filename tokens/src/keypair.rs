@@ -17,7 +17,8 @@ pub enum KeyError {
     /// `--spec` names no key spec.
     #[error(
         "--spec {0:?}: not a key spec (ES256, ES384, ES512, ES256K, RS256…PS512, \
-         ECC_NIST_P256…, RSA_2048:PS256, or all)"
+         Ed25519, ML-DSA-44/65/87, ECC_NIST_P256…, ECC_NIST_EDWARDS25519, ML_DSA_65, \
+         RSA_2048:PS256, or all)"
     )]
     UnknownSpec(String),
     /// An RSA key spec without its algorithm.
@@ -128,6 +129,10 @@ impl Spec {
             "ECC_NIST_P384" => return ec(Algorithm::Es384),
             "ECC_NIST_P521" => return ec(Algorithm::Es512),
             "ECC_SECG_P256K1" => return ec(Algorithm::Es256k),
+            "ECC_NIST_EDWARDS25519" => return ec(Algorithm::Ed25519),
+            "ML_DSA_44" => return ec(Algorithm::MlDsa44),
+            "ML_DSA_65" => return ec(Algorithm::MlDsa65),
+            "ML_DSA_87" => return ec(Algorithm::MlDsa87),
             _ => {}
         }
         let (size, alg) = text.split_once(':').unwrap_or((text, ""));
@@ -189,6 +194,10 @@ pub enum LocalKey {
     Ec(Algorithm, sig::EcdsaKeyPair),
     /// RS* and PS* with aws-lc-rs.
     Rsa(Algorithm, aws_lc_rs::rsa::KeyPair),
+    /// Ed25519 with aws-lc-rs.
+    Ed25519(sig::Ed25519KeyPair),
+    /// ML-DSA-44/65/87 with aws-lc-rs.
+    MlDsa(Algorithm, sig::PqdsaKeyPair),
 }
 
 impl std::fmt::Debug for LocalKey {
@@ -203,6 +212,14 @@ fn ec_signing(alg: Algorithm) -> &'static sig::EcdsaSigningAlgorithm {
         Algorithm::Es384 => &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
         Algorithm::Es256k => &sig::ECDSA_P256K1_SHA256_FIXED_SIGNING,
         _ => &sig::ECDSA_P521_SHA512_FIXED_SIGNING,
+    }
+}
+
+fn ml_dsa_signing(alg: Algorithm) -> &'static sig::PqdsaSigningAlgorithm {
+    match alg {
+        Algorithm::MlDsa44 => &sig::ML_DSA_44_SIGNING,
+        Algorithm::MlDsa65 => &sig::ML_DSA_65_SIGNING,
+        _ => &sig::ML_DSA_87_SIGNING,
     }
 }
 
@@ -224,8 +241,17 @@ impl LocalKey {
     /// When aws-lc-rs cannot generate it.
     pub fn generate(spec: Spec) -> Result<Self, KeyError> {
         use aws_lc_rs::rsa::KeySize;
+        let failed = |alg: Algorithm| KeyError::Generate {
+            what: format!("an {}", alg.name()),
+        };
         match spec.alg {
             Algorithm::Es512 => Ok(Self::P521(LocalSigner::generate())),
+            Algorithm::Ed25519 => sig::Ed25519KeyPair::generate()
+                .map(Self::Ed25519)
+                .map_err(|_| failed(spec.alg)),
+            alg if alg.is_ml_dsa() => sig::PqdsaKeyPair::generate(ml_dsa_signing(alg))
+                .map(|k| Self::MlDsa(alg, k))
+                .map_err(|_| failed(alg)),
             alg if !alg.is_rsa() => sig::EcdsaKeyPair::generate(ec_signing(alg))
                 .map(|k| Self::Ec(alg, k))
                 .map_err(|_| KeyError::Generate {
@@ -264,6 +290,21 @@ impl LocalKey {
         if label != "PRIVATE KEY" {
             return Err(KeyError::NotPkcs8(label.to_owned()));
         }
+        let wrong = |what: String, e: &dyn std::fmt::Display| KeyError::WrongKey {
+            what,
+            suffix: String::new(),
+            detail: e.to_string(),
+        };
+        if alg == Algorithm::Ed25519 {
+            return sig::Ed25519KeyPair::from_pkcs8(&der)
+                .map(Self::Ed25519)
+                .map_err(|e| wrong("an Ed25519".into(), &e));
+        }
+        if alg.is_ml_dsa() {
+            return sig::PqdsaKeyPair::from_pkcs8(ml_dsa_signing(alg), &der)
+                .map(|k| Self::MlDsa(alg, k))
+                .map_err(|e| wrong(format!("an {}", alg.name()), &e));
+        }
         if alg.is_rsa() {
             aws_lc_rs::rsa::KeyPair::from_pkcs8(&der)
                 .map(|k| Self::Rsa(alg, k))
@@ -292,6 +333,8 @@ impl LocalKey {
             Self::P521(s) => return s.private_pem().map_err(|_| KeyError::Encode),
             Self::Ec(_, k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
             Self::Rsa(_, k) => k.as_der().map(|d| d.as_ref().to_vec()),
+            Self::Ed25519(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+            Self::MlDsa(_, k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
         }
         .map_err(|_| KeyError::Encode)?;
         pem::encode_string("PRIVATE KEY", pem::LineEnding::LF, &der).map_err(|_| KeyError::Encode)
@@ -301,7 +344,8 @@ impl LocalKey {
     pub fn algorithm(&self) -> Algorithm {
         match self {
             Self::P521(_) => Algorithm::Es512,
-            Self::Ec(a, _) | Self::Rsa(a, _) => *a,
+            Self::Ed25519(_) => Algorithm::Ed25519,
+            Self::Ec(a, _) | Self::Rsa(a, _) | Self::MlDsa(a, _) => *a,
         }
     }
 
@@ -315,6 +359,16 @@ impl LocalKey {
                 .map(|d| d.as_ref().to_vec())
                 .unwrap_or_default(),
             Self::Rsa(_, k) => k
+                .public_key()
+                .as_der()
+                .map(|d| d.as_ref().to_vec())
+                .unwrap_or_default(),
+            Self::Ed25519(k) => k
+                .public_key()
+                .as_der()
+                .map(|d| d.as_ref().to_vec())
+                .unwrap_or_default(),
+            Self::MlDsa(_, k) => k
                 .public_key()
                 .as_der()
                 .map(|d| d.as_ref().to_vec())
@@ -346,6 +400,15 @@ impl LocalKey {
                 let mut out = vec![0u8; k.public_modulus_len()];
                 k.sign(rsa_encoding(alg), &rng, input, &mut out)
                     .map_err(|_| KeyError::Sign("RSA"))?;
+                Ok(out)
+            }
+            Self::Ed25519(k) if alg == Algorithm::Ed25519 => Ok(k.sign(input).as_ref().to_vec()),
+            Self::MlDsa(own, k) if alg == *own => {
+                let mut out = vec![0u8; k.algorithm().signature_len()];
+                let n = k
+                    .sign(input, &mut out)
+                    .map_err(|_| KeyError::Sign("ML-DSA"))?;
+                out.truncate(n);
                 Ok(out)
             }
             _ => Err(KeyError::CannotSign {
@@ -380,6 +443,19 @@ mod tests {
             })
         );
         assert_eq!(Spec::parse("RS512").map(|s| s.rsa_bits).ok(), Some(4096));
+        for (text, alg) in [
+            ("Ed25519", Algorithm::Ed25519),
+            ("ECC_NIST_EDWARDS25519", Algorithm::Ed25519),
+            ("ML-DSA-44", Algorithm::MlDsa44),
+            ("ML_DSA_65", Algorithm::MlDsa65),
+            ("ML_DSA_87", Algorithm::MlDsa87),
+        ] {
+            assert_eq!(
+                Spec::parse(text).ok(),
+                Some(Spec { alg, rsa_bits: 0 }),
+                "{text}"
+            );
+        }
         for bad in [
             "RSA_2048",
             "RSA_2048:ES256",

@@ -38,6 +38,20 @@ pub enum KmsSignError {
         "KMS returned a signature that is not a strict DER ECDSA signature of the key's curve"
     )]
     BadDer,
+    /// An Ed25519 or ML-DSA signing input beyond what KMS signs whole.
+    #[error(
+        "a {alg} signing input of {len} bytes: KMS signs at most {max} bytes as RAW for {alg} \
+         (pure Ed25519 has no digest mode; ML-DSA's EXTERNAL_MU is not used here), so keep \
+         the token's header and claims under {max} bytes"
+    )]
+    TooLongForRaw {
+        /// The key's algorithm.
+        alg: Algorithm,
+        /// The input's length.
+        len: usize,
+        /// [`MAX_RAW_MESSAGE`].
+        max: usize,
+    },
 }
 
 fn call_err<E, R>(
@@ -98,6 +112,10 @@ pub fn key_spec_for(alg: Algorithm) -> KeySpec {
         Algorithm::Es384 => KeySpec::EccNistP384,
         Algorithm::Es512 => KeySpec::EccNistP521,
         Algorithm::Es256k => KeySpec::EccSecgP256K1,
+        Algorithm::Ed25519 => KeySpec::EccNistEdwards25519,
+        Algorithm::MlDsa44 => KeySpec::MlDsa44,
+        Algorithm::MlDsa65 => KeySpec::MlDsa65,
+        Algorithm::MlDsa87 => KeySpec::MlDsa87,
         _ => KeySpec::Rsa2048,
     }
 }
@@ -221,8 +239,9 @@ pub fn der_to_jose_len(der: &[u8], scalar_len: usize) -> Option<Vec<u8>> {
 }
 
 /// Signs `input` as JWS `alg` with a KMS key of the matching spec: the
-/// message itself up to 4096 bytes, its digest beyond; ECDSA's DER turned
-/// into `R || S`, RSA's signature as returned.
+/// message itself up to 4096 bytes, its digest beyond (ECDSA, RSA; an
+/// Ed25519 or ML-DSA input beyond is refused); ECDSA's DER turned into
+/// `R || S`, the others' signatures as returned.
 ///
 /// # Errors
 /// [`KmsSignError`].
@@ -234,6 +253,13 @@ pub async fn sign_as(
 ) -> Result<Vec<u8>, KmsSignError> {
     use sha2::{Sha256, Sha384};
     let spec = SigningAlgorithmSpec::from(alg.kms_name());
+    if input.len() > MAX_RAW_MESSAGE && (alg == Algorithm::Ed25519 || alg.is_ml_dsa()) {
+        return Err(KmsSignError::TooLongForRaw {
+            alg,
+            len: input.len(),
+            max: MAX_RAW_MESSAGE,
+        });
+    }
     let (message, kind) = if input.len() <= MAX_RAW_MESSAGE {
         (input.to_vec(), MessageType::Raw)
     } else {

@@ -83,7 +83,13 @@ mod tests {
 
     /// The rows of every algorithm's catalog (RSA as 2048-bit keys).
     fn rows_for(alg: authorizer::Algorithm) -> Vec<Row> {
-        rows(alg, alg.curve().map_or(256, |c| 2 * c.scalar_len()))
+        let len = match (alg.curve(), alg.ml_dsa_sizes()) {
+            (Some(c), _) => 2 * c.scalar_len(),
+            (None, Some((_, sig))) => sig,
+            _ if alg == authorizer::Algorithm::Ed25519 => 64,
+            _ => 256,
+        };
+        rows(alg, len)
     }
 
     fn all_rows() -> Vec<Row> {

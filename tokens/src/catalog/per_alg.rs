@@ -86,6 +86,58 @@ const RSA: &[Row] = &[
         LeadingZeroStripped),
 ];
 
+/// Ed25519 keys (RFC 8032): a zero signature, and the malleable twin.
+#[rustfmt::skip]
+const ED25519: &[Row] = &[
+    def("sig-zero", Forged, Deny(BadSignature), "RFC 8032 §5.1.7", "a signature of all zero bytes", Resigned(|g| vec![0; g.sig.len()])),
+    def("sig-s-plus-l", Forged, Deny(BadSignature), "RFC 8032 §5.1.7, §8.4 (S < L: no malleability)", "the genuine signature with S replaced by S + L, the same point",
+        Resigned(s_plus_l)),
+];
+
+/// ML-DSA keys (FIPS 204, RFC 9964): a zero signature, and an embedded
+/// `AKP` key whose `alg` names another level.
+#[rustfmt::skip]
+const ML_DSA: &[Row] = &[
+    def("sig-zero", Forged, Deny(BadSignature), "FIPS 204 §6.3", "a signature of all zero bytes", Resigned(|g| vec![0; g.sig.len()])),
+    def("hdr-jwk-akp-alg-mismatch", Forged, Deny(ForbiddenHeader), "RFC 8725 §3.10; RFC 9964 (alg is part of an AKP key)",
+        "an embedded AKP jwk whose alg names another ML-DSA level (pub: the genuine key's first 64 bytes, so the token fits the size limit), signed by the attacker's key",
+        Attacker(Members(&[("alg", OwnAlg), ("jwk", Fn(akp_other_level))]))),
+];
+
+/// The group order L of edwards25519 (RFC 8032 §5.1), little-endian.
+const ED25519_L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// `R || S + L`: S is little-endian and below L < 2^253, so the sum fits.
+fn s_plus_l(g: &super::language::Genuine) -> Vec<u8> {
+    let mut out = g.sig.clone();
+    let mut carry = 0u16;
+    for (byte, l) in out[32..].iter_mut().zip(ED25519_L) {
+        let sum = u16::from(*byte) + u16::from(l) + carry;
+        *byte = (sum & 0xff) as u8;
+        carry = sum >> 8;
+    }
+    out
+}
+
+/// An `AKP` JWK whose `alg` is another ML-DSA level's. Its `pub` is the
+/// genuine key's first 64 bytes: a whole ML-DSA-87 key (3.5 KB of base64)
+/// would push the token past the 8 KB limit, and the header is refused
+/// before any key in it is read.
+fn akp_other_level(e: &super::language::Env) -> serde_json::Value {
+    let other = if e.alg == Algorithm::MlDsa44 {
+        Algorithm::MlDsa65
+    } else {
+        Algorithm::MlDsa44
+    };
+    let len = e.alg.ml_dsa_sizes().map_or(0, |(k, _)| k);
+    let public = &e.spki[e.spki.len().saturating_sub(len)..];
+    let head = &public[..public.len().min(64)];
+    json!({"kty": "AKP", "alg": other.name(), "pub": super::language::b64(head)})
+}
+
 /// The rows for a key of `alg` whose signatures are `len` bytes, ids
 /// prefixed with the algorithm and `{alg}` in descriptions filled in.
 pub(super) fn rows(alg: Algorithm, len: usize) -> Vec<Row> {
@@ -102,6 +154,27 @@ pub(super) fn rows(alg: Algorithm, len: usize) -> Vec<Row> {
             Signed(Labelled(other.name()), Standard),
         ));
     }
+    // RFC 8037's name for Ed25519: the same verification on an Ed25519
+    // key (accepted), no algorithm of any other key.
+    rows.push(if alg == Algorithm::Ed25519 {
+        gen(
+            "alg-eddsa-header",
+            Valid,
+            Allow,
+            "RFC 8037 §3.1; RFC 9864 §2 (the deprecated name of the same algorithm)",
+            "header EdDSA, signed by the genuine Ed25519 key",
+            Signed(Labelled("EdDSA"), Standard),
+        )
+    } else {
+        gen(
+            "alg-eddsa-header",
+            Forged,
+            Deny(AlgNotAllowed),
+            "RFC 8725 §3.1 (the key fixes the algorithm)",
+            format!("header EdDSA, signed by the genuine {a} key"),
+            Signed(Labelled("EdDSA"), Standard),
+        )
+    });
     if let Some(c) = twin {
         let cn = c.name();
         rows.push(gen(
@@ -183,8 +256,26 @@ pub(super) fn rows(alg: Algorithm, len: usize) -> Vec<Row> {
             ));
         }
         rows.extend_from_slice(ECDSA);
-    } else {
+    } else if alg.is_rsa() {
         rows.extend_from_slice(RSA);
+    } else if alg == Algorithm::Ed25519 {
+        rows.extend_from_slice(ED25519);
+    } else {
+        // The other levels' signature lengths (ML-DSA-44's under 65 …).
+        for other in [Algorithm::MlDsa44, Algorithm::MlDsa65, Algorithm::MlDsa87] {
+            let l = other.ml_dsa_sizes().map_or(0, |(_, sig)| sig);
+            if l != len {
+                rows.push(gen(
+                    format!("sig-length-{l}"),
+                    Forged,
+                    Deny(RejectReason::Malformed),
+                    "FIPS 204 Table 2 (the level's exact signature length)",
+                    format!("a {l}-byte signature, {}'s length", other.name()),
+                    Resized(l),
+                ));
+            }
+        }
+        rows.extend_from_slice(ML_DSA);
     }
     let lower = a.to_lowercase();
     for row in &mut rows {
