@@ -295,24 +295,24 @@ variable "key_source" {
 }
 
 variable "key_spec" {
-  description = "KMS key spec of the signing key the module creates: ECC_NIST_P521 (ES512, the default), ECC_NIST_P256 (ES256), ECC_NIST_P384 (ES384), ECC_SECG_P256K1 (ES256K), or RSA_2048/RSA_3072/RSA_4096 with key_algorithm."
+  description = "KMS key spec of the signing key the module creates: ECC_NIST_P521 (ES512, the default), ECC_NIST_P256 (ES256), ECC_NIST_P384 (ES384), ECC_SECG_P256K1 (ES256K), ECC_NIST_EDWARDS25519 (Ed25519), ML_DSA_44/ML_DSA_65/ML_DSA_87 (ML-DSA-44/65/87), or RSA_2048/RSA_3072/RSA_4096 with key_algorithm. The Ed25519 and ML-DSA specs need an AWS provider that knows them (6.x built with the AWS SDK for Go v2 of 2025-11-07 or later); 5.x refuses them at plan."
   type        = string
   default     = "ECC_NIST_P521"
 
   validation {
-    condition     = contains(["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "RSA_2048", "RSA_3072", "RSA_4096"], var.key_spec)
-    error_message = "key_spec must be ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, RSA_2048, RSA_3072 or RSA_4096."
+    condition     = contains(["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "RSA_2048", "RSA_3072", "RSA_4096"], var.key_spec)
+    error_message = "key_spec must be ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, ML_DSA_44, ML_DSA_65, ML_DSA_87, RSA_2048, RSA_3072 or RSA_4096."
   }
 }
 
 variable "key_algorithm" {
-  description = "The one JWS algorithm the module's key is trusted for. Required for RSA key specs (RS256, RS384, RS512, PS256, PS384, PS512); EC specs fix it (null, or the curve's)."
+  description = "The one JWS algorithm the module's key is trusted for. Required for RSA key specs (RS256, RS384, RS512, PS256, PS384, PS512); EC, Ed25519 and ML-DSA specs fix it (null, or the spec's)."
   type        = string
   default     = null
 
   validation {
-    condition     = var.key_algorithm == null || contains(["ES256", "ES384", "ES512", "ES256K", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"], coalesce(var.key_algorithm, "-"))
-    error_message = "key_algorithm must be null or one of ES256, ES384, ES512, ES256K, RS256, RS384, RS512, PS256, PS384, PS512."
+    condition     = var.key_algorithm == null || contains(["ES256", "ES384", "ES512", "ES256K", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "Ed25519", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87"], coalesce(var.key_algorithm, "-"))
+    error_message = "key_algorithm must be null or one of ES256, ES384, ES512, ES256K, RS256, RS384, RS512, PS256, PS384, PS512, Ed25519, ML-DSA-44, ML-DSA-65, ML-DSA-87."
   }
 }
 
@@ -323,7 +323,7 @@ variable "create_key" {
 }
 
 variable "trusted_keys" {
-  description = "Existing KMS signing keys the authorizer trusts besides (with create_key = false: instead of) the module's own, e.g. the next key during a rotation. Each: its key ARN; its algorithm (required for RSA keys; EC keys: from the key spec); the kids bound to it in PEM mode (default: its key id and ARN). Removing a key from this list is the last step of rotating it out."
+  description = "Existing KMS signing keys the authorizer trusts besides (with create_key = false: instead of) the module's own, e.g. the next key during a rotation. Each: its key ARN; its algorithm (required for RSA keys; EC, Ed25519 and ML-DSA keys: from the key spec); the kids bound to it in PEM mode (default: its key id and ARN). Removing a key from this list is the last step of rotating it out."
   type = list(object({
     arn       = string
     algorithm = optional(string)
@@ -337,8 +337,8 @@ variable "trusted_keys" {
   }
 
   validation {
-    condition     = alltrue([for k in var.trusted_keys : k.algorithm == null || contains(["ES256", "ES384", "ES512", "ES256K", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"], coalesce(k.algorithm, "-"))])
-    error_message = "a trusted_keys algorithm must be one of ES256, ES384, ES512, ES256K, RS256, RS384, RS512, PS256, PS384, PS512."
+    condition     = alltrue([for k in var.trusted_keys : k.algorithm == null || contains(["ES256", "ES384", "ES512", "ES256K", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "Ed25519", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87"], coalesce(k.algorithm, "-"))])
+    error_message = "a trusted_keys algorithm must be one of ES256, ES384, ES512, ES256K, RS256, RS384, RS512, PS256, PS384, PS512, Ed25519, ML-DSA-44, ML-DSA-65, ML-DSA-87."
   }
 
   validation {

@@ -11,14 +11,26 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
-  # The algorithm an EC key spec fixes; RSA keys name theirs.
-  ec_algorithms = {
-    ECC_NIST_P256   = "ES256"
-    ECC_NIST_P384   = "ES384"
-    ECC_NIST_P521   = "ES512"
-    ECC_SECG_P256K1 = "ES256K"
+  # The algorithm a key spec fixes (every signing spec but RSA's, which
+  # names its own): as the authorizer's and the harness's mapping.
+  spec_algorithms = {
+    ECC_NIST_P256         = "ES256"
+    ECC_NIST_P384         = "ES384"
+    ECC_NIST_P521         = "ES512"
+    ECC_SECG_P256K1       = "ES256K"
+    ECC_NIST_EDWARDS25519 = "Ed25519"
+    ML_DSA_44             = "ML-DSA-44"
+    ML_DSA_65             = "ML-DSA-65"
+    ML_DSA_87             = "ML-DSA-87"
   }
-  own_algorithm = lookup(local.ec_algorithms, var.key_spec, var.key_algorithm)
+  # The KMS signing algorithm of each JWS algorithm.
+  kms_signing_algorithms = {
+    ES256   = "ECDSA_SHA_256", ES256K = "ECDSA_SHA_256", ES384 = "ECDSA_SHA_384", ES512 = "ECDSA_SHA_512",
+    RS256   = "RSASSA_PKCS1_V1_5_SHA_256", RS384 = "RSASSA_PKCS1_V1_5_SHA_384", RS512 = "RSASSA_PKCS1_V1_5_SHA_512",
+    PS256   = "RSASSA_PSS_SHA_256", PS384 = "RSASSA_PSS_SHA_384", PS512 = "RSASSA_PSS_SHA_512",
+    Ed25519 = "ED25519_SHA_512", "ML-DSA-44" = "ML_DSA_SHAKE_256", "ML-DSA-65" = "ML_DSA_SHAKE_256", "ML-DSA-87" = "ML_DSA_SHAKE_256",
+  }
+  own_algorithm = lookup(local.spec_algorithms, var.key_spec, var.key_algorithm)
 
   # Every trusted key, the module's own first: ARN, algorithm, kids, PEM.
   own_key = [for k in aws_kms_key.jwt : {
@@ -29,7 +41,7 @@ locals {
   }]
   external_keys = [for k in var.trusted_keys : {
     arn       = k.arn
-    algorithm = coalesce(k.algorithm, lookup(local.ec_algorithms, data.aws_kms_public_key.trusted[k.arn].customer_master_key_spec, "unknown"))
+    algorithm = coalesce(k.algorithm, lookup(local.spec_algorithms, data.aws_kms_public_key.trusted[k.arn].customer_master_key_spec, "unknown"))
     kids      = coalesce(k.kids, [regex("key/([^:]+)$", k.arn)[0], k.arn])
     pem       = data.aws_kms_public_key.trusted[k.arn].public_key_pem
   }]
@@ -45,7 +57,7 @@ locals {
     JWT_PUBLIC_KEY_KIDS = join(";", [for k in local.trusted_keys : join(",", k.kids)])
     } : {
     # An RSA key names its algorithm (`ARN:PS256`); an EC key's spec fixes it.
-    JWT_KMS_KEY_IDS = join(",", [for k in local.trusted_keys : contains(values(local.ec_algorithms), k.algorithm) ? k.arn : "${k.arn}:${k.algorithm}"])
+    JWT_KMS_KEY_IDS = join(",", [for k in local.trusted_keys : contains(values(local.spec_algorithms), k.algorithm) ? k.arn : "${k.arn}:${k.algorithm}"])
   }
   authorizer_environment = merge(
     local.key_environment,
@@ -78,7 +90,7 @@ resource "aws_kms_key" "jwt" {
   lifecycle {
     precondition {
       condition     = local.own_algorithm != null && (startswith(var.key_spec, "RSA_") ? contains(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"], coalesce(local.own_algorithm, "-")) : (var.key_algorithm == null || var.key_algorithm == local.own_algorithm))
-      error_message = "key_algorithm: an RSA key_spec needs one of RS256, RS384, RS512, PS256, PS384, PS512; an EC key_spec fixes its algorithm (leave key_algorithm null or give the curve's)."
+      error_message = "key_algorithm: an RSA key_spec needs one of RS256, RS384, RS512, PS256, PS384, PS512; an EC, Ed25519 or ML-DSA key_spec fixes its algorithm (leave key_algorithm null or give the spec's)."
     }
   }
 }
@@ -129,11 +141,11 @@ data "aws_kms_public_key" "trusted" {
       error_message = "trusted key ${each.key} is not a SIGN_VERIFY key."
     }
     postcondition {
-      condition     = startswith(self.customer_master_key_spec, "RSA_") ? each.value.algorithm != null : (each.value.algorithm == null || each.value.algorithm == lookup(local.ec_algorithms, self.customer_master_key_spec, "-"))
-      error_message = "trusted key ${each.key} (${self.customer_master_key_spec}): an RSA key needs its algorithm named; an EC key is trusted for its curve's algorithm only."
+      condition     = startswith(self.customer_master_key_spec, "RSA_") ? each.value.algorithm != null : (each.value.algorithm == null || each.value.algorithm == lookup(local.spec_algorithms, self.customer_master_key_spec, "-"))
+      error_message = "trusted key ${each.key} (${self.customer_master_key_spec}): an RSA key needs its algorithm named; an EC, Ed25519 or ML-DSA key is trusted for its spec's algorithm only."
     }
     postcondition {
-      condition     = each.value.algorithm == null || contains(self.signing_algorithms, lookup({ ES256 = "ECDSA_SHA_256", ES256K = "ECDSA_SHA_256", ES384 = "ECDSA_SHA_384", ES512 = "ECDSA_SHA_512", RS256 = "RSASSA_PKCS1_V1_5_SHA_256", RS384 = "RSASSA_PKCS1_V1_5_SHA_384", RS512 = "RSASSA_PKCS1_V1_5_SHA_512", PS256 = "RSASSA_PSS_SHA_256", PS384 = "RSASSA_PSS_SHA_384", PS512 = "RSASSA_PSS_SHA_512" }, coalesce(each.value.algorithm, "-"), "-"))
+      condition     = each.value.algorithm == null || contains(self.signing_algorithms, lookup(local.kms_signing_algorithms, coalesce(each.value.algorithm, "-"), "-"))
       error_message = "trusted key ${each.key}: its signing algorithms do not include the one named."
     }
   }

@@ -225,6 +225,67 @@ run "an_rsa_key_names_its_algorithm" {
   }
 }
 
+# The spec → algorithm mapping for Ed25519 and ML-DSA, pinned through
+# trusted keys (their spec is read, not validated, at plan). The module's
+# own key of these specs cannot be planned here: the offline mirror's
+# provider (5.100.0) refuses the key spec ("expected
+# customer_master_key_spec to be one of [...]"); a provider built with the
+# AWS SDK for Go v2 of 2025-11-07 or later knows them.
+run "a_trusted_ed25519_key_is_read_from_its_spec" {
+  command = plan
+  variables {
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab" }]
+  }
+  override_data {
+    target = data.aws_kms_public_key.trusted["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab"]
+    values = {
+      customer_master_key_spec = "ECC_NIST_EDWARDS25519"
+      key_usage                = "SIGN_VERIFY"
+      signing_algorithms       = ["ED25519_SHA_512", "ED25519_PH_SHA_512"]
+    }
+  }
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables["JWT_PUBLIC_KEY_ALG"] == "ES512,Ed25519"
+    error_message = "an ECC_NIST_EDWARDS25519 key is trusted for Ed25519"
+  }
+}
+
+run "rejects_a_trusted_ml_dsa_key_named_for_another_level" {
+  command = plan
+  variables {
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab", algorithm = "ML-DSA-44" }]
+  }
+  override_data {
+    target = data.aws_kms_public_key.trusted["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab"]
+    values = {
+      customer_master_key_spec = "ML_DSA_65"
+      key_usage                = "SIGN_VERIFY"
+      signing_algorithms       = ["ML_DSA_SHAKE_256"]
+    }
+  }
+  expect_failures = [data.aws_kms_public_key.trusted]
+}
+
+run "a_trusted_ml_dsa_key_is_read_from_its_spec" {
+  command = plan
+  variables {
+    key_source   = "kms"
+    trusted_keys = [{ arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab" }]
+  }
+  override_data {
+    target = data.aws_kms_public_key.trusted["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab"]
+    values = {
+      customer_master_key_spec = "ML_DSA_87"
+      key_usage                = "SIGN_VERIFY"
+      signing_algorithms       = ["ML_DSA_SHAKE_256"]
+    }
+  }
+  assert {
+    condition     = output.trusted_keys[1].algorithm == "ML-DSA-87" && endswith(aws_lambda_function.authorizer.environment[0].variables["JWT_KMS_KEY_IDS"], ",arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab")
+    error_message = "a trusted ML_DSA_87 key is trusted for ML-DSA-87"
+  }
+}
+
 run "rejects_an_rsa_key_without_algorithm" {
   command = plan
   variables {
