@@ -127,7 +127,10 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<RunResult> {
     };
     let (run, found) = with_run(&opts.target, job, async |run: &Run| {
         let p = &run.stages;
-        p.stage("minting tokens through KMS (catalog cases and the repeated valid tokens)")?;
+        p.stage(&format!(
+            "minting tokens {} (catalog cases and the repeated valid tokens)",
+            run.signer.how()
+        ))?;
         let cases = catalog::build(&run.signer, &run.profile).await?;
         let repeat_n = if opts.plan.mix.repeat > 0.0 {
             opts.plan.mix.repeat_tokens

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokens::catalog::Profile;
+use tokens::keypair::Spec;
 use tokens::signer::Signer;
 
 /// Where a run goes and how it signs: the target flags of `suite` and
@@ -63,6 +64,11 @@ pub struct RunOptions {
     pub deployment: Option<Deployment>,
     /// A progress bar during the loaded stages (a terminal, no `--quiet`).
     pub progress: bool,
+    /// The signing key's spec (local runs; default ES512 on P-521): a key
+    /// of that spec in the run's moto where moto signs as AWS does (EC,
+    /// RS*), else a local key (PS*, Ed25519, ML-DSA), whose public key the
+    /// function trusts.
+    pub spec: Option<Spec>,
 }
 
 /// What a run produced.
@@ -155,12 +161,24 @@ pub(crate) async fn with_run<T>(
     let alias = format!("alias/harness-{}-{id}", job.name);
     let mut held = Held::open(opts, &stages, &alias).await?;
     let outcome = async {
-        let signer = Arc::new(Signer::kms(held.kms.clone(), &held.key_id).await?);
-        // The kid is the key's id or ARN (an RSA entry's `:ALG` is not part of it).
-        let kid = opts.kid.clone().unwrap_or_else(|| {
-            authorizer::keys::split_kms_entry("--kms-key-id", &held.key_id)
-                .map_or(held.key_id.clone(), |(id, _)| id)
+        let signer = Arc::new(match (&held.key_id, opts.spec) {
+            (Some(key_id), _) => Signer::kms(held.kms.clone(), key_id).await?,
+            (None, spec) => Signer::generate(spec.unwrap_or(Spec::DEFAULT))?,
         });
+        // The kid is the key's id or ARN (an RSA entry's `:ALG` is not part
+        // of it); a local key's is its RFC 7638 thumbprint.
+        let kid = match (&opts.kid, &held.key_id) {
+            (Some(kid), _) => kid.clone(),
+            (None, Some(key_id)) => authorizer::keys::split_kms_entry("--kms-key-id", key_id)
+                .map_or(key_id.clone(), |(id, _)| id),
+            (None, None) => authorizer::PublicKey::from_spki_der_as(
+                authorizer::Backend::AwsLc,
+                &signer.spki_der(),
+                Some(signer.algorithm()),
+            )
+            .map_err(|e| crate::Error::invalid(format!("--spec: the local key: {e}")))?
+            .thumbprint(),
+        };
         let profile = Profile {
             issuer: opts.issuer.clone(),
             audience: opts.audience.clone(),
@@ -279,8 +297,9 @@ impl Run {
 struct Held {
     moto: Option<Moto>,
     kms: aws_sdk_kms::Client,
-    /// The key's id, ARN or alias (with `:ALG` for RSA).
-    key_id: String,
+    /// The key's id, ARN or alias (with `:ALG` for RSA); `None` for a
+    /// local run signing with a local key (`--spec` of a spec moto lacks).
+    key_id: Option<String>,
     /// A key created in the user's KMS, scheduled for deletion at close.
     created: Option<tokens::kms::KmsKey>,
     gateway: Option<Gateway>,
@@ -305,8 +324,11 @@ impl Held {
             .or_else(|| moto.as_ref().map(|m| m.endpoint().to_owned()));
         let kms = crate::stack::kms_client(endpoint.as_deref()).await;
         let users_kms = opts.kms_endpoint.is_some() || moto.is_none();
+        let spec = opts.spec.unwrap_or(Spec::DEFAULT);
         let (key_id, created) = match &opts.kms_key_id {
-            Some(k) => (k.clone(), None),
+            Some(k) => (Some(k.clone()), None),
+            // What moto's KMS cannot sign as AWS does: a local key.
+            None if !users_kms && local_because(spec).is_some() => (None, None),
             None if users_kms && !opts.create_kms_key => {
                 return Err(crate::Error::invalid(
                     "no signing key: pass --kms-key-id (the deployment's key, e.g. `terraform output -raw kms_key_id`), \
@@ -314,9 +336,18 @@ impl Held {
                 ))
             }
             None => {
-                stages.stage(&format!("creating an ECC_NIST_P521 signing key ({alias})"))?;
-                let key = tokens::kms::create_key(&kms, Some(alias)).await?;
-                (key.key_id.clone(), users_kms.then_some(key))
+                let key_spec = spec.kms_key_spec();
+                stages.stage(&format!(
+                    "creating an {} signing key ({alias})",
+                    key_spec.as_str()
+                ))?;
+                let key = tokens::kms::create_key_spec(&kms, key_spec, Some(alias)).await?;
+                let entry = if spec.alg.is_rsa() {
+                    format!("{}:{}", key.key_id, spec.alg)
+                } else {
+                    key.key_id.clone()
+                };
+                (Some(entry), users_kms.then_some(key))
             }
         };
         Ok(Self {
@@ -358,7 +389,7 @@ impl Held {
                     burst: job.stage.1,
                 };
                 let dep = stack
-                    .create(m, &self.kms, &self.key_id, signer, &env)
+                    .create(m, &self.kms, self.key_id.as_deref(), signer, &env)
                     .await?;
                 stages.stage("starting the emulator as its data plane (gateway --api-id; the real authorizer binary)")?;
                 let mut cfg = GatewayConfig {
@@ -376,10 +407,22 @@ impl Held {
                 settings.insert(
                     "control plane".into(),
                     format!(
-                        "moto at {}: KMS key, Lambda function, log group, HTTP API, authorizer and stage created with the AWS SDK (what terraform/ creates)",
-                        m.endpoint()
+                        "moto at {}: {}Lambda function, log group, HTTP API, authorizer and stage created with the AWS SDK (what terraform/ creates)",
+                        m.endpoint(),
+                        if self.key_id.is_some() { "KMS key, " } else { "" }
                     ),
                 );
+                if self.key_id.is_none() {
+                    let spec = opts.spec.unwrap_or(Spec::DEFAULT);
+                    settings.insert(
+                        "signing key".into(),
+                        format!(
+                            "a local {} key (--spec; {}): the function trusts its public key (PEM)",
+                            spec.label(),
+                            local_because(spec).unwrap_or("asked")
+                        ),
+                    );
+                }
                 settings.insert(
                     "data plane".into(),
                     format!(
@@ -444,6 +487,21 @@ impl Held {
     }
 }
 
+/// Why a local run signs `spec`'s tokens with a local key rather than its
+/// moto's KMS: moto has no Ed25519 or ML-DSA keys, and its RSASSA-PSS
+/// signatures use the largest salt, not the hash's length that JWS PS*
+/// requires (RFC 7518 §3.5). `None`: moto's KMS signs it as AWS does.
+fn local_because(spec: Spec) -> Option<&'static str> {
+    match spec.alg {
+        a if a.curve().is_some() => None,
+        a if a.is_rsa() && a.name().starts_with("RS") => None,
+        a if a.is_rsa() => {
+            Some("moto's RSASSA_PSS signatures use another salt length than JWS PS*")
+        }
+        _ => Some("moto has no such KMS key spec"),
+    }
+}
+
 /// Every SDK call of a local run goes to `m`, never elsewhere (KMS too,
 /// unless `AWS_ENDPOINT_URL_KMS` names another endpoint).
 fn route_sdk_to(m: &Moto) {
@@ -480,4 +538,34 @@ fn git_revision(root: &std::path::Path) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_runs_sign_through_moto_only_where_it_signs_as_aws_does() {
+        for text in [
+            "ES512",
+            "ES256",
+            "ES384",
+            "ES256K",
+            "RS256",
+            "RSA_3072:RS512",
+        ] {
+            let spec = Spec::parse(text).expect(text);
+            assert_eq!(local_because(spec), None, "{text}");
+        }
+        for text in [
+            "PS256",
+            "RSA_4096:PS512",
+            "Ed25519",
+            "ML-DSA-44",
+            "ML_DSA_87",
+        ] {
+            let spec = Spec::parse(text).expect(text);
+            assert!(local_because(spec).is_some(), "{text}");
+        }
+    }
 }

@@ -24,8 +24,9 @@ pub struct StackSpec {
     pub zip: Vec<u8>,
     /// The function's environment (what the module sets).
     pub env: Vec<(String, String)>,
-    /// The signing key, with the kids bound to it.
-    pub key: KmsKey,
+    /// The signing key, with the kids bound to it (`None`: a local key,
+    /// trusted by its PEM, bound to the kids in `env`).
+    pub key: Option<KmsKey>,
     /// `iss` and `aud` configured in the function.
     pub issuer: String,
     /// Accepted audience.
@@ -65,44 +66,21 @@ impl LocalStack {
         &self,
         moto: &crate::moto::Moto,
         kms: &aws_sdk_kms::Client,
-        key_entry: &str,
+        key_entry: Option<&str>,
         signer: &tokens::signer::Signer,
         env: &[(String, String)],
     ) -> crate::Result<Deployment> {
-        let id = authorizer::keys::split_kms_entry("--kms-key-id", key_entry)
-            .map_or(key_entry.to_owned(), |(id, _)| id);
-        let meta = kms
-            .describe_key()
-            .key_id(&id)
-            .send()
-            .await
-            .map_err(|e| crate::Error::aws("KMS", "DescribeKey", e))?;
-        let meta = meta
-            .key_metadata()
-            .ok_or_else(|| crate::Error::unavailable("DescribeKey: no key metadata"))?;
-        let key_id = meta.key_id().to_owned();
-        let aliases = kms
-            .list_aliases()
-            .key_id(&key_id)
-            .send()
-            .await
-            .map_err(|e| crate::Error::aws("KMS", "ListAliases", e))?;
-        let key = KmsKey {
-            arn: meta.arn().unwrap_or_default().to_owned(),
-            alias: aliases
-                .aliases()
-                .iter()
-                .find_map(|a| a.alias_name().map(str::to_owned)),
-            key_id,
+        let key = match key_entry {
+            Some(entry) => Some(described(kms, entry).await?),
+            None => None,
         };
-        let mut kids = vec![key.key_id.clone(), key.arn.clone()];
-        kids.extend(key.alias.clone());
-        let mut env: Vec<(String, String)> = env
-            .iter()
-            .filter(|(k, _)| k != "JWT_PUBLIC_KEY_KIDS")
-            .cloned()
-            .collect();
-        env.push(("JWT_PUBLIC_KEY_KIDS".into(), kids.join(",")));
+        let mut env: Vec<(String, String)> = env.to_vec();
+        if let Some(key) = &key {
+            let mut kids = vec![key.key_id.clone(), key.arn.clone()];
+            kids.extend(key.alias.clone());
+            env.retain(|(k, _)| k != "JWT_PUBLIC_KEY_KIDS");
+            env.push(("JWT_PUBLIC_KEY_KIDS".into(), kids.join(",")));
+        }
         env.extend(signer.pem_alg_env());
         env.push(("JWT_RESPONSE_FORMAT".into(), "simple".into()));
         let binary = std::fs::read(&self.authorizer)
@@ -122,6 +100,37 @@ impl LocalStack {
         let conf = emulator::sdk::config(Some(moto.endpoint())).await;
         create(&conf, moto.endpoint(), &spec).await
     }
+}
+
+/// The KMS key `entry` names (id, ARN, alias; an RSA entry's `:ALG` is
+/// not part of it), as `DescribeKey` and `ListAliases` describe it.
+async fn described(kms: &aws_sdk_kms::Client, entry: &str) -> crate::Result<KmsKey> {
+    let id = authorizer::keys::split_kms_entry("--kms-key-id", entry)
+        .map_or(entry.to_owned(), |(id, _)| id);
+    let meta = kms
+        .describe_key()
+        .key_id(&id)
+        .send()
+        .await
+        .map_err(|e| crate::Error::aws("KMS", "DescribeKey", e))?;
+    let meta = meta
+        .key_metadata()
+        .ok_or_else(|| crate::Error::unavailable("DescribeKey: no key metadata"))?;
+    let key_id = meta.key_id().to_owned();
+    let aliases = kms
+        .list_aliases()
+        .key_id(&key_id)
+        .send()
+        .await
+        .map_err(|e| crate::Error::aws("KMS", "ListAliases", e))?;
+    Ok(KmsKey {
+        arn: meta.arn().unwrap_or_default().to_owned(),
+        alias: aliases
+            .aliases()
+            .iter()
+            .find_map(|a| a.alias_name().map(str::to_owned)),
+        key_id,
+    })
 }
 
 /// Lambda's region and account in moto.
@@ -219,8 +228,19 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| crate::Error::aws("API Gateway", "CreateStage", e))?;
-    let mut kids = vec![spec.key.key_id.clone(), spec.key.arn.clone()];
-    kids.extend(spec.key.alias.clone());
+    let kids = match &spec.key {
+        Some(key) => {
+            let mut kids = vec![key.key_id.clone(), key.arn.clone()];
+            kids.extend(key.alias.clone());
+            kids
+        }
+        None => spec
+            .env
+            .iter()
+            .find(|(k, _)| k == "JWT_PUBLIC_KEY_KIDS")
+            .map(|(_, v)| v.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+    };
     Ok(Deployment {
         api_endpoint: None,
         api_id: Some(api_id),
@@ -229,7 +249,7 @@ pub async fn create(
         authorizer_id: Some(authorizer_id),
         function_name: Some(name.clone()),
         log_group_name: Some(log_group),
-        kms_key: Some(spec.key.arn.clone()),
+        kms_key: spec.key.as_ref().map(|k| k.arn.clone()),
         kids,
         issuer: Some(spec.issuer.clone()),
         audience: vec![spec.audience.clone()],

@@ -331,6 +331,24 @@ fn bad_values_are_one_line_errors_naming_the_flag() {
             &["gateway", "--rest-api-id", "a1", "--api-id", "b2"][..],
             "--api-id",
         ),
+        // Another key spec is for the local stack: a deployment trusts its own.
+        (
+            &[
+                "suite",
+                "--spec",
+                "ML-DSA-65",
+                "--target",
+                "http://127.0.0.1:1/",
+            ][..],
+            "--spec",
+        ),
+        (
+            &["load", "--spec", "Ed25519", "--kms-key-id", "alias/x"][..],
+            "--spec",
+        ),
+        (&["suite", "--spec", "RSA_2048"][..], "--spec"),
+        (&["load", "--spec", "all"][..], "--spec"),
+        (&["suite", "--spec", "HS256"][..], "--spec"),
     ] {
         let err = one_line_error(args);
         assert!(err.contains(flag), "{args:?}: {err}");
@@ -446,8 +464,12 @@ fn keys_new_and_mint_with_every_kind_of_spec() {
         ("ECC_SECG_P256K1", "ES256K"),
         ("RSA_3072:PS384", "PS384"),
         ("RS256", "RS256"),
+        ("Ed25519", "Ed25519"),
+        ("ECC_NIST_EDWARDS25519", "Ed25519"),
+        ("ML-DSA-44", "ML-DSA-44"),
+        ("ML_DSA_87", "ML-DSA-87"),
     ] {
-        let keys = dir.join(alg);
+        let keys = dir.join(spec);
         let out = harness()
             .args(["keys", "new", "--spec", spec, "--out"])
             .arg(&keys)
@@ -461,7 +483,7 @@ fn keys_new_and_mint_with_every_kind_of_spec() {
         );
         assert_eq!(
             stdout.contains(&format!("JWT_PUBLIC_KEY_ALG={alg}")),
-            alg.starts_with('R') || alg.starts_with('P'),
+            alg.starts_with("RS") || alg.starts_with("PS"),
             "{stdout}"
         );
         let out = harness()

@@ -91,7 +91,7 @@ async fn deploy() -> (Deployed, Gateway) {
             name: "deployed".into(),
             zip,
             env,
-            key: key.clone(),
+            key: Some(key.clone()),
             issuer: "https://issuer.example.com".into(),
             audience: "demo-api".into(),
             ttl_seconds: 300,

@@ -76,6 +76,15 @@ impl Signer {
         })
     }
 
+    /// How it signs, for a stage line: "through KMS", "with a local
+    /// ML-DSA-65 key".
+    pub fn how(&self) -> String {
+        match self {
+            Signer::Local(k) => format!("with a local {} key", k.algorithm()),
+            Signer::Kms { .. } => "through KMS".to_owned(),
+        }
+    }
+
     /// The one algorithm this signer's tokens carry.
     pub fn algorithm(&self) -> Algorithm {
         match self {

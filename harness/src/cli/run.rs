@@ -77,6 +77,25 @@ pub(crate) struct TargetArgs {
     /// output, else the SDK environment's AWS_REGION).
     #[arg(long, value_parser = region)]
     pub(crate) region: Option<String>,
+    /// The signing key's spec on the local stack (default ES512): ES256,
+    /// RS256, RSA_3072:PS256, Ed25519, ML-DSA-65 … A KMS key of that spec in
+    /// the run's moto where moto signs as AWS does (EC, RS*), else a local
+    /// key (PS*, Ed25519, ML-DSA) whose public key the function trusts.
+    #[arg(long, value_parser = spec, conflicts_with_all = ["target", "deployment", "kms_endpoint", "kms_key_id", "create_kms_key"])]
+    pub(crate) spec: Option<tokens::keypair::Spec>,
+}
+
+/// One `--spec` value.
+pub(crate) fn spec(v: &str) -> Result<tokens::keypair::Spec, String> {
+    if v.trim() == "all" {
+        return Err("one key spec per run (`all` is for check and cases)".into());
+    }
+    tokens::keypair::Spec::parse(v).map_err(|e| {
+        let e = e.to_string();
+        e.strip_prefix(&format!("--spec {v:?}: "))
+            .unwrap_or(&e)
+            .to_owned()
+    })
 }
 
 /// A `--region` value that is not shaped like an AWS region.
@@ -161,6 +180,7 @@ pub(crate) fn run_options(
         root: harness::binary::workspace_root(),
         deployment,
         progress: false,
+        spec: t.spec,
     })
 }
 

@@ -20,8 +20,10 @@ impl Tokens {
     /// # Errors
     /// A signing call that failed, or a stop.
     pub(super) async fn mint(run: &Run, timings: &Timings) -> crate::Result<Self> {
-        run.stages
-            .stage("minting tokens through KMS (catalog and pools)")?;
+        run.stages.stage(&format!(
+            "minting tokens {} (catalog and pools)",
+            run.signer.how()
+        ))?;
         let cases = catalog::build(&run.signer, &run.profile).await?;
         let cold_n = timings.cold_trials * (timings.burst_k + 3);
         let mut pool = run.mint_valid(cold_n + 1, "load").await?;
