@@ -659,6 +659,37 @@ fn the_verify_backend_is_chosen_by_configuration() {
     assert!(e.to_string().starts_with("JWT_VERIFY_BACKEND"), "{e}");
 }
 
+/// The pure-Rust backend verifies ES512 only: an Ed25519 or ML-DSA key,
+/// from PEM or JWKS, fails init naming the variable that holds it.
+#[cfg(feature = "aws-lc")]
+#[test]
+fn the_p521_backend_refuses_ed25519_and_ml_dsa_keys_at_init() {
+    use authorizer::test_util::AnySigner;
+    use authorizer::Algorithm;
+    for alg in [Algorithm::Ed25519, Algorithm::MlDsa65] {
+        let s = AnySigner::generate(alg);
+        let pem = s.pem();
+        let jwk = if alg == Algorithm::Ed25519 {
+            serde_json::json!({"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": URL_SAFE_NO_PAD.encode(s.raw_public())})
+        } else {
+            serde_json::json!({"kty": "AKP", "alg": alg.name(), "kid": "k", "pub": URL_SAFE_NO_PAD.encode(s.raw_public())})
+        };
+        let jwks = serde_json::json!({ "keys": [jwk] }).to_string();
+        for (var, value) in [("JWT_PUBLIC_KEY_PEM", &pem), ("JWT_JWKS", &jwks)] {
+            let e = Config::from_lookup(|n| match n {
+                n if n == var => Some(value.clone()),
+                "JWT_ISSUER" => Some(ISS.into()),
+                "JWT_AUDIENCE" => Some("api".into()),
+                "JWT_VERIFY_BACKEND" => Some("p521".into()),
+                _ => None,
+            })
+            .expect_err("refused at init")
+            .to_string();
+            assert!(e.starts_with(var), "{alg} via {var}: {e}");
+        }
+    }
+}
+
 // The default backend (aws-lc-rs) verifies every algorithm; the pure-Rust
 // one refuses non-ES512 keys at cold start (tested in crypto.rs).
 #[cfg(all(feature = "aws-lc", not(feature = "p521")))]

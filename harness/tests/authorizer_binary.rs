@@ -618,3 +618,81 @@ async fn every_algorithm_is_verified_by_the_binary_with_pem_keys() {
         );
     }
 }
+
+/// One JWKS with a key of each of the 14 algorithms, in the release binary
+/// (the debug one where no release build exists): each genuine token is
+/// allowed, and no token passes under another key's kid or another
+/// algorithm's name.
+#[tokio::test]
+async fn a_jwks_of_every_algorithm_in_the_binary_verifies_each_and_refuses_every_confusion() {
+    use authorizer::test_util::AnySigner;
+    use authorizer::Algorithm;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let signers: Vec<AnySigner> = Algorithm::ALL
+        .into_iter()
+        .map(AnySigner::generate)
+        .collect();
+    let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+    let keys: Vec<Value> = signers
+        .iter()
+        .map(|s| {
+            let alg = s.algorithm();
+            let kid = format!("k-{alg}");
+            let key = authorizer::PublicKey::from_spki_der_as(
+                authorizer::Backend::AwsLc,
+                &s.spki_der(),
+                Some(alg),
+            )
+            .expect("key");
+            if alg == Algorithm::Ed25519 {
+                json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(&s.raw_public())})
+            } else if alg.is_ml_dsa() {
+                json!({"kty": "AKP", "alg": alg.name(), "kid": kid, "pub": b64(&s.raw_public())})
+            } else if let Some(p) = key.point() {
+                let l = (p.len() - 1) / 2;
+                let crv = alg.curve().expect("EC").jwk_name();
+                json!({"kty": "EC", "crv": crv, "kid": kid, "x": b64(&p[1..=l]), "y": b64(&p[1 + l..])})
+            } else {
+                let rsa = aws_lc_rs::rsa::PublicKey::from_der(&s.spki_der()).expect("RSA");
+                json!({"kty": "RSA", "alg": alg.name(), "kid": kid,
+                       "n": b64(rsa.modulus().big_endian_without_leading_zero()),
+                       "e": b64(rsa.exponent().big_endian_without_leading_zero())})
+            }
+        })
+        .collect();
+    let mut f =
+        FunctionConfig::new(harness::binary::authorizer_binary(true).expect("authorizer binary"));
+    f.env = vec![
+        ("JWT_JWKS".into(), json!({ "keys": keys }).to_string()),
+        ("JWT_ISSUER".into(), ISS.into()),
+        ("JWT_AUDIENCE".into(), "api".into()),
+        ("JWT_CACHE_MAX_ENTRIES".into(), "0".into()),
+    ];
+    let mut env = Environment::start(&f).await.expect("init with 14 keys");
+    let claims = json!({"iss": ISS, "aud": "api", "sub": "u", "exp": now() + 300}).to_string();
+    let head = |a: &str, k: &str| format!(r#"{{"alg":"{a}","kid":"{k}"}}"#);
+    let mut allowed = 0;
+    let mut denied = 0;
+    for s in &signers {
+        let alg = s.algorithm();
+        let kid = format!("k-{alg}");
+        let good = s.token(&head(alg.name(), &kid), &claims);
+        let r = response(&mut env, v2(Some(&format!("Bearer {good}")))).await;
+        assert_eq!(r["isAuthorized"], true, "{alg}: {r}");
+        allowed += 1;
+        for other in Algorithm::ALL.into_iter().filter(|o| *o != alg) {
+            let other_kid = format!("k-{other}");
+            for t in [
+                s.token(&head(alg.name(), &other_kid), &claims),
+                s.token(&head(other.name(), &kid), &claims),
+            ] {
+                let r = response(&mut env, v2(Some(&format!("Bearer {t}")))).await;
+                assert_eq!(r["isAuthorized"], false, "{alg} signature, {other}: {r}");
+                denied += 1;
+            }
+        }
+    }
+    env.stop().await;
+    assert_eq!((allowed, denied), (14, 14 * 13 * 2));
+}

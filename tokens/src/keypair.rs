@@ -8,7 +8,7 @@
 use crate::jws::LocalSigner;
 use authorizer::Algorithm;
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::signature::{self as sig, KeyPair as _};
+use aws_lc_rs::signature as sig;
 use p521::pkcs8::der::pem;
 
 /// Why a key spec, a local key or a local signature could not be had.
@@ -353,26 +353,10 @@ impl LocalKey {
     pub fn spki_der(&self) -> Vec<u8> {
         match self {
             Self::P521(s) => s.spki_der(),
-            Self::Ec(_, k) => k
-                .public_key()
-                .as_der()
-                .map(|d| d.as_ref().to_vec())
-                .unwrap_or_default(),
-            Self::Rsa(_, k) => k
-                .public_key()
-                .as_der()
-                .map(|d| d.as_ref().to_vec())
-                .unwrap_or_default(),
-            Self::Ed25519(k) => k
-                .public_key()
-                .as_der()
-                .map(|d| d.as_ref().to_vec())
-                .unwrap_or_default(),
-            Self::MlDsa(_, k) => k
-                .public_key()
-                .as_der()
-                .map(|d| d.as_ref().to_vec())
-                .unwrap_or_default(),
+            Self::Ec(_, k) => public_der(k),
+            Self::Rsa(_, k) => public_der(k),
+            Self::Ed25519(k) => public_der(k),
+            Self::MlDsa(_, k) => public_der(k),
         }
     }
 
@@ -417,6 +401,17 @@ impl LocalKey {
             }),
         }
     }
+}
+
+/// An aws-lc-rs key pair's public key as SubjectPublicKeyInfo DER.
+fn public_der<K: sig::KeyPair>(k: &K) -> Vec<u8>
+where
+    K::PublicKey: AsDer<aws_lc_rs::encoding::PublicKeyX509Der<'static>>,
+{
+    k.public_key()
+        .as_der()
+        .map(|d| d.as_ref().to_vec())
+        .unwrap_or_default()
 }
 
 /// PEM `PUBLIC KEY` of a SubjectPublicKeyInfo DER.
