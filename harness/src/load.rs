@@ -691,6 +691,7 @@ fn finish(plan: &Plan, target: &Target, mut totals: Totals) -> crate::Result<Mea
             Shape::Knee(k) => Some(k.p99_ms),
             _ => None,
         },
+        shard: None,
     };
     let window = totals.window_sum.max(1e-9);
     let (achieved, planned) = (totals.achieved_sum / window, totals.planned_sum / window);

@@ -9,6 +9,7 @@ pub mod hist;
 pub mod junit;
 pub mod load;
 pub mod load_charts;
+pub mod merge;
 pub mod model;
 pub mod render;
 pub mod security;

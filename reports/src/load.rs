@@ -163,6 +163,22 @@ pub struct LoadReport {
     /// The p99 a step must stay within (the knee), ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p99_bound_ms: Option<f64>,
+    /// The part of a sharded plan this report holds (absent: the whole
+    /// plan, on one generator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardTag>,
+}
+
+/// Which shard of which plan a report holds ([`crate::merge`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardTag {
+    /// From 0 to `count - 1`: the shard sent arrivals `n` with
+    /// `n mod count == index`.
+    pub index: u32,
+    /// How many shards the plan was split into.
+    pub count: u32,
+    /// A digest of the whole plan's schedule, the same in every shard.
+    pub schedule: String,
 }
 
 impl LoadReport {
@@ -218,6 +234,7 @@ pub(crate) mod tests {
             stage_rate: Some(5.0),
             stage_burst: Some(5.0),
             p99_bound_ms: None,
+            shard: None,
         }
     }
 

@@ -17,7 +17,8 @@
 //! off (it would record the `Authorization` header).
 //!
 //! [`engine`] runs `harness load` plans: [`arrival`] profiles turned into a
-//! precomputed schedule, HDR histograms per class and per second.
+//! precomputed schedule, HDR histograms per class and per second; [`shard`]
+//! splits one plan over several generators, exactly.
 
 pub mod arrival;
 mod attack;
@@ -31,6 +32,7 @@ mod figures;
 mod load;
 mod mixed;
 pub mod plan;
+pub mod shard;
 mod stop;
 mod throttling;
 
