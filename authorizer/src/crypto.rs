@@ -238,10 +238,13 @@ impl Algorithm {
         )
     }
 
-    /// The length of an ML-DSA public key (FIPS 204 Table 2: 1312, 1952,
-    /// 2592 bytes) and of its signature (2420, 3309, 4627 bytes).
-    pub const fn ml_dsa_sizes(self) -> Option<(usize, usize)> {
+    /// The lengths of the raw public key (a JWK's `x` or `pub`) and of a
+    /// signature, for the algorithms whose keys are raw byte strings:
+    /// Ed25519 (32, 64; RFC 8032) and ML-DSA (FIPS 204 Table 2: 1312, 1952,
+    /// 2592-byte keys; 2420, 3309, 4627-byte signatures).
+    pub const fn raw_key_sizes(self) -> Option<(usize, usize)> {
         match self {
+            Algorithm::Ed25519 => Some((32, 64)),
             Algorithm::MlDsa44 => Some((1312, 2420)),
             Algorithm::MlDsa65 => Some((1952, 3309)),
             Algorithm::MlDsa87 => Some((2592, 4627)),
@@ -575,7 +578,7 @@ impl PublicKey {
             Algorithm::MlDsa65,
             Algorithm::MlDsa87,
         ] {
-            let raw_len = alg.ml_dsa_sizes().map_or(32, |(k, _)| k);
+            let raw_len = alg.raw_key_sizes().map_or(0, |(k, _)| k);
             if der.len() <= raw_len {
                 continue;
             }
@@ -623,17 +626,10 @@ impl PublicKey {
     /// [`KeyError::Unsupported`] on the `p521` backend, and
     /// [`KeyError::AlgorithmMismatch`] when `alg` is not Ed25519 or ML-DSA.
     pub fn from_raw(backend: Backend, alg: Algorithm, raw: &[u8]) -> Result<Self, KeyError> {
-        let raw_len = match alg {
-            Algorithm::Ed25519 => 32,
-            a => {
-                a.ml_dsa_sizes()
-                    .ok_or(KeyError::AlgorithmMismatch {
-                        key: "a raw (OKP or AKP) public key".into(),
-                        alg,
-                    })?
-                    .0
-            }
-        };
+        let (raw_len, _) = alg.raw_key_sizes().ok_or(KeyError::AlgorithmMismatch {
+            key: "a raw (OKP or AKP) public key".into(),
+            alg,
+        })?;
         if raw.len() != raw_len {
             return Err(KeyError::InvalidKey(alg));
         }
@@ -716,7 +712,7 @@ impl PublicKey {
         match &self.material {
             Material::Ec { curve, .. } => 2 * curve.scalar_len(),
             Material::Rsa { n, .. } => n.len(),
-            Material::Raw(_) => self.alg.ml_dsa_sizes().map_or(64, |(_, sig)| sig),
+            Material::Raw(_) => self.alg.raw_key_sizes().map_or(0, |(_, sig)| sig),
         }
     }
 

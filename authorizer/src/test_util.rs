@@ -177,6 +177,36 @@ impl AnySigner {
         }
     }
 
+    /// The public JWK, `kid` bound: `EC` (`crv`, `x`, `y`), `RSA` (`n`, `e`
+    /// and the `alg` it requires), `OKP` (`crv` Ed25519, `x`), `AKP` (`alg`,
+    /// `pub`), read from the key pair itself.
+    pub fn jwk(&self, kid: &str) -> serde_json::Value {
+        use aws_lc_rs::signature::KeyPair;
+        use serde_json::json;
+        let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+        let alg = self.alg;
+        match &self.key {
+            AnyKey::Ec(k) => {
+                let p = k.public_key().as_ref();
+                let l = (p.len() - 1) / 2;
+                let crv = alg.curve().map_or("?", crate::crypto::Curve::jwk_name);
+                json!({"kty": "EC", "crv": crv, "kid": kid, "x": b64(&p[1..=l]), "y": b64(&p[1 + l..])})
+            }
+            AnyKey::Rsa(k) => {
+                let public = k.public_key();
+                json!({"kty": "RSA", "alg": alg.name(), "kid": kid,
+                       "n": b64(public.modulus().big_endian_without_leading_zero()),
+                       "e": b64(public.exponent().big_endian_without_leading_zero())})
+            }
+            AnyKey::Ed25519(k) => {
+                json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(k.public_key().as_ref())})
+            }
+            AnyKey::MlDsa(k) => {
+                json!({"kty": "AKP", "alg": alg.name(), "kid": kid, "pub": b64(k.public_key().as_ref())})
+            }
+        }
+    }
+
     /// The raw public key of an Ed25519 or ML-DSA key (a JWK's `x` or
     /// `pub`); empty for EC and RSA keys.
     pub fn raw_public(&self) -> Vec<u8> {

@@ -697,7 +697,6 @@ mod every_algorithm {
     use super::*;
     use authorizer::test_util::AnySigner;
     use authorizer::Algorithm;
-    use authorizer::PublicKey;
 
     fn auth_for(pem: &str, alg: Option<Algorithm>) -> Authorizer {
         let mut vars = vec![
@@ -970,51 +969,10 @@ mod every_algorithm {
         }
     }
 
-    /// A JWKS for `keys` (EC `x`/`y`, RSA `n`/`e` with `alg`, OKP `x`, AKP
-    /// `pub` with `alg`).
+    /// A JWKS of `keys`, each its signer's public JWK with its kid.
     fn jwks_of(keys: &[(&AnySigner, &str)]) -> String {
-        let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
-        let entries: Vec<Value> = keys
-            .iter()
-            .map(|(s, kid)| {
-                let alg = s.algorithm();
-                if alg == Algorithm::Ed25519 {
-                    return json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(&s.raw_public())});
-                }
-                if alg.is_ml_dsa() {
-                    return json!({"kty": "AKP", "alg": alg.name(), "kid": kid, "pub": b64(&s.raw_public())});
-                }
-                let key = PublicKey::from_spki_der_as(
-                    authorizer::Backend::default_backend(),
-                    &s.spki_der(),
-                    Some(s.algorithm()),
-                )
-                .expect("key");
-                match key.point() {
-                    Some(p) => {
-                        let l = (p.len() - 1) / 2;
-                        let curve = s.algorithm().curve().expect("EC");
-                        json!({"kty": "EC", "crv": curve.jwk_name(), "kid": kid,
-                               "x": b64(&p[1..=l]), "y": b64(&p[1 + l..])})
-                    }
-                    None => {
-                        let (n, e) = rsa_components(&s.spki_der());
-                        json!({"kty": "RSA", "kid": kid, "alg": s.algorithm().name(),
-                               "n": b64(&n), "e": b64(&e)})
-                    }
-                }
-            })
-            .collect();
+        let entries: Vec<Value> = keys.iter().map(|(s, kid)| s.jwk(kid)).collect();
         json!({ "keys": entries }).to_string()
-    }
-
-    /// n and e of an RSA SPKI (via aws-lc-rs, as an independent reader).
-    fn rsa_components(spki: &[u8]) -> (Vec<u8>, Vec<u8>) {
-        let k = aws_lc_rs::rsa::PublicKey::from_der(spki).expect("RSA SPKI");
-        (
-            k.modulus().big_endian_without_leading_zero().to_vec(),
-            k.exponent().big_endian_without_leading_zero().to_vec(),
-        )
     }
 
     #[test]

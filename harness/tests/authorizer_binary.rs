@@ -629,39 +629,13 @@ async fn every_algorithm_is_verified_by_the_binary_with_pem_keys() {
 async fn a_jwks_of_every_algorithm_in_the_binary_verifies_each_and_refuses_every_confusion() {
     use authorizer::test_util::AnySigner;
     use authorizer::Algorithm;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
     let signers: Vec<AnySigner> = Algorithm::ALL
         .into_iter()
         .map(AnySigner::generate)
         .collect();
-    let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
     let keys: Vec<Value> = signers
         .iter()
-        .map(|s| {
-            let alg = s.algorithm();
-            let kid = format!("k-{alg}");
-            let key = authorizer::PublicKey::from_spki_der_as(
-                authorizer::Backend::AwsLc,
-                &s.spki_der(),
-                Some(alg),
-            )
-            .expect("key");
-            if alg == Algorithm::Ed25519 {
-                json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(&s.raw_public())})
-            } else if alg.is_ml_dsa() {
-                json!({"kty": "AKP", "alg": alg.name(), "kid": kid, "pub": b64(&s.raw_public())})
-            } else if let Some(p) = key.point() {
-                let l = (p.len() - 1) / 2;
-                let crv = alg.curve().expect("EC").jwk_name();
-                json!({"kty": "EC", "crv": crv, "kid": kid, "x": b64(&p[1..=l]), "y": b64(&p[1 + l..])})
-            } else {
-                let rsa = aws_lc_rs::rsa::PublicKey::from_der(&s.spki_der()).expect("RSA");
-                json!({"kty": "RSA", "alg": alg.name(), "kid": kid,
-                       "n": b64(rsa.modulus().big_endian_without_leading_zero()),
-                       "e": b64(rsa.exponent().big_endian_without_leading_zero())})
-            }
-        })
+        .map(|s| s.jwk(&format!("k-{}", s.algorithm())))
         .collect();
     let jwks = json!({ "keys": keys }).to_string();
     let mut binaries = vec![harness::binary::authorizer_binary(true).expect("authorizer binary")];

@@ -83,10 +83,9 @@ mod tests {
 
     /// The rows of every algorithm's catalog (RSA as 2048-bit keys).
     fn rows_for(alg: authorizer::Algorithm) -> Vec<Row> {
-        let len = match (alg.curve(), alg.ml_dsa_sizes()) {
+        let len = match (alg.curve(), alg.raw_key_sizes()) {
             (Some(c), _) => 2 * c.scalar_len(),
             (None, Some((_, sig))) => sig,
-            _ if alg == authorizer::Algorithm::Ed25519 => 64,
             _ => 256,
         };
         rows(alg, len)

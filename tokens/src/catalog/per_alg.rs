@@ -132,7 +132,7 @@ fn akp_other_level(e: &super::language::Env) -> serde_json::Value {
     } else {
         Algorithm::MlDsa44
     };
-    let len = e.alg.ml_dsa_sizes().map_or(0, |(k, _)| k);
+    let len = e.alg.raw_key_sizes().map_or(0, |(k, _)| k);
     let public = &e.spki[e.spki.len().saturating_sub(len)..];
     let head = &public[..public.len().min(64)];
     json!({"kty": "AKP", "alg": other.name(), "pub": super::language::b64(head)})
@@ -263,7 +263,7 @@ pub(super) fn rows(alg: Algorithm, len: usize) -> Vec<Row> {
     } else {
         // The other levels' signature lengths (ML-DSA-44's under 65 …).
         for other in [Algorithm::MlDsa44, Algorithm::MlDsa65, Algorithm::MlDsa87] {
-            let l = other.ml_dsa_sizes().map_or(0, |(_, sig)| sig);
+            let l = other.raw_key_sizes().map_or(0, |(_, sig)| sig);
             if l != len {
                 rows.push(gen(
                     format!("sig-length-{l}"),
