@@ -6,6 +6,9 @@
 # and right after it the emulator serves the applied API (harness gateway
 # --api-id), since moto has no data plane. Then `terraform destroy`; moto and
 # the emulator are stopped by PID; the files the block writes are removed.
+# Between the two: every `--help` example that measures a deployment, and
+# docs/guide.md's sharded-load block (plan, three workers, merge), as
+# written, against the same deployment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,7 +37,7 @@ cleanup() {
   [ -n "$gw_pid" ] && { kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; }
   terraform -chdir="$ex" destroy -auto-approve -input=false -no-color >"$work/destroy.log" 2>&1 || true
   kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true
-  rm -rf "$ex"/terraform.tfstate* outputs.json security.xml check.xml
+  rm -rf "$ex"/terraform.tfstate* outputs.json security.xml check.xml run
   [ -n "$made_target_link" ] && rm -f target
   rm -rf "$work"
 }
@@ -102,3 +105,29 @@ for sub in check suite load; do
 done
 [ "$m" -ge 3 ] || { echo "FAIL: only $m deployment examples found in --help"; exit 1; }
 echo "--help deployment examples: $m commands passed against moto"
+
+# docs/guide.md's sharded load on an engine of one's own, as one script as
+# written (its workers run in the background): plan, three workers from
+# one T0, merge. The merged report must hold all three shards, and no
+# worker may be left.
+python3 - "$root/docs/guide.md" >"$work/shards.sh" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+part = text.split("**On any engine you bring**", 1)[1]
+print(part.split("```sh\n", 1)[1].split("```", 1)[0])
+PY
+grep -q 'harness load merge' "$work/shards.sh" || { echo "FAIL: no sharded-load block in docs/guide.md"; exit 1; }
+echo "\$ docs/guide.md sharded load block:"; sed 's/^/    /' "$work/shards.sh"
+if ! PATH="$target/release:$PATH" bash -euo pipefail "$work/shards.sh" >"$work/shards.out" 2>&1; then
+  tail -n 30 "$work/shards.out"; for f in run/shard-*/report.md; do [ -f "$f" ] && tail -n 5 "$f"; done
+  echo "FAIL: docs/guide.md's sharded-load block"; exit 1
+fi
+grep -v 'users launched' "$work/shards.out" | grep -E '^(rate|decisions|send_lag|cold_starts|manifest:) ' || true
+python3 - <<'PY'
+import json
+s = json.load(open("run/merged/summary.json"))
+shards = [t["index"] for t in s["load"]["shards"]]
+assert shards == [0, 1, 2], shards
+print("sharded load: 3 shards merged,", sum(t["planned"] for t in s["load"]["shards"]), "requests planned")
+PY
+if pgrep -f 'run/manifest.json' >/dev/null; then echo "FAIL: a worker outlived the block"; exit 1; fi

@@ -2,7 +2,8 @@
 //! `check` (the catalog against an authorizer), a [`run`] that `suite` and
 //! `load` both open (moto, the key, the local stack, the emulator serving
 //! it, the deployed settings), the suite's stages and the load command's
-//! orchestration, and the progress display.
+//! orchestration, the [`fleet`] of generators one plan is sharded over, and
+//! the progress display.
 
 pub use authorizer::aws_error;
 pub mod binary;
@@ -11,6 +12,7 @@ pub mod demo;
 mod deployed;
 pub mod deployment;
 mod error;
+pub mod fleet;
 pub mod load;
 pub mod moto;
 pub mod package;

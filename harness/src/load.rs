@@ -8,13 +8,14 @@
 //! minted before the first request.
 
 use crate::progress::Stages;
-use crate::run::{with_run, Findings, Job, Run, RunOptions, RunResult, Target};
+use crate::run::{with_run, Findings, Job, Run, RunOptions, RunResult};
 use reports::hist;
 use reports::load::{ClassStats, LoadReport, Outcomes, Second, StepStats};
 use reports::model::{Band, Better, Scenario, Status, Verdict};
 use scenarios::arrival::{Arrival, Step};
 use scenarios::engine::{self, Live, Planned};
 use scenarios::plan::{class_of, Knee, Plan, Scaling, Shape, CLASSES};
+use scenarios::shard::Shard;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,14 +32,42 @@ pub struct LoadOptions {
     pub stage: (f64, i32),
 }
 
-/// The run and its tokens: the repeated valid ones, and the catalog's of
-/// each family that HTTP can carry (no re-mint needed).
+/// The tokens a run reuses: the repeated valid ones, and the catalog's of
+/// each family that HTTP can carry (`Authorization`, whether allowed).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenPools {
+    pub(crate) repeat: Vec<Arc<str>>,
+    pub(crate) expired: Vec<(Option<Arc<str>>, bool)>,
+    pub(crate) forged: Vec<(Option<Arc<str>>, bool)>,
+    pub(crate) malformed: Vec<(Option<Arc<str>>, bool)>,
+}
+
+impl TokenPools {
+    /// Mints the repeated tokens and takes the catalog's of each family.
+    pub(crate) async fn mint(run: &Run, plan: &Plan) -> crate::Result<Self> {
+        run.stages.stage(&format!(
+            "minting tokens {} (catalog cases and the repeated valid tokens)",
+            run.signer.how()
+        ))?;
+        let cases = catalog::build(&run.signer, &run.profile).await?;
+        let repeat_n = if plan.mix.repeat > 0.0 {
+            plan.mix.repeat_tokens
+        } else {
+            0
+        };
+        Ok(Self {
+            repeat: bearer(run.mint_valid(repeat_n, "repeat").await?),
+            expired: family_pool(&cases, Family::Expired),
+            forged: family_pool(&cases, Family::Forged),
+            malformed: family_pool(&cases, Family::Malformed),
+        })
+    }
+}
+
+/// The run and its tokens.
 struct Pools<'a> {
     run: &'a Run,
-    repeat: Vec<Arc<str>>,
-    expired: Vec<(Option<Arc<str>>, bool)>,
-    forged: Vec<(Option<Arc<str>>, bool)>,
-    malformed: Vec<(Option<Arc<str>>, bool)>,
+    tokens: TokenPools,
 }
 
 fn family_pool(cases: &[catalog::Case], family: Family) -> Vec<(Option<Arc<str>>, bool)> {
@@ -54,40 +83,59 @@ fn family_pool(cases: &[catalog::Case], family: Family) -> Vec<(Option<Arc<str>>
         .collect()
 }
 
-/// Builds the requests of one run: send times from `arrival`, a class per
-/// request from the mix, a token per request (fresh ones minted here).
-async fn build_requests(
+/// How many fresh tokens (each used once) `shard` of a schedule of
+/// `times` arrivals sends; refused above the plan's cap (for the whole
+/// plan).
+pub(crate) fn fresh_needed(
     plan: &Plan,
-    arrival: &Arrival,
-    duration: f64,
-    pools: &Pools<'_>,
-    tag: &str,
+    times: usize,
     first_n: u64,
-) -> crate::Result<Vec<Planned>> {
-    let times = arrival.send_times(duration)?;
-    let classes: Vec<usize> = (0..times.len() as u64)
-        .map(|i| class_of(&plan.mix, first_n + i))
-        .collect();
-    let fresh_needed = classes.iter().filter(|c| **c == 1).count();
-    if fresh_needed > plan.max_fresh_tokens {
+    shard: Shard,
+) -> crate::Result<usize> {
+    let classes = (0..times as u64).map(|i| first_n + i);
+    let all = classes
+        .clone()
+        .filter(|n| class_of(&plan.mix, *n) == 1)
+        .count();
+    if all > plan.max_fresh_tokens {
         return Err(crate::Error::invalid(format!(
-            "the plan needs {fresh_needed} fresh tokens (each used once), more than --max-fresh-tokens {}; raise it, lower the rate or duration, or raise --repeat",
+            "the plan needs {all} fresh tokens (each used once), more than --max-fresh-tokens {}; raise it, lower the rate or duration, or raise --repeat",
             plan.max_fresh_tokens
         )));
     }
-    let fresh = bearer(pools.run.mint_valid(fresh_needed, tag).await?);
-    let mut fresh_it = fresh.into_iter();
+    Ok(classes
+        .filter(|n| shard.owns(*n) && class_of(&plan.mix, *n) == 1)
+        .count())
+}
+
+/// `shard`'s requests of a schedule: a class per arrival from the mix (by
+/// its index in the whole plan, `first_n` on), and a token per request —
+/// the pools' taken in turn per class over the whole plan, so every shard
+/// sends what one generator would, and `fresh` (this shard's, in order).
+pub(crate) fn assign(
+    plan: &Plan,
+    times: Vec<f64>,
+    first_n: u64,
+    pools: &TokenPools,
+    mut fresh: impl Iterator<Item = Arc<str>>,
+    shard: Shard,
+) -> Vec<Planned> {
     let mut counters = [0usize; 5];
-    let mut out = Vec::with_capacity(times.len());
-    for (at, class) in times.into_iter().zip(classes) {
+    let mut out = Vec::with_capacity(times.len() / shard.count as usize + 1);
+    for (i, at) in times.into_iter().enumerate() {
+        let n = first_n + i as u64;
+        let class = class_of(&plan.mix, n);
         let k = counters[class];
         counters[class] += 1;
+        if !shard.owns(n) {
+            continue;
+        }
         let (authorization, allow) = match class {
             0 => (
                 pools.repeat.get(k % pools.repeat.len().max(1)).cloned(),
                 true,
             ),
-            1 => (fresh_it.next(), true),
+            1 => (fresh.next(), true),
             c => {
                 let pool = match c {
                     2 => &pools.expired,
@@ -107,10 +155,33 @@ async fn build_requests(
             allow,
         });
     }
-    Ok(out)
+    out
 }
 
-fn class_names() -> Vec<String> {
+/// Builds the requests of one run: send times from `arrival`, a class per
+/// request from the mix, a token per request (fresh ones minted here).
+async fn build_requests(
+    plan: &Plan,
+    arrival: &Arrival,
+    duration: f64,
+    pools: &Pools<'_>,
+    tag: &str,
+    first_n: u64,
+) -> crate::Result<Vec<Planned>> {
+    let times = arrival.send_times(duration)?;
+    let n = fresh_needed(plan, times.len(), first_n, Shard::WHOLE)?;
+    let fresh = bearer(pools.run.mint_valid(n, tag).await?);
+    Ok(assign(
+        plan,
+        times,
+        first_n,
+        &pools.tokens,
+        fresh.into_iter(),
+        Shard::WHOLE,
+    ))
+}
+
+pub(crate) fn class_names() -> Vec<String> {
     CLASSES.iter().map(|c| (*c).to_owned()).collect()
 }
 
@@ -126,23 +197,9 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<RunResult> {
         stage: opts.stage,
     };
     let (run, found) = with_run(&opts.target, job, async |run: &Run| {
-        let p = &run.stages;
-        p.stage(&format!(
-            "minting tokens {} (catalog cases and the repeated valid tokens)",
-            run.signer.how()
-        ))?;
-        let cases = catalog::build(&run.signer, &run.profile).await?;
-        let repeat_n = if opts.plan.mix.repeat > 0.0 {
-            opts.plan.mix.repeat_tokens
-        } else {
-            0
-        };
         let pools = Pools {
             run,
-            repeat: bearer(run.mint_valid(repeat_n, "repeat").await?),
-            expired: family_pool(&cases, Family::Expired),
-            forged: family_pool(&cases, Family::Forged),
-            malformed: family_pool(&cases, Family::Malformed),
+            tokens: TokenPools::mint(run, &opts.plan).await?,
         };
         let (report, scenario, verdicts) = measure(opts, &pools).await?;
         Ok(Findings {
@@ -157,7 +214,7 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<RunResult> {
 }
 
 /// Tokens as `Authorization` values.
-fn bearer(tokens: Vec<String>) -> Vec<Arc<str>> {
+pub(crate) fn bearer(tokens: Vec<String>) -> Vec<Arc<str>> {
     tokens
         .into_iter()
         .map(|t| Arc::from(format!("Bearer {t}")))
@@ -216,29 +273,29 @@ async fn one_run_watched(
     Ok((plan, rec?, start_ms))
 }
 
-type Measured = (LoadReport, Scenario, Vec<Verdict>);
+pub(crate) type Measured = (LoadReport, Scenario, Vec<Verdict>);
 
 /// What the runs of one plan add up to, as they are absorbed.
-struct Totals {
-    steps: Vec<StepStats>,
-    seconds: Vec<Second>,
-    classes: BTreeMap<String, ClassStats>,
-    all: hist::Hist,
-    outcomes: Outcomes,
-    wrong: u64,
-    unsent: u64,
-    achieved_sum: f64,
-    planned_sum: f64,
-    window_sum: f64,
+pub(crate) struct Totals {
+    pub(crate) steps: Vec<StepStats>,
+    pub(crate) seconds: Vec<Second>,
+    pub(crate) classes: BTreeMap<String, ClassStats>,
+    pub(crate) all: hist::Hist,
+    pub(crate) outcomes: Outcomes,
+    pub(crate) wrong: u64,
+    pub(crate) unsent: u64,
+    pub(crate) achieved_sum: f64,
+    pub(crate) planned_sum: f64,
+    pub(crate) window_sum: f64,
     /// When request 0 of the first run was due, in epoch ms.
-    epoch_start_ms: Option<i64>,
-    verdicts: Vec<Verdict>,
+    pub(crate) epoch_start_ms: Option<i64>,
+    pub(crate) verdicts: Vec<Verdict>,
     figures: BTreeMap<String, reports::model::Figure>,
     init_durations: Option<Vec<f64>>,
 }
 
 impl Totals {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             steps: Vec::new(),
             seconds: Vec::new(),
@@ -263,7 +320,7 @@ impl Totals {
     ///
     /// # Errors
     /// A histogram outside the standard bounds (none that `engine` makes).
-    fn absorb(
+    pub(crate) fn absorb(
         &mut self,
         t: engine::Tally,
         unsent: u64,
@@ -349,7 +406,7 @@ async fn measure(opts: &LoadOptions, pools: &Pools<'_>) -> crate::Result<Measure
     if let Shape::Scaling(s) = &plan.shape {
         scaling_verdict(s, &mut totals)?;
     }
-    finish(plan, target, totals)
+    finish(plan, target.throttle, totals)
 }
 
 /// The scaling preset: the low rate, then the step, from cold environments
@@ -363,16 +420,7 @@ async fn run_scaling(
 ) -> crate::Result<()> {
     let (p, target) = (&pools.run.stages, &pools.run.target);
     let plan = &opts.plan;
-    let st = vec![
-        Step {
-            rate: s.low_rate,
-            seconds: s.low_s,
-        },
-        Step {
-            rate: s.high_rate,
-            seconds: s.high_s,
-        },
-    ];
+    let st = s.steps().to_vec();
     let arrival = Arrival::Steps { steps: st.clone() };
     let reqs = build_requests(plan, &arrival, plan.duration_s, pools, "fresh", 0).await?;
     let function = target.function().map(str::to_owned);
@@ -596,7 +644,7 @@ fn knee_verdict(k: &Knee, totals: &mut Totals) {
 }
 
 /// The function's logs: authorizer invocations and cold starts per second.
-async fn read_function_logs(
+pub(crate) async fn read_function_logs(
     p: &Stages,
     group: &str,
     end_ms: i64,
@@ -641,7 +689,7 @@ async fn read_function_logs(
 
 /// The `scaling` verdict: cold starts in the run and p99 in the first 3 s
 /// of the step.
-fn scaling_verdict(s: &Scaling, totals: &mut Totals) -> crate::Result<()> {
+pub(crate) fn scaling_verdict(s: &Scaling, totals: &mut Totals) -> crate::Result<()> {
     let step_at = s.low_s as u32;
     let during: Vec<&Second> = totals
         .seconds
@@ -676,7 +724,11 @@ fn scaling_verdict(s: &Scaling, totals: &mut Totals) -> crate::Result<()> {
 }
 
 /// The report, the scenario's figures and the run's verdicts.
-fn finish(plan: &Plan, target: &Target, mut totals: Totals) -> crate::Result<Measured> {
+pub(crate) fn finish(
+    plan: &Plan,
+    throttle: Option<(f64, f64)>,
+    mut totals: Totals,
+) -> crate::Result<Measured> {
     let report = LoadReport {
         profile: plan.name().into(),
         plan: plan.describe(),
@@ -685,13 +737,14 @@ fn finish(plan: &Plan, target: &Target, mut totals: Totals) -> crate::Result<Mea
         seconds: std::mem::take(&mut totals.seconds),
         steps: std::mem::take(&mut totals.steps),
         init_durations_ms: totals.init_durations.take(),
-        stage_rate: target.throttle.map(|t| t.0),
-        stage_burst: target.throttle.map(|t| t.1),
+        stage_rate: throttle.map(|t| t.0),
+        stage_burst: throttle.map(|t| t.1),
         p99_bound_ms: match &plan.shape {
             Shape::Knee(k) => Some(k.p99_ms),
             _ => None,
         },
         shard: None,
+        shards: Vec::new(),
     };
     let window = totals.window_sum.max(1e-9);
     let (achieved, planned) = (totals.achieved_sum / window, totals.planned_sum / window);
@@ -807,7 +860,7 @@ fn suite_fig(value: f64, unit: &str, better: Better) -> reports::model::Figure {
 }
 
 /// Per-step figures from per-second data (steps laid end to end from 0).
-fn step_stats(
+pub(crate) fn step_stats(
     seconds: &[Second],
     steps: &[Step],
     warmup: Option<f64>,

@@ -15,7 +15,13 @@ const LOAD_EXAMPLES: &str = "Examples:
   harness load --profile knee --p99-bound-ms 50          step up until p99 > 50 ms or errors
   harness load --profile scaling                         20 -> 400 req/s from cold; cold starts per second
   harness load --plan load.toml --mix valid=80,forged=20 a plan file, one value overridden
-  harness load --deployment outputs.json --rate 50 --duration 10   a deployment (terraform output -json)";
+  harness load --deployment outputs.json --rate 50 --duration 10   a deployment (terraform output -json)
+
+Several generators (docs/guide.md, \"Several generators\"):
+  harness load --engine local --workers 3 --rate 600 --duration 30   three worker processes, one merged report
+  harness load plan --deployment outputs.json --shards 3 --rate 90 --duration 10 --out run   a manifest (tokens for 3 shards)
+  harness load --manifest run/manifest.json --shard 0/3 --start-at 1767225600 --out shard-0   one shard, from T0 (Unix s)
+  harness load merge shard-0 shard-1 shard-2 --out merged   the whole run's report, histograms added";
 
 const GATEWAY_EXAMPLES: &str = "The authorizer needs a key and the claims it checks, as the function's environment
 (--env KEY=VALUE, --env-file FILE): JWT_ISSUER and JWT_AUDIENCE, and one of JWT_PUBLIC_KEY_PEM

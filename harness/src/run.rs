@@ -210,37 +210,24 @@ impl Run {
     /// The summary of this run with `found`, and its report folder.
     pub(crate) fn result(&self, opts: &RunOptions, found: Findings) -> RunResult {
         let t = &self.target;
-        let summary = Summary {
-            schema_version: SCHEMA_VERSION,
-            run: RunInfo {
-                id: self.id.clone(),
-                started: self.started_at.clone(),
-                duration_s: self.stages.elapsed_s(),
-                git_revision: git_revision(&opts.root),
-                machine: Machine {
-                    cpus: std::thread::available_parallelism().map_or(1, usize::from),
-                    load_before: self.load_before,
-                    load_after: load_average(),
-                    os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-                },
-            },
-            target: TargetInfo {
-                kind: t.kind,
-                endpoint: t.url.clone(),
-                settings: emulator::cwlogs::with_losses(t.settings.clone()),
-            },
-            security: found.security,
-            scenarios: found.scenarios,
-            bench: found.bench,
-            load: found.load,
-            verdicts: found.verdicts,
+        let info = run_info(
+            &self.id,
+            &self.started_at,
+            self.stages.elapsed_s(),
+            self.load_before,
+            &opts.root,
+        );
+        let target = TargetInfo {
+            kind: t.kind,
+            endpoint: t.url.clone(),
+            settings: emulator::cwlogs::with_losses(t.settings.clone()),
         };
         RunResult {
             dir: opts
                 .out
                 .clone()
                 .unwrap_or_else(|| reports::run_dir(std::path::Path::new("."), &self.id)),
-            summary,
+            summary: summary_of(info, target, found),
         }
     }
 
@@ -516,8 +503,45 @@ fn route_sdk_to(m: &Moto) {
     }
 }
 
+/// A run's metadata: its id and start, how long it took, the machine
+/// (load averages before and now) and the checkout's revision.
+pub(crate) fn run_info(
+    id: &str,
+    started: &str,
+    duration_s: f64,
+    load_before: [f64; 3],
+    root: &std::path::Path,
+) -> RunInfo {
+    RunInfo {
+        id: id.to_owned(),
+        started: started.to_owned(),
+        duration_s,
+        git_revision: git_revision(root),
+        machine: Machine {
+            cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            load_before,
+            load_after: load_average(),
+            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        },
+    }
+}
+
+/// The summary of a run: its metadata, its target and what it found.
+pub(crate) fn summary_of(run: RunInfo, target: TargetInfo, found: Findings) -> Summary {
+    Summary {
+        schema_version: SCHEMA_VERSION,
+        run,
+        target,
+        security: found.security,
+        scenarios: found.scenarios,
+        bench: found.bench,
+        load: found.load,
+        verdicts: found.verdicts,
+    }
+}
+
 /// The machine's load averages (1, 5, 15 min), zeros where unknown.
-fn load_average() -> [f64; 3] {
+pub(crate) fn load_average() -> [f64; 3] {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut it = text.split_whitespace().map(|v| v.parse().unwrap_or(0.0));
     [

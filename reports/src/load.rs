@@ -167,10 +167,14 @@ pub struct LoadReport {
     /// plan, on one generator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardTag>,
+    /// A merged report: each shard's tag, by index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardTag>,
 }
 
-/// Which shard of which plan a report holds ([`crate::merge`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Which shard of which plan a report holds ([`crate::merge`]), and how
+/// its generator ran it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardTag {
     /// From 0 to `count - 1`: the shard sent arrivals `n` with
     /// `n mod count == index`.
@@ -179,6 +183,63 @@ pub struct ShardTag {
     pub count: u32,
     /// A digest of the whole plan's schedule, the same in every shard.
     pub schedule: String,
+    /// When request 0 of the whole plan was due (T0), epoch ms.
+    #[serde(default)]
+    pub start_ms: i64,
+    /// How long after T0 the generator was ready to send, ms (0: on time).
+    #[serde(default)]
+    pub late_start_ms: f64,
+    /// The shard's requests.
+    #[serde(default)]
+    pub planned: u64,
+    /// … of which never sent.
+    #[serde(default)]
+    pub unsent: u64,
+    /// Responses ended in the measured window, per second of it.
+    #[serde(default)]
+    pub achieved_rps: f64,
+    /// Requests due in the measured window, per second of it.
+    #[serde(default)]
+    pub planned_rps: f64,
+    /// Outcomes in the measured window.
+    #[serde(default)]
+    pub outcomes: Outcomes,
+    /// How late each request was sent against its intended time, µs: a
+    /// generator that could not keep up shows here, not as a slow API.
+    #[serde(with = "crate::hist::text", default = "hist::new_hist")]
+    pub send_lag: Hist,
+    /// The generator's clock against the target's (HTTP `Date`).
+    #[serde(default)]
+    pub clock: String,
+    /// The function's log group (read once, by the merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+}
+
+impl ShardTag {
+    /// A tag with only the shard's identity (the rest zero).
+    pub fn new(index: u32, count: u32, schedule: impl Into<String>) -> Self {
+        Self {
+            index,
+            count,
+            schedule: schedule.into(),
+            start_ms: 0,
+            late_start_ms: 0.0,
+            planned: 0,
+            unsent: 0,
+            achieved_rps: 0.0,
+            planned_rps: 0.0,
+            outcomes: Outcomes::default(),
+            send_lag: hist::new_hist(),
+            clock: String::new(),
+            log_group: None,
+        }
+    }
+
+    /// `I/N`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.index, self.count)
+    }
 }
 
 impl LoadReport {
@@ -235,6 +296,7 @@ pub(crate) mod tests {
             stage_burst: Some(5.0),
             p99_bound_ms: None,
             shard: None,
+            shards: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@
 //! `init_durations_ms`) are read from its logs once for the whole window.
 
 use crate::hist::{self, Hist};
-use crate::load::{ClassStats, LoadReport, Second, StepStats};
+use crate::load::{ClassStats, LoadReport, Second, ShardTag, StepStats};
 use std::collections::BTreeMap;
 
 /// Why a set of shard reports cannot be merged: one line, naming the shard.
@@ -42,6 +42,12 @@ pub fn merge(parts: &[LoadReport]) -> Result<LoadReport, MergeError> {
     for r in parts {
         let t = tag(r)?;
         let name = format!("shard {}/{}", t.index, t.count);
+        if t.start_ms != head.start_ms {
+            return Err(MergeError(format!(
+                "{name} started at another time (T0 {} ms; the first shard's {} ms): shards of one run share T0",
+                t.start_ms, head.start_ms
+            )));
+        }
         if t.count != head.count || t.schedule != head.schedule {
             return Err(MergeError(format!(
                 "{name} belongs to another plan (schedule {}, {} shards; the first is {}, {} shards)",
@@ -101,6 +107,8 @@ pub fn merge(parts: &[LoadReport]) -> Result<LoadReport, MergeError> {
         }
     }
     let seconds: Vec<Second> = seconds.into_values().collect();
+    let mut tags: Vec<ShardTag> = parts.iter().filter_map(|r| r.shard.clone()).collect();
+    tags.sort_by_key(|t| t.index);
     Ok(LoadReport {
         profile: first.profile.clone(),
         plan: first.plan.clone(),
@@ -113,6 +121,7 @@ pub fn merge(parts: &[LoadReport]) -> Result<LoadReport, MergeError> {
         stage_burst: first.stage_burst,
         p99_bound_ms: first.p99_bound_ms,
         shard: None,
+        shards: tags,
     })
 }
 
@@ -178,7 +187,8 @@ fn hdr_settings(r: &LoadReport) -> Result<(), String> {
         .classes
         .values()
         .map(|c| &c.histogram)
-        .chain(r.seconds.iter().map(|s| &s.histogram));
+        .chain(r.seconds.iter().map(|s| &s.histogram))
+        .chain(r.shard.iter().map(|t| &t.send_lag));
     for h in all {
         if h.low() != want.low() || h.sigfig() != want.sigfig() {
             return Err(format!(
@@ -256,17 +266,14 @@ mod tests {
             stage_burst: None,
             p99_bound_ms: None,
             shard,
+            shards: Vec::new(),
         }
     }
 
     fn shards(total: u64, count: u32) -> Vec<LoadReport> {
         (0..count)
             .map(|index| {
-                let tag = ShardTag {
-                    index,
-                    count,
-                    schedule: "sha256:abc".into(),
-                };
+                let tag = ShardTag::new(index, count, "sha256:abc");
                 tally(
                     total,
                     |n| n % u64::from(count) == u64::from(index),
@@ -283,7 +290,10 @@ mod tests {
         for count in [2u32, 3, 7] {
             let mut parts = shards(total, count);
             parts.reverse(); // any order
-            let merged = merge(&parts).expect("merge");
+            let mut merged = merge(&parts).expect("merge");
+            let tags: Vec<u32> = merged.shards.iter().map(|t| t.index).collect();
+            assert_eq!(tags, (0..count).collect::<Vec<_>>(), "the shard table");
+            merged.shards.clear();
             assert_eq!(merged, whole, "{count} shards: every counter and histogram");
             let all = merged.all_classes().expect("all");
             let one = whole.all_classes().expect("all");
@@ -363,6 +373,12 @@ mod tests {
         );
         let e = merge(&other_hdr).expect_err("hdr").to_string();
         assert!(e.contains("shard 1/3") && e.contains("HDR settings"), "{e}");
+        let mut late = parts.clone();
+        if let Some(t) = late[1].shard.as_mut() {
+            t.start_ms = 5;
+        }
+        let e = merge(&late).expect_err("another T0").to_string();
+        assert!(e.contains("shard 1/3 started at another time"), "{e}");
         let mut untagged = parts.clone();
         untagged[0].shard = None;
         assert!(merge(&untagged).is_err());

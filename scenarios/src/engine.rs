@@ -37,6 +37,9 @@ pub struct Done {
     pub status: u16,
     /// From the intended send time to the end of the response, µs.
     pub latency_us: u64,
+    /// From the intended send time to the send, µs: the generator's own
+    /// delay (busy users, a starved CPU), not the API's.
+    pub send_lag_us: u64,
     /// When the response ended, seconds after the start.
     pub done_at: f64,
 }
@@ -100,6 +103,13 @@ impl Live {
         }
     }
 
+    /// Fixes when request 0 is due: `at`, rather than just after the
+    /// users are launched (a shard starting at an agreed wall-clock time).
+    /// Call it before [`run`]; a later call changes nothing.
+    pub fn start_at(&self, at: Instant) {
+        let _ = self.started.set(at);
+    }
+
     /// When request 0 was due (`None` before the run began).
     pub fn started_at(&self) -> Option<Instant> {
         self.started.get().copied()
@@ -151,6 +161,13 @@ pub struct Recorded {
     pub unsent: u64,
 }
 
+/// Seconds from the start of a run to the launch of its last user (request
+/// 0 is due then, unless fixed by [`Live::start_at`]).
+pub fn launch_s(max_in_flight: usize) -> f64 {
+    let users = max_in_flight.clamp(1, 4096) as f64;
+    users / (users * 20.0).max(100.0) + 0.2
+}
+
 /// Runs `plan` against `url` with at most `max_in_flight` requests at once.
 ///
 /// # Errors
@@ -164,9 +181,13 @@ pub async fn run(
     let (host, path) = crate::attack::split_url(url)?;
     let users = max_in_flight.clamp(1, 4096);
     let last = plan.last().map_or(0.0, |p| p.at);
-    // All users are launched before the first request is due.
     let hatch = (users as f64 * 20.0).max(100.0);
-    let lead = Duration::from_secs_f64(users as f64 / hatch + 0.2);
+    // Request 0 is due once every user is launched, or when the caller
+    // fixed it ([`Live::start_at`]).
+    let lead = match live.started.get() {
+        Some(at) => at.saturating_duration_since(Instant::now()),
+        None => Duration::from_secs_f64(launch_s(max_in_flight)),
+    };
     let end = lead + Duration::from_secs_f64(last + 2.0);
     if let Ok(mut d) = live.answers.lock() {
         d.reserve(plan.len());
@@ -226,6 +247,7 @@ async fn one(r: &Run, user: &mut GooseUser) -> TransactionResult {
         tokio::time::sleep((intended - now).min(Duration::from_millis(200))).await;
     }
     r.live.sent.fetch_add(1, Ordering::Relaxed);
+    let send_lag_us = intended.elapsed().as_micros() as u64;
     let mut rb = user.get_request_builder(&GooseMethod::Get, &r.path)?;
     if let Some(a) = &p.authorization {
         rb = rb.header("authorization", a.as_ref());
@@ -255,6 +277,7 @@ async fn one(r: &Run, user: &mut GooseUser) -> TransactionResult {
             n: n as u32,
             status,
             latency_us,
+            send_lag_us,
             done_at: start.elapsed().as_secs_f64(),
         });
     }
@@ -295,6 +318,9 @@ pub struct Tally {
     pub achieved_rps: f64,
     /// Requests due in the measured window, per second of it.
     pub planned_rps: f64,
+    /// How late each request of the run was sent against its intended
+    /// time (warm-up included).
+    pub send_lag: Hist,
 }
 
 /// The part of a run that is one step: the requests `range` of `plan`
@@ -359,10 +385,12 @@ pub fn tally(
         classes.iter().map(|_| (0, 0, hist::new_hist())).collect();
     let (mut all, mut outcomes, mut wrong, mut achieved) =
         (hist::new_hist(), Outcomes::default(), 0u64, 0u64);
+    let mut send_lag = hist::new_hist();
     for d in &rec.done {
         let Some(p) = plan.get(d.n as usize) else {
             continue;
         };
+        hist::record(&mut send_lag, d.send_lag_us);
         if let Some(s) = per_sec.get_mut(p.at as usize) {
             s.1.count(d.status);
             hist::record(&mut s.2, d.latency_us);
@@ -424,6 +452,7 @@ pub fn tally(
         wrong,
         achieved_rps: achieved as f64 / window,
         planned_rps: planned as f64 / window,
+        send_lag,
     }
 }
 
@@ -448,6 +477,7 @@ mod tests {
                 n,
                 status: 200,
                 latency_us: 10_000,
+                send_lag_us: 0,
                 done_at: f64::from(n) * 0.2 + 0.01,
             })
             .collect();
@@ -488,6 +518,7 @@ mod tests {
                     _ => 401,
                 },
                 latency_us: 1000 + u64::from(n),
+                send_lag_us: u64::from(n % 3) * 100,
                 done_at: f64::from(n) * 0.1 + 0.001,
             })
             .collect();
@@ -513,5 +544,8 @@ mod tests {
         assert!((t.planned_rps - 10.0).abs() < 1e-9);
         assert!((t.achieved_rps - 10.0).abs() < 1e-9);
         assert_eq!(t.all.len(), 30);
+        // The send lag counts every request sent, warm-up included.
+        assert_eq!(t.send_lag.len(), 40);
+        assert_eq!(t.send_lag.max(), 200);
     }
 }

@@ -7,13 +7,13 @@
 //! or flag; and the deterministic draw of each request's token class.
 
 use crate::arrival::Arrival;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The token mix: weights per family, and for valid tokens the share of
 /// repeats (a few tokens sent again and again: API Gateway cache hits
 /// after their first use) against fresh ones (each used once: a miss).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mix {
     /// Weight of valid tokens.
@@ -113,7 +113,7 @@ impl Mix {
 }
 
 /// The `knee` preset.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Knee {
     /// First step's rate, req/s.
@@ -170,7 +170,7 @@ impl Default for Knee {
 }
 
 /// The `scaling` preset.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scaling {
     /// Rate before the step, req/s.
@@ -200,6 +200,22 @@ const fn scaling_high_s() -> f64 {
     10.0
 }
 
+impl Scaling {
+    /// The low rate, then the step to the high rate.
+    pub fn steps(&self) -> [crate::arrival::Step; 2] {
+        [
+            crate::arrival::Step {
+                rate: self.low_rate,
+                seconds: self.low_s,
+            },
+            crate::arrival::Step {
+                rate: self.high_rate,
+                seconds: self.high_s,
+            },
+        ]
+    }
+}
+
 impl Default for Scaling {
     fn default() -> Self {
         Self {
@@ -212,7 +228,7 @@ impl Default for Scaling {
 }
 
 /// A plan file (`--plan load.toml`); every field optional, flags override.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {
     /// `knee` or `scaling` (a preset), or leave out and give `arrival`.
@@ -402,6 +418,19 @@ impl Plan {
             max_fresh_tokens: f.max_fresh_tokens.unwrap_or(50_000),
             mix,
         })
+    }
+
+    /// The arrivals of the whole run, when fixed in advance: the profile's,
+    /// or `scaling`'s low rate then its step (`None` for `knee`, which
+    /// chooses each step from what the last one measured).
+    pub fn arrival(&self) -> Option<Arrival> {
+        match &self.shape {
+            Shape::Profile(a) => Some(a.clone()),
+            Shape::Scaling(s) => Some(Arrival::Steps {
+                steps: s.steps().to_vec(),
+            }),
+            Shape::Knee(_) => None,
+        }
     }
 
     /// The profile's name.

@@ -1,13 +1,121 @@
-//! `harness load`: flags over a plan file, then [`harness::load::run`].
+//! `harness load`: flags over a plan file, then [`harness::load::run`];
+//! sharded over several generators: `load plan` (the manifest), `load
+//! --manifest --shard --start-at` (one worker), `load merge` (the whole
+//! run's report), `load --engine local --workers N` (all three here).
 
 use crate::CliError;
-use clap::Args;
+use clap::{Args, Subcommand};
 use scenarios::arrival::{Arrival, Step};
 use scenarios::plan::{Knee, Mix, Plan, PlanFile, Scaling};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct LoadArgs {
+    #[command(subcommand)]
+    pub(crate) sub: Option<LoadSub>,
+    #[command(flatten)]
+    pub(crate) flags: LoadFlags,
+    /// Run one shard of a manifest (`harness load plan`) as a worker: no
+    /// plan, target or key flag — the manifest fixes them.
+    #[arg(long, value_name = "FILE|DIR", requires_all = ["shard", "start_at"], conflicts_with_all = MANIFEST_FIXES)]
+    pub(crate) manifest: Option<PathBuf>,
+    /// The worker's shard, I/N (I from 0).
+    #[arg(long, value_name = "I/N", requires = "manifest", value_parser = shard)]
+    pub(crate) shard: Option<scenarios::shard::Shard>,
+    /// When request 0 of the whole plan is due: Unix time, seconds (e.g.
+    /// `$(( $(date +%s) + 20 ))`). A worker ready later than
+    /// --start-tolerance after it refuses.
+    #[arg(long, value_name = "UNIX_SECONDS", requires = "manifest", value_parser = crate::non_negative)]
+    pub(crate) start_at: Option<f64>,
+    /// How late a worker may be ready after --start-at, s.
+    #[arg(long, default_value_t = 2.0, requires = "manifest", allow_negative_numbers = true, value_parser = crate::non_negative)]
+    pub(crate) start_tolerance: f64,
+    /// Where the shards run: `local` (worker processes on this machine).
+    #[arg(long, value_parser = ["local"], requires = "workers")]
+    pub(crate) engine: Option<String>,
+    /// How many generators (--engine).
+    #[arg(long, requires = "engine", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub(crate) workers: Option<u32>,
+}
+
+/// What a manifest fixes, refused beside --manifest.
+const MANIFEST_FIXES: [&str; 27] = [
+    "profile",
+    "plan",
+    "rate",
+    "ramp",
+    "steps",
+    "spike",
+    "duration",
+    "warmup",
+    "max_in_flight",
+    "mix",
+    "repeat",
+    "max_fresh_tokens",
+    "p99_bound_ms",
+    "max_rate",
+    "stage_rate",
+    "stage_burst",
+    "target",
+    "deployment",
+    "kms_endpoint",
+    "kms_key_id",
+    "create_kms_key",
+    "issuer",
+    "audience",
+    "authorizer",
+    "kid",
+    "region",
+    "spec",
+];
+
+fn shard(v: &str) -> Result<scenarios::shard::Shard, String> {
+    scenarios::shard::Shard::parse(v).map_err(|e| {
+        let e = e.to_string();
+        e.strip_prefix(&format!("--shard {v:?}: "))
+            .unwrap_or(&e)
+            .to_owned()
+    })
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum LoadSub {
+    /// Mint every token of a plan for N generators and write its manifest
+    /// (mode 0600: it holds valid tokens). Needs a target the workers can
+    /// reach (--deployment or --target) and the deployment's key.
+    Plan(Box<PlanArgs>),
+    /// Merge the shards' reports (their folders or summary.json files) into
+    /// the whole run's: histograms added, the function's logs read once.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanArgs {
+    #[command(flatten)]
+    pub(crate) flags: LoadFlags,
+    /// How many shards (generators).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) shards: u32,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MergeArgs {
+    /// The shards' report folders (or their summary.json).
+    #[arg(required = true, value_name = "DIR")]
+    pub(crate) shards: Vec<PathBuf>,
+    /// Write the merged report here (default: reports/out/<UTC timestamp>/).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Count a SKIP verdict as a failure (exit 1).
+    #[arg(long)]
+    pub(crate) strict: bool,
+    #[command(flatten)]
+    pub(crate) compare: crate::cli::report::BaselineArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct LoadFlags {
     /// A preset (`knee`, `scaling`) or the arrival kind (`constant`,
     /// `ramp`, `steps`, `spike`; implied by --rate/--ramp/--steps/--spike).
     #[arg(long)]
@@ -89,7 +197,7 @@ fn numbers(flag: &str, text: &str, n: usize) -> Result<Vec<f64>, CliError> {
     }
 }
 
-impl LoadArgs {
+impl LoadFlags {
     /// A preset sets its own arrival and length, and the knee's settings
     /// mean nothing elsewhere: a flag the profile would ignore is refused,
     /// naming it.
@@ -131,8 +239,8 @@ impl LoadArgs {
         }
     }
 
-    /// The plan: the file's values, each flag given overriding its own.
-    pub(crate) fn plan(&self) -> Result<Plan, CliError> {
+    /// The plan file: the file's values, each flag given overriding its own.
+    pub(crate) fn plan_file(&self) -> Result<PlanFile, CliError> {
         let mut f = match &self.plan {
             Some(p) => PlanFile::read(p)?,
             None => PlanFile::default(),
@@ -213,37 +321,186 @@ impl LoadArgs {
         if f.profile.as_deref() == Some("scaling") && f.scaling.is_none() {
             f.scaling = Some(Scaling::default());
         }
-        Ok(Plan::from_file(f)?)
+        Ok(f)
     }
 }
 
-/// `harness load`: checks every value, then runs the plan.
+/// `harness load`: checks every value, then runs the plan (or a shard of
+/// a manifest, or the plan over local workers).
 pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
-    let plan = a.plan()?;
-    let throttle = a
-        .stage_rate
-        .map(|r| (r, f64::from(a.stage_burst.unwrap_or(r as u32))));
-    let stage = (
-        a.stage_rate.unwrap_or(10_000.0),
-        i32::try_from(a.stage_burst.unwrap_or(5000))
-            .map_err(|_| CliError::usage("--stage-burst: too large"))?,
-    );
-    let baseline = a.compare.load()?;
-    super::run::check_out(a.out.as_deref())?;
-    let target = harness::run::RunOptions {
-        progress: !a.quiet && super::run::terminal(),
-        ..super::run::run_options(a.target, a.out, throttle)?
-    };
-    super::signals::install()?;
-    let opts = harness::load::LoadOptions {
+    match a.sub {
+        Some(LoadSub::Plan(p)) => return plan(*p).await,
+        Some(LoadSub::Merge(m)) => return merge(m).await,
+        None => {}
+    }
+    if let (Some(manifest), Some(shard), Some(start_at)) = (&a.manifest, a.shard, a.start_at) {
+        return worker(&a.flags, manifest, shard, start_at, a.start_tolerance).await;
+    }
+    let f = a.flags;
+    let file = f.plan_file()?;
+    let plan = Plan::from_file(file.clone())?;
+    if let Some(n) = a.workers {
+        scenarios::shard::Shard { index: 0, count: n }.check_plan(&plan)?;
+    }
+    let (opts, baseline) = options(
+        f.stage_rate,
+        f.stage_burst,
+        f.quiet,
+        f.target,
+        f.out,
+        &f.compare,
         plan,
-        target,
-        stage,
+    )?;
+    super::signals::install()?;
+    let result = match a.workers {
+        Some(n) => {
+            let exe = std::env::current_exe().map_err(|e| {
+                CliError::usage(format!("--engine local: this harness's path: {e}"))
+            })?;
+            harness::fleet::run_local(&opts, &file, n, &exe).await
+        }
+        None => harness::load::run(&opts).await,
     };
-    let result = harness::load::run(&opts).await;
     if let Some(stopped) = super::signals::stopped() {
         return Err(stopped);
     }
     let r = result?;
-    super::report::finish(&r, &a.compare, baseline.as_ref(), a.strict)
+    super::report::finish(&r, &f.compare, baseline.as_ref(), f.strict)
+}
+
+type Baseline = Option<reports::model::Summary>;
+
+/// The load options from the flags, and the baseline; every value checked.
+fn options(
+    stage_rate: Option<f64>,
+    stage_burst: Option<u32>,
+    quiet: bool,
+    target: crate::cli::run::TargetArgs,
+    out: Option<PathBuf>,
+    compare: &crate::cli::report::BaselineArgs,
+    plan: Plan,
+) -> Result<(harness::load::LoadOptions, Baseline), CliError> {
+    let throttle = stage_rate.map(|r| (r, f64::from(stage_burst.unwrap_or(r as u32))));
+    let stage = (
+        stage_rate.unwrap_or(10_000.0),
+        i32::try_from(stage_burst.unwrap_or(5000))
+            .map_err(|_| CliError::usage("--stage-burst: too large"))?,
+    );
+    let baseline = compare.load()?;
+    super::run::check_out(out.as_deref())?;
+    let target = harness::run::RunOptions {
+        progress: !quiet && super::run::terminal(),
+        ..super::run::run_options(target, out, throttle)?
+    };
+    Ok((
+        harness::load::LoadOptions {
+            plan,
+            target,
+            stage,
+        },
+        baseline,
+    ))
+}
+
+/// `harness load plan`: the manifest, written before any worker starts.
+async fn plan(p: PlanArgs) -> crate::Outcome {
+    let f = p.flags;
+    let file = f.plan_file()?;
+    let plan = Plan::from_file(file.clone())?;
+    scenarios::shard::Shard {
+        index: 0,
+        count: p.shards,
+    }
+    .check_plan(&plan)?;
+    if f.target.target.is_none() && f.target.deployment.is_none() {
+        return Err(CliError::usage(
+            "load plan: pass --deployment (terraform output -json) or --target: the local stack ends with this command, so workers could not reach it (`harness load --engine local --workers N` shards over it)",
+        ));
+    }
+    if f.target.create_kms_key {
+        return Err(CliError::usage(
+            "load plan: --create-kms-key would delete its key before the workers run; pass the deployment's --kms-key-id",
+        ));
+    }
+    let dir = f.out.clone().ok_or_else(|| {
+        CliError::usage("load plan: --out DIR is required (where the manifest is written)")
+    })?;
+    let (opts, _) = options(
+        f.stage_rate,
+        f.stage_burst,
+        f.quiet,
+        f.target,
+        None,
+        &f.compare,
+        plan,
+    )?;
+    super::signals::install()?;
+    let result = harness::fleet::plan(&opts, &file, p.shards, &dir).await;
+    if let Some(stopped) = super::signals::stopped() {
+        return Err(stopped);
+    }
+    let (path, m) = result?;
+    let requests: usize = m.tokens.fresh.iter().map(Vec::len).sum();
+    super::print_line(format_args!(
+        "manifest: {} ({} shards, schedule {}, {} fresh tokens; tokens hold until {} UTC)",
+        path.display(),
+        m.shards,
+        m.schedule,
+        requests,
+        emulator::civil_time::utc_stamp(m.valid_until_ms / 1000).1
+    ))?;
+    super::print_line(format_args!(
+        "run each shard: harness load --manifest {} --shard I/{} --start-at T0 --out DIR   (I from 0; T0 in Unix seconds, the same for all)",
+        path.display(),
+        m.shards
+    ))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// One worker: the manifest's shard from T0.
+async fn worker(
+    f: &LoadFlags,
+    manifest: &std::path::Path,
+    shard: scenarios::shard::Shard,
+    start_at: f64,
+    tolerance: f64,
+) -> crate::Outcome {
+    let baseline = f.compare.load()?;
+    let out = f.out.clone().ok_or_else(|| {
+        CliError::usage(
+            "--manifest: --out DIR is required (each worker writes its shard's report there)",
+        )
+    })?;
+    super::run::check_out(Some(&out))?;
+    let w = harness::fleet::WorkerOptions {
+        manifest: harness::fleet::read_manifest(manifest)?,
+        shard,
+        start_at_ms: (start_at * 1000.0).round() as i64,
+        tolerance_ms: (tolerance * 1000.0).round() as i64,
+        out,
+        progress: !f.quiet && super::run::terminal(),
+        root: harness::binary::workspace_root(),
+    };
+    // Everything is checked before the wait: a late or foreign worker
+    // refuses at once.
+    harness::fleet::prepare(&w)?;
+    super::signals::install()?;
+    let result = harness::fleet::work(&w).await;
+    if let Some(stopped) = super::signals::stopped() {
+        return Err(stopped);
+    }
+    super::report::finish(&result?, &f.compare, baseline.as_ref(), f.strict)
+}
+
+/// `harness load merge`.
+async fn merge(m: MergeArgs) -> crate::Outcome {
+    let baseline = m.compare.load()?;
+    super::run::check_out(m.out.as_deref())?;
+    super::signals::install()?;
+    let root = harness::binary::workspace_root();
+    let result = harness::fleet::merge_reports(&m.shards, m.out, &root).await;
+    if let Some(stopped) = super::signals::stopped() {
+        return Err(stopped);
+    }
+    super::report::finish(&result?, &m.compare, baseline.as_ref(), m.strict)
 }

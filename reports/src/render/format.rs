@@ -34,3 +34,36 @@ pub fn esc(s: &str) -> String {
     }
     out
 }
+
+/// The shard table's header and one row per shard (a merged report's
+/// shards, or a worker's own), for both renderings.
+pub(super) const SHARD_HEADER: [&str; 7] = [
+    "shard",
+    "planned",
+    "sent",
+    "achieved",
+    "send lag p99",
+    "late start",
+    "clock",
+];
+
+pub(super) fn shard_rows(l: &crate::load::LoadReport) -> Vec<[String; 7]> {
+    let tags: Vec<&crate::load::ShardTag> = if l.shards.is_empty() {
+        l.shard.iter().collect()
+    } else {
+        l.shards.iter().collect()
+    };
+    tags.into_iter()
+        .map(|t| {
+            [
+                t.label(),
+                t.planned.to_string(),
+                (t.planned - t.unsent.min(t.planned)).to_string(),
+                format!("{:.1} of {:.1} req/s", t.achieved_rps, t.planned_rps),
+                format!("{:.2} ms", crate::hist::ms_at(&t.send_lag, 99.0)),
+                format!("{:.0} ms", t.late_start_ms),
+                t.clock.clone(),
+            ]
+        })
+        .collect()
+}

@@ -300,6 +300,22 @@ pub(super) fn load_html(h: &mut String, l: &LoadReport, base: Option<&LoadReport
         }
         h.push_str("</table>");
     }
+    let shards = super::format::shard_rows(l);
+    if !shards.is_empty() {
+        h.push_str("<h3>Shards (one generator each; send lag: how late it sent against the plan)</h3><table><tr>");
+        for c in super::format::SHARD_HEADER {
+            let _ = write!(h, "<th>{c}</th>");
+        }
+        h.push_str("</tr>");
+        for row in shards {
+            h.push_str("<tr>");
+            for c in row {
+                let _ = write!(h, "<td>{}</td>", esc(&c));
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>");
+    }
 }
 
 /// The self-contained HTML report.

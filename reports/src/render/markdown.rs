@@ -167,6 +167,19 @@ pub(super) fn load_md(m: &mut String, l: &LoadReport) {
             );
         }
     }
+    let shards = super::format::shard_rows(l);
+    if !shards.is_empty() {
+        let head = super::format::SHARD_HEADER;
+        let _ = writeln!(
+            m,
+            "\n| {} |\n|{}",
+            head.join(" | "),
+            "---|".repeat(head.len())
+        );
+        for row in shards {
+            let _ = writeln!(m, "| {} |", row.join(" | "));
+        }
+    }
     let _ = writeln!(m);
 }
 
