@@ -15,7 +15,7 @@
 
 use crate::load::{self, TokenPools, Totals};
 use crate::progress::Stages;
-use crate::run::{self, with_run, Findings, Job, Run, RunResult};
+use crate::run::{self, with_run, Job, Run, RunResult};
 use reports::hist;
 use reports::load::{LoadReport, ShardTag};
 use reports::model::{Status, TargetInfo, TargetKind, Verdict};
@@ -503,16 +503,9 @@ pub async fn work(w: &WorkerOptions) -> crate::Result<RunResult> {
         "not measured by a shard: `harness load merge` reads the function's logs once for the whole run",
     ));
     let (mut report, scenario, mut verdicts) = load::finish(&plan, m.target.throttle, totals)?;
+    verdicts.push(send_lag_verdict(std::slice::from_ref(&tag)));
     report.shard = Some(tag);
-    verdicts.push(send_lag_verdict(std::slice::from_ref(
-        report.shard.as_ref().expect("set above"),
-    )));
-    let found = Findings {
-        scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
-        load: Some(report),
-        verdicts,
-        ..Findings::default()
-    };
+    let found = load::findings((report, scenario, verdicts));
     let info = run::run_info(&id, &started, stages.elapsed_s(), load_before, &w.root);
     let mut settings = m.target.settings.clone();
     settings.insert(
@@ -684,6 +677,28 @@ pub(crate) async fn merge(stages: &Stages, parts: &[LoadReport]) -> crate::Resul
     Ok((report, scenario, verdicts))
 }
 
+/// A shard's report: its folder's `summary.json` (or the file itself), its
+/// target and its load report.
+fn read_shard(p: &Path) -> crate::Result<(TargetInfo, LoadReport)> {
+    let file = if p.is_dir() {
+        p.join("summary.json")
+    } else {
+        p.to_owned()
+    };
+    let text = std::fs::read(&file)
+        .map_err(|e| crate::Error::invalid(format!("{}: {e}", file.display())))?;
+    let s: reports::model::Summary = serde_json::from_slice(&text).map_err(|e| {
+        crate::Error::invalid(format!("{}: not a summary.json ({e})", file.display()))
+    })?;
+    match s.load {
+        Some(l) => Ok((s.target, l)),
+        None => Err(crate::Error::invalid(format!(
+            "{}: no load report in it (a shard's summary.json is `harness load --manifest`'s)",
+            file.display()
+        ))),
+    }
+}
+
 /// `harness load merge DIR…`: each folder's `summary.json` (or the file
 /// itself), merged into one run's report.
 ///
@@ -702,23 +717,8 @@ pub async fn merge_reports(
     let mut parts = Vec::new();
     let mut target = None;
     for p in paths {
-        let file = if p.is_dir() {
-            p.join("summary.json")
-        } else {
-            p.clone()
-        };
-        let text = std::fs::read(&file)
-            .map_err(|e| crate::Error::invalid(format!("{}: {e}", file.display())))?;
-        let s: reports::model::Summary = serde_json::from_slice(&text).map_err(|e| {
-            crate::Error::invalid(format!("{}: not a summary.json ({e})", file.display()))
-        })?;
-        let Some(l) = s.load else {
-            return Err(crate::Error::invalid(format!(
-                "{}: no load report in it (a shard's summary.json is `harness load --manifest`'s)",
-                file.display()
-            )));
-        };
-        target.get_or_insert(s.target);
+        let (t, l) = read_shard(p)?;
+        target.get_or_insert(t);
         parts.push(l);
     }
     stages.stage(&format!("merging {} shard reports", parts.len()))?;
@@ -732,12 +732,7 @@ pub async fn merge_reports(
             report.shards.len()
         ),
     );
-    let found = Findings {
-        scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
-        load: Some(report),
-        verdicts,
-        ..Findings::default()
-    };
+    let found = load::findings((report, scenario, verdicts));
     let info = run::run_info(&id, &started, stages.elapsed_s(), load_before, root);
     Ok(RunResult {
         summary: run::summary_of(info, target, found),
@@ -774,6 +769,8 @@ pub async fn run_local(
         let manifest = make_manifest(run, &opts.plan, file, workers).await?;
         let work_dir = dir.join(format!("shards-{}", run.id));
         let path = write_manifest(&manifest, &work_dir)?;
+        // It holds valid tokens: gone on every way out of the run.
+        let _manifest = Removed(path.clone());
         // Each worker starts, checks its clock (up to 1.6 s) and sets up
         // its attack first.
         let lead_ms =
@@ -789,25 +786,23 @@ pub async fn run_local(
             fleet.spawn(harness_exe, &path, Shard { index: i as u32, count: workers }, t0, out)?;
         }
         fleet.wait(&run.stages).await?;
-        let mut parts = Vec::new();
-        for out in &outs {
-            let text = std::fs::read(out.join("summary.json"))
-                .map_err(|e| crate::Error::invalid(format!("{}: {e}", out.display())))?;
-            let s: reports::model::Summary = serde_json::from_slice(&text)
-                .map_err(|e| crate::Error::invalid(format!("{}: {e}", out.display())))?;
-            parts.extend(s.load);
-        }
-        let _ = std::fs::remove_file(&path);
-        let (report, scenario, verdicts) = merge(&run.stages, &parts).await?;
-        Ok(Findings {
-            scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
-            load: Some(report),
-            verdicts,
-            ..Findings::default()
-        })
+        let parts = outs
+            .iter()
+            .map(|out| read_shard(out).map(|(_, l)| l))
+            .collect::<crate::Result<Vec<_>>>()?;
+        Ok(load::findings(merge(&run.stages, &parts).await?))
     })
     .await?;
     Ok(run.result(&opts.target, found))
+}
+
+/// A file removed when dropped.
+struct Removed(PathBuf);
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Worker processes, each stopped by its PID when the fleet is dropped.

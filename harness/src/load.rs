@@ -201,16 +201,20 @@ pub async fn run(opts: &LoadOptions) -> crate::Result<RunResult> {
             run,
             tokens: TokenPools::mint(run, &opts.plan).await?,
         };
-        let (report, scenario, verdicts) = measure(opts, &pools).await?;
-        Ok(Findings {
-            scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
-            load: Some(report),
-            verdicts,
-            ..Findings::default()
-        })
+        Ok(findings(measure(opts, &pools).await?))
     })
     .await?;
     Ok(run.result(&opts.target, found))
+}
+
+/// What a load run found, for its summary.
+pub(crate) fn findings((report, scenario, verdicts): Measured) -> Findings {
+    Findings {
+        scenarios: BTreeMap::from([("load".to_owned(), scenario)]),
+        load: Some(report),
+        verdicts,
+        ..Findings::default()
+    }
 }
 
 /// Tokens as `Authorization` values.
