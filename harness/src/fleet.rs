@@ -223,7 +223,7 @@ pub async fn plan(
     Ok((path, manifest))
 }
 
-async fn make_manifest(
+pub(crate) async fn make_manifest(
     run: &Run,
     plan: &Plan,
     file: &PlanFile,
@@ -293,16 +293,20 @@ pub fn read_manifest(path: &Path) -> crate::Result<Manifest> {
     };
     let text = std::fs::read(&file)
         .map_err(|e| crate::Error::invalid(format!("--manifest {}: {e}", file.display())))?;
-    let m: Manifest = serde_json::from_slice(&text).map_err(|e| {
-        crate::Error::invalid(format!(
-            "--manifest {}: not a load manifest ({e})",
-            file.display()
-        ))
+    parse_manifest(&text, &file.display().to_string())
+}
+
+/// Parses a manifest read from `source`.
+///
+/// # Errors
+/// Not a manifest, or written by another harness version.
+pub fn parse_manifest(text: &[u8], source: &str) -> crate::Result<Manifest> {
+    let m: Manifest = serde_json::from_slice(text).map_err(|e| {
+        crate::Error::invalid(format!("--manifest {source}: not a load manifest ({e})"))
     })?;
     if m.harness_version != env!("CARGO_PKG_VERSION") {
         return Err(crate::Error::invalid(format!(
-            "--manifest {}: written by harness {}, this is {}; run every shard with the planner's version",
-            file.display(),
+            "--manifest {source}: written by harness {}, this is {}; run every shard with the planner's version",
             m.harness_version,
             env!("CARGO_PKG_VERSION")
         )));

@@ -11,6 +11,7 @@ pub mod check;
 pub mod demo;
 mod deployed;
 pub mod deployment;
+pub mod ecs;
 mod error;
 pub mod fleet;
 pub mod load;

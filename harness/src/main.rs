@@ -88,6 +88,24 @@ enum Command {
     /// Run one load plan (constant, ramp, steps, spike; or the knee and scaling presets) with a report.
     #[command(after_help = LOAD_EXAMPLES)]
     Load(Box<cli::load::LoadArgs>),
+    /// The local data plane of moto's ECS (moto runs nothing): each task
+    /// started in CLUSTER runs as a process of the harness with the task's
+    /// command, and is stopped in moto with its exit code.
+    #[command(name = "ecs-runner")]
+    EcsRunner {
+        /// moto's endpoint.
+        #[arg(long)]
+        endpoint_url: String,
+        /// The cluster (name or ARN).
+        #[arg(long)]
+        cluster: String,
+        /// The program a task's container runs (default: this harness).
+        #[arg(long)]
+        exe: Option<PathBuf>,
+        /// Test fault: the task of this shard exits 3 at once.
+        #[arg(long, hide = true)]
+        fail_shard: Option<u32>,
+    },
     /// Render report.md and report.html from a summary.json (and compare with a baseline).
     Report {
         /// The summary.json to render.
@@ -248,6 +266,23 @@ async fn dispatch(command: Command) -> Outcome {
         }
         Command::Check(args) => check(args).await,
         Command::Gateway(args) => gateway(*args).await,
+        Command::EcsRunner {
+            endpoint_url,
+            cluster,
+            exe,
+            fail_shard,
+        } => {
+            cli::signals::install()?;
+            let exe = match exe {
+                Some(e) => e,
+                None => std::env::current_exe()
+                    .map_err(|e| CliError::usage(format!("--exe: this harness's path: {e}")))?,
+            };
+            match harness::ecs::runner(&endpoint_url, &cluster, &exe, fail_shard).await {
+                Ok(()) | Err(harness::Error::Interrupted) => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::Suite(args) => suite(args).await,
         Command::Load(args) => cli::load::run(*args).await,
         Command::Report {

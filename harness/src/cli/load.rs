@@ -31,9 +31,14 @@ pub(crate) struct LoadArgs {
     /// How late a worker may be ready after --start-at, s.
     #[arg(long, default_value_t = 2.0, requires = "manifest", allow_negative_numbers = true, value_parser = crate::non_negative)]
     pub(crate) start_tolerance: f64,
-    /// Where the shards run: `local` (worker processes on this machine).
-    #[arg(long, value_parser = ["local"], requires = "workers")]
+    /// Where the shards run: `local` (worker processes on this machine) or
+    /// `ecs` (Fargate tasks, with --workers-deployment).
+    #[arg(long, value_parser = ["local", "ecs"], requires = "workers")]
     pub(crate) engine: Option<String>,
+    /// --engine ecs: `terraform output -json` of terraform/modules/load-workers
+    /// (cluster, task definition, subnets, security group, bucket).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) workers_deployment: Option<PathBuf>,
     /// How many generators (--engine).
     #[arg(long, requires = "engine", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub(crate) workers: Option<u32>,
@@ -85,6 +90,10 @@ pub(crate) enum LoadSub {
     /// (mode 0600: it holds valid tokens). Needs a target the workers can
     /// reach (--deployment or --target) and the deployment's key.
     Plan(Box<PlanArgs>),
+    /// One shard on an engine's task (the ECS engine starts it): the
+    /// manifest from S3, a ready marker, T0 from the run's go.json, the
+    /// report back to S3.
+    Worker(WorkerArgs),
     /// Merge the shards' reports (their folders or summary.json files) into
     /// the whole run's: histograms added, the function's logs read once.
     Merge(MergeArgs),
@@ -97,6 +106,28 @@ pub(crate) struct PlanArgs {
     /// How many shards (generators).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) shards: u32,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct WorkerArgs {
+    /// The run's manifest, s3://BUCKET/runs/RUN/manifest.json.
+    #[arg(long, value_name = "S3_URL")]
+    pub(crate) manifest: String,
+    /// The shard, I/N (I from 0).
+    #[arg(long, value_name = "I/N", value_parser = shard)]
+    pub(crate) shard: scenarios::shard::Shard,
+    /// Stop when no go.json arrives within this many seconds.
+    #[arg(long, default_value_t = 300.0, allow_negative_numbers = true, value_parser = crate::positive)]
+    pub(crate) go_within: f64,
+    /// How late the worker may be ready after T0, s.
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true, value_parser = crate::non_negative)]
+    pub(crate) start_tolerance: f64,
+    /// Where the shard's report is written locally too.
+    #[arg(long, default_value = "shard")]
+    pub(crate) out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    pub(crate) quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -331,6 +362,7 @@ pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
     match a.sub {
         Some(LoadSub::Plan(p)) => return plan(*p).await,
         Some(LoadSub::Merge(m)) => return merge(m).await,
+        Some(LoadSub::Worker(w)) => return ecs_worker(w).await,
         None => {}
     }
     if let (Some(manifest), Some(shard), Some(start_at)) = (&a.manifest, a.shard, a.start_at) {
@@ -342,6 +374,16 @@ pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
     if let Some(n) = a.workers {
         scenarios::shard::Shard { index: 0, count: n }.check_plan(&plan)?;
     }
+    let ecs = match (a.engine.as_deref(), &a.workers_deployment) {
+        (Some("ecs"), Some(f)) => Some(harness::ecs::WorkersDeployment::read(f)?),
+        (Some("ecs"), None) => {
+            return Err(CliError::usage(
+                "--engine ecs needs --workers-deployment FILE (terraform output -json of terraform/modules/load-workers)",
+            ))
+        }
+        (_, Some(_)) => return Err(CliError::usage("--workers-deployment belongs to --engine ecs")),
+        _ => None,
+    };
     let (opts, baseline) = options(
         f.stage_rate,
         f.stage_burst,
@@ -352,14 +394,15 @@ pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
         plan,
     )?;
     super::signals::install()?;
-    let result = match a.workers {
-        Some(n) => {
+    let result = match (a.workers, ecs) {
+        (Some(n), Some(dep)) => harness::ecs::run(&opts, &file, n, &dep).await,
+        (Some(n), None) => {
             let exe = std::env::current_exe().map_err(|e| {
                 CliError::usage(format!("--engine local: this harness's path: {e}"))
             })?;
             harness::fleet::run_local(&opts, &file, n, &exe).await
         }
-        None => harness::load::run(&opts).await,
+        (None, _) => harness::load::run(&opts).await,
     };
     if let Some(stopped) = super::signals::stopped() {
         return Err(stopped);
@@ -490,6 +533,32 @@ async fn worker(
         return Err(stopped);
     }
     super::report::finish(&result?, &f.compare, baseline.as_ref(), f.strict)
+}
+
+/// `harness load worker`: one shard on an engine's task.
+async fn ecs_worker(w: WorkerArgs) -> crate::Outcome {
+    let url = harness::ecs::S3Url::parse(&w.manifest)
+        .map_err(|e| CliError::usage(format!("--manifest {e}")))?;
+    super::run::check_out(Some(&w.out))?;
+    super::signals::install()?;
+    let result = harness::ecs::worker(
+        &url,
+        w.shard,
+        std::time::Duration::from_secs_f64(w.go_within),
+        (w.start_tolerance * 1000.0).round() as i64,
+        w.out,
+        !w.quiet && super::run::terminal(),
+    )
+    .await;
+    if let Some(stopped) = super::signals::stopped() {
+        return Err(stopped);
+    }
+    let compare = crate::cli::report::BaselineArgs {
+        baseline: None,
+        threshold: 0.2,
+        fail_on_regression: false,
+    };
+    super::report::finish(&result?, &compare, None, false)
 }
 
 /// `harness load merge`.

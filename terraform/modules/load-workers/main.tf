@@ -100,6 +100,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "runs" {
 }
 
 resource "aws_s3_bucket_policy" "runs" {
+  count  = var.enforce_tls ? 1 : 0
   bucket = aws_s3_bucket.runs.id
   policy = jsonencode({
     Version = "2012-10-17"

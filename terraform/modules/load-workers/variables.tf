@@ -113,6 +113,12 @@ variable "log_retention_days" {
   default     = 14
 }
 
+variable "enforce_tls" {
+  description = "A bucket policy denying requests without TLS. Keep true; only an emulator without TLS needs false (moto denies every object request under this policy, whatever the transport)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Let terraform destroy the bucket with run data in it."
   type        = bool

@@ -45,7 +45,7 @@ run "the_bucket_is_private_encrypted_tls_only_and_expires_run_data" {
     error_message = "SSE-S3 by default"
   }
   assert {
-    condition     = jsondecode(aws_s3_bucket_policy.runs.policy).Statement[0].Effect == "Deny" && jsondecode(aws_s3_bucket_policy.runs.policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false"
+    condition     = jsondecode(aws_s3_bucket_policy.runs[0].policy).Statement[0].Effect == "Deny" && jsondecode(aws_s3_bucket_policy.runs[0].policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false"
     error_message = "requests without TLS are denied"
   }
   assert {
