@@ -554,19 +554,7 @@ async fn watch(
     if arns.is_empty() {
         return Ok(());
     }
-    let out = ecs
-        .describe_tasks()
-        .cluster(cluster)
-        .set_tasks(Some(arns))
-        .send()
-        .await
-        .map_err(|e| {
-            aws(
-                "ECS DescribeTasks",
-                aws_sdk_ecs::error::DisplayErrorContext(e),
-            )
-        })?;
-    for d in out.tasks() {
+    for d in &describe(ecs, cluster, arns).await? {
         if d.last_status() != Some("STOPPED") {
             continue;
         }
@@ -600,6 +588,27 @@ async fn watch(
         }
     }
     Ok(())
+}
+
+/// The tasks `arns` of `cluster`, as `DescribeTasks` tells them.
+async fn describe(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    arns: Vec<String>,
+) -> crate::Result<Vec<aws_sdk_ecs::types::Task>> {
+    let out = ecs
+        .describe_tasks()
+        .cluster(cluster)
+        .set_tasks(Some(arns))
+        .send()
+        .await
+        .map_err(|e| {
+            aws(
+                "ECS DescribeTasks",
+                aws_sdk_ecs::error::DisplayErrorContext(e),
+            )
+        })?;
+    Ok(out.tasks().to_vec())
 }
 
 /// The exit code a stopped reason names (`… (exit code N)`): what the local
@@ -673,19 +682,7 @@ pub async fn runner(
             .cloned()
             .collect();
         if !new.is_empty() {
-            let described = ecs
-                .describe_tasks()
-                .cluster(cluster)
-                .set_tasks(Some(new.clone()))
-                .send()
-                .await
-                .map_err(|e| {
-                    aws(
-                        "ECS DescribeTasks",
-                        aws_sdk_ecs::error::DisplayErrorContext(e),
-                    )
-                })?;
-            for t in described.tasks() {
+            for t in &describe(&ecs, cluster, new).await? {
                 let Some(arn) = t.task_arn() else { continue };
                 seen.insert(arn.to_owned());
                 let eni = t
@@ -711,19 +708,7 @@ pub async fn runner(
         // container is stopped, as ECS does.
         if !running.is_empty() {
             let arns: Vec<String> = running.iter().map(|r| r.0.clone()).collect();
-            let described = ecs
-                .describe_tasks()
-                .cluster(cluster)
-                .set_tasks(Some(arns))
-                .send()
-                .await
-                .map_err(|e| {
-                    aws(
-                        "ECS DescribeTasks",
-                        aws_sdk_ecs::error::DisplayErrorContext(e),
-                    )
-                })?;
-            for t in described.tasks() {
+            for t in &describe(&ecs, cluster, arns).await? {
                 if t.last_status() != Some("STOPPED") {
                     continue;
                 }
