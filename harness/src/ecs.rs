@@ -250,11 +250,7 @@ pub async fn worker(
                 go_within.as_secs()
             )));
         }
-        scenarios::until_stopped(async {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            Ok::<(), crate::Error>(())
-        })
-        .await?;
+        scenarios::nap::<crate::Error>(Duration::from_millis(250)).await?;
     };
     let w = WorkerOptions {
         manifest: m,
@@ -391,10 +387,42 @@ async fn coordinate(
                 READY_WITHIN.as_secs()
             )));
         }
-        nap(Duration::from_millis(500)).await?;
+        scenarios::nap::<crate::Error>(Duration::from_millis(500)).await?;
     }
-    let lead_ms =
-        4000 + (scenarios::engine::launch_s(opts.plan.max_in_flight) * 1000.0) as i64 + 2000;
+    let cold = fleet::force_cold(run, &opts.plan).await?;
+    let ran = go_and_watch(run, opts, dep, s3, ecs, dir, tasks).await;
+    if let Some(c) = cold {
+        c.restore().await?;
+    }
+    ran?;
+    let mut parts = Vec::new();
+    for t in tasks.iter() {
+        let key = format!("{dir}results/{}/summary.json", t.shard.index);
+        let text = get(s3, &dep.bucket, &key).await?.ok_or_else(|| {
+            crate::Error::invalid(format!(
+                "shard {}: no report at s3://{}/{key}",
+                t.shard, dep.bucket
+            ))
+        })?;
+        let (_, l) = fleet::parse_shard(&text, &format!("s3://{}/{key}", dep.bucket))?;
+        parts.push(l);
+    }
+    Ok(load::findings(fleet::merge(p, &parts).await?))
+}
+
+/// Writes `go.json` with T0 a few seconds ahead and watches the tasks
+/// until every one stopped (a failed one fails the run naming its shard).
+async fn go_and_watch(
+    run: &Run,
+    opts: &LoadOptions,
+    dep: &WorkersDeployment,
+    s3: &aws_sdk_s3::Client,
+    ecs: &aws_sdk_ecs::Client,
+    dir: &str,
+    tasks: &mut [Task],
+) -> crate::Result<()> {
+    let p = &run.stages;
+    let lead_ms = fleet::start_lead_ms(&opts.plan);
     let t0 = emulator::civil_time::now_ms() + lead_ms;
     put(
         s3,
@@ -424,22 +452,9 @@ async fn coordinate(
                 left.join(", ")
             )));
         }
-        nap(Duration::from_secs(1)).await?;
+        scenarios::nap::<crate::Error>(Duration::from_secs(1)).await?;
     }
-    let mut parts = Vec::new();
-    for t in tasks.iter() {
-        let key = format!("{dir}results/{}/summary.json", t.shard.index);
-        let text = get(s3, &dep.bucket, &key).await?.ok_or_else(|| {
-            crate::Error::invalid(format!(
-                "shard {}: no report at s3://{}/{key}",
-                t.shard, dep.bucket
-            ))
-        })?;
-        let s: reports::model::Summary = serde_json::from_slice(&text)
-            .map_err(|e| crate::Error::invalid(format!("s3://{}/{key}: {e}", dep.bucket)))?;
-        parts.extend(s.load);
-    }
-    Ok(load::findings(fleet::merge(p, &parts).await?))
+    Ok(())
 }
 
 /// One `RunTask` per shard (its command names it), each task recorded
@@ -528,14 +543,6 @@ async fn start_tasks(
         });
     }
     Ok(())
-}
-
-async fn nap(d: Duration) -> crate::Result<()> {
-    scenarios::until_stopped(async {
-        tokio::time::sleep(d).await;
-        Ok::<(), crate::Error>(())
-    })
-    .await
 }
 
 /// Reads the tasks' states; a task stopped with a failure (or, before

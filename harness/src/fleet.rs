@@ -216,7 +216,17 @@ pub async fn plan(
         stage: opts.stage,
     };
     let (_, manifest) = with_run(&opts.target, job, async |run: &Run| {
-        make_manifest(run, &opts.plan, file, shards).await
+        let m = make_manifest(run, &opts.plan, file, shards).await?;
+        // A scaling plan starts from cold environments: the configuration
+        // changed and put back now leaves none warm until the workers'
+        // first requests (or anyone else's).
+        if let Some(c) = force_cold(run, &opts.plan).await? {
+            c.restore().await?;
+            run.stages.stage(
+                "the function's environments are new: each starts cold at its first request; start the workers before other traffic warms them",
+            )?;
+        }
+        Ok(m)
     })
     .await?;
     let path = write_manifest(&manifest, dir)?;
@@ -430,12 +440,7 @@ pub async fn work(w: &WorkerOptions) -> crate::Result<RunResult> {
             "waiting {:.1} s for --start-at",
             wait_ms as f64 / 1000.0
         ))?;
-        let nap = Duration::from_millis(wait_ms as u64);
-        scenarios::until_stopped(async {
-            tokio::time::sleep(nap).await;
-            Ok::<(), crate::Error>(())
-        })
-        .await?;
+        scenarios::nap::<crate::Error>(Duration::from_millis(wait_ms as u64)).await?;
     }
     let now = emulator::civil_time::now_ms();
     let late_start_ms = (now - w.start_at_ms).max(0);
@@ -659,6 +664,16 @@ pub(crate) async fn merge(stages: &Stages, parts: &[LoadReport]) -> crate::Resul
             "skipped: cold starts need the log group: plan with --deployment (terraform output -json)",
         )),
     }
+    // A scaling plan's steps are its low and high rates.
+    if let ("scaling", [low, high]) = (merged.profile.as_str(), merged.steps.as_slice()) {
+        let s = scenarios::plan::Scaling {
+            low_rate: low.rate,
+            low_s: low.seconds,
+            high_rate: high.rate,
+            high_s: high.seconds,
+        };
+        load::scaling_verdict(&s, &mut totals)?;
+    }
     let plan = Plan::from_file(PlanFile {
         duration_s: Some(plan_duration),
         warmup_s: Some(merged.warmup_s),
@@ -681,6 +696,24 @@ pub(crate) async fn merge(stages: &Stages, parts: &[LoadReport]) -> crate::Resul
     Ok((report, scenario, verdicts))
 }
 
+/// A `scaling` plan's cold environments: the function's configuration
+/// changed before the shards start ([`load::ColdForced`]; the caller
+/// restores it on every way out). `None` for other plans or a target
+/// without a function.
+pub(crate) async fn force_cold(run: &Run, plan: &Plan) -> crate::Result<Option<load::ColdForced>> {
+    if !matches!(plan.shape, scenarios::plan::Shape::Scaling(_)) {
+        return Ok(None);
+    }
+    load::ColdForced::force(&run.stages, run.target.function()).await
+}
+
+/// How far ahead of now the coordinator sets T0: each worker starts,
+/// checks its clock (up to 1.6 s), sets up its attack and launches its
+/// users before request 0 is due.
+pub(crate) fn start_lead_ms(plan: &Plan) -> i64 {
+    4000 + ((engine::launch_s(plan.max_in_flight) + ATTACK_SETUP_S) * 1000.0) as i64
+}
+
 /// A shard's report: its folder's `summary.json` (or the file itself), its
 /// target and its load report.
 fn read_shard(p: &Path) -> crate::Result<(TargetInfo, LoadReport)> {
@@ -691,14 +724,21 @@ fn read_shard(p: &Path) -> crate::Result<(TargetInfo, LoadReport)> {
     };
     let text = std::fs::read(&file)
         .map_err(|e| crate::Error::invalid(format!("{}: {e}", file.display())))?;
-    let s: reports::model::Summary = serde_json::from_slice(&text).map_err(|e| {
-        crate::Error::invalid(format!("{}: not a summary.json ({e})", file.display()))
-    })?;
+    parse_shard(&text, &file.display().to_string())
+}
+
+/// A shard's `summary.json` (read from `source`): its target and its load
+/// report.
+///
+/// # Errors
+/// Not a summary, or one without a load report.
+pub(crate) fn parse_shard(text: &[u8], source: &str) -> crate::Result<(TargetInfo, LoadReport)> {
+    let s: reports::model::Summary = serde_json::from_slice(text)
+        .map_err(|e| crate::Error::invalid(format!("{source}: not a summary.json ({e})")))?;
     match s.load {
         Some(l) => Ok((s.target, l)),
         None => Err(crate::Error::invalid(format!(
-            "{}: no load report in it (a shard's summary.json is `harness load --manifest`'s)",
-            file.display()
+            "{source}: no load report in it (a shard's summary.json is `harness load --manifest`'s)"
         ))),
     }
 }
@@ -775,26 +815,30 @@ pub async fn run_local(
         let path = write_manifest(&manifest, &work_dir)?;
         // It holds valid tokens: gone on every way out of the run.
         let _manifest = Removed(path.clone());
-        // Each worker starts, checks its clock (up to 1.6 s) and sets up
-        // its attack first.
-        let lead_ms =
-            4000 + ((engine::launch_s(opts.plan.max_in_flight) + ATTACK_SETUP_S) * 1000.0) as i64;
-        let t0 = emulator::civil_time::now_ms() + lead_ms;
-        run.stages.stage(&format!(
-            "starting {workers} worker processes (harness load --manifest … --shard I/{workers} --start-at {})",
-            stamp(t0)
-        ))?;
-        let outs: Vec<PathBuf> = (0..workers).map(|i| work_dir.join(format!("shard-{i}"))).collect();
-        let mut fleet = Fleet::default();
-        for (i, out) in outs.iter().enumerate() {
-            fleet.spawn(harness_exe, &path, Shard { index: i as u32, count: workers }, t0, out)?;
+        let cold = force_cold(run, &opts.plan).await?;
+        let ran = async {
+            let t0 = emulator::civil_time::now_ms() + start_lead_ms(&opts.plan);
+            run.stages.stage(&format!(
+                "starting {workers} worker processes (harness load --manifest … --shard I/{workers} --start-at {})",
+                stamp(t0)
+            ))?;
+            let outs: Vec<PathBuf> =
+                (0..workers).map(|i| work_dir.join(format!("shard-{i}"))).collect();
+            let mut fleet = Fleet::default();
+            for (i, out) in outs.iter().enumerate() {
+                let shard = Shard { index: i as u32, count: workers };
+                fleet.spawn(harness_exe, &path, shard, t0, out)?;
+            }
+            fleet.wait(&run.stages).await?;
+            outs.iter()
+                .map(|out| read_shard(out).map(|(_, l)| l))
+                .collect::<crate::Result<Vec<_>>>()
         }
-        fleet.wait(&run.stages).await?;
-        let parts = outs
-            .iter()
-            .map(|out| read_shard(out).map(|(_, l)| l))
-            .collect::<crate::Result<Vec<_>>>()?;
-        Ok(load::findings(merge(&run.stages, &parts).await?))
+        .await;
+        if let Some(c) = cold {
+            c.restore().await?;
+        }
+        Ok(load::findings(merge(&run.stages, &ran?).await?))
     })
     .await?;
     Ok(run.result(&opts.target, found))

@@ -427,9 +427,39 @@ async fn run_scaling(
     let st = s.steps().to_vec();
     let arrival = Arrival::Steps { steps: st.clone() };
     let reqs = build_requests(plan, &arrival, plan.duration_s, pools, "fresh", 0).await?;
-    let function = target.function().map(str::to_owned);
-    let mut restore = None;
-    if let Some(f) = &function {
+    let cold = ColdForced::force(p, target.function()).await?;
+    let ran = one_run(opts, p, &target.url, reqs, "scaling").await;
+    if let Some(c) = cold {
+        c.restore().await?;
+    }
+    let (pl, rec, at) = ran?;
+    totals.epoch_start_ms = Some(at);
+    let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0);
+    totals.steps = step_stats(&t.seconds, &st, None)?;
+    totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true)?;
+    Ok(())
+}
+
+/// A function whose configuration was changed so that every environment
+/// starts cold (the `scaling` preset); [`ColdForced::restore`] puts the
+/// original environment back, and every caller runs it on every way out.
+pub(crate) struct ColdForced {
+    lambda: aws_sdk_lambda::Client,
+    function: String,
+    original: std::collections::HashMap<String, String>,
+}
+
+impl ColdForced {
+    /// Changes `function`'s environment (a nonce variable), waits for the
+    /// update and for the emulator to follow it (it reads the
+    /// configuration every 50 ms). `None` when the target names no function.
+    ///
+    /// # Errors
+    /// The control plane's.
+    pub(crate) async fn force(p: &Stages, function: Option<&str>) -> crate::Result<Option<Self>> {
+        let Some(f) = function else {
+            return Ok(None);
+        };
         p.stage(&format!(
             "forcing cold starts: UpdateFunctionConfiguration on {f}"
         ))?;
@@ -442,21 +472,28 @@ async fn run_scaling(
         );
         scenarios::control_plane::update_and_wait(&lambda, f, vars, Duration::from_secs(60))
             .await?;
-        restore = Some((lambda, f.clone(), original));
-        // The emulator follows the configuration every 50 ms.
         tokio::time::sleep(Duration::from_secs(2)).await;
+        Ok(Some(Self {
+            lambda,
+            function: f.to_owned(),
+            original,
+        }))
     }
-    let ran = one_run(opts, p, &target.url, reqs, "scaling").await;
-    if let Some((lambda, f, original)) = restore {
-        scenarios::control_plane::update_and_wait(&lambda, &f, original, Duration::from_secs(60))
-            .await?;
+
+    /// Puts the original environment back.
+    ///
+    /// # Errors
+    /// The control plane's (naming the function).
+    pub(crate) async fn restore(self) -> crate::Result<()> {
+        scenarios::control_plane::update_and_wait(
+            &self.lambda,
+            &self.function,
+            self.original,
+            Duration::from_secs(60),
+        )
+        .await?;
+        Ok(())
     }
-    let (pl, rec, at) = ran?;
-    totals.epoch_start_ms = Some(at);
-    let t = engine::tally(&pl, &class_names(), &rec, plan.warmup_s, plan.duration_s, 0);
-    totals.steps = step_stats(&t.seconds, &st, None)?;
-    totals.absorb(t, rec.unsent, plan.duration_s - plan.warmup_s, true)?;
-    Ok(())
 }
 
 /// The knee's step rates: `start_rate`, then ×`factor` (rounded) up to

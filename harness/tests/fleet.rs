@@ -312,3 +312,46 @@ fn a_killed_coordinators_workers_end_by_themselves() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_sharded_scaling_run_starts_cold_and_is_judged_on_the_merge() {
+    let dir = tmp("scaling");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let plan = dir.join("scaling.toml");
+    std::fs::write(
+        &plan,
+        "profile = \"scaling\"\n[scaling]\nlow_rate = 20\nlow_s = 2\nhigh_rate = 120\nhigh_s = 3\n",
+    )
+    .expect("plan");
+    let out_dir = dir.join("run");
+    let bin = harness::binary::authorizer_binary(false).expect("authorizer binary");
+    let (code, out, err) = output(
+        harness()
+            .args(["load", "--engine", "local", "--workers", "2", "--plan"])
+            .arg(&plan)
+            .args(["--quiet", "--out"])
+            .arg(&out_dir)
+            .arg("--authorizer")
+            .arg(&bin),
+    );
+    assert!(code == 0 || code == 1, "exit {code}\n{out}\n{err}");
+    let said = format!("{out}{err}");
+    assert!(said.contains("forcing cold starts"), "{said}");
+    let s = summary(&out_dir);
+    let steps = s["load"]["steps"].as_array().expect("steps");
+    let rates: Vec<f64> = steps
+        .iter()
+        .map(|x| x["rate"].as_f64().expect("rate"))
+        .collect();
+    assert_eq!(rates, [20.0, 120.0], "{s}");
+    // Judged once, on the merge, with the cold starts of the whole window.
+    let v = verdict(&s, "scaling");
+    assert_eq!(v["status"], "pass", "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("cold starts in the run") && !d.starts_with("0 ")),
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

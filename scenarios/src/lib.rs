@@ -43,5 +43,5 @@ pub use error::{Error, Result};
 pub use figures::{fig, percentile};
 pub use load::{paced, paced_with, Picker, Sample};
 pub use mixed::{mixed, MixedCase};
-pub use stop::{request_stop, stop_requested, until_stopped};
+pub use stop::{nap, request_stop, stop_requested, until_stopped};
 pub use throttling::throttling;

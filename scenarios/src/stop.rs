@@ -38,3 +38,16 @@ pub async fn until_stopped<T, E: From<crate::error::Error>>(
         () = watch => Err(crate::error::Error::Interrupted.into()),
     }
 }
+
+/// Sleeps `d`, or less when a stop is requested.
+///
+/// # Errors
+/// [`crate::error::Error::Interrupted`] (converted into the caller's error
+/// type) when a stop came first.
+pub async fn nap<E: From<crate::error::Error>>(d: std::time::Duration) -> Result<(), E> {
+    until_stopped(async {
+        tokio::time::sleep(d).await;
+        Ok(())
+    })
+    .await
+}
