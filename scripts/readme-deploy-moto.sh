@@ -8,7 +8,8 @@
 # the emulator are stopped by PID; the files the block writes are removed.
 # Between the two: every `--help` example that measures a deployment, and
 # docs/guide.md's sharded-load block (plan, three workers, merge), as
-# written, against the same deployment.
+# written, against the same deployment, and its bucket block (the same
+# through S3, with a bucket made in this moto).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -131,3 +132,35 @@ assert shards == [0, 1, 2], shards
 print("sharded load: 3 shards merged,", sum(t["planned"] for t in s["load"]["shards"]), "requests planned")
 PY
 if pgrep -f 'run/manifest.json' >/dev/null; then echo "FAIL: a worker outlived the block"; exit 1; fi
+
+# The same through a bucket (docs/guide.md "Through a bucket"), as written,
+# with RUN_BUCKET made in this moto: the manifest written to S3, two
+# workers reading it and writing their summaries beside it, the merge
+# reading every summary under results/.
+export RUN_BUCKET=harness-byo-runs
+python3 -c "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/' + sys.argv[2], method='PUT'))" "$AWS_ENDPOINT_URL" "$RUN_BUCKET"
+python3 - "$root/docs/guide.md" >"$work/s3shards.sh" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+part = text.split("**Through a bucket.**", 1)[1]
+print(part.split("```sh\n", 1)[1].split("```", 1)[0])
+PY
+grep -q 'load merge "s3://' "$work/s3shards.sh" || { echo "FAIL: no bucket block in docs/guide.md"; exit 1; }
+echo "\$ docs/guide.md bucket block:"; sed 's/^/    /' "$work/s3shards.sh"
+if ! PATH="$target/release:$PATH" bash -euo pipefail "$work/s3shards.sh" >"$work/s3shards.out" 2>&1; then
+  tail -n 30 "$work/s3shards.out"; echo "FAIL: docs/guide.md's bucket block"; exit 1
+fi
+grep -E '^(manifest|shard report): ' "$work/s3shards.out" || true
+python3 - "$AWS_ENDPOINT_URL" "$RUN_BUCKET" <<'PY'
+import json, re, sys, urllib.request
+moto, bucket = sys.argv[1:]
+s = json.load(open("run/s3-merged/summary.json"))
+shards = [t["index"] for t in s["load"]["shards"]]
+assert shards == [0, 1], shards
+xml = urllib.request.urlopen(f"{moto}/{bucket}?list-type=2&prefix=runs/byo-1/").read().decode()
+keys = sorted(re.findall(r"<Key>runs/byo-1/([^<]+)</Key>", xml))
+assert keys == ["manifest.json", "results/0/summary.json", "results/1/summary.json"], keys
+planned = sum(t["planned"] for t in s["load"]["shards"])
+print(f"bucket block: 2 shards merged from s3://{bucket}/runs/byo-1/results/ ({planned} requests planned)")
+PY
+if pgrep -f 'runs/byo-1/manifest.json' >/dev/null; then echo "FAIL: a worker outlived the bucket block"; exit 1; fi

@@ -17,9 +17,10 @@
 //! worker stops itself when no `go.json` comes within its limit, and at
 //! T0 + its run + 2 s.
 
-use crate::fleet::{self, Manifest, WorkerOptions};
+use crate::fleet::{self, WorkerOptions};
 use crate::load::{self, LoadOptions};
 use crate::run::{with_run, Job, Run, RunResult};
+use crate::s3::{get, put, S3Url};
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, ContainerOverride, LaunchType, NetworkConfiguration,
     TaskOverride,
@@ -106,58 +107,6 @@ impl WorkersDeployment {
     }
 }
 
-/// `s3://bucket/key`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Url {
-    /// The bucket.
-    pub bucket: String,
-    /// The key.
-    pub key: String,
-}
-
-impl S3Url {
-    /// Parses `s3://bucket/key`.
-    ///
-    /// # Errors
-    /// Not of that form.
-    pub fn parse(text: &str) -> crate::Result<Self> {
-        text.strip_prefix("s3://")
-            .and_then(|r| r.split_once('/'))
-            .filter(|(b, k)| !b.is_empty() && !k.is_empty())
-            .map(|(b, k)| Self {
-                bucket: b.to_owned(),
-                key: k.to_owned(),
-            })
-            .ok_or_else(|| crate::Error::invalid(format!("{text:?}: expected s3://BUCKET/KEY")))
-    }
-
-    /// The run's folder: the key's directory, with its slash.
-    fn dir(&self) -> String {
-        self.key
-            .rsplit_once('/')
-            .map_or(String::new(), |(d, _)| format!("{d}/"))
-    }
-}
-
-impl std::fmt::Display for S3Url {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "s3://{}/{}", self.bucket, self.key)
-    }
-}
-
-/// An S3 client of the SDK environment (path-style where an endpoint URL
-/// is set: moto, or an S3-compatible store).
-pub async fn s3_client() -> aws_sdk_s3::Client {
-    let conf = emulator::sdk::config(None).await;
-    let custom = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
-    let s3 = aws_sdk_s3::config::Builder::from(&conf)
-        .force_path_style(custom)
-        .build();
-    aws_sdk_s3::Client::from_conf(s3)
-}
-
 /// An ECS client of the SDK environment.
 pub async fn ecs_client() -> aws_sdk_ecs::Client {
     aws_sdk_ecs::Client::new(&emulator::sdk::config(None).await)
@@ -165,41 +114,6 @@ pub async fn ecs_client() -> aws_sdk_ecs::Client {
 
 fn aws(what: &str, e: impl std::fmt::Display) -> crate::Error {
     crate::Error::invalid(format!("{what}: {e}"))
-}
-
-async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: Vec<u8>) -> crate::Result<()> {
-    s3.put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(body.into())
-        .send()
-        .await
-        .map_err(|e| {
-            aws(
-                &format!("S3 PutObject s3://{bucket}/{key}"),
-                aws_sdk_s3::error::DisplayErrorContext(e),
-            )
-        })?;
-    Ok(())
-}
-
-/// The object's bytes, `None` when there is no such key.
-async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> crate::Result<Option<Vec<u8>>> {
-    match s3.get_object().bucket(bucket).key(key).send().await {
-        Ok(o) => {
-            let body = o
-                .body
-                .collect()
-                .await
-                .map_err(|e| aws(&format!("S3 GetObject s3://{bucket}/{key}"), e))?;
-            Ok(Some(body.into_bytes().to_vec()))
-        }
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-        Err(e) => Err(aws(
-            &format!("S3 GetObject s3://{bucket}/{key}"),
-            aws_sdk_s3::error::DisplayErrorContext(e),
-        )),
-    }
 }
 
 /// The `go.json` a coordinator writes when every worker is ready.
@@ -224,11 +138,8 @@ pub async fn worker(
     out: PathBuf,
     progress: bool,
 ) -> crate::Result<RunResult> {
-    let s3 = s3_client().await;
-    let text = get(&s3, &manifest.bucket, &manifest.key)
-        .await?
-        .ok_or_else(|| crate::Error::invalid(format!("--manifest {manifest}: no such object")))?;
-    let m: Manifest = fleet::parse_manifest(&text, &manifest.to_string())?;
+    let s3 = crate::s3::client().await;
+    let m = fleet::fetch_manifest(&fleet::Place::S3(manifest.clone())).await?;
     let dir = manifest.dir();
     put(
         &s3,
@@ -263,14 +174,7 @@ pub async fn worker(
     };
     fleet::prepare(&w)?;
     let r = fleet::work(&w).await?;
-    let json = serde_json::to_vec(&r.summary).map_err(|e| crate::Error::invalid(e.to_string()))?;
-    put(
-        &s3,
-        &manifest.bucket,
-        &format!("{dir}results/{}/summary.json", shard.index),
-        json,
-    )
-    .await?;
+    fleet::upload_result(manifest, shard, &r.summary).await?;
     Ok(r)
 }
 
@@ -300,7 +204,7 @@ pub async fn run(
         stage: opts.stage,
     };
     let (run, found) = with_run(&opts.target, job, async |run: &Run| {
-        let s3 = s3_client().await;
+        let s3 = crate::s3::client().await;
         let ecs = ecs_client().await;
         let dir = format!("runs/{}/", run.id);
         let mut tasks = Vec::new();
@@ -365,25 +269,14 @@ async fn coordinate(
     let deadline = Instant::now() + READY_WITHIN;
     loop {
         watch(ecs, &dep.cluster, tasks, false).await?;
-        let listed = s3
-            .list_objects_v2()
-            .bucket(&dep.bucket)
-            .prefix(format!("{dir}ready/"))
-            .send()
-            .await
-            .map_err(|e| {
-                aws(
-                    "S3 ListObjectsV2",
-                    aws_sdk_s3::error::DisplayErrorContext(e),
-                )
-            })?;
-        if listed.contents().len() >= workers as usize {
+        let ready = crate::s3::list(s3, &dep.bucket, &format!("{dir}ready/")).await?;
+        if ready.len() >= workers as usize {
             break;
         }
         if Instant::now() >= deadline {
             return Err(crate::Error::invalid(format!(
                 "only {} of {workers} workers were ready within {} s (capacity, quota, image pull?); every task is stopped",
-                listed.contents().len(),
+                ready.len(),
                 READY_WITHIN.as_secs()
             )));
         }
@@ -848,11 +741,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn s3_urls_and_exit_codes_are_read_strictly() {
-        let u = S3Url::parse("s3://b/runs/1/manifest.json").expect("url");
-        assert_eq!((u.bucket.as_str(), u.dir().as_str()), ("b", "runs/1/"));
-        assert!(S3Url::parse("s3://b").is_err());
-        assert!(S3Url::parse("https://b/k").is_err());
+    fn exit_codes_are_read_from_the_stop_reason() {
         assert_eq!(
             exit_code("Essential container in task exited (exit code 3)"),
             Some(3)

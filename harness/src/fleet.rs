@@ -16,6 +16,7 @@
 use crate::load::{self, TokenPools, Totals};
 use crate::progress::Stages;
 use crate::run::{self, with_run, Job, Run, RunResult};
+use crate::s3::{self, S3Url};
 use reports::hist;
 use reports::load::{LoadReport, ShardTag};
 use reports::model::{Status, TargetInfo, TargetKind, Verdict};
@@ -208,8 +209,8 @@ pub async fn plan(
     opts: &load::LoadOptions,
     file: &PlanFile,
     shards: u32,
-    dir: &Path,
-) -> crate::Result<(PathBuf, Manifest)> {
+    dest: &Place,
+) -> crate::Result<(String, Manifest)> {
     let job = Job {
         name: "load-plan",
         stack: "jwt-authorizer-load",
@@ -229,8 +230,86 @@ pub async fn plan(
         Ok(m)
     })
     .await?;
-    let path = write_manifest(&manifest, dir)?;
-    Ok((path, manifest))
+    let at = match dest {
+        Place::Dir(dir) => write_manifest(&manifest, dir)?.display().to_string(),
+        Place::S3(prefix) => {
+            let url = prefix.join(MANIFEST);
+            let json =
+                serde_json::to_vec(&manifest).map_err(|e| crate::Error::invalid(e.to_string()))?;
+            s3::put(&s3::client().await, &url.bucket, &url.key, json).await?;
+            url.to_string()
+        }
+    };
+    Ok((at, manifest))
+}
+
+/// Where a manifest is written or read, or where the shards' reports are:
+/// a local folder or file, or an S3 prefix or object (`s3://BUCKET/KEY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A folder (or a file in it).
+    Dir(PathBuf),
+    /// An S3 object or prefix.
+    S3(S3Url),
+}
+
+impl Place {
+    /// `s3://BUCKET/KEY` or a local path.
+    ///
+    /// # Errors
+    /// An `s3://` address without a bucket and a key.
+    pub fn parse(text: &str) -> crate::Result<Self> {
+        if s3::is_s3(text) {
+            Ok(Self::S3(S3Url::parse(text)?))
+        } else {
+            Ok(Self::Dir(PathBuf::from(text)))
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Dir(p) => write!(f, "{}", p.display()),
+            Self::S3(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+/// Reads a manifest from a file, a folder holding `manifest.json`, or S3.
+///
+/// # Errors
+/// Unreadable (no such object), not a manifest, or written by another
+/// harness version.
+pub async fn fetch_manifest(at: &Place) -> crate::Result<Manifest> {
+    match at {
+        Place::Dir(p) => read_manifest(p),
+        Place::S3(url) => {
+            let text = s3::get(&s3::client().await, &url.bucket, &url.key)
+                .await?
+                .ok_or_else(|| {
+                    crate::Error::invalid(format!("--manifest {url}: no such object"))
+                })?;
+            parse_manifest(&text, &url.to_string())
+        }
+    }
+}
+
+/// Writes a shard's summary beside its S3 manifest, at
+/// `<manifest's folder>results/<I>/summary.json`: where `load merge
+/// s3://…/results/` and the ECS coordinator read it. Returns its address.
+///
+/// # Errors
+/// The S3 call's, naming the object.
+pub async fn upload_result(
+    manifest: &S3Url,
+    shard: Shard,
+    summary: &reports::model::Summary,
+) -> crate::Result<String> {
+    let key = format!("{}results/{}/summary.json", manifest.dir(), shard.index);
+    let json = serde_json::to_vec(summary).map_err(|e| crate::Error::invalid(e.to_string()))?;
+    s3::put(&s3::client().await, &manifest.bucket, &key, json).await?;
+    Ok(format!("s3://{}/{key}", manifest.bucket))
 }
 
 pub(crate) async fn make_manifest(
@@ -727,6 +806,43 @@ fn read_shard(p: &Path) -> crate::Result<(TargetInfo, LoadReport)> {
     parse_shard(&text, &file.display().to_string())
 }
 
+/// The shards' reports at `place`: a folder's `summary.json` or the file
+/// itself; in S3, the object itself (`….json`) or every `summary.json`
+/// under the prefix (`s3://…/results/`).
+///
+/// # Errors
+/// Unreadable, not a shard's summary, or no summary under the prefix.
+async fn read_shards(place: &Place) -> crate::Result<Vec<(TargetInfo, LoadReport)>> {
+    let url = match place {
+        Place::Dir(p) => return Ok(vec![read_shard(p)?]),
+        Place::S3(url) => url,
+    };
+    let client = s3::client().await;
+    let keys = if url.key.ends_with(".json") {
+        vec![url.key.clone()]
+    } else {
+        s3::list(&client, &url.bucket, &url.key)
+            .await?
+            .into_iter()
+            .filter(|k| k.ends_with("/summary.json"))
+            .collect()
+    };
+    if keys.is_empty() {
+        return Err(crate::Error::invalid(format!(
+            "{url}: no shard summaries under it (each worker of an S3 manifest writes results/<I>/summary.json)"
+        )));
+    }
+    let mut found = Vec::with_capacity(keys.len());
+    for key in keys {
+        let at = format!("s3://{}/{key}", url.bucket);
+        let text = s3::get(&client, &url.bucket, &key)
+            .await?
+            .ok_or_else(|| crate::Error::invalid(format!("{at}: no such object")))?;
+        found.push(parse_shard(&text, &at)?);
+    }
+    Ok(found)
+}
+
 /// A shard's `summary.json` (read from `source`): its target and its load
 /// report.
 ///
@@ -750,7 +866,7 @@ pub(crate) fn parse_shard(text: &[u8], source: &str) -> crate::Result<(TargetInf
 /// An unreadable summary, one without a shard's load report, a set that
 /// does not add up.
 pub async fn merge_reports(
-    paths: &[PathBuf],
+    places: &[Place],
     out: Option<PathBuf>,
     root: &Path,
 ) -> crate::Result<RunResult> {
@@ -760,10 +876,11 @@ pub async fn merge_reports(
     let (id, started) = emulator::civil_time::utc_stamp(now_s);
     let mut parts = Vec::new();
     let mut target = None;
-    for p in paths {
-        let (t, l) = read_shard(p)?;
-        target.get_or_insert(t);
-        parts.push(l);
+    for place in places {
+        for (t, l) in read_shards(place).await? {
+            target.get_or_insert(t);
+            parts.push(l);
+        }
     }
     stages.stage(&format!("merging {} shard reports", parts.len()))?;
     let (report, scenario, verdicts) = merge(&stages, &parts).await?;

@@ -19,6 +19,7 @@ pub mod moto;
 pub mod package;
 mod progress;
 pub mod run;
+pub mod s3;
 pub mod stack;
 pub mod suite;
 mod tools;

@@ -349,6 +349,37 @@ fn bad_values_are_one_line_errors_naming_the_flag() {
         (&["suite", "--spec", "RSA_2048"][..], "--spec"),
         (&["load", "--spec", "all"][..], "--spec"),
         (&["suite", "--spec", "HS256"][..], "--spec"),
+        // An S3 address needs a bucket and a key (a prefix).
+        (&["load", "merge", "s3://bucket-only"][..], "S3_URL"),
+        (
+            &[
+                "load",
+                "--manifest",
+                "s3:///manifest.json",
+                "--shard",
+                "0/2",
+                "--start-at",
+                "1",
+            ][..],
+            "--manifest",
+        ),
+        (
+            &[
+                "load",
+                "plan",
+                "--target",
+                "http://127.0.0.1:1/",
+                "--kms-key-id",
+                "alias/x",
+                "--shards",
+                "2",
+                "--rate",
+                "5",
+                "--out",
+                "s3://bucket-only",
+            ][..],
+            "--out",
+        ),
     ] {
         let err = one_line_error(args);
         assert!(err.contains(flag), "{args:?}: {err}");

@@ -18,8 +18,10 @@ pub(crate) struct LoadArgs {
     pub(crate) flags: LoadFlags,
     /// Run one shard of a manifest (`harness load plan`) as a worker: no
     /// plan, target or key flag — the manifest fixes them.
-    #[arg(long, value_name = "FILE|DIR", requires_all = ["shard", "start_at"], conflicts_with_all = MANIFEST_FIXES)]
-    pub(crate) manifest: Option<PathBuf>,
+    /// An `s3://BUCKET/…/manifest.json` manifest is read from S3, and the
+    /// shard's summary is written beside it too (`results/<I>/summary.json`).
+    #[arg(long, value_name = "FILE|DIR|S3_URL", requires_all = ["shard", "start_at"], conflicts_with_all = MANIFEST_FIXES, value_parser = place)]
+    pub(crate) manifest: Option<harness::fleet::Place>,
     /// The worker's shard, I/N (I from 0).
     #[arg(long, value_name = "I/N", requires = "manifest", value_parser = shard)]
     pub(crate) shard: Option<scenarios::shard::Shard>,
@@ -74,6 +76,10 @@ const MANIFEST_FIXES: [&str; 27] = [
     "region",
     "spec",
 ];
+
+fn place(v: &str) -> Result<harness::fleet::Place, String> {
+    harness::fleet::Place::parse(v).map_err(|e| e.to_string())
+}
 
 fn shard(v: &str) -> Result<scenarios::shard::Shard, String> {
     scenarios::shard::Shard::parse(v).map_err(|e| {
@@ -132,9 +138,11 @@ pub(crate) struct WorkerArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct MergeArgs {
-    /// The shards' report folders (or their summary.json).
-    #[arg(required = true, value_name = "DIR")]
-    pub(crate) shards: Vec<PathBuf>,
+    /// The shards' report folders (or their summary.json), or an S3 prefix
+    /// holding them (`s3://BUCKET/runs/RUN/results/`: every summary.json
+    /// under it).
+    #[arg(required = true, value_name = "DIR|S3_URL", value_parser = place)]
+    pub(crate) shards: Vec<harness::fleet::Place>,
     /// Write the merged report here (default: reports/out/<UTC timestamp>/).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -465,9 +473,13 @@ async fn plan(p: PlanArgs) -> crate::Outcome {
             "load plan: --create-kms-key would delete its key before the workers run; pass the deployment's --kms-key-id",
         ));
     }
-    let dir = f.out.clone().ok_or_else(|| {
-        CliError::usage("load plan: --out DIR is required (where the manifest is written)")
+    let dir = f.out.as_deref().ok_or_else(|| {
+        CliError::usage(
+            "load plan: --out DIR|s3://BUCKET/PREFIX is required (where the manifest is written)",
+        )
     })?;
+    let dest = harness::fleet::Place::parse(&dir.to_string_lossy())
+        .map_err(|e| CliError::usage(format!("--out {e}")))?;
     let (opts, _) = options(
         f.stage_rate,
         f.stage_burst,
@@ -478,15 +490,15 @@ async fn plan(p: PlanArgs) -> crate::Outcome {
         plan,
     )?;
     super::signals::install()?;
-    let result = harness::fleet::plan(&opts, &file, p.shards, &dir).await;
+    let result = harness::fleet::plan(&opts, &file, p.shards, &dest).await;
     if let Some(stopped) = super::signals::stopped() {
         return Err(stopped);
     }
     let (path, m) = result?;
     let requests: usize = m.tokens.fresh.iter().map(Vec::len).sum();
     super::print_line(format_args!(
-        "manifest: {} ({} shards, schedule {}, {} fresh tokens; tokens hold until {} UTC)",
-        path.display(),
+        "manifest: {} ({} shards, schedule {}, {} fresh tokens; tokens hold until {})",
+        path,
         m.shards,
         m.schedule,
         requests,
@@ -494,7 +506,7 @@ async fn plan(p: PlanArgs) -> crate::Outcome {
     ))?;
     super::print_line(format_args!(
         "run each shard: harness load --manifest {} --shard I/{} --start-at T0 --out DIR   (I from 0; T0 in Unix seconds, the same for all)",
-        path.display(),
+        path,
         m.shards
     ))?;
     Ok(std::process::ExitCode::SUCCESS)
@@ -503,7 +515,7 @@ async fn plan(p: PlanArgs) -> crate::Outcome {
 /// One worker: the manifest's shard from T0.
 async fn worker(
     f: &LoadFlags,
-    manifest: &std::path::Path,
+    manifest: &harness::fleet::Place,
     shard: scenarios::shard::Shard,
     start_at: f64,
     tolerance: f64,
@@ -516,7 +528,7 @@ async fn worker(
     })?;
     super::run::check_out(Some(&out))?;
     let w = harness::fleet::WorkerOptions {
-        manifest: harness::fleet::read_manifest(manifest)?,
+        manifest: harness::fleet::fetch_manifest(manifest).await?,
         shard,
         start_at_ms: (start_at * 1000.0).round() as i64,
         tolerance_ms: (tolerance * 1000.0).round() as i64,
@@ -532,12 +544,26 @@ async fn worker(
     if let Some(stopped) = super::signals::stopped() {
         return Err(stopped);
     }
-    super::report::finish(&result?, &f.compare, baseline.as_ref(), f.strict)
+    let r = result?;
+    // Beside an S3 manifest, for `load merge s3://…/results/`; the local
+    // report is written either way, and a failed upload then fails the
+    // worker (exit 2) naming the object.
+    let uploaded = match manifest {
+        harness::fleet::Place::S3(url) => {
+            Some(harness::fleet::upload_result(url, shard, &r.summary).await)
+        }
+        harness::fleet::Place::Dir(_) => None,
+    };
+    let outcome = super::report::finish(&r, &f.compare, baseline.as_ref(), f.strict);
+    if let Some(at) = uploaded {
+        super::print_line(format_args!("shard report: {}", at?))?;
+    }
+    outcome
 }
 
 /// `harness load worker`: one shard on an engine's task.
 async fn ecs_worker(w: WorkerArgs) -> crate::Outcome {
-    let url = harness::ecs::S3Url::parse(&w.manifest)
+    let url = harness::s3::S3Url::parse(&w.manifest)
         .map_err(|e| CliError::usage(format!("--manifest {e}")))?;
     super::run::check_out(Some(&w.out))?;
     super::signals::install()?;
