@@ -159,7 +159,7 @@ mod tests {
         assert!(S3Url::parse("s3:///k").is_err());
         assert!(S3Url::parse("https://b/k").is_err());
         assert_eq!(
-            S3Url::parse("s3://b/runs/r1/")
+            S3Url::parse("s3://b/runs/1/")
                 .expect("prefix")
                 .join("manifest.json"),
             u
