@@ -5,11 +5,14 @@
 # process of the harness), then `harness load --engine ecs --workers 3`
 # against the local stack. Checks: three RunTask calls started by the run,
 # every task STOPPED, ready markers and results in the bucket, the manifest
-# gone, no worker process left, the merged report's shard table. Then the
-# failure paths: a worker that exits 3 (the run fails naming its shard,
-# every task stopped) and a coordinator killed after go (its workers end by
-# themselves). moto, the runner and the coordinators are stopped by PID;
-# the state files the block writes are removed.
+# gone, no worker process left, the merged report's shard table, and its
+# per-second planned counts equal to the same plan run on one generator.
+# Then the failure paths: a worker that exits 3 (the run fails naming its
+# shard, every task stopped), a worker that comes back after T0 + its
+# tolerance (it refuses; the run fails naming it and why), and a
+# coordinator killed after go (its workers end by themselves). moto, the
+# runner and the coordinators are stopped by PID; the state files the
+# block writes are removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -128,6 +131,18 @@ echo "bucket, runs/$run/: $objects"
   || { echo "FAIL: expected go.json, three ready markers and three results (the manifest deleted)"; exit 1; }
 [ -z "$(workers_left)" ] || { echo "FAIL: a worker process outlived the run"; exit 1; }
 
+# The same plan on one generator: the merged per-second planned counts
+# must be its own, second by second.
+"$harness" load --rate 150 --duration 10 --quiet --out "$work/whole" >"$work/whole.out" 2>&1 || { tail -n 20 "$work/whole.out"; echo "FAIL: the unsharded run of the ECS block's plan"; exit 1; }
+python3 - "$summary" "$work/whole/summary.json" <<'PY'
+import json, sys
+merged, whole = (json.load(open(p))["load"]["seconds"] for p in sys.argv[1:])
+a = [x["planned"] for x in merged]
+b = [x["planned"] for x in whole]
+assert a == b, ("per-second planned counts differ", a, b)
+print(f"ECS engine: per-second planned counts equal the unsharded plan's ({len(a)} s: {a})")
+PY
+
 # A worker that dies: the run fails naming its shard; every task is stopped.
 start_runner --fail-shard 1
 set +e
@@ -139,6 +154,21 @@ tail -n 1 "$work/fail.out"
 [ "$code" -eq 2 ] && grep -q 'shard 1/3' "$work/fail.out" || { echo "FAIL: a failed worker must fail the run naming shard 1/3 (exit $code)"; exit 1; }
 sleep 1
 [ -z "$(workers_left)" ] || { echo "FAIL: workers left after a failed run"; exit 1; }
+
+# A worker that comes back after T0 + its tolerance (frozen by the runner
+# once ready, thawed 3 s after T0): it refuses to run late, and the run
+# fails naming its shard and saying why; every task is stopped.
+start_runner --stall-shard 1
+set +e
+"$harness" load --engine ecs --workers 3 --workers-deployment workers.json --rate 60 --duration 5 --quiet >"$work/late.out" 2>&1
+code=$?
+set -e
+stop_runner
+tail -n 1 "$work/late.out"
+[ "$code" -eq 2 ] && grep -q 'shard 1/3' "$work/late.out" && grep -q 'past --start-at' "$work/late.out" \
+  || { echo "FAIL: a late worker must refuse and fail the run naming shard 1/3 (exit $code)"; exit 1; }
+sleep 1
+[ -z "$(workers_left)" ] || { echo "FAIL: workers left after a late worker's run"; exit 1; }
 
 # The coordinator killed outright after go: its workers end by themselves.
 start_runner
@@ -152,4 +182,4 @@ for _ in $(seq 300); do [ -z "$(workers_left)" ] && break; sleep 0.1; done
 [ -z "$(workers_left)" ] || { echo "FAIL: workers outlived their run after the coordinator died"; exit 1; }
 stop_runner
 grep -h 'could not delete' "$work/runner.log" || true
-echo "ECS engine against moto: run, failed worker and killed coordinator passed"
+echo "ECS engine against moto: run, per-second plan, failed worker, late worker and killed coordinator passed"

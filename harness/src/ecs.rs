@@ -140,42 +140,60 @@ pub async fn worker(
 ) -> crate::Result<RunResult> {
     let s3 = crate::s3::client().await;
     let m = fleet::fetch_manifest(&fleet::Place::S3(manifest.clone())).await?;
-    let dir = manifest.dir();
-    put(
-        &s3,
-        &manifest.bucket,
-        &format!("{dir}ready/{}", shard.index),
-        emulator::civil_time::now_ms().to_string().into_bytes(),
-    )
-    .await?;
-    let deadline = Instant::now() + go_within;
-    let go = loop {
-        if let Some(b) = get(&s3, &manifest.bucket, &format!("{dir}go.json")).await? {
-            break serde_json::from_slice::<Go>(&b)
-                .map_err(|e| crate::Error::invalid(format!("{dir}go.json: {e}")))?;
+    let ran = async {
+        let dir = manifest.dir();
+        put(
+            &s3,
+            &manifest.bucket,
+            &format!("{dir}ready/{}", shard.index),
+            emulator::civil_time::now_ms().to_string().into_bytes(),
+        )
+        .await?;
+        let deadline = Instant::now() + go_within;
+        let go = loop {
+            if let Some(b) = get(&s3, &manifest.bucket, &format!("{dir}go.json")).await? {
+                break serde_json::from_slice::<Go>(&b)
+                    .map_err(|e| crate::Error::invalid(format!("{dir}go.json: {e}")))?;
+            }
+            if Instant::now() >= deadline {
+                return Err(crate::Error::invalid(format!(
+                    "shard {shard}: no go.json in s3://{}/{dir} within {} s; stopping (the coordinator is gone?)",
+                    manifest.bucket,
+                    go_within.as_secs()
+                )));
+            }
+            scenarios::nap::<crate::Error>(Duration::from_millis(250)).await?;
+        };
+        let w = WorkerOptions {
+            manifest: m,
+            shard,
+            start_at_ms: go.start_at_ms,
+            tolerance_ms,
+            out,
+            progress,
+            root: crate::binary::workspace_root(),
+        };
+        fleet::prepare(&w)?;
+        let r = fleet::work(&w).await?;
+        fleet::upload_result(manifest, shard, &r.summary).await?;
+        Ok(r)
+    }
+    .await;
+    // Why it failed, where the coordinator reads it (its task's logs hold
+    // the same line): a refusal to start late, an engine failure.
+    if let Err(e) = &ran {
+        if !matches!(e, crate::Error::Interrupted) {
+            let key = error_key(manifest, shard);
+            let _ = put(&s3, &manifest.bucket, &key, e.to_string().into_bytes()).await;
         }
-        if Instant::now() >= deadline {
-            return Err(crate::Error::invalid(format!(
-                "shard {shard}: no go.json in s3://{}/{dir} within {} s; stopping (the coordinator is gone?)",
-                manifest.bucket,
-                go_within.as_secs()
-            )));
-        }
-        scenarios::nap::<crate::Error>(Duration::from_millis(250)).await?;
-    };
-    let w = WorkerOptions {
-        manifest: m,
-        shard,
-        start_at_ms: go.start_at_ms,
-        tolerance_ms,
-        out,
-        progress,
-        root: crate::binary::workspace_root(),
-    };
-    fleet::prepare(&w)?;
-    let r = fleet::work(&w).await?;
-    fleet::upload_result(manifest, shard, &r.summary).await?;
-    Ok(r)
+    }
+    ran
+}
+
+/// Where a worker leaves its one-line error: `results/<I>/error.txt`
+/// beside the manifest (the task role writes `results/*` only).
+fn error_key(manifest: &S3Url, shard: Shard) -> String {
+    format!("{}results/{}/error.txt", manifest.dir(), shard.index)
 }
 
 /// A started task: its shard and ARN.
@@ -262,13 +280,14 @@ async fn coordinate(
         run.id
     ))?;
     start_tasks(ecs, dep, &run.id, &url, workers, tasks).await?;
+    let said = Said { s3, manifest: &url };
     p.stage(&format!(
         "waiting for {workers} ready markers in s3://{}/{dir}ready/",
         dep.bucket
     ))?;
     let deadline = Instant::now() + READY_WITHIN;
     loop {
-        watch(ecs, &dep.cluster, tasks, false).await?;
+        watch(ecs, &dep.cluster, tasks, false, &said).await?;
         let ready = crate::s3::list(s3, &dep.bucket, &format!("{dir}ready/")).await?;
         if ready.len() >= workers as usize {
             break;
@@ -283,7 +302,7 @@ async fn coordinate(
         scenarios::nap::<crate::Error>(Duration::from_millis(500)).await?;
     }
     let cold = fleet::force_cold(run, &opts.plan).await?;
-    let ran = go_and_watch(run, opts, dep, s3, ecs, dir, tasks).await;
+    let ran = go_and_watch(run, opts, dep, &said, ecs, tasks).await;
     if let Some(c) = cold {
         c.restore().await?;
     }
@@ -309,12 +328,12 @@ async fn go_and_watch(
     run: &Run,
     opts: &LoadOptions,
     dep: &WorkersDeployment,
-    s3: &aws_sdk_s3::Client,
+    said: &Said<'_>,
     ecs: &aws_sdk_ecs::Client,
-    dir: &str,
     tasks: &mut [Task],
 ) -> crate::Result<()> {
     let p = &run.stages;
+    let (s3, dir) = (said.s3, said.manifest.dir());
     let lead_ms = fleet::start_lead_ms(&opts.plan);
     let t0 = emulator::civil_time::now_ms() + lead_ms;
     put(
@@ -333,7 +352,7 @@ async fn go_and_watch(
         + Duration::from_millis(lead_ms as u64)
         + Duration::from_secs_f64(opts.plan.duration_s + 120.0);
     while tasks.iter().any(|t| !t.stopped) {
-        watch(ecs, &dep.cluster, tasks, true).await?;
+        watch(ecs, &dep.cluster, tasks, true, said).await?;
         if Instant::now() >= end {
             let left: Vec<String> = tasks
                 .iter()
@@ -445,6 +464,7 @@ async fn watch(
     cluster: &str,
     tasks: &mut [Task],
     after_go: bool,
+    said: &Said<'_>,
 ) -> crate::Result<()> {
     let arns: Vec<String> = tasks
         .iter()
@@ -470,8 +490,9 @@ async fn watch(
         // Exit 1 is a shard whose verdict failed: its report is written.
         let ok = after_go && matches!(code, Some(0 | 1));
         if !ok {
+            let why = said.of(t.shard).await;
             return Err(crate::Error::invalid(format!(
-                "shard {}: its task stopped{} ({}exit code {}); every task is stopped",
+                "shard {}: its task stopped{} ({}exit code {}){why}; every task is stopped",
                 t.shard,
                 if after_go {
                     ""
@@ -488,6 +509,23 @@ async fn watch(
         }
     }
     Ok(())
+}
+
+/// Where the run's workers leave their errors (see [`error_key`]).
+struct Said<'a> {
+    s3: &'a aws_sdk_s3::Client,
+    manifest: &'a S3Url,
+}
+
+impl Said<'_> {
+    /// `: the worker said "…"`, or nothing when it left no error.
+    async fn of(&self, shard: Shard) -> String {
+        let key = error_key(self.manifest, shard);
+        match get(self.s3, &self.manifest.bucket, &key).await {
+            Ok(Some(b)) => format!("; its worker said: {}", String::from_utf8_lossy(&b).trim()),
+            _ => String::new(),
+        }
+    }
 }
 
 /// The tasks `arns` of `cluster`, as `DescribeTasks` tells them.
@@ -531,7 +569,7 @@ pub async fn runner(
     endpoint: &str,
     cluster: &str,
     exe: &Path,
-    fail_shard: Option<u32>,
+    faults: Faults,
 ) -> crate::Result<()> {
     let http = reqwest::Client::new();
     http.post(format!("{endpoint}/moto-api/state-manager/set-transition"))
@@ -553,6 +591,7 @@ pub async fn runner(
     let mut running: Vec<(String, Option<String>, std::process::Child)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut enis: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut stall: Option<Stall> = None;
     eprintln!(
         "ecs-runner: running the tasks of {cluster} on {endpoint} as {} processes",
         exe.display()
@@ -600,7 +639,10 @@ pub async fn runner(
                     }
                     continue;
                 }
-                let child = spawn_task(t, arn, exe, fail_shard)?;
+                let child = spawn_task(t, arn, exe, faults.fail_shard)?;
+                if let Some(st) = Stall::of(t, &child, faults.stall_shard) {
+                    stall = Some(st);
+                }
                 running.push((arn.to_owned(), eni, child));
             }
         }
@@ -627,6 +669,11 @@ pub async fn runner(
                         "ecs-runner: task {arn}: stopped by StopTask; its process is stopped"
                     );
                 }
+            }
+        }
+        if let Some(st) = &mut stall {
+            if st.step().await {
+                stall = None;
             }
         }
         let mut i = 0;
@@ -657,6 +704,88 @@ pub async fn runner(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The runner's test faults (hidden flags of `harness ecs-runner`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// This shard's task exits 3 at once.
+    pub fail_shard: Option<u32>,
+    /// This shard's worker is frozen (SIGSTOP) once it is ready, until
+    /// T0 + 3 s has passed (SIGCONT): a worker that comes back late.
+    pub stall_shard: Option<u32>,
+}
+
+/// A worker being held back: frozen once its ready marker is in the
+/// bucket, thawed 3 s after the T0 of `go.json` (past the 2 s tolerance).
+struct Stall {
+    pid: u32,
+    manifest: S3Url,
+    shard: u32,
+    frozen: bool,
+}
+
+impl Stall {
+    /// The stall of task `t` when it runs `stall_shard`'s worker.
+    fn of(
+        t: &aws_sdk_ecs::types::Task,
+        child: &std::process::Child,
+        stall_shard: Option<u32>,
+    ) -> Option<Self> {
+        let args = t
+            .overrides()
+            .and_then(|o| o.container_overrides().first())
+            .map(|o| o.command().to_vec())?;
+        let after = |flag: &str| args.windows(2).find(|w| w[0] == flag).map(|w| w[1].clone());
+        let shard: u32 = after("--shard")?.split('/').next()?.parse().ok()?;
+        (Some(shard) == stall_shard).then_some(())?;
+        Some(Self {
+            pid: child.id(),
+            manifest: S3Url::parse(&after("--manifest")?).ok()?,
+            shard,
+            frozen: false,
+        })
+    }
+
+    /// One look: freeze once ready, thaw once late. Whether it is over.
+    async fn step(&mut self) -> bool {
+        let s3 = crate::s3::client().await;
+        let (bucket, dir) = (&self.manifest.bucket, self.manifest.dir());
+        if !self.frozen {
+            let ready = format!("{dir}ready/{}", self.shard);
+            if let Ok(Some(_)) = get(&s3, bucket, &ready).await {
+                self.frozen = signal(self.pid, "-STOP");
+                eprintln!(
+                    "ecs-runner: shard {}: worker {} frozen (test fault)",
+                    self.shard, self.pid
+                );
+            }
+            return false;
+        }
+        let Ok(Some(b)) = get(&s3, bucket, &format!("{dir}go.json")).await else {
+            return false;
+        };
+        let Ok(go) = serde_json::from_slice::<Go>(&b) else {
+            return false;
+        };
+        if emulator::civil_time::now_ms() < go.start_at_ms + 3000 {
+            return false;
+        }
+        signal(self.pid, "-CONT");
+        eprintln!(
+            "ecs-runner: shard {}: worker {} thawed, 3 s after T0",
+            self.shard, self.pid
+        );
+        true
+    }
+}
+
+/// Sends a signal with kill(1); whether it was delivered.
+fn signal(pid: u32, sig: &str) -> bool {
+    std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The process of one task: `exe` with the task's command override as its

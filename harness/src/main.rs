@@ -105,6 +105,10 @@ enum Command {
         /// Test fault: the task of this shard exits 3 at once.
         #[arg(long, hide = true)]
         fail_shard: Option<u32>,
+        /// Test fault: the worker of this shard is frozen once ready and
+        /// thawed 3 s after T0 (it must refuse to run late).
+        #[arg(long, hide = true)]
+        stall_shard: Option<u32>,
     },
     /// Render report.md and report.html from a summary.json (and compare with a baseline).
     Report {
@@ -271,6 +275,7 @@ async fn dispatch(command: Command) -> Outcome {
             cluster,
             exe,
             fail_shard,
+            stall_shard,
         } => {
             cli::signals::install()?;
             let exe = match exe {
@@ -278,7 +283,11 @@ async fn dispatch(command: Command) -> Outcome {
                 None => std::env::current_exe()
                     .map_err(|e| CliError::usage(format!("--exe: this harness's path: {e}")))?,
             };
-            match harness::ecs::runner(&endpoint_url, &cluster, &exe, fail_shard).await {
+            let faults = harness::ecs::Faults {
+                fail_shard,
+                stall_shard,
+            };
+            match harness::ecs::runner(&endpoint_url, &cluster, &exe, faults).await {
                 Ok(()) | Err(harness::Error::Interrupted) => Ok(ExitCode::SUCCESS),
                 Err(e) => Err(e.into()),
             }
