@@ -54,19 +54,36 @@ pub struct WorkersDeployment {
 
 impl WorkersDeployment {
     /// Reads `terraform output -json` of `terraform/modules/load-workers`
-    /// (or an example that re-exports its outputs).
+    /// (or an example that re-exports its outputs), given as `flag`.
     ///
     /// # Errors
-    /// One line naming the file and the missing or mistyped output.
-    pub fn read(path: &Path) -> crate::Result<Self> {
-        let flag = format!("--workers-deployment {}", path.display());
+    /// One line naming the flag, the file and the missing or mistyped output.
+    pub fn read(path: &Path, flag: &str) -> crate::Result<Self> {
+        let flag = format!("{flag} {}", path.display());
         let text = std::fs::read_to_string(path)
             .map_err(|e| crate::Error::invalid(format!("{flag}: {e}")))?;
-        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Self::parse(&text, &flag)
+    }
+
+    /// Parses `terraform output -json`: the module's outputs at the top
+    /// (the load-workers example), or one output `workers` holding the
+    /// whole module (`output "workers" { value = module.load_workers }`,
+    /// beside a deployment's own outputs in one root module).
+    ///
+    /// # Errors
+    /// One line naming `flag` and the missing or mistyped output.
+    pub fn parse(text: &str, flag: &str) -> crate::Result<Self> {
+        let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             crate::Error::invalid(format!(
                 "{flag}: not JSON ({e}); write it with `terraform output -json`"
             ))
         })?;
+        let nested = doc
+            .get("workers")
+            .map(|w| w.get("value").unwrap_or(w))
+            .filter(|w| w.is_object())
+            .cloned();
+        let doc = nested.unwrap_or(doc);
         let get = |name: &str| {
             let v = doc.get(name)?;
             Some(v.get("value").unwrap_or(v).clone())
@@ -81,6 +98,7 @@ impl WorkersDeployment {
                     ))
                 })
         };
+        let cluster = string("cluster_arn")?;
         let subnets: Vec<String> = get("subnet_ids")
             .and_then(|v| {
                 v.as_array().map(|a| {
@@ -94,7 +112,7 @@ impl WorkersDeployment {
                 crate::Error::invalid(format!("{flag}: output subnet_ids is missing or empty"))
             })?;
         Ok(Self {
-            cluster: string("cluster_arn")?,
+            cluster,
             task_definition: string("task_definition_arn")?,
             container: string("container_name")?,
             subnets,
@@ -868,6 +886,55 @@ async fn delete_eni(http: &reqwest::Client, endpoint: &str, eni: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workers_outputs_are_read_at_the_top_or_under_workers_beside_a_deployment() {
+        let top = r#"{
+          "cluster_arn": {"value": "arn:c"}, "task_definition_arn": {"value": "arn:td"},
+          "container_name": {"value": "worker"}, "subnet_ids": {"value": ["s1", "s2"]},
+          "security_group_id": {"value": "sg"}, "assign_public_ip": {"value": true},
+          "bucket_name": {"value": "b"}
+        }"#;
+        let w = WorkersDeployment::parse(top, "--workers-deployment w.json").expect("top");
+        assert_eq!(
+            (
+                w.cluster.as_str(),
+                w.subnets.len(),
+                w.assign_public_ip,
+                w.bucket.as_str()
+            ),
+            ("arn:c", 2, true, "b")
+        );
+        // One root module: the deployment's outputs and the whole workers
+        // module under `workers` (its log_group_name does not shadow the
+        // function's).
+        let both = r#"{
+          "api_endpoint": {"value": "https://x/hello"}, "kms_key_id": {"value": "k"},
+          "log_group_name": {"value": "/aws/lambda/fn"},
+          "workers": {"value": {"cluster_arn": "arn:c", "task_definition_arn": "arn:td",
+            "container_name": "worker", "subnet_ids": ["s1"], "security_group_id": "sg",
+            "assign_public_ip": false, "bucket_name": "b", "log_group_name": "/ecs/w"}}
+        }"#;
+        let w2 = WorkersDeployment::parse(both, "--deployment o.json").expect("nested");
+        assert_eq!(
+            (w2.cluster, w2.subnets),
+            ("arn:c".to_owned(), vec!["s1".to_owned()])
+        );
+        let d = crate::deployment::Deployment::parse(both).expect("the deployment's own");
+        assert_eq!(d.log_group_name.as_deref(), Some("/aws/lambda/fn"));
+        // A deployment without the workers: one line naming the flag and
+        // the output.
+        let e = WorkersDeployment::parse(
+            r#"{"api_endpoint": {"value": "https://x/hello"}}"#,
+            "--deployment o.json",
+        )
+        .expect_err("no workers")
+        .to_string();
+        assert!(
+            e.contains("--deployment o.json") && e.contains("cluster_arn"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn exit_codes_are_read_from_the_stop_reason() {

@@ -1353,3 +1353,33 @@ fn the_gateway_as_pid_1_stops_on_sigterm() {
     println!("PID 1: stopped on SIGTERM in {:?}", started.elapsed());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_ecs_engine_reads_the_workers_from_a_deployment_or_names_what_is_missing() {
+    let dir = std::env::temp_dir().join(format!("harness-ecs-dep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let dep = dir.join("outputs.json");
+    std::fs::write(
+        &dep,
+        r#"{"api_endpoint": {"value": "http://127.0.0.1:1/hello"}, "kms_key_id": {"value": "k"}}"#,
+    )
+    .expect("outputs");
+    let err = one_line_error(&[
+        "load",
+        "--engine",
+        "ecs",
+        "--workers",
+        "2",
+        "--rate",
+        "5",
+        "--deployment",
+        &dep.to_string_lossy(),
+    ]);
+    assert!(
+        err.contains("--deployment") && err.contains("cluster_arn"),
+        "{err}"
+    );
+    let err = one_line_error(&["load", "--engine", "ecs", "--workers", "2", "--rate", "5"]);
+    assert!(err.contains("--workers-deployment"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

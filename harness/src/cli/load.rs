@@ -38,7 +38,9 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_parser = ["local", "ecs"], requires = "workers")]
     pub(crate) engine: Option<String>,
     /// --engine ecs: `terraform output -json` of terraform/modules/load-workers
-    /// (cluster, task definition, subnets, security group, bucket).
+    /// (cluster, task definition, subnets, security group, bucket). Default:
+    /// --deployment, when its root module also outputs the workers module
+    /// (`output "workers" { value = module.load_workers }`).
     #[arg(long, value_name = "FILE")]
     pub(crate) workers_deployment: Option<PathBuf>,
     /// How many generators (--engine).
@@ -382,14 +384,28 @@ pub(crate) async fn run(a: LoadArgs) -> crate::Outcome {
     if let Some(n) = a.workers {
         scenarios::shard::Shard { index: 0, count: n }.check_plan(&plan)?;
     }
-    let ecs = match (a.engine.as_deref(), &a.workers_deployment) {
-        (Some("ecs"), Some(f)) => Some(harness::ecs::WorkersDeployment::read(f)?),
-        (Some("ecs"), None) => {
+    let ecs = match (a.engine.as_deref(), &a.workers_deployment, &f.target.deployment) {
+        (Some("ecs"), Some(w), _) => Some(harness::ecs::WorkersDeployment::read(
+            w,
+            "--workers-deployment",
+        )?),
+        // One root module's outputs: the deployment's and, under `workers`
+        // (or at the top), the load-workers module's.
+        (Some("ecs"), None, Some(d)) => Some(
+            harness::ecs::WorkersDeployment::read(d, "--deployment").map_err(|e| {
+                CliError::usage(format!(
+                    "{e} (--engine ecs reads the load-workers module's outputs from --deployment when --workers-deployment is not given)"
+                ))
+            })?,
+        ),
+        (Some("ecs"), None, None) => {
             return Err(CliError::usage(
-                "--engine ecs needs --workers-deployment FILE (terraform output -json of terraform/modules/load-workers)",
+                "--engine ecs needs --workers-deployment FILE (terraform output -json of terraform/modules/load-workers), or a --deployment holding its outputs",
             ))
         }
-        (_, Some(_)) => return Err(CliError::usage("--workers-deployment belongs to --engine ecs")),
+        (_, Some(_), _) => {
+            return Err(CliError::usage("--workers-deployment belongs to --engine ecs"))
+        }
         _ => None,
     };
     let (opts, baseline) = options(
