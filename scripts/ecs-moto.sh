@@ -32,8 +32,8 @@ ex=terraform/examples/load-workers
 made_target_link=
 cleanup() {
   for p in $coord_pid $runner_pid; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  # moto is this script's own and ends here with everything in it: no
-  # destroy (the guide's block applies; a user destroys in their account).
+  # moto is this script's own and ends here with everything in it (the
+  # script destroys the example at its end; a failure skips that).
   kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true
   rm -rf "$ex"/terraform.tfstate* workers.json
   [ -n "$made_target_link" ] && rm -f target
@@ -59,7 +59,7 @@ for line in part.split("```sh\n", 1)[1].split("```", 1)[0].splitlines():
 PY
 [ "$(wc -l <"$work/commands")" -eq 3 ] || { echo "FAIL: the guide's ECS block is not the three commands expected"; cat "$work/commands"; exit 1; }
 
-start_runner() {  # start_runner [--fail-shard I]
+start_runner() {  # start_runner [--fail-shard I | --stall-shard I]
   AWS_ENDPOINT_URL="$moto" "$harness" ecs-runner --endpoint-url "$moto" --cluster "$cluster" "$@" >>"$work/runner.log" 2>&1 &
   runner_pid=$!
 }
@@ -129,6 +129,17 @@ PY
 echo "bucket, runs/$run/: $objects"
 [ "$objects" = "go.json ready/0 ready/1 ready/2 results/0/summary.json results/1/summary.json results/2/summary.json" ] \
   || { echo "FAIL: expected go.json, three ready markers and three results (the manifest deleted)"; exit 1; }
+# Deleted for good: no version of the manifest (valid tokens) and no delete
+# marker left in the versioned bucket.
+left=$(python3 - "$moto" "$bucket" "runs/$run/manifest.json" <<'PY'
+import sys, urllib.request
+moto, bucket, key = sys.argv[1:]
+xml = urllib.request.urlopen(f"{moto}/{bucket}?versions&prefix={key}").read().decode()
+print(xml.count("<Version>") + xml.count("<DeleteMarker>"))
+PY
+)
+[ "$left" = 0 ] || { echo "FAIL: $left versions or delete markers of the manifest left in the bucket"; exit 1; }
+echo "bucket: no version of the manifest left"
 [ -z "$(workers_left)" ] || { echo "FAIL: a worker process outlived the run"; exit 1; }
 
 # The same plan on one generator: the merged per-second planned counts
@@ -143,32 +154,30 @@ assert a == b, ("per-second planned counts differ", a, b)
 print(f"ECS engine: per-second planned counts equal the unsharded plan's ({len(a)} s: {a})")
 PY
 
+# faulty_run NAME FAULT EXPECT…: a 3-worker run with the runner's FAULT on
+# shard 1 must fail (exit 2) saying every EXPECT, and leave no worker.
+faulty_run() {
+  local name=$1 fault=$2 code; shift 2
+  start_runner "$fault" 1
+  set +e
+  "$harness" load --engine ecs --workers 3 --workers-deployment workers.json --rate 60 --duration 5 --quiet >"$work/$name.out" 2>&1
+  code=$?
+  set -e
+  stop_runner
+  tail -n 1 "$work/$name.out"
+  [ "$code" -eq 2 ] || { echo "FAIL: $name: the run must fail with exit 2 (exit $code)"; exit 1; }
+  for want in "$@"; do
+    grep -q -- "$want" "$work/$name.out" || { echo "FAIL: $name: the run's error must say '$want'"; exit 1; }
+  done
+  sleep 1
+  [ -z "$(workers_left)" ] || { echo "FAIL: $name: workers left after the run"; exit 1; }
+}
 # A worker that dies: the run fails naming its shard; every task is stopped.
-start_runner --fail-shard 1
-set +e
-"$harness" load --engine ecs --workers 3 --workers-deployment workers.json --rate 60 --duration 5 --quiet >"$work/fail.out" 2>&1
-code=$?
-set -e
-stop_runner
-tail -n 1 "$work/fail.out"
-[ "$code" -eq 2 ] && grep -q 'shard 1/3' "$work/fail.out" || { echo "FAIL: a failed worker must fail the run naming shard 1/3 (exit $code)"; exit 1; }
-sleep 1
-[ -z "$(workers_left)" ] || { echo "FAIL: workers left after a failed run"; exit 1; }
-
+faulty_run failed-worker --fail-shard 'shard 1/3'
 # A worker that comes back after T0 + its tolerance (frozen by the runner
 # once ready, thawed 3 s after T0): it refuses to run late, and the run
 # fails naming its shard and saying why; every task is stopped.
-start_runner --stall-shard 1
-set +e
-"$harness" load --engine ecs --workers 3 --workers-deployment workers.json --rate 60 --duration 5 --quiet >"$work/late.out" 2>&1
-code=$?
-set -e
-stop_runner
-tail -n 1 "$work/late.out"
-[ "$code" -eq 2 ] && grep -q 'shard 1/3' "$work/late.out" && grep -q 'past --start-at' "$work/late.out" \
-  || { echo "FAIL: a late worker must refuse and fail the run naming shard 1/3 (exit $code)"; exit 1; }
-sleep 1
-[ -z "$(workers_left)" ] || { echo "FAIL: workers left after a late worker's run"; exit 1; }
+faulty_run late-worker --stall-shard 'shard 1/3' 'past --start-at'
 
 # The coordinator killed outright after go: its workers end by themselves.
 start_runner
@@ -182,4 +191,11 @@ for _ in $(seq 300); do [ -z "$(workers_left)" ] && break; sleep 0.1; done
 [ -z "$(workers_left)" ] || { echo "FAIL: workers outlived their run after the coordinator died"; exit 1; }
 stop_runner
 grep -h 'could not delete' "$work/runner.log" || true
-echo "ECS engine against moto: run, per-second plan, failed worker, late worker and killed coordinator passed"
+# The example destroyed as a user would: every resource, the bucket with
+# the run data left in it (force_destroy in the example). The manifests were
+# deleted with their versions (no delete marker left behind).
+if ! timeout -k 5 180 terraform -chdir="$ex" destroy -auto-approve -input=false -no-color >"$work/destroy.log" 2>&1; then
+  tail -n 20 "$work/destroy.log"; echo "FAIL: terraform destroy of the workers example"; exit 1
+fi
+grep -E '^Destroy complete' "$work/destroy.log"
+echo "ECS engine against moto: run, per-second plan, failed worker, late worker, killed coordinator and destroy passed"

@@ -111,12 +111,16 @@ echo "--help deployment examples: $m commands passed against moto"
 # written (its workers run in the background): plan, three workers from
 # one T0, merge. The merged report must hold all three shards, and no
 # worker may be left.
-python3 - "$root/docs/guide.md" >"$work/shards.sh" <<'PY'
+# guide_block MARKER: the first sh block after MARKER in docs/guide.md.
+guide_block() {
+  python3 - "$root/docs/guide.md" "$1" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
-part = text.split("**On any engine you bring**", 1)[1]
+part = text.split(sys.argv[2], 1)[1]
 print(part.split("```sh\n", 1)[1].split("```", 1)[0])
 PY
+}
+guide_block "**On any engine you bring**" >"$work/shards.sh"
 grep -q 'harness load merge' "$work/shards.sh" || { echo "FAIL: no sharded-load block in docs/guide.md"; exit 1; }
 echo "\$ docs/guide.md sharded load block:"; sed 's/^/    /' "$work/shards.sh"
 if ! PATH="$target/release:$PATH" bash -euo pipefail "$work/shards.sh" >"$work/shards.out" 2>&1; then
@@ -139,12 +143,7 @@ if pgrep -f 'run/manifest.json' >/dev/null; then echo "FAIL: a worker outlived t
 # reading every summary under results/.
 export RUN_BUCKET=harness-byo-runs
 python3 -c "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/' + sys.argv[2], method='PUT'))" "$AWS_ENDPOINT_URL" "$RUN_BUCKET"
-python3 - "$root/docs/guide.md" >"$work/s3shards.sh" <<'PY'
-import sys
-text = open(sys.argv[1]).read()
-part = text.split("**Through a bucket.**", 1)[1]
-print(part.split("```sh\n", 1)[1].split("```", 1)[0])
-PY
+guide_block "**Through a bucket.**" >"$work/s3shards.sh"
 grep -q 'load merge "s3://' "$work/s3shards.sh" || { echo "FAIL: no bucket block in docs/guide.md"; exit 1; }
 echo "\$ docs/guide.md bucket block:"; sed 's/^/    /' "$work/s3shards.sh"
 if ! PATH="$target/release:$PATH" bash -euo pipefail "$work/s3shards.sh" >"$work/s3shards.out" 2>&1; then

@@ -255,12 +255,13 @@ pub async fn run(
                 .send()
                 .await;
         }
-        let _ = s3
-            .delete_object()
-            .bucket(&dep.bucket)
-            .key(format!("{dir}manifest.json"))
-            .send()
-            .await;
+        let key = format!("{dir}manifest.json");
+        if let Err(e) = crate::s3::delete_all_versions(&s3, &dep.bucket, &key).await {
+            let _ = run.stages.stage(&format!(
+                "the manifest could not be deleted ({e}); it holds valid tokens for minutes: delete s3://{}/{key} and its versions",
+                dep.bucket
+            ));
+        }
         outcome
     })
     .await?;

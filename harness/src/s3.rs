@@ -117,6 +117,54 @@ pub async fn get(
     }
 }
 
+/// Deletes `key` for good: every version of it and every delete marker in
+/// a versioned bucket (a plain delete would only hide it behind a marker,
+/// its bytes kept until the lifecycle expires them), the object itself in
+/// an unversioned one.
+///
+/// # Errors
+/// The S3 calls', naming the object.
+pub async fn delete_all_versions(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> crate::Result<()> {
+    let about = || format!("s3://{bucket}/{key}");
+    let listed = s3
+        .list_object_versions()
+        .bucket(bucket)
+        .prefix(key)
+        .send()
+        .await
+        .map_err(|e| crate::Error::aws_about("S3", "ListObjectVersions", e, about()))?;
+    let mut versions: Vec<Option<String>> = listed
+        .versions()
+        .iter()
+        .filter(|v| v.key() == Some(key))
+        .map(|v| v.version_id().map(str::to_owned))
+        .chain(
+            listed
+                .delete_markers()
+                .iter()
+                .filter(|m| m.key() == Some(key))
+                .map(|m| m.version_id().map(str::to_owned)),
+        )
+        .collect();
+    if versions.is_empty() {
+        versions.push(None);
+    }
+    for v in versions {
+        s3.delete_object()
+            .bucket(bucket)
+            .key(key)
+            .set_version_id(v)
+            .send()
+            .await
+            .map_err(|e| crate::Error::aws_about("S3", "DeleteObject", e, about()))?;
+    }
+    Ok(())
+}
+
 /// Every key under `prefix` (all pages).
 ///
 /// # Errors
