@@ -130,10 +130,6 @@ pub async fn ecs_client() -> aws_sdk_ecs::Client {
     aws_sdk_ecs::Client::new(&emulator::sdk::config(None).await)
 }
 
-fn aws(what: &str, e: impl std::fmt::Display) -> crate::Error {
-    crate::Error::invalid(format!("{what}: {e}"))
-}
-
 /// The `go.json` a coordinator writes when every worker is ready.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Go {
@@ -409,7 +405,9 @@ async fn start_tasks(
                     AssignPublicIp::Disabled
                 })
                 .build()
-                .map_err(|e| aws("the tasks' network configuration", e))?,
+                .map_err(|e| {
+                    crate::Error::invalid(format!("the tasks' network configuration: {e}"))
+                })?,
         )
         .build();
     for index in 0..workers {
@@ -447,12 +445,7 @@ async fn start_tasks(
             )
             .send()
             .await
-            .map_err(|e| {
-                aws(
-                    &format!("shard {shard}: ECS RunTask"),
-                    aws_sdk_ecs::error::DisplayErrorContext(e),
-                )
-            })?;
+            .map_err(|e| crate::Error::aws_about("ECS", "RunTask", e, format!("shard {shard}")))?;
         if let Some(f) = out.failures().first() {
             return Err(crate::Error::invalid(format!(
                 "shard {shard}: ECS did not start its task ({}: {}); every task started is stopped, the run never runs short",
@@ -559,12 +552,7 @@ async fn describe(
         .set_tasks(Some(arns))
         .send()
         .await
-        .map_err(|e| {
-            aws(
-                "ECS DescribeTasks",
-                aws_sdk_ecs::error::DisplayErrorContext(e),
-            )
-        })?;
+        .map_err(|e| crate::Error::aws_about("ECS", "DescribeTasks", e, cluster))?;
     Ok(out.tasks().to_vec())
 }
 
@@ -600,10 +588,9 @@ pub async fn runner(
         .await
         .and_then(reqwest::Response::error_for_status)
         .map_err(|e| {
-            aws(
-                "moto state manager (ecs::task stays RUNNING until stopped)",
-                e,
-            )
+            crate::Error::invalid(format!(
+                "moto state manager (ecs::task stays RUNNING until stopped): {e}"
+            ))
         })?;
     let ecs = aws_sdk_ecs::Client::new(&emulator::sdk::config(Some(endpoint)).await);
     // (task ARN, its network interface, the process)
@@ -611,6 +598,7 @@ pub async fn runner(
     let mut seen = std::collections::BTreeSet::new();
     let mut enis: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let mut stall: Option<Stall> = None;
+    let s3 = crate::s3::client().await;
     eprintln!(
         "ecs-runner: running the tasks of {cluster} on {endpoint} as {} processes",
         exe.display()
@@ -632,7 +620,7 @@ pub async fn runner(
             .cluster(cluster)
             .send()
             .await
-            .map_err(|e| aws("ECS ListTasks", aws_sdk_ecs::error::DisplayErrorContext(e)))?;
+            .map_err(|e| crate::Error::aws_about("ECS", "ListTasks", e, cluster))?;
         let new: Vec<String> = listed
             .task_arns()
             .iter()
@@ -691,7 +679,7 @@ pub async fn runner(
             }
         }
         if let Some(st) = &mut stall {
-            if st.step().await {
+            if st.step(&s3).await {
                 stall = None;
             }
         }
@@ -767,12 +755,11 @@ impl Stall {
     }
 
     /// One look: freeze once ready, thaw once late. Whether it is over.
-    async fn step(&mut self) -> bool {
-        let s3 = crate::s3::client().await;
+    async fn step(&mut self, s3: &aws_sdk_s3::Client) -> bool {
         let (bucket, dir) = (&self.manifest.bucket, self.manifest.dir());
         if !self.frozen {
             let ready = format!("{dir}ready/{}", self.shard);
-            if let Ok(Some(_)) = get(&s3, bucket, &ready).await {
+            if let Ok(Some(_)) = get(s3, bucket, &ready).await {
                 self.frozen = signal(self.pid, "-STOP");
                 eprintln!(
                     "ecs-runner: shard {}: worker {} frozen (test fault)",
@@ -781,7 +768,7 @@ impl Stall {
             }
             return false;
         }
-        let Ok(Some(b)) = get(&s3, bucket, &format!("{dir}go.json")).await else {
+        let Ok(Some(b)) = get(s3, bucket, &format!("{dir}go.json")).await else {
             return false;
         };
         let Ok(go) = serde_json::from_slice::<Go>(&b) else {
